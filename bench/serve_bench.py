@@ -1,0 +1,345 @@
+#!/usr/bin/env python3
+"""Drive `switchyard serve` with wrk on loopback and compare it with the
+limits it is measured against, in the same run.
+
+Figures (issue 2):
+  overhead  /score {"mode":"cpu","iters":0}, 64 keep-alive connections, each
+            executor at 2 workers, as a ratio to nginx serving a small static
+            response with 2 workers on the same machine.
+  cpu       iters=100000 throughput with 2 workers, as a ratio to the compute
+            limit: 2 x the single-thread chain rate measured in-process
+            (bench/sha256_chain_bench, Google Benchmark) in the same run.
+  ipc       added p50 latency of processes --ipc shm (and pipe) over threads
+            at low load: one connection, one request at a time, iters=0.
+
+Every figure is the median of --repeat runs. wrk runs on the same cores as
+the server, as in DESIGN.md's nginx figure; on 2 cores the load generator
+takes a share of the CPU the server would otherwise have.
+
+--demo instead runs a short load of each workload (cpu, io, sleep) against
+each executor and prints a table: the main job's demonstration.
+"""
+import argparse
+import datetime
+import json
+import os
+import platform
+import re
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def log(msg):
+    print(msg, file=sys.stderr, flush=True)
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_port(port, timeout=20.0):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                return True
+        except OSError:
+            time.sleep(0.05)
+    return False
+
+
+class Switchyard:
+    """A `switchyard serve` child process, stopped with SIGTERM."""
+
+    def __init__(self, binary, args):
+        self.port = free_port()
+        cmd = [binary, "serve", "--port", str(self.port), "--log-level", "warn"] + args
+        self.proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        deadline = time.time() + 30
+        out = []
+        while time.time() < deadline:
+            line = self.proc.stdout.readline()
+            if not line:
+                break
+            out.append(line)
+            if line.startswith("switchyard: ready"):
+                return
+        self.stop()
+        raise RuntimeError("switchyard did not start: " + "".join(out))
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+
+
+class Nginx:
+    """nginx with 2 workers answering a small static JSON body."""
+
+    def __init__(self, workers=2):
+        self.dir = tempfile.mkdtemp(prefix="switchyard-nginx-")
+        self.port = free_port()
+        conf = os.path.join(self.dir, "nginx.conf")
+        with open(conf, "w") as f:
+            f.write(f"""
+worker_processes {workers};
+pid {self.dir}/nginx.pid;
+error_log {self.dir}/error.log;
+daemon off;
+events {{ worker_connections 4096; }}
+http {{
+  access_log off;
+  client_body_temp_path {self.dir}/body;
+  proxy_temp_path {self.dir}/proxy;
+  fastcgi_temp_path {self.dir}/fastcgi;
+  uwsgi_temp_path {self.dir}/uwsgi;
+  scgi_temp_path {self.dir}/scgi;
+  keepalive_requests 1000000;
+  server {{
+    listen 127.0.0.1:{self.port};
+    location / {{ default_type application/json; return 200 '{{"ok":true,"result":"x"}}'; }}
+  }}
+}}
+""")
+        nginx = shutil.which("nginx") or "/usr/sbin/nginx"
+        self.proc = subprocess.Popen([nginx, "-c", conf, "-p", self.dir],
+                                     stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        if not wait_port(self.port):
+            self.stop()
+            raise RuntimeError("nginx did not start")
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGQUIT)
+            try:
+                self.proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+UNITS = {"us": 1e-3, "ms": 1.0, "s": 1000.0, "m": 60000.0}
+
+
+def parse_duration_ms(text):
+    m = re.match(r"([\d.]+)(us|ms|s|m)$", text.strip())
+    return float(m.group(1)) * UNITS[m.group(2)] if m else float("nan")
+
+
+def wrk(url, connections, seconds, script=None, threads=1):
+    """Runs wrk; returns rps, latency percentiles (ms), errors."""
+    cmd = ["wrk", f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "--latency", "--timeout", "10s"]
+    if script:
+        cmd += ["-s", script]
+    cmd.append(url)
+    out = subprocess.run(cmd, capture_output=True, text=True, timeout=seconds + 60).stdout
+    res = {"rps": float("nan"), "p50_ms": float("nan"), "p90_ms": float("nan"), "p99_ms": float("nan"),
+           "errors": 0, "requests": 0}
+    m = re.search(r"Requests/sec:\s+([\d.]+)", out)
+    if m:
+        res["rps"] = float(m.group(1))
+    m = re.search(r"(\d+) requests in", out)
+    if m:
+        res["requests"] = int(m.group(1))
+    for pct, key in (("50", "p50_ms"), ("90", "p90_ms"), ("99", "p99_ms")):
+        m = re.search(rf"^\s+{pct}%\s+(\S+)", out, re.M)
+        if m:
+            res[key] = parse_duration_ms(m.group(1))
+    m = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    if m:
+        res["errors"] += int(m.group(1))
+    m = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out)
+    if m:
+        res["errors"] += sum(int(x) for x in m.groups())
+    return res
+
+
+def post_script(dirpath, name, body=None, io_rows=None):
+    path = os.path.join(dirpath, name + ".lua")
+    with open(path, "w") as f:
+        f.write('wrk.method = "POST"\nwrk.headers["Content-Type"] = "application/json"\n')
+        if io_rows:
+            f.write("math.randomseed(42)\n")
+            f.write("request = function()\n")
+            f.write(f'  return wrk.format(nil, "/score", nil, string.format(\'{{"mode":"io","key":%d}}\', math.random(0, {io_rows - 1})))\n')
+            f.write("end\n")
+        else:
+            f.write(f"wrk.body = '{body}'\n")
+    return path
+
+
+def median_of(runs, key):
+    vals = [r[key] for r in runs if r[key] == r[key]]
+    return statistics.median(vals) if vals else float("nan")
+
+
+def repeat(n, fn):
+    runs = [fn() for _ in range(n)]
+    return {k: median_of(runs, k) for k in runs[0]} | {"runs": runs}
+
+
+def chain_rate(build):
+    """Single-thread SHA-256 chains of 100k steps per second, in-process."""
+    exe = os.path.join(build, "bench", "sha256_chain_bench")
+    out = subprocess.run([exe, "--benchmark_filter=BM_Sha256Chain/100000$", "--benchmark_format=json",
+                          "--benchmark_repetitions=5", "--benchmark_report_aggregates_only=true"],
+                         capture_output=True, text=True, check=True).stdout
+    data = json.loads(out)
+    med = [b for b in data["benchmarks"] if b.get("aggregate_name") == "median"][0]
+    us = med["real_time"] if med["time_unit"] == "us" else med["real_time"] * {"ms": 1e3, "ns": 1e-3}[med["time_unit"]]
+    return 1e6 / us
+
+
+EXECUTORS = [
+    ("threads", ["--executor", "threads"]),
+    ("processes/shm", ["--executor", "processes", "--start", "forkserver", "--ipc", "shm"]),
+    ("processes/pipe", ["--executor", "processes", "--start", "forkserver", "--ipc", "pipe"]),
+    ("async", ["--executor", "async"]),
+    ("async+offload", ["--executor", "async", "--offload", "2"]),
+]
+
+
+def machine():
+    model = ""
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    model = line.split(":", 1)[1].strip()
+                    break
+    except OSError:
+        pass
+    return {"cores": os.cpu_count(), "cpu": model, "kernel": platform.release(),
+            "date": datetime.date.today().isoformat()}
+
+
+def run_demo(args, binary, tmp, db, rows):
+    workloads = [
+        ("cpu iters=20000", post_script(tmp, "cpu", '{"mode":"cpu","iters":20000}'), 16),
+        ("io random key", post_script(tmp, "io", io_rows=rows), 16),
+        ("sleep 20ms", post_script(tmp, "sleep", '{"mode":"sleep","ms":20}'), 64),
+    ]
+    rows_out = []
+    for name, flags in EXECUTORS:
+        log(f"demo: {name} ...")
+        server = Switchyard(binary, flags + ["--workers", "2", "--db", db])
+        try:
+            for wname, script, conns in workloads:
+                r = wrk(f"http://127.0.0.1:{server.port}/score", conns, args.duration, script)
+                rows_out.append((name, wname, conns, r))
+        finally:
+            server.stop()
+    print(f"\nswitchyard demo: 2 workers each, wrk for {args.duration}s per row, on {machine()['cores']} cores "
+          "(wrk shares them)\n")
+    print(f"{'executor':<16} {'workload':<16} {'conns':>5} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'errors':>6}")
+    for name, wname, conns, r in rows_out:
+        print(f"{name:<16} {wname:<16} {conns:>5} {r['rps']:>9.0f} {r['p50_ms']:>8.2f} {r['p99_ms']:>8.2f} {r['errors']:>6}")
+    print("\nRead it this way: sleep is where async shines (one loop holds 64 waits; threads and processes\n"
+          "hold only 2 at a time), cpu is where the worker count caps everyone, and async without\n"
+          "offload runs cpu work on its loop. `bench/serve_bench.py` gives the measured figures.")
+    return 0
+
+
+def run_bench(args, binary, tmp):
+    result = {"machine": machine(), "duration_s": args.duration, "repeat": args.repeat, "figures": {}}
+    figs = result["figures"]
+    zero = post_script(tmp, "zero", '{"mode":"cpu","iters":0}')
+    heavy = post_script(tmp, "heavy", '{"mode":"cpu","iters":100000}')
+
+    log("nginx baseline ...")
+    nginx = Nginx()
+    try:
+        figs["nginx"] = repeat(args.repeat, lambda: wrk(f"http://127.0.0.1:{nginx.port}/", 64, args.duration))
+    finally:
+        nginx.stop()
+    nginx_rps = figs["nginx"]["rps"]
+
+    log("in-process chain rate ...")
+    rate = chain_rate(args.build)
+    figs["chain_rate_per_s"] = rate
+    figs["compute_limit_rps"] = 2 * rate
+
+    figs["overhead"], figs["cpu"], figs["low_load"] = {}, {}, {}
+    for name, flags in EXECUTORS:
+        log(f"{name} ...")
+        server = Switchyard(binary, flags + ["--workers", "2"])
+        url = f"http://127.0.0.1:{server.port}/score"
+        try:
+            o = repeat(args.repeat, lambda: wrk(url, 64, args.duration, zero))
+            o["ratio_to_nginx"] = o["rps"] / nginx_rps
+            figs["overhead"][name] = o
+            c = repeat(args.repeat, lambda: wrk(url, 4, args.duration, heavy))
+            c["ratio_to_compute_limit"] = c["rps"] / (2 * rate)
+            figs["cpu"][name] = c
+            figs["low_load"][name] = repeat(args.repeat, lambda: wrk(url, 1, args.duration, zero))
+        finally:
+            server.stop()
+    base = figs["low_load"]["threads"]["p50_ms"]
+    figs["ipc_added_p50_us"] = {n: (figs["low_load"][n]["p50_ms"] - base) * 1000
+                                for n in ("processes/shm", "processes/pipe")}
+
+    m = result["machine"]
+    print(f"\n## serve_bench: {m['date']}, {m['cores']} cores, {m['cpu']}, kernel {m['kernel']}")
+    print(f"wrk -t1 on the same cores; {args.duration}s runs; median of {args.repeat}\n")
+    print(f"nginx (2 workers, static 24-byte JSON, 64 conns): {nginx_rps:,.0f} req/s\n")
+    print("| executor (2 workers) | iters=0, 64 conns: req/s | ratio to nginx | iters=100000: req/s | ratio to compute limit | 1 conn p50 µs |")
+    print("|---|---:|---:|---:|---:|---:|")
+    for name, _ in EXECUTORS:
+        o, c, lo = figs["overhead"][name], figs["cpu"][name], figs["low_load"][name]
+        print(f"| {name} | {o['rps']:,.0f} | {o['ratio_to_nginx']:.2f} | {c['rps']:.1f} | "
+              f"{c['ratio_to_compute_limit']:.2f} | {lo['p50_ms'] * 1000:.0f} |")
+    print(f"\ncompute limit: 2 x {rate:.1f} chains/s (100k steps, one thread, in-process) = {2 * rate:.1f} req/s")
+    for n, us in figs["ipc_added_p50_us"].items():
+        print(f"IPC added p50 latency, {n} over threads: {us:.0f} µs")
+    if args.out:
+        with open(args.out, "w") as f:
+            json.dump(result, f, indent=2)
+        log(f"wrote {args.out}")
+    return 0
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--build", default=os.path.join(ROOT, "build"), help="build directory (default: build/)")
+    p.add_argument("--duration", type=int, default=10, help="seconds per wrk run (default 10)")
+    p.add_argument("--repeat", type=int, default=3, help="runs per figure; the median is reported (default 3)")
+    p.add_argument("--out", help="write the figures as JSON here")
+    p.add_argument("--demo", action="store_true", help="the short demonstration table instead of the figures")
+    args = p.parse_args()
+    if args.duration < 1 or args.repeat < 1:
+        p.error("--duration and --repeat must be at least 1")
+    binary = os.path.join(args.build, "switchyard")
+    if not os.path.exists(binary):
+        p.error(f"{binary} not found: build first (scripts/build.sh)")
+    for tool in ("wrk",) + (() if args.demo else ("nginx",)):
+        if not shutil.which(tool) and not os.path.exists("/usr/sbin/" + tool):
+            p.error(f"{tool} not found: run scripts/install-deps.sh")
+    tmp = tempfile.mkdtemp(prefix="switchyard-bench-")
+    try:
+        if args.demo:
+            rows = 100000
+            db = os.path.join(tmp, "kv.db")
+            subprocess.run([binary, "gen-db", "--rows", str(rows), "--out", db], check=True,
+                           stdout=subprocess.DEVNULL)
+            return run_demo(args, binary, tmp, db, rows)
+        return run_bench(args, binary, tmp)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

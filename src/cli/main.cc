@@ -1,0 +1,37 @@
+// switchyard: one binary, subcommands.
+//
+//   serve    the inference server (threads | processes | async)
+//   gen-db   the SQLite database of the io workload
+//   __worker (internal) a worker process started with --start spawn
+#include <CLI/CLI.hpp>
+#include <cstdio>
+#include <string_view>
+
+#include "cli/gen_db_command.h"
+#include "cli/serve_command.h"
+#include "executor/process/worker_process.h"
+
+int main(int argc, char** argv) {
+  if (argc > 1 && std::string_view(argv[1]) == "__worker") {
+    return switchyard::SpawnedWorkerMain(argc - 1, argv + 1);
+  }
+  CLI::App app{
+      "switchyard: serve ML-style workloads with a chosen OS concurrency model (threads, "
+      "processes, async), and measure which serves best."};
+  app.require_subcommand(1);
+  app.set_version_flag("--version", "switchyard 0.1.0");
+
+  switchyard::ServeFlags serve_flags;
+  CLI::App* serve = app.add_subcommand(
+      "serve", "Serve POST /score (cpu | io | sleep), /healthz, /readyz, /stats and /admin/config");
+  switchyard::AddServeFlags(*serve, serve_flags);
+
+  switchyard::GenDbFlags gen_db_flags;
+  CLI::App* gen_db = app.add_subcommand("gen-db", "Write the deterministic SQLite kv database of mode io");
+  switchyard::AddGenDbFlags(*gen_db, gen_db_flags);
+
+  CLI11_PARSE(app, argc, argv);
+  if (*serve) return switchyard::RunServe(serve_flags);
+  if (*gen_db) return switchyard::RunGenDb(gen_db_flags);
+  return 2;
+}

@@ -1,0 +1,169 @@
+#include "cli/serve_command.h"
+
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+#include <sys/stat.h>
+
+#include <CLI/CLI.hpp>
+#include <csignal>
+#include <cstdio>
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+#include "executor/process/worker_process.h"
+#include "executor/process/zygote.h"
+#include "workload/kv_store.h"
+
+namespace switchyard {
+
+void AddServeFlags(CLI::App& app, ServeFlags& f) {
+  ServerOptions& o = f.server;
+  o.executor.workers = std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
+  app.add_option("--executor", f.executor,
+                 "Concurrency model: threads (N worker threads), processes (N worker processes), "
+                 "async (coroutines on N event loops)")
+      ->check(CLI::IsMember({"threads", "processes", "async"}))
+      ->capture_default_str();
+  app.add_option("--workers", o.executor.workers,
+                 "Worker threads, processes or event loops (default: the number of cores)")
+      ->check(CLI::Range(1, 1024))
+      ->capture_default_str();
+  app.add_option("--host", o.http.host, "Address to listen on (loopback by default)")->capture_default_str();
+  app.add_option("--port", o.http.port, "TCP port; 0 picks a free one (printed at start)")
+      ->capture_default_str();
+  app.add_option("--db", f.db_path,
+                 "SQLite database for mode io (make one with `switchyard gen-db`); without it io answers 501")
+      ->check(CLI::ExistingFile);
+  app.add_option("--start", f.start,
+                 "processes: how workers start, as Python names it: fork (forked by the server "
+                 "before it starts any thread), forkserver (forked on demand by a single-threaded "
+                 "zygote), spawn (a fresh exec of this binary)")
+      ->check(CLI::IsMember({"fork", "forkserver", "spawn"}))
+      ->capture_default_str();
+  app.add_option("--ipc", f.ipc,
+                 "processes: how requests and results cross: shm (shared-memory slots, eventfd "
+                 "wake-up) or pipe")
+      ->check(CLI::IsMember({"shm", "pipe"}))
+      ->capture_default_str();
+  app.add_option("--ipc-spin-us", o.executor.ipc_spin_us,
+                 "processes: microseconds to busy-poll for a reply or request before sleeping")
+      ->check(CLI::Range(0, 100000))
+      ->capture_default_str();
+  app.add_option("--offload", o.executor.offload,
+                 "async: helper threads for cpu work (like asyncio.to_thread); 0 runs it on the "
+                 "event loop, blocking it")
+      ->check(CLI::Range(0, 1024))
+      ->capture_default_str();
+  app.add_option("--policy", o.executor.policy, "Scheduling policy of the queue")
+      ->check(CLI::IsMember({"fifo"}))
+      ->capture_default_str();
+  app.add_option("--max-queue", o.executor.max_queue,
+                 "Requests that may wait for a worker; beyond it /score answers 503 with Retry-After")
+      ->check(CLI::Range(size_t{1}, size_t{1'000'000}))
+      ->capture_default_str();
+  app.add_option("--max-iters", o.limits.max_iters, "Largest cpu iters accepted (400 above)")
+      ->capture_default_str();
+  app.add_option("--max-sleep-ms", o.limits.max_sleep_ms, "Largest sleep ms accepted (400 above)")
+      ->capture_default_str();
+  app.add_option("--max-body", o.http.max_body_bytes, "Largest request body in bytes (413 above)")
+      ->check(CLI::Range(size_t{64}, size_t{64} << 20))
+      ->capture_default_str();
+  app.add_option("--max-connections", o.http.max_connections,
+                 "Open connections allowed; more are answered 503 and closed")
+      ->check(CLI::Range(size_t{1}, size_t{1'000'000}))
+      ->capture_default_str();
+  app.add_option("--read-timeout-ms", f.read_timeout_ms,
+                 "A connection must deliver each whole request (headers and body) within this, "
+                 "and may sit idle between requests no longer; otherwise it is closed")
+      ->check(CLI::Range(int64_t{1}, int64_t{3'600'000}))
+      ->capture_default_str();
+  app.add_option("--io-threads", o.io_threads, "Threads running the HTTP event loop")
+      ->check(CLI::Range(1, 64))
+      ->capture_default_str();
+  app.add_option("--admin-token-file", f.admin_token_file,
+                 "File holding the token that POST /admin/config requires as "
+                 "'Authorization: Bearer TOKEN'; without it admin routes answer 403")
+      ->check(CLI::ExistingFile);
+  app.add_option("--drain-timeout-ms", f.drain_timeout_ms,
+                 "On SIGTERM/SIGINT, how long to wait for replies to be written after the work is done")
+      ->check(CLI::Range(int64_t{0}, int64_t{3'600'000}))
+      ->capture_default_str();
+  app.add_option("--log-level", f.log_level, "Log level on stderr")
+      ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "off"}))
+      ->capture_default_str();
+}
+
+namespace {
+
+Result<std::string> ReadToken(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) return InvalidArgument("cannot read --admin-token-file " + path);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  std::string token = ss.str();
+  while (!token.empty() && std::isspace(static_cast<unsigned char>(token.back()))) token.pop_back();
+  while (!token.empty() && std::isspace(static_cast<unsigned char>(token.front()))) token.erase(0, 1);
+  if (token.empty()) return InvalidArgument("--admin-token-file " + path + " is empty");
+  if (token.find_first_of(" \t\r\n") != std::string::npos) {
+    return InvalidArgument("--admin-token-file " + path + " must hold one token without spaces");
+  }
+  return token;
+}
+
+int Fail(const Status& s) {
+  std::fprintf(stderr, "switchyard serve: %s\n", s.message().c_str());
+  return 2;
+}
+
+}  // namespace
+
+int RunServe(ServeFlags& f) {
+  ServerOptions& o = f.server;
+  // The logger writes synchronously from the calling thread: no thread yet.
+  spdlog::set_default_logger(spdlog::stderr_color_mt("switchyard"));
+  spdlog::set_level(spdlog::level::from_str(f.log_level));
+  std::signal(SIGPIPE, SIG_IGN);
+
+  o.executor.kind = ParseExecutorKind(f.executor).value();
+  o.executor.start = ParseStartMethod(f.start).value();
+  o.executor.ipc = ParseIpcKind(f.ipc).value();
+  o.executor.max_payload_bytes = o.http.max_body_bytes;
+  o.http.read_timeout = std::chrono::milliseconds(f.read_timeout_ms);
+  o.drain_timeout = std::chrono::milliseconds(f.drain_timeout_ms);
+  if (!f.admin_token_file.empty()) {
+    auto token = ReadToken(f.admin_token_file);
+    if (!token.ok()) return Fail(token.status());
+    o.admin_token = token.value();
+  }
+  ExecutorEnv env;
+  env.workload.db_path = f.db_path;
+  if (!f.db_path.empty()) {
+    Status db = ValidateKvDatabase(f.db_path);
+    if (!db.ok()) return Fail(db);
+  }
+  Status valid = o.executor.Validate();
+  if (!valid.ok()) return Fail(valid);
+
+  // Still single-threaded here: fork the zygote first, so that workers needed
+  // later (reconfiguration to processes, replacements) never come from a
+  // multi-threaded parent, and so it holds none of the server's sockets.
+  auto zygote = Zygote::Start();
+  if (!zygote.ok()) return Fail(zygote.status());
+  env.zygote = zygote.value().get();
+  std::vector<PreforkedWorker> preforked;
+  if (o.executor.kind == ExecutorKind::kProcesses && o.executor.start == StartMethod::kFork) {
+    auto workers = PreforkWorkers(o.executor.workers, o.executor, env.workload);
+    if (!workers.ok()) return Fail(workers.status());
+    preforked = std::move(workers).value();
+    env.preforked = &preforked;
+  }
+  auto server = Server::Create(o, env);
+  if (!server.ok()) return Fail(server.status());
+  int code = (*server)->Run();
+  server.value().reset();
+  zygote.value().reset();
+  return code;
+}
+
+}  // namespace switchyard

@@ -1,0 +1,33 @@
+// `switchyard serve`: flags and the command itself.
+#pragma once
+
+#include <string>
+
+#include "server/server.h"
+
+namespace CLI {
+class App;
+}
+
+namespace switchyard {
+
+struct ServeFlags {
+  ServerOptions server;
+  std::string executor = "threads";
+  std::string start = "forkserver";
+  std::string ipc = "shm";
+  std::string db_path;
+  std::string admin_token_file;
+  std::string log_level = "info";
+  int64_t read_timeout_ms = 10000;
+  int64_t drain_timeout_ms = 30000;
+};
+
+void AddServeFlags(CLI::App& app, ServeFlags& flags);
+
+// Runs the server until SIGINT/SIGTERM. Call while the process is still
+// single-threaded: it forks the zygote (and, for --start fork, the workers)
+// before starting any thread. Returns the exit code.
+int RunServe(ServeFlags& flags);
+
+}  // namespace switchyard

@@ -1,0 +1,45 @@
+// Request, outcome and job: what travels from the frontend through the
+// scheduling queue to an executor and back.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+
+#include "core/status.h"
+
+namespace switchyard {
+
+// The three /score modes of seed 003.
+enum class ScoreMode : uint8_t { kCpu = 0, kIo = 1, kSleep = 2 };
+
+// A validated /score request. Plain data: copied into shared memory or a pipe
+// by the process executor, so keep it free of pointers besides `data`.
+struct ScoreRequest {
+  ScoreMode mode = ScoreMode::kCpu;
+  uint64_t iters = 0;      // cpu: SHA-256 chain length
+  std::string data;        // cpu: bytes hashed first
+  int64_t key = 0;         // io: primary key looked up
+  uint32_t sleep_ms = 0;   // sleep: how long to wait
+};
+
+// What a worker produced: a status and, on success, the `result` member of the
+// reply already encoded as a JSON value (a quoted string or a number).
+struct ScoreOutcome {
+  Status status;
+  std::string result_json;
+  int64_t queue_us = 0;    // admitted -> a worker started it
+  int64_t service_us = 0;  // a worker started it -> it finished
+};
+
+// One admitted request. The executor that accepts a Job calls `on_done`
+// exactly once, from any thread; the callback must be cheap and must not block
+// (the frontend only posts the reply to its event loop).
+struct Job {
+  uint64_t id = 0;
+  ScoreRequest request;
+  int64_t arrival_us = 0;  // when the frontend admitted it (SteadyClock)
+  std::function<void(ScoreOutcome)> on_done;
+};
+
+}  // namespace switchyard

@@ -1,0 +1,87 @@
+#include "executor/executor.h"
+
+#include "policy/policy.h"
+
+namespace switchyard {
+
+std::string_view ExecutorKindName(ExecutorKind kind) {
+  switch (kind) {
+    case ExecutorKind::kThreads: return "threads";
+    case ExecutorKind::kProcesses: return "processes";
+    case ExecutorKind::kAsync: return "async";
+  }
+  return "?";
+}
+
+std::string_view StartMethodName(StartMethod method) {
+  switch (method) {
+    case StartMethod::kFork: return "fork";
+    case StartMethod::kForkServer: return "forkserver";
+    case StartMethod::kSpawn: return "spawn";
+  }
+  return "?";
+}
+
+std::string_view IpcKindName(IpcKind kind) { return kind == IpcKind::kShm ? "shm" : "pipe"; }
+
+Result<ExecutorKind> ParseExecutorKind(std::string_view name) {
+  if (name == "threads") return ExecutorKind::kThreads;
+  if (name == "processes") return ExecutorKind::kProcesses;
+  if (name == "async") return ExecutorKind::kAsync;
+  return InvalidArgument("unknown executor '" + std::string(name) +
+                         "' (known: threads, processes, async)");
+}
+
+Result<StartMethod> ParseStartMethod(std::string_view name) {
+  if (name == "fork") return StartMethod::kFork;
+  if (name == "forkserver") return StartMethod::kForkServer;
+  if (name == "spawn") return StartMethod::kSpawn;
+  return InvalidArgument("unknown start method '" + std::string(name) +
+                         "' (known: fork, forkserver, spawn)");
+}
+
+Result<IpcKind> ParseIpcKind(std::string_view name) {
+  if (name == "shm") return IpcKind::kShm;
+  if (name == "pipe") return IpcKind::kPipe;
+  return InvalidArgument("unknown ipc '" + std::string(name) + "' (known: shm, pipe)");
+}
+
+std::string ExecutorConfig::Describe() const {
+  std::string s = std::string(ExecutorKindName(kind)) + " workers=" + std::to_string(workers) +
+                  " policy=" + policy + " max_queue=" + std::to_string(max_queue);
+  if (kind == ExecutorKind::kProcesses) {
+    s += " start=" + std::string(StartMethodName(start)) + " ipc=" + std::string(IpcKindName(ipc));
+  }
+  if (kind == ExecutorKind::kAsync) s += " offload=" + std::to_string(offload);
+  return s;
+}
+
+Status ExecutorConfig::Validate() const {
+  if (workers < 1 || workers > 1024) {
+    return InvalidArgument("workers must be between 1 and 1024, got " + std::to_string(workers));
+  }
+  if (max_queue < 1) return InvalidArgument("max_queue must be at least 1");
+  if (offload < 0 || offload > 1024) {
+    return InvalidArgument("offload must be between 0 and 1024, got " + std::to_string(offload));
+  }
+  if (ipc_spin_us < 0 || ipc_spin_us > 100000) {
+    return InvalidArgument("ipc_spin_us must be between 0 and 100000");
+  }
+  if (max_in_flight < 1) return InvalidArgument("max_in_flight must be at least 1");
+  auto policy_ok = CreatePolicy(policy);
+  if (!policy_ok.ok()) return policy_ok.status();
+  return Status::Ok();
+}
+
+Result<std::unique_ptr<Executor>> CreateExecutor(const ExecutorConfig& config, ExecutorEnv& env) {
+  Status valid = config.Validate();
+  if (!valid.ok()) return valid;
+  switch (config.kind) {
+    case ExecutorKind::kThreads: return CreateThreadExecutor(config, env);
+    case ExecutorKind::kAsync: return CreateAsyncExecutor(config, env);
+    case ExecutorKind::kProcesses: return CreateProcessExecutor(config, env);
+  }
+  return InvalidArgument("unknown executor");
+}
+
+}  // namespace switchyard

@@ -1,0 +1,252 @@
+#include "server/http_server.h"
+
+#include <spdlog/spdlog.h>
+
+#include <atomic>
+#include <boost/asio/dispatch.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <optional>
+
+#include "server/score_api.h"
+
+namespace switchyard {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using tcp = asio::ip::tcp;
+
+struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
+  Impl(asio::io_context& io_context, const Options& opts, HttpHandler h, ServerMetrics& m)
+      : io(io_context), options(opts), handler(std::move(h)), metrics(m), acceptor(io_context) {}
+
+  void DoAccept();
+  void OnAccept(beast::error_code ec, tcp::socket socket);
+
+  asio::io_context& io;
+  const Options options;
+  const HttpHandler handler;
+  ServerMetrics& metrics;
+  tcp::acceptor acceptor;  // used on the io thread(s) only, after Start
+  std::atomic<bool> draining{false};
+};
+
+namespace {
+
+constexpr size_t kHeaderLimit = 16 * 1024;
+// After an error reply we read and discard what the client still sends for a
+// moment before closing: closing a socket with unread input makes the kernel
+// send a reset, which can destroy the reply before the client reads it.
+constexpr std::chrono::milliseconds kLingerTimeout{1000};
+
+// One connection. Lives as long as an operation on it is pending; all its
+// handlers run on its strand.
+class Session : public std::enable_shared_from_this<Session> {
+ public:
+  Session(tcp::socket socket, std::shared_ptr<HttpServer::Impl> server, bool counted)
+      : stream_(std::move(socket)), server_(std::move(server)), counted_(counted) {
+    if (counted_) server_->metrics.active_connections.fetch_add(1, std::memory_order_relaxed);
+  }
+  ~Session() {
+    if (counted_) server_->metrics.active_connections.fetch_sub(1, std::memory_order_relaxed);
+  }
+
+  void Run() {
+    asio::dispatch(stream_.get_executor(), [self = shared_from_this()] { self->DoRead(); });
+  }
+
+  // Answers 503 without reading a request: the server is at --max-connections.
+  void Refuse() {
+    asio::dispatch(stream_.get_executor(), [self = shared_from_this()] {
+      HttpReply reply;
+      reply.status = 503;
+      reply.body = RenderError("too many connections (--max-connections " +
+                               std::to_string(self->server_->options.max_connections) + ")");
+      reply.headers.emplace_back("Retry-After", "1");
+      reply.close = true;
+      self->Write(std::move(reply), /*from_handler=*/false);
+    });
+  }
+
+ private:
+  void DoRead() {
+    parser_.emplace();
+    parser_->body_limit(server_->options.max_body_bytes);
+    parser_->header_limit(kHeaderLimit);
+    stream_.expires_after(server_->options.read_timeout);
+    http::async_read(stream_, buffer_, *parser_,
+                     [self = shared_from_this()](beast::error_code ec, size_t) { self->OnRead(ec); });
+  }
+
+  void OnRead(beast::error_code ec) {
+    if (ec == http::error::end_of_stream || ec == asio::error::eof ||
+        ec == asio::error::connection_reset || ec == asio::error::operation_aborted) {
+      return Close();
+    }
+    if (ec == beast::error::timeout) {
+      server_->metrics.timed_out_connections.fetch_add(1, std::memory_order_relaxed);
+      return Close();
+    }
+    if (ec == http::error::body_limit) {
+      return WriteTransportError(413, "request body exceeds " +
+                                          std::to_string(server_->options.max_body_bytes) +
+                                          " bytes (--max-body)");
+    }
+    if (ec == http::error::header_limit) {
+      return WriteTransportError(431, "request headers exceed " + std::to_string(kHeaderLimit) + " bytes");
+    }
+    if (ec) {
+      if (ec.category() == http::make_error_code(http::error::bad_method).category()) {
+        return WriteTransportError(400, "malformed HTTP request: " + ec.message());
+      }
+      return Close();
+    }
+    stream_.expires_never();
+    http::request<http::string_body> req = parser_->release();
+    keep_alive_ = req.keep_alive();
+    HttpRequest request;
+    request.method = std::string(req.method_string());
+    std::string_view target = req.target();
+    request.path = std::string(target.substr(0, target.find('?')));
+    request.body = std::move(req.body());
+    if (auto auth = req.find(http::field::authorization); auth != req.end()) {
+      request.authorization = std::string(auth->value());
+    }
+    server_->metrics.requests_in_progress.fetch_add(1, std::memory_order_relaxed);
+    server_->handler(std::move(request), [self = shared_from_this()](HttpReply reply) {
+      asio::post(self->stream_.get_executor(), [self, r = std::move(reply)]() mutable {
+        self->Write(std::move(r), /*from_handler=*/true);
+      });
+    });
+  }
+
+  void WriteTransportError(int status, std::string message) {
+    HttpReply reply;
+    reply.status = status;
+    reply.body = RenderError(message);
+    reply.close = true;
+    Write(std::move(reply), /*from_handler=*/false);
+  }
+
+  void Write(HttpReply reply, bool from_handler) {
+    res_ = {};
+    res_.version(11);
+    res_.result(static_cast<http::status>(reply.status));
+    res_.set(http::field::server, "switchyard");
+    res_.set(http::field::content_type, "application/json");
+    for (auto& [name, value] : reply.headers) res_.set(name, value);
+    bool keep = keep_alive_ && !reply.close && !server_->draining.load(std::memory_order_relaxed);
+    res_.keep_alive(keep);
+    res_.body() = std::move(reply.body);
+    res_.prepare_payload();
+    server_->metrics.CountReply(reply.status);
+    stream_.expires_after(server_->options.read_timeout);
+    http::async_write(stream_, res_,
+                      [self = shared_from_this(), from_handler, keep, linger = reply.close](
+                          beast::error_code ec, size_t) {
+                        if (from_handler) {
+                          self->server_->metrics.requests_in_progress.fetch_sub(
+                              1, std::memory_order_relaxed);
+                        }
+                        if (ec) return self->Close();
+                        if (linger) return self->LingerThenClose();
+                        if (!keep) return self->Close();
+                        self->DoRead();
+                      });
+  }
+
+  void LingerThenClose() {
+    beast::error_code ignored;
+    stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
+    stream_.expires_after(kLingerTimeout);
+    stream_.async_read_some(asio::buffer(scratch_),
+                            [self = shared_from_this()](beast::error_code ec, size_t) {
+                              if (ec) return self->Close();
+                              self->LingerThenClose();
+                            });
+  }
+
+  void Close() {
+    beast::error_code ignored;
+    stream_.socket().shutdown(tcp::socket::shutdown_both, ignored);
+    stream_.close();
+  }
+
+  beast::tcp_stream stream_;
+  beast::flat_buffer buffer_;
+  std::optional<http::request_parser<http::string_body>> parser_;
+  http::response<http::string_body> res_;
+  std::shared_ptr<HttpServer::Impl> server_;
+  std::array<char, 4096> scratch_{};
+  bool keep_alive_ = true;
+  const bool counted_;
+};
+
+}  // namespace
+
+void HttpServer::Impl::DoAccept() {
+  acceptor.async_accept(asio::make_strand(io),
+                        [self = shared_from_this()](beast::error_code ec, tcp::socket socket) {
+                          self->OnAccept(ec, std::move(socket));
+                        });
+}
+
+void HttpServer::Impl::OnAccept(beast::error_code ec, tcp::socket socket) {
+  if (ec == asio::error::operation_aborted || !acceptor.is_open()) return;
+  if (ec) {
+    // EMFILE and friends: say so and keep accepting; the next try may work.
+    spdlog::warn("accept failed: {}", ec.message());
+  } else {
+    beast::error_code ignored;
+    socket.set_option(tcp::no_delay(true), ignored);
+    if (metrics.active_connections.load(std::memory_order_relaxed) >=
+        static_cast<int64_t>(options.max_connections)) {
+      metrics.refused_connections.fetch_add(1, std::memory_order_relaxed);
+      std::make_shared<Session>(std::move(socket), shared_from_this(), false)->Refuse();
+    } else {
+      metrics.accepted_connections.fetch_add(1, std::memory_order_relaxed);
+      std::make_shared<Session>(std::move(socket), shared_from_this(), true)->Run();
+    }
+  }
+  DoAccept();
+}
+
+Result<std::unique_ptr<HttpServer>> HttpServer::Create(asio::io_context& io, const Options& options,
+                                                       HttpHandler handler, ServerMetrics& metrics) {
+  auto impl = std::make_shared<Impl>(io, options, std::move(handler), metrics);
+  beast::error_code ec;
+  auto address = asio::ip::make_address(options.host, ec);
+  if (ec) return InvalidArgument("bad --host '" + options.host + "': " + ec.message());
+  tcp::endpoint endpoint(address, options.port);
+  impl->acceptor.open(endpoint.protocol(), ec);
+  if (!ec) impl->acceptor.set_option(asio::socket_base::reuse_address(true), ec);
+  if (!ec) impl->acceptor.bind(endpoint, ec);
+  if (ec) {
+    return InvalidArgument("cannot listen on " + options.host + ":" + std::to_string(options.port) +
+                           ": " + ec.message());
+  }
+  impl->acceptor.listen(asio::socket_base::max_listen_connections, ec);
+  if (ec) return InvalidArgument("cannot listen: " + ec.message());
+  return std::unique_ptr<HttpServer>(new HttpServer(std::move(impl)));
+}
+
+HttpServer::~HttpServer() = default;
+
+uint16_t HttpServer::port() const { return impl_->acceptor.local_endpoint().port(); }
+
+void HttpServer::Start() { impl_->DoAccept(); }
+
+void HttpServer::StopAccepting() {
+  asio::post(impl_->io, [impl = impl_] {
+    beast::error_code ignored;
+    impl->acceptor.close(ignored);
+  });
+}
+
+void HttpServer::SetDraining() { impl_->draining.store(true, std::memory_order_relaxed); }
+
+}  // namespace switchyard

@@ -1,0 +1,394 @@
+#include "server/server.h"
+
+#include <spdlog/spdlog.h>
+
+#include <boost/asio/signal_set.hpp>
+#include <csignal>
+#include <cstdio>
+#include <nlohmann/json.hpp>
+
+namespace switchyard {
+
+namespace asio = boost::asio;
+using nlohmann::json;
+
+namespace {
+
+HttpReply JsonReply(int status, std::string body) {
+  HttpReply reply;
+  reply.status = status;
+  reply.body = std::move(body);
+  return reply;
+}
+
+HttpReply ErrorReply(const Status& status) {
+  HttpReply reply = JsonReply(status.http_status(), RenderError(status.message()));
+  if (status.code() == StatusCode::kUnavailable) reply.headers.emplace_back("Retry-After", "1");
+  return reply;
+}
+
+json HistogramJson(const LatencyHistogram& h) {
+  return {{"count", h.count()},        {"mean", h.mean()},
+          {"p50", h.Percentile(0.50)}, {"p95", h.Percentile(0.95)},
+          {"p99", h.Percentile(0.99)}, {"max", h.max()}};
+}
+
+json ConfigJson(const ExecutorConfig& c) {
+  json j = {{"executor", ExecutorKindName(c.kind)}, {"workers", c.workers},
+            {"policy", c.policy},                   {"max_queue", c.max_queue}};
+  if (c.kind == ExecutorKind::kProcesses) {
+    j["start"] = StartMethodName(c.start);
+    j["ipc"] = IpcKindName(c.ipc);
+  }
+  if (c.kind == ExecutorKind::kAsync) j["offload"] = c.offload;
+  return j;
+}
+
+// Applies the fields of an /admin/config body to `config`.
+Status ApplyConfigPatch(const json& body, ExecutorConfig& config) {
+  if (!body.is_object()) return InvalidArgument("body must be a JSON object");
+  for (const auto& [key, value] : body.items()) {
+    auto need_string = [&]() -> Result<std::string> {
+      if (!value.is_string()) return InvalidArgument("field '" + key + "' must be a string");
+      return value.get<std::string>();
+    };
+    auto need_int = [&](int64_t lo, int64_t hi) -> Result<int64_t> {
+      if (!value.is_number_integer()) return InvalidArgument("field '" + key + "' must be an integer");
+      int64_t v = value.get<int64_t>();
+      if (v < lo || v > hi) {
+        return InvalidArgument("field '" + key + "' must be between " + std::to_string(lo) + " and " +
+                               std::to_string(hi) + ", got " + std::to_string(v));
+      }
+      return v;
+    };
+    if (key == "executor") {
+      auto s = need_string();
+      if (!s.ok()) return s.status();
+      auto kind = ParseExecutorKind(s.value());
+      if (!kind.ok()) return kind.status();
+      config.kind = kind.value();
+    } else if (key == "start") {
+      auto s = need_string();
+      if (!s.ok()) return s.status();
+      auto m = ParseStartMethod(s.value());
+      if (!m.ok()) return m.status();
+      config.start = m.value();
+    } else if (key == "ipc") {
+      auto s = need_string();
+      if (!s.ok()) return s.status();
+      auto k = ParseIpcKind(s.value());
+      if (!k.ok()) return k.status();
+      config.ipc = k.value();
+    } else if (key == "policy") {
+      auto s = need_string();
+      if (!s.ok()) return s.status();
+      config.policy = s.value();
+    } else if (key == "workers") {
+      auto v = need_int(1, 1024);
+      if (!v.ok()) return v.status();
+      config.workers = static_cast<int>(v.value());
+    } else if (key == "offload") {
+      auto v = need_int(0, 1024);
+      if (!v.ok()) return v.status();
+      config.offload = static_cast<int>(v.value());
+    } else if (key == "max_queue") {
+      auto v = need_int(1, 1'000'000);
+      if (!v.ok()) return v.status();
+      config.max_queue = static_cast<size_t>(v.value());
+    } else {
+      return InvalidArgument("unknown field '" + key +
+                             "' (known: executor, workers, start, ipc, offload, policy, max_queue)");
+    }
+  }
+  return config.Validate();
+}
+
+}  // namespace
+
+Server::Server(const ServerOptions& options, ExecutorEnv env)
+    : options_(options), env_(env), io_(options.io_threads), started_us_(SteadyClock::Now()) {}
+
+Server::~Server() = default;
+
+Result<std::unique_ptr<Server>> Server::Create(const ServerOptions& options, ExecutorEnv env) {
+  Status valid = options.executor.Validate();
+  if (!valid.ok()) return valid;
+  if (options.io_threads < 1 || options.io_threads > 64) {
+    return InvalidArgument("--io-threads must be between 1 and 64");
+  }
+  std::unique_ptr<Server> server(new Server(options, env));
+  Server* self = server.get();
+  auto http = HttpServer::Create(
+      server->io_, options.http,
+      [self](HttpRequest&& request, Responder respond) { self->Handle(std::move(request), std::move(respond)); },
+      server->metrics_);
+  if (!http.ok()) return http.status();
+  server->http_ = std::move(http).value();
+  return server;
+}
+
+std::shared_ptr<Executor> Server::CurrentExecutor() const {
+  MutexLock lock(executor_mu_);
+  return executor_;
+}
+
+void Server::RequestShutdown() {
+  {
+    std::lock_guard<std::mutex> lock(shutdown_mu_);
+    shutdown_requested_ = true;
+  }
+  shutdown_cv_.notify_all();
+}
+
+int Server::Run() {
+  asio::signal_set signals(io_, SIGINT, SIGTERM);
+  std::function<void(const boost::system::error_code&, int)> on_signal =
+      [&](const boost::system::error_code& ec, int signo) {
+        if (ec) return;
+        if (shutting_down_.load()) {
+          spdlog::warn("second signal {}: exiting without draining", signo);
+          std::_Exit(130);
+        }
+        spdlog::info("signal {}: draining", signo);
+        RequestShutdown();
+        signals.async_wait(on_signal);
+      };
+  signals.async_wait(on_signal);
+
+  http_->Start();
+  std::vector<std::thread> io_threads;
+  for (int i = 0; i < options_.io_threads; ++i) io_threads.emplace_back([this] { io_.run(); });
+  std::printf("switchyard: listening on http://%s:%u\n", options_.http.host.c_str(), port());
+  std::fflush(stdout);
+
+  int exit_code = 0;
+  auto executor = CreateExecutor(options_.executor, env_);
+  if (!executor.ok()) {
+    spdlog::error("cannot start the executor: {}", executor.status().message());
+    std::fprintf(stderr, "switchyard: cannot start the executor: %s\n",
+                 executor.status().message().c_str());
+    exit_code = 1;
+  } else {
+    {
+      MutexLock lock(executor_mu_);
+      executor_ = std::move(executor).value();
+    }
+    ready_.store(true);
+    spdlog::info("ready: {}", options_.executor.Describe());
+    std::printf("switchyard: ready (%s)\n", options_.executor.Describe().c_str());
+    std::fflush(stdout);
+    std::unique_lock<std::mutex> lock(shutdown_mu_);
+    shutdown_cv_.wait(lock, [&] { return shutdown_requested_; });
+  }
+
+  // Drain: refuse new connections and requests, finish what was admitted.
+  shutting_down_.store(true);
+  ready_.store(false);
+  http_->StopAccepting();
+  http_->SetDraining();
+  {
+    MutexLock lock(admin_threads_mu_);
+    for (auto& t : admin_threads_) t.join();
+    admin_threads_.clear();
+  }
+  std::shared_ptr<Executor> current = CurrentExecutor();
+  if (current) current->Drain();
+  // The replies of the last jobs are posted to the event loop; let it write them.
+  auto deadline = std::chrono::steady_clock::now() + options_.drain_timeout;
+  while (metrics_.requests_in_progress.load() > 0 && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  io_.stop();
+  for (auto& t : io_threads) t.join();
+  {
+    MutexLock lock(executor_mu_);
+    executor_.reset();
+  }
+  current.reset();
+  spdlog::info("stopped");
+  return exit_code;
+}
+
+void Server::Handle(HttpRequest&& request, Responder respond) {
+  const std::string& path = request.path;
+  const std::string& method = request.method;
+  auto only = [&](const char* allowed) {
+    if (method == allowed) return true;
+    HttpReply reply = JsonReply(405, RenderError("method " + method + " not allowed on " + path +
+                                                 " (use " + allowed + ")"));
+    reply.headers.emplace_back("Allow", allowed);
+    respond(std::move(reply));
+    return false;
+  };
+  if (path == "/score") {
+    if (only("POST")) HandleScore(request, std::move(respond));
+  } else if (path == "/healthz") {
+    if (only("GET")) respond(JsonReply(200, R"({"status":"ok"})"));
+  } else if (path == "/readyz") {
+    if (!only("GET")) return;
+    if (ready_.load()) {
+      respond(JsonReply(200, R"({"ready":true})"));
+    } else {
+      respond(ErrorReply(Unavailable(shutting_down_ ? "shutting down" : "workers are starting")));
+    }
+  } else if (path == "/stats") {
+    if (only("GET")) respond(JsonReply(200, RenderStats()));
+  } else if (path == "/admin/config") {
+    if (only("POST")) HandleAdminConfig(request, std::move(respond));
+  } else {
+    respond(JsonReply(404, RenderError("no route for " + path +
+                                       " (routes: /score, /healthz, /readyz, /stats, /admin/config)")));
+  }
+}
+
+void Server::HandleScore(HttpRequest& request, Responder respond_to_client) {
+  Responder respond = [this, r = std::move(respond_to_client)](HttpReply reply) {
+    metrics_.CountScore(reply.status);
+    r(std::move(reply));
+  };
+  if (shutting_down_.load()) return respond(ErrorReply(Unavailable("server is shutting down")));
+  if (!ready_.load()) return respond(ErrorReply(Unavailable("workers are starting")));
+  auto parsed = ParseScoreRequest(request.body, options_.limits);
+  if (!parsed.ok()) return respond(ErrorReply(parsed.status()));
+  if (parsed->data.size() > options_.executor.max_payload_bytes) {
+    return respond(ErrorReply(InvalidArgument("field 'data' exceeds " +
+                                              std::to_string(options_.executor.max_payload_bytes) +
+                                              " bytes")));
+  }
+  Job job;
+  job.id = next_job_id_.fetch_add(1, std::memory_order_relaxed);
+  job.request = std::move(parsed).value();
+  job.arrival_us = SteadyClock::Now();
+  job.on_done = [this, respond, arrival = job.arrival_us](ScoreOutcome outcome) {
+    metrics_.queue_us.Record(outcome.queue_us);
+    metrics_.service_us.Record(outcome.service_us);
+    metrics_.total_us.Record(SteadyClock::Now() - arrival);
+    if (outcome.status.ok()) {
+      respond(JsonReply(200, RenderScoreReply(outcome)));
+    } else {
+      respond(ErrorReply(outcome.status));
+    }
+  };
+  // A reconfiguration may close the executor we picked between picking it and
+  // submitting: then the new one is current, and we submit there.
+  for (int attempt = 0; attempt < 1000; ++attempt) {
+    std::shared_ptr<Executor> executor = CurrentExecutor();
+    if (!executor || shutting_down_.load()) break;
+    switch (executor->Submit(job)) {
+      case Executor::SubmitResult::kOk: return;
+      case Executor::SubmitResult::kFull:
+        return respond(ErrorReply(Unavailable(
+            "queue full (" + std::to_string(executor->config().max_queue) + " waiting, --max-queue)")));
+      case Executor::SubmitResult::kClosed: std::this_thread::yield(); continue;
+    }
+  }
+  respond(ErrorReply(Unavailable("server is shutting down")));
+}
+
+void Server::HandleAdminConfig(HttpRequest& request, Responder respond) {
+  if (options_.admin_token.empty()) {
+    return respond(ErrorReply(
+        {StatusCode::kForbidden, "admin routes are disabled: start the server with --admin-token-file"}));
+  }
+  if (request.authorization != "Bearer " + options_.admin_token) {
+    return respond(ErrorReply({StatusCode::kForbidden, "missing or wrong admin token (Authorization: Bearer TOKEN)"}));
+  }
+  if (shutting_down_.load()) return respond(ErrorReply(Unavailable("server is shutting down")));
+  json body = json::parse(request.body, nullptr, /*allow_exceptions=*/false);
+  if (body.is_discarded()) return respond(ErrorReply(InvalidArgument("malformed JSON")));
+  std::shared_ptr<Executor> current = CurrentExecutor();
+  if (!current) return respond(ErrorReply(Unavailable("workers are starting")));
+  ExecutorConfig config = current->config();
+  Status patched = ApplyConfigPatch(body, config);
+  if (!patched.ok()) return respond(ErrorReply(patched));
+  // Starting workers takes milliseconds to seconds: never on the event loop.
+  MutexLock lock(admin_threads_mu_);
+  admin_threads_.emplace_back([this, config, respond = std::move(respond)]() mutable {
+    Reconfigure(config, std::move(respond));
+  });
+}
+
+void Server::Reconfigure(ExecutorConfig config, Responder respond) {
+  MutexLock serial(reconfig_mu_);
+  if (shutting_down_.load()) return respond(ErrorReply(Unavailable("server is shutting down")));
+  int64_t t0 = SteadyClock::Now();
+  auto created = CreateExecutor(config, env_);
+  if (!created.ok()) {
+    spdlog::warn("reconfiguration to [{}] failed: {}", config.Describe(), created.status().message());
+    return respond(ErrorReply(created.status()));
+  }
+  std::shared_ptr<Executor> fresh = std::move(created).value();
+  int64_t t1 = SteadyClock::Now();
+  std::shared_ptr<Executor> old;
+  {
+    MutexLock lock(executor_mu_);
+    old = std::move(executor_);
+    executor_ = fresh;
+  }
+  metrics_.reconfigurations.fetch_add(1, std::memory_order_relaxed);
+  json reply = {{"ok", true},
+                {"config", ConfigJson(config)},
+                {"previous", old ? ConfigJson(old->config()) : json(nullptr)},
+                {"start_us", t1 - t0}};
+  spdlog::info("reconfigured to [{}] in {} us", config.Describe(), t1 - t0);
+  respond(JsonReply(200, reply.dump()));
+  // The old executor finishes what it had admitted; new jobs already go to the new one.
+  if (old) old->Drain();
+}
+
+namespace {
+
+json CountersJson(const std::array<std::atomic<uint64_t>, 600>& counters) {
+  json by_status = json::object();
+  uint64_t total = 0;
+  for (size_t s = 100; s < counters.size(); ++s) {
+    uint64_t n = counters[s].load(std::memory_order_relaxed);
+    if (n != 0) {
+      by_status[std::to_string(s)] = n;
+      total += n;
+    }
+  }
+  return {{"total", total}, {"by_status", by_status}};
+}
+
+}  // namespace
+
+std::string Server::RenderStats() const {
+  std::shared_ptr<Executor> executor = CurrentExecutor();
+  json j;
+  j["ready"] = ready_.load();
+  j["uptime_s"] = static_cast<double>(SteadyClock::Now() - started_us_) / 1e6;
+  json config = executor ? ConfigJson(executor->config()) : ConfigJson(options_.executor);
+  config["port"] = port();
+  config["io_threads"] = options_.io_threads;
+  config["max_iters"] = options_.limits.max_iters;
+  config["max_body_bytes"] = options_.http.max_body_bytes;
+  config["max_connections"] = options_.http.max_connections;
+  j["config"] = config;
+  j["score"] = CountersJson(metrics_.score_by_status);      // POST /score replies
+  j["replies"] = CountersJson(metrics_.replies_by_status);  // every reply
+  if (executor) {
+    ExecutorStats s = executor->Stats();
+    j["queue_length"] = s.queued;
+    j["in_flight"] = s.in_flight;
+    j["executor"] = {{"kind", s.kind},           {"workers", s.workers},
+                     {"queued", s.queued},       {"in_flight", s.in_flight},
+                     {"completed", s.completed}, {"worker_restarts", s.worker_restarts},
+                     {"worker_pids", s.worker_pids}};
+  } else {
+    j["queue_length"] = 0;
+    j["in_flight"] = 0;
+  }
+  j["requests_in_progress"] = metrics_.requests_in_progress.load();
+  j["connections"] = {{"active", metrics_.active_connections.load()},
+                      {"accepted", metrics_.accepted_connections.load()},
+                      {"refused", metrics_.refused_connections.load()},
+                      {"timed_out", metrics_.timed_out_connections.load()}};
+  j["reconfigurations"] = metrics_.reconfigurations.load();
+  j["latency_us"] = {{"queue", HistogramJson(metrics_.queue_us)},
+                     {"service", HistogramJson(metrics_.service_us)},
+                     {"total", HistogramJson(metrics_.total_us)}};
+  return j.dump();
+}
+
+}  // namespace switchyard

@@ -1,0 +1,83 @@
+// Server: the switchyard serving process — HTTP frontend, routes, the current
+// executor, live reconfiguration and graceful shutdown.
+//
+// Routes: POST /score, GET /healthz, GET /readyz, GET /stats,
+// POST /admin/config (Bearer token). See docs/api.md.
+#pragma once
+
+#include <atomic>
+#include <boost/asio/io_context.hpp>
+#include <chrono>
+#include <condition_variable>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "core/thread_annotations.h"
+#include "executor/executor.h"
+#include "server/http_server.h"
+#include "server/score_api.h"
+#include "server/server_metrics.h"
+
+namespace switchyard {
+
+struct ServerOptions {
+  HttpServer::Options http;
+  int io_threads = 1;
+  ExecutorConfig executor;
+  ScoreLimits limits;
+  std::string admin_token;  // empty: every admin request is refused with 403
+  std::chrono::milliseconds drain_timeout{30000};
+};
+
+// Create, port() and Run() from one thread (main); RequestShutdown() from any.
+// Lifetime: destroy after Run() returns.
+class Server {
+ public:
+  // Binds the port (InvalidArgument if taken). Starts nothing else yet.
+  static Result<std::unique_ptr<Server>> Create(const ServerOptions& options, ExecutorEnv env);
+  ~Server();
+
+  uint16_t port() const { return http_->port(); }
+
+  // Starts the event loop and the executor, serves until SIGINT/SIGTERM or
+  // RequestShutdown(), then stops accepting, finishes in-flight requests and
+  // stops the workers. Returns the process exit code.
+  int Run();
+  void RequestShutdown();
+
+ private:
+  Server(const ServerOptions& options, ExecutorEnv env);
+
+  void Handle(HttpRequest&& request, Responder respond);
+  void HandleScore(HttpRequest& request, Responder respond);
+  void HandleAdminConfig(HttpRequest& request, Responder respond);
+  void Reconfigure(ExecutorConfig config, Responder respond);
+  std::string RenderStats() const;
+  std::shared_ptr<Executor> CurrentExecutor() const EXCLUDES(executor_mu_);
+
+  const ServerOptions options_;
+  ExecutorEnv env_;
+  ServerMetrics metrics_;
+  boost::asio::io_context io_;
+  std::unique_ptr<HttpServer> http_;
+  const int64_t started_us_;
+
+  mutable Mutex executor_mu_;
+  std::shared_ptr<Executor> executor_ GUARDED_BY(executor_mu_);
+
+  std::atomic<bool> ready_{false};
+  std::atomic<bool> shutting_down_{false};
+  std::atomic<uint64_t> next_job_id_{1};
+
+  Mutex reconfig_mu_;  // one reconfiguration at a time
+  Mutex admin_threads_mu_;
+  std::vector<std::thread> admin_threads_ GUARDED_BY(admin_threads_mu_);
+
+  std::mutex shutdown_mu_;
+  std::condition_variable shutdown_cv_;
+  bool shutdown_requested_ = false;  // guarded by shutdown_mu_
+};
+
+}  // namespace switchyard

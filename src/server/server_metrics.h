@@ -1,0 +1,40 @@
+// ServerMetrics: what the frontend observes — replies by HTTP status,
+// connection gauges, and latency histograms of executed /score requests.
+//
+// Every field is an atomic or a LatencyHistogram: safe to update from the
+// event loop and from worker threads concurrently, and to read at any time.
+// This is the stream /stats renders and a later controller reads.
+#pragma once
+
+#include <array>
+#include <atomic>
+#include <cstdint>
+
+#include "metrics/latency_histogram.h"
+
+namespace switchyard {
+
+struct ServerMetrics {
+  std::array<std::atomic<uint64_t>, 600> replies_by_status{};  // every reply; index: HTTP status
+  std::array<std::atomic<uint64_t>, 600> score_by_status{};    // POST /score replies only
+  std::atomic<int64_t> active_connections{0};
+  std::atomic<uint64_t> accepted_connections{0};
+  std::atomic<uint64_t> refused_connections{0};   // over --max-connections
+  std::atomic<uint64_t> timed_out_connections{0}; // too slow to send a request
+  std::atomic<int64_t> requests_in_progress{0};   // read, reply not yet written
+  std::atomic<uint64_t> reconfigurations{0};
+
+  LatencyHistogram queue_us;    // admitted -> started
+  LatencyHistogram service_us;  // started -> finished
+  LatencyHistogram total_us;    // admitted -> reply handed to the event loop
+
+  static void Count(std::array<std::atomic<uint64_t>, 600>& counters, int http_status) {
+    if (http_status >= 0 && http_status < 600) {
+      counters[static_cast<size_t>(http_status)].fetch_add(1, std::memory_order_relaxed);
+    }
+  }
+  void CountReply(int http_status) { Count(replies_by_status, http_status); }
+  void CountScore(int http_status) { Count(score_by_status, http_status); }
+};
+
+}  // namespace switchyard
