@@ -189,11 +189,11 @@ TEST(QueueBoundTest, FullQueueAnswers503WithRetryAfterAtOnce) {
   std::vector<std::unique_ptr<HttpConnection>> conns;
   for (int i = 0; i < 3; ++i) {  // one runs, two wait
     conns.push_back(std::make_unique<HttpConnection>(server.port()));
-    std::string body = R"({"mode":"sleep","ms":600})";
+    std::string body = R"({"mode":"sleep","ms":1500})";
     ASSERT_TRUE(conns.back()->SendRaw("POST /score HTTP/1.1\r\nHost: x\r\nContent-Length: " +
                                       std::to_string(body.size()) + "\r\n\r\n" + body));
   }
-  for (int i = 0; i < 100 && testing::Get(server.port(), "/stats").json()["queue_length"] != 2; ++i) {
+  for (int i = 0; i < 500 && testing::Get(server.port(), "/stats").json()["queue_length"] != 2; ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
   auto r = Post(server.port(), "/score", R"({"mode":"cpu","iters":0})");

@@ -24,7 +24,8 @@ using testing::ServerProcess;
 
 std::vector<pid_t> WorkerPids(uint16_t port) {
   std::vector<pid_t> pids;
-  for (auto& p : Get(port, "/stats").json()["executor"]["worker_pids"]) pids.push_back(p.get<pid_t>());
+  nlohmann::json stats = Get(port, "/stats").json();  // keep it alive through the loop
+  for (auto& p : stats["executor"]["worker_pids"]) pids.push_back(p.get<pid_t>());
   return pids;
 }
 
@@ -36,22 +37,25 @@ TEST_P(WorkerCrashTest, KilledWorkerFailsOnlyItsRequestAndIsReplaced) {
   std::vector<pid_t> before = WorkerPids(server.port());
   ASSERT_EQ(before.size(), 2u);
 
-  // Both workers busy with long sleeps; kill the one running the first.
-  HttpConnection victim(server.port()), bystander(server.port());
+  // Both workers busy with long sleeps; kill one of them. Which request it
+  // runs is the dispatchers' choice: exactly one of the two must fail.
+  HttpConnection first(server.port()), second(server.port());
   std::string body = R"({"mode":"sleep","ms":1500})";
   std::string req = "POST /score HTTP/1.1\r\nHost: x\r\nContent-Length: " + std::to_string(body.size()) +
                     "\r\n\r\n" + body;
-  ASSERT_TRUE(victim.SendRaw(req));
-  ASSERT_TRUE(bystander.SendRaw(req));
-  for (int i = 0; i < 200 && Get(server.port(), "/stats").json()["in_flight"] != 2; ++i) {
+  ASSERT_TRUE(first.SendRaw(req));
+  ASSERT_TRUE(second.SendRaw(req));
+  for (int i = 0; i < 500 && Get(server.port(), "/stats").json()["in_flight"] != 2; ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
   ASSERT_EQ(::kill(before[0], SIGKILL), 0);
 
-  auto failed = victim.ReadResponse(std::chrono::seconds(10));
-  auto survived = bystander.ReadResponse(std::chrono::seconds(10));
-  EXPECT_EQ(failed.status, 503) << failed.body;
-  EXPECT_NE(failed.json()["error"].get<std::string>().find("died"), std::string::npos) << failed.body;
+  auto a = first.ReadResponse(std::chrono::seconds(10));
+  auto b = second.ReadResponse(std::chrono::seconds(10));
+  const auto& failed = a.status == 503 ? a : b;
+  const auto& survived = a.status == 503 ? b : a;
+  EXPECT_EQ(failed.status, 503) << a.body << " / " << b.body;
+  EXPECT_NE(failed.body.find("died"), std::string::npos) << failed.body;
   EXPECT_EQ(survived.status, 200) << survived.body;
 
   // The pool is whole again, with a new process in place of the dead one.
@@ -160,7 +164,10 @@ TEST_F(AdminTest, ReconfigurationUnderLoadAnswersEveryRequestExactlyOnce) {
   for (const auto& config : cycle) {
     std::this_thread::sleep_for(std::chrono::milliseconds(150));
     auto r = Post(server.port(), "/admin/config", config, auth);
-    EXPECT_EQ(r.status, 200) << config << " -> " << r.body;
+    if (r.status != 200) {
+      ADD_FAILURE() << config << " -> " << r.status << " " << r.body;
+      break;  // still join the clients below
+    }
     auto want = nlohmann::json::parse(config);
     EXPECT_EQ(r.json()["config"]["executor"], want["executor"]);
     EXPECT_EQ(Get(server.port(), "/stats").json()["config"]["executor"], want["executor"]);
@@ -168,7 +175,7 @@ TEST_F(AdminTest, ReconfigurationUnderLoadAnswersEveryRequestExactlyOnce) {
   std::this_thread::sleep_for(std::chrono::milliseconds(150));
   stop = true;
   for (auto& t : clients) t.join();
-  EXPECT_EQ(wrong.load(), 0);
+  EXPECT_EQ(wrong.load(), 0) << server.output();
   EXPECT_EQ(correct.load(), sent.load());
   EXPECT_GT(sent.load(), 50);
   auto stats = Get(server.port(), "/stats").json();
@@ -187,7 +194,7 @@ TEST(ShutdownTest, SigtermFinishesInFlightRequestsThenExitsZero) {
                     "\r\n\r\n" + body;
   ASSERT_TRUE(a.SendRaw(req));
   ASSERT_TRUE(b.SendRaw(req));
-  for (int i = 0; i < 200 && Get(server.port(), "/stats").json()["in_flight"] != 2; ++i) {
+  for (int i = 0; i < 500 && Get(server.port(), "/stats").json()["in_flight"] != 2; ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
   ::kill(server.pid(), SIGTERM);

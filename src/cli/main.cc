@@ -31,7 +31,7 @@ int main(int argc, char** argv) {
   switchyard::AddGenDbFlags(*gen_db, gen_db_flags);
 
   CLI11_PARSE(app, argc, argv);
-  if (*serve) return switchyard::RunServe(serve_flags);
+  if (*serve) return switchyard::RunServe(serve_flags, *serve);
   if (*gen_db) return switchyard::RunGenDb(gen_db_flags);
   return 2;
 }

@@ -78,9 +78,10 @@ void AddServeFlags(CLI::App& app, ServeFlags& f) {
                  "and may sit idle between requests no longer; otherwise it is closed")
       ->check(CLI::Range(int64_t{1}, int64_t{3'600'000}))
       ->capture_default_str();
-  app.add_option("--io-threads", o.io_threads, "Threads running the HTTP event loop")
-      ->check(CLI::Range(1, 64))
-      ->capture_default_str();
+  app.add_option("--io-threads", o.http.loops,
+                 "Event loops (one thread each) serving HTTP; the async executor runs its "
+                 "coroutines on them. Default 1, or --workers with --executor async")
+      ->check(CLI::Range(1, 256));
   app.add_option("--admin-token-file", f.admin_token_file,
                  "File holding the token that POST /admin/config requires as "
                  "'Authorization: Bearer TOKEN'; without it admin routes answer 403")
@@ -118,14 +119,25 @@ int Fail(const Status& s) {
 
 }  // namespace
 
-int RunServe(ServeFlags& f) {
+int RunServe(ServeFlags& f, const CLI::App& app) {
   ServerOptions& o = f.server;
+  f.io_threads_given = app.count("--io-threads") > 0;
+  f.workers_given = app.count("--workers") > 0;
   // The logger writes synchronously from the calling thread: no thread yet.
   spdlog::set_default_logger(spdlog::stderr_color_mt("switchyard"));
   spdlog::set_level(spdlog::level::from_str(f.log_level));
   std::signal(SIGPIPE, SIG_IGN);
 
   o.executor.kind = ParseExecutorKind(f.executor).value();
+  if (f.io_threads_given) {
+    if (o.executor.kind == ExecutorKind::kAsync && o.http.loops != o.executor.workers &&
+        f.workers_given) {
+      return Fail(InvalidArgument("--executor async runs on the event loops: give --workers or "
+                                  "--io-threads, or the same number to both"));
+    }
+  } else if (o.executor.kind == ExecutorKind::kAsync) {
+    o.http.loops = o.executor.workers;
+  }
   o.executor.start = ParseStartMethod(f.start).value();
   o.executor.ipc = ParseIpcKind(f.ipc).value();
   o.executor.max_payload_bytes = o.http.max_body_bytes;

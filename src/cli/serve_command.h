@@ -21,6 +21,8 @@ struct ServeFlags {
   std::string log_level = "info";
   int64_t read_timeout_ms = 10000;
   int64_t drain_timeout_ms = 30000;
+  bool io_threads_given = false;
+  bool workers_given = false;
 };
 
 void AddServeFlags(CLI::App& app, ServeFlags& flags);
@@ -28,6 +30,6 @@ void AddServeFlags(CLI::App& app, ServeFlags& flags);
 // Runs the server until SIGINT/SIGTERM. Call while the process is still
 // single-threaded: it forks the zygote (and, for --start fork, the workers)
 // before starting any thread. Returns the exit code.
-int RunServe(ServeFlags& flags);
+int RunServe(ServeFlags& flags, const CLI::App& app);
 
 }  // namespace switchyard

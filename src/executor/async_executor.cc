@@ -1,28 +1,32 @@
-// async: each job is a C++20 coroutine on an event loop — the asyncio analog.
+// async: each job is a C++20 coroutine on one of the server's event loops —
+// the asyncio analog, as uvicorn runs it: the loop that parsed a request runs
+// its handler too, with no hand-off to another thread.
 //
-// `workers` event loops (Asio io_contexts), each on its own thread, take jobs
-// from the shared scheduling queue. A sleep suspends its coroutine on a timer,
-// so thousands can wait on one loop. CPU work runs on the loop and blocks every
-// other coroutine there — the finding the study shows — unless `offload` > 0,
-// which sends it to a helper thread pool and resumes the coroutine on its loop
-// afterwards (like asyncio.to_thread). SQLite point selects run on the loop:
-// they are short and synchronous, as sqlite3 calls are inside an asyncio
-// handler.
+// A sleep suspends its coroutine on a timer, so thousands can wait on one
+// loop. CPU work runs on the loop and blocks everything else there — other
+// coroutines and the HTTP traffic of that loop's connections, /healthz
+// included. That is the finding the study shows, not a bug to hide. With
+// `offload` > 0 cpu work goes to a helper thread pool and the coroutine resumes
+// on its loop afterwards (like asyncio.to_thread). SQLite point selects run on
+// the loop: short and synchronous, as sqlite3 calls inside an asyncio handler.
+//
+// `workers` is the number of event loops, which the server owns (--io-threads);
+// the executor has one WorkloadRunner (SQLite connection) per loop.
 #include <atomic>
+#include <condition_variable>
+#include <optional>
+#include <thread>
 #include <utility>  // before Asio: boost 1.74's awaitable.hpp uses std::exchange without it
+#include <vector>
+
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
-#include <boost/asio/executor_work_guard.hpp>
-#include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/thread_pool.hpp>
 #include <boost/asio/use_awaitable.hpp>
-#include <condition_variable>
-#include <optional>
-#include <thread>
-#include <vector>
 
+#include "executor/event_loops.h"
 #include "executor/executor.h"
 #include "policy/work_queue.h"
 
@@ -31,35 +35,38 @@ namespace {
 
 namespace asio = boost::asio;
 
-// One event loop: its io_context, thread and WorkloadRunner. `in_flight` is
-// touched only on the loop's own thread.
-struct EventLoop {
-  asio::io_context context{1};
-  asio::executor_work_guard<asio::io_context::executor_type> guard{context.get_executor()};
+// The executor's state on one loop; touched only on that loop's thread,
+// except `pump_posted`.
+struct LoopState {
+  asio::io_context* context = nullptr;
   std::unique_ptr<WorkloadRunner> runner;
   int in_flight = 0;
-  std::thread thread;
+  std::atomic<int> in_flight_gauge{0};  // the same, readable from other threads (Stats)
+  // Set while a Pump is posted and not yet started, so that jobs submitted
+  // from other threads cost one cross-thread post per batch, not per job.
+  std::atomic<bool> pump_posted{false};
 };
 
 class AsyncExecutor final : public Executor {
  public:
   AsyncExecutor(const ExecutorConfig& config, ExecutorEnv& env, std::unique_ptr<Policy> policy)
-      : config_(config), clock_(*env.clock), queue_(std::move(policy), config.max_queue, *env.clock) {}
+      : config_(config),
+        clock_(*env.clock),
+        loops_(*env.loops),
+        queue_(std::move(policy), config.max_queue, *env.clock) {}
 
   ~AsyncExecutor() override { Drain(); }
 
   Status Start(const WorkloadConfig& workload) {
-    for (int i = 0; i < config_.workers; ++i) {
+    for (int i = 0; i < loops_.loop_count(); ++i) {
       auto runner = WorkloadRunner::Create(workload);
       if (!runner.ok()) return runner.status();
-      auto loop = std::make_unique<EventLoop>();
-      loop->runner = std::move(runner).value();
-      loops_.push_back(std::move(loop));
+      auto state = std::make_unique<LoopState>();
+      state->context = &loops_.loop(i);
+      state->runner = std::move(runner).value();
+      states_.push_back(std::move(state));
     }
     if (config_.offload > 0) offload_.emplace(static_cast<size_t>(config_.offload));
-    for (auto& loop : loops_) {
-      loop->thread = std::thread([l = loop.get()] { l->context.run(); });
-    }
     return Status::Ok();
   }
 
@@ -70,22 +77,34 @@ class AsyncExecutor final : public Executor {
       case WorkQueue::PushResult::kFull: FinishOne(); return SubmitResult::kFull;
       case WorkQueue::PushResult::kClosed: FinishOne(); return SubmitResult::kClosed;
     }
-    size_t i = next_loop_.fetch_add(1, std::memory_order_relaxed) % loops_.size();
-    EventLoop* loop = loops_[i].get();
-    asio::post(loop->context, [this, loop] { Pump(*loop); });
+    int current = loops_.CurrentLoop();
+    if (current >= 0 && current < static_cast<int>(states_.size())) {
+      // On a loop already: start the job here, now.
+      Pump(*states_[static_cast<size_t>(current)]);
+    } else {
+      size_t i = next_loop_.fetch_add(1, std::memory_order_relaxed) % states_.size();
+      LoopState* state = states_[i].get();
+      if (!state->pump_posted.exchange(true, std::memory_order_acq_rel)) {
+        // The posted Pump counts as pending work, so Drain cannot return (and
+        // the executor be destroyed) while it waits in the loop's queue.
+        pending_.fetch_add(1, std::memory_order_relaxed);
+        asio::post(*state->context, [this, state] {
+          Pump(*state);
+          FinishOne();
+        });
+      }
+    }
     return SubmitResult::kOk;
   }
 
   void Drain() override {
     if (drained_.exchange(true)) return;
     queue_.Close();
+    // Jobs still queued were each followed by a Pump (or will be started by a
+    // finishing coroutine's Pump); wait until the last one has finished.
     {
       std::unique_lock<std::mutex> lock(idle_mu_);
       idle_cv_.wait(lock, [&] { return pending_.load() == 0; });
-    }
-    for (auto& loop : loops_) loop->guard.reset();
-    for (auto& loop : loops_) {
-      if (loop->thread.joinable()) loop->thread.join();
     }
     if (offload_) offload_->join();
   }
@@ -93,10 +112,11 @@ class AsyncExecutor final : public Executor {
   ExecutorStats Stats() const override {
     ExecutorStats s;
     s.kind = "async";
-    s.workers = config_.workers;
+    s.workers = static_cast<int>(states_.size());
     s.queued = queue_.size();
-    size_t pending = pending_.load(std::memory_order_relaxed);
-    s.in_flight = pending > s.queued ? pending - s.queued : 0;
+    int in_flight = 0;
+    for (const auto& state : states_) in_flight += state->in_flight_gauge.load(std::memory_order_relaxed);
+    s.in_flight = static_cast<size_t>(in_flight);
     s.completed = completed_.load(std::memory_order_relaxed);
     return s;
   }
@@ -104,30 +124,32 @@ class AsyncExecutor final : public Executor {
   const ExecutorConfig& config() const override { return config_; }
 
  private:
-  // Starts queued jobs on `loop` while it has room. Runs on the loop's thread.
-  void Pump(EventLoop& loop) {
-    while (loop.in_flight < config_.max_in_flight) {
+  // Starts queued jobs on this loop while it has room. Runs on its thread.
+  void Pump(LoopState& state) {
+    state.pump_posted.store(false, std::memory_order_release);
+    while (state.in_flight < config_.max_in_flight) {
       std::optional<Job> job = queue_.TryPop();
       if (!job) return;
-      ++loop.in_flight;
-      asio::co_spawn(loop.context, RunJob(loop, std::move(*job)), asio::detached);
+      ++state.in_flight;
+      state.in_flight_gauge.fetch_add(1, std::memory_order_relaxed);
+      asio::co_spawn(*state.context, RunJob(state, std::move(*job)), asio::detached);
     }
   }
 
-  asio::awaitable<void> RunJob(EventLoop& loop, Job job) {
+  asio::awaitable<void> RunJob(LoopState& state, Job job) {
     int64_t start = clock_.NowMicros();
     ScoreOutcome outcome;
     const ScoreRequest& req = job.request;
     switch (req.mode) {
       case ScoreMode::kSleep: {
-        asio::steady_timer timer(loop.context, std::chrono::milliseconds(req.sleep_ms));
+        asio::steady_timer timer(*state.context, std::chrono::milliseconds(req.sleep_ms));
         co_await timer.async_wait(asio::use_awaitable);
         outcome.result_json = std::to_string(req.sleep_ms);
         break;
       }
       case ScoreMode::kCpu:
         if (offload_) {
-          // Runs on a pool thread; the coroutine resumes on this loop.
+          // Runs on a pool thread; this coroutine resumes on its loop.
           co_await asio::co_spawn(
               *offload_,
               [&req, &outcome]() -> asio::awaitable<void> {
@@ -137,21 +159,22 @@ class AsyncExecutor final : public Executor {
               },
               asio::use_awaitable);
         } else {
-          outcome = loop.runner->RunCpu(req);
+          outcome = state.runner->RunCpu(req);
         }
         break;
       case ScoreMode::kIo:
-        outcome = loop.runner->RunIo(req);
+        outcome = state.runner->RunIo(req);
         break;
     }
     int64_t end = clock_.NowMicros();
     outcome.queue_us = start - job.arrival_us;
     outcome.service_us = end - start;
-    --loop.in_flight;
+    --state.in_flight;
+    state.in_flight_gauge.fetch_sub(1, std::memory_order_relaxed);
     completed_.fetch_add(1, std::memory_order_relaxed);
     job.on_done(std::move(outcome));
-    FinishOne();
-    Pump(loop);
+    Pump(state);
+    FinishOne();  // last: once pending reaches zero the executor may be destroyed
   }
 
   void FinishOne() {
@@ -163,11 +186,12 @@ class AsyncExecutor final : public Executor {
 
   const ExecutorConfig config_;
   const Clock& clock_;
+  EventLoops& loops_;
   WorkQueue queue_;
-  std::vector<std::unique_ptr<EventLoop>> loops_;  // fixed after Start
+  std::vector<std::unique_ptr<LoopState>> states_;  // one per loop; fixed after Start
   std::optional<asio::thread_pool> offload_;
   std::atomic<size_t> next_loop_{0};
-  std::atomic<size_t> pending_{0};  // accepted and not yet finished
+  std::atomic<size_t> pending_{0};  // jobs accepted and not finished, plus posted Pumps
   std::atomic<uint64_t> completed_{0};
   std::atomic<bool> drained_{false};
   std::mutex idle_mu_;
@@ -177,6 +201,9 @@ class AsyncExecutor final : public Executor {
 }  // namespace
 
 Result<std::unique_ptr<Executor>> CreateAsyncExecutor(const ExecutorConfig& config, ExecutorEnv& env) {
+  if (env.loops == nullptr || env.loops->loop_count() < 1) {
+    return Internal("the async executor needs the server's event loops");
+  }
   auto policy = CreatePolicy(config.policy);
   if (!policy.ok()) return policy.status();
   auto executor = std::make_unique<AsyncExecutor>(config, env, std::move(policy).value());

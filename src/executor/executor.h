@@ -20,6 +20,7 @@
 
 namespace switchyard {
 
+class EventLoops;
 class Zygote;
 
 enum class ExecutorKind { kThreads, kProcesses, kAsync };
@@ -43,7 +44,7 @@ struct ExecutorConfig {
   IpcKind ipc = IpcKind::kShm;
   int ipc_spin_us = 50;             // busy-poll before sleeping on the wake-up fd
   size_t max_payload_bytes = 1 << 20;  // largest ScoreRequest::data; sizes shm slots
-  // async only
+  // async only: `workers` is the number of the server's event loops
   int offload = 0;                  // helper threads for cpu work; 0: run it on the loop
   int max_in_flight = 4096;         // coroutines alive per loop
 
@@ -67,6 +68,7 @@ struct ExecutorEnv {
   WorkloadConfig workload;
   const Clock* clock = &SteadyClock::Instance();
   Zygote* zygote = nullptr;  // required for processes
+  EventLoops* loops = nullptr;  // required for async: the loops its coroutines run on
   // Process workers already forked before the server started any thread
   // (start method fork); consumed by the first process executor.
   std::vector<struct PreforkedWorker>* preforked = nullptr;

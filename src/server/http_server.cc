@@ -4,12 +4,14 @@
 
 #include <atomic>
 #include <boost/asio/dispatch.hpp>
+#include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
-#include <boost/asio/strand.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <optional>
+#include <thread>
+#include <vector>
 
 #include "server/score_api.h"
 
@@ -20,18 +22,28 @@ namespace beast = boost::beast;
 namespace http = beast::http;
 using tcp = asio::ip::tcp;
 
+namespace {
+thread_local int current_loop_index = -1;
+}  // namespace
+
 struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
-  Impl(asio::io_context& io_context, const Options& opts, HttpHandler h, ServerMetrics& m)
-      : io(io_context), options(opts), handler(std::move(h)), metrics(m), acceptor(io_context) {}
+  // Sessions share ownership of this; the loops themselves belong to the
+  // HttpServer, so destroying them destroys the sessions' pending handlers
+  // and with them the sessions (no reference cycle through the loops).
+  Impl(std::vector<asio::io_context*> event_loops, const Options& opts, HttpHandler h, ServerMetrics& m)
+      : loops(std::move(event_loops)), options(opts), handler(std::move(h)), metrics(m) {
+    acceptor.emplace(*loops[0]);
+  }
 
   void DoAccept();
   void OnAccept(beast::error_code ec, tcp::socket socket);
 
-  asio::io_context& io;
+  const std::vector<asio::io_context*> loops;
+  size_t next_loop = 0;  // used by the acceptor's loop only
   const Options options;
   const HttpHandler handler;
   ServerMetrics& metrics;
-  tcp::acceptor acceptor;  // used on the io thread(s) only, after Start
+  std::optional<tcp::acceptor> acceptor;  // on loops[0]
   std::atomic<bool> draining{false};
 };
 
@@ -44,7 +56,7 @@ constexpr size_t kHeaderLimit = 16 * 1024;
 constexpr std::chrono::milliseconds kLingerTimeout{1000};
 
 // One connection. Lives as long as an operation on it is pending; all its
-// handlers run on its strand.
+// handlers run on its loop's one thread.
 class Session : public std::enable_shared_from_this<Session> {
  public:
   Session(tcp::socket socket, std::shared_ptr<HttpServer::Impl> server, bool counted)
@@ -189,14 +201,14 @@ class Session : public std::enable_shared_from_this<Session> {
 }  // namespace
 
 void HttpServer::Impl::DoAccept() {
-  acceptor.async_accept(asio::make_strand(io),
-                        [self = shared_from_this()](beast::error_code ec, tcp::socket socket) {
-                          self->OnAccept(ec, std::move(socket));
-                        });
+  asio::io_context& target = *loops[next_loop++ % loops.size()];
+  acceptor->async_accept(target, [self = shared_from_this()](beast::error_code ec, tcp::socket socket) {
+    self->OnAccept(ec, std::move(socket));
+  });
 }
 
 void HttpServer::Impl::OnAccept(beast::error_code ec, tcp::socket socket) {
-  if (ec == asio::error::operation_aborted || !acceptor.is_open()) return;
+  if (ec == asio::error::operation_aborted || !acceptor->is_open()) return;
   if (ec) {
     // EMFILE and friends: say so and keep accepting; the next try may work.
     spdlog::warn("accept failed: {}", ec.message());
@@ -215,35 +227,74 @@ void HttpServer::Impl::OnAccept(beast::error_code ec, tcp::socket socket) {
   DoAccept();
 }
 
-Result<std::unique_ptr<HttpServer>> HttpServer::Create(asio::io_context& io, const Options& options,
-                                                       HttpHandler handler, ServerMetrics& metrics) {
-  auto impl = std::make_shared<Impl>(io, options, std::move(handler), metrics);
+Result<std::unique_ptr<HttpServer>> HttpServer::Create(const Options& options, HttpHandler handler,
+                                                       ServerMetrics& metrics) {
+  if (options.loops < 1 || options.loops > 256) {
+    return InvalidArgument("event loops must be between 1 and 256, got " + std::to_string(options.loops));
+  }
+  std::unique_ptr<HttpServer> server(new HttpServer());
+  std::vector<asio::io_context*> raw;
+  for (int i = 0; i < options.loops; ++i) {
+    // Concurrency hint 1: each loop is run by one thread only.
+    server->loops_.push_back(std::make_unique<asio::io_context>(1));
+    server->guards_.emplace_back(server->loops_.back()->get_executor());
+    raw.push_back(server->loops_.back().get());
+  }
+  auto impl = std::make_shared<Impl>(raw, options, std::move(handler), metrics);
+  server->impl_ = impl;
   beast::error_code ec;
   auto address = asio::ip::make_address(options.host, ec);
   if (ec) return InvalidArgument("bad --host '" + options.host + "': " + ec.message());
   tcp::endpoint endpoint(address, options.port);
-  impl->acceptor.open(endpoint.protocol(), ec);
-  if (!ec) impl->acceptor.set_option(asio::socket_base::reuse_address(true), ec);
-  if (!ec) impl->acceptor.bind(endpoint, ec);
+  impl->acceptor->open(endpoint.protocol(), ec);
+  if (!ec) impl->acceptor->set_option(asio::socket_base::reuse_address(true), ec);
+  if (!ec) impl->acceptor->bind(endpoint, ec);
   if (ec) {
     return InvalidArgument("cannot listen on " + options.host + ":" + std::to_string(options.port) +
                            ": " + ec.message());
   }
-  impl->acceptor.listen(asio::socket_base::max_listen_connections, ec);
+  impl->acceptor->listen(asio::socket_base::max_listen_connections, ec);
   if (ec) return InvalidArgument("cannot listen: " + ec.message());
-  return std::unique_ptr<HttpServer>(new HttpServer(std::move(impl)));
+  return server;
 }
 
-HttpServer::~HttpServer() = default;
+HttpServer::~HttpServer() {
+  Stop();
+  if (impl_) impl_->acceptor.reset();  // while its loop still exists
+  guards_.clear();
+  loops_.clear();  // destroys pending handlers, and the sessions they hold
+}
 
-uint16_t HttpServer::port() const { return impl_->acceptor.local_endpoint().port(); }
+uint16_t HttpServer::port() const { return impl_->acceptor->local_endpoint().port(); }
 
-void HttpServer::Start() { impl_->DoAccept(); }
+void HttpServer::Start() {
+  impl_->DoAccept();
+  for (size_t i = 0; i < loops_.size(); ++i) {
+    threads_.emplace_back([loop = loops_[i].get(), i] {
+      current_loop_index = static_cast<int>(i);
+      loop->run();
+    });
+  }
+}
+
+void HttpServer::Stop() {
+  for (auto& loop : loops_) loop->stop();
+  for (auto& t : threads_) {
+    if (t.joinable()) t.join();
+  }
+  threads_.clear();
+}
+
+int HttpServer::loop_count() const { return static_cast<int>(loops_.size()); }
+
+asio::io_context& HttpServer::loop(int index) { return *loops_[static_cast<size_t>(index)]; }
+
+int HttpServer::CurrentLoop() const { return current_loop_index; }
 
 void HttpServer::StopAccepting() {
-  asio::post(impl_->io, [impl = impl_] {
+  asio::post(*loops_[0], [impl = impl_] {
     beast::error_code ignored;
-    impl->acceptor.close(ignored);
+    impl->acceptor->close(ignored);
   });
 }
 

@@ -7,16 +7,19 @@
 // connection cap (excess connections get a 503 and are closed).
 #pragma once
 
+#include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <chrono>
 #include <cstdint>
 #include <functional>
 #include <memory>
 #include <string>
+#include <thread>
 #include <utility>
 #include <vector>
 
 #include "core/status.h"
+#include "executor/event_loops.h"
 #include "server/server_metrics.h"
 
 namespace switchyard {
@@ -40,26 +43,38 @@ struct HttpReply {
 using Responder = std::function<void(HttpReply)>;
 using HttpHandler = std::function<void(HttpRequest&&, Responder)>;
 
-// Thread-safety: Create, Start and port() from one thread; StopAccepting() and
-// SetDraining() from any thread. Lifetime: must outlive the io_context's run()
-// (destroy after the event-loop threads are joined).
-class HttpServer {
+// The frontend runs `loops` event loops, each an io_context on its own
+// thread (shared nothing: a connection lives on one loop, assigned round-robin
+// when accepted). It lends them to the async executor through EventLoops.
+//
+// Thread-safety: Create, Start, Join and port() from one thread;
+// StopAccepting(), SetDraining(), Stop() and the EventLoops calls from any.
+// Lifetime: destroy after Join().
+class HttpServer final : public EventLoops {
  public:
   struct Options {
     std::string host = "127.0.0.1";
     uint16_t port = 8080;
+    int loops = 1;
     size_t max_body_bytes = 1 << 20;
     size_t max_connections = 1024;
     std::chrono::milliseconds read_timeout{10000};  // a whole request must arrive within this
   };
 
   // Binds and listens. InvalidArgument if the address is bad or the port taken.
-  static Result<std::unique_ptr<HttpServer>> Create(boost::asio::io_context& io, const Options& options,
-                                                    HttpHandler handler, ServerMetrics& metrics);
-  ~HttpServer();
+  static Result<std::unique_ptr<HttpServer>> Create(const Options& options, HttpHandler handler,
+                                                    ServerMetrics& metrics);
+  ~HttpServer() override;
 
   uint16_t port() const;
+  // Starts the loop threads and accepting.
   void Start();
+  // Stops every loop (pending operations are abandoned) and joins the threads.
+  void Stop();
+
+  int loop_count() const override;
+  boost::asio::io_context& loop(int index) override;
+  int CurrentLoop() const override;
   // Closes the listening socket; open connections continue.
   void StopAccepting();
   // While draining, connections are closed after their current reply.
@@ -68,7 +83,10 @@ class HttpServer {
   struct Impl;
 
  private:
-  explicit HttpServer(std::shared_ptr<Impl> impl) : impl_(std::move(impl)) {}
+  HttpServer() = default;
+  std::vector<std::unique_ptr<boost::asio::io_context>> loops_;
+  std::vector<boost::asio::executor_work_guard<boost::asio::io_context::executor_type>> guards_;
+  std::vector<std::thread> threads_;
   std::shared_ptr<Impl> impl_;
 };
 

@@ -106,25 +106,29 @@ Status ApplyConfigPatch(const json& body, ExecutorConfig& config) {
 }  // namespace
 
 Server::Server(const ServerOptions& options, ExecutorEnv env)
-    : options_(options), env_(env), io_(options.io_threads), started_us_(SteadyClock::Now()) {}
+    : options_(options), env_(env), started_us_(SteadyClock::Now()) {}
 
 Server::~Server() = default;
 
 Result<std::unique_ptr<Server>> Server::Create(const ServerOptions& options, ExecutorEnv env) {
   Status valid = options.executor.Validate();
   if (!valid.ok()) return valid;
-  if (options.io_threads < 1 || options.io_threads > 64) {
-    return InvalidArgument("--io-threads must be between 1 and 64");
-  }
   std::unique_ptr<Server> server(new Server(options, env));
   Server* self = server.get();
   auto http = HttpServer::Create(
-      server->io_, options.http,
+      options.http,
       [self](HttpRequest&& request, Responder respond) { self->Handle(std::move(request), std::move(respond)); },
       server->metrics_);
   if (!http.ok()) return http.status();
   server->http_ = std::move(http).value();
+  server->env_.loops = server->http_.get();
   return server;
+}
+
+ExecutorConfig Server::Normalize(ExecutorConfig config) const {
+  // The async executor runs on the server's event loops: as many as there are.
+  if (config.kind == ExecutorKind::kAsync) config.workers = http_->loop_count();
+  return config;
 }
 
 std::shared_ptr<Executor> Server::CurrentExecutor() const {
@@ -141,7 +145,7 @@ void Server::RequestShutdown() {
 }
 
 int Server::Run() {
-  asio::signal_set signals(io_, SIGINT, SIGTERM);
+  asio::signal_set signals(http_->loop(0), SIGINT, SIGTERM);
   std::function<void(const boost::system::error_code&, int)> on_signal =
       [&](const boost::system::error_code& ec, int signo) {
         if (ec) return;
@@ -156,13 +160,11 @@ int Server::Run() {
   signals.async_wait(on_signal);
 
   http_->Start();
-  std::vector<std::thread> io_threads;
-  for (int i = 0; i < options_.io_threads; ++i) io_threads.emplace_back([this] { io_.run(); });
   std::printf("switchyard: listening on http://%s:%u\n", options_.http.host.c_str(), port());
   std::fflush(stdout);
 
   int exit_code = 0;
-  auto executor = CreateExecutor(options_.executor, env_);
+  auto executor = CreateExecutor(Normalize(options_.executor), env_);
   if (!executor.ok()) {
     spdlog::error("cannot start the executor: {}", executor.status().message());
     std::fprintf(stderr, "switchyard: cannot start the executor: %s\n",
@@ -174,8 +176,9 @@ int Server::Run() {
       executor_ = std::move(executor).value();
     }
     ready_.store(true);
-    spdlog::info("ready: {}", options_.executor.Describe());
-    std::printf("switchyard: ready (%s)\n", options_.executor.Describe().c_str());
+    std::string described = CurrentExecutor()->config().Describe();
+    spdlog::info("ready: {}", described);
+    std::printf("switchyard: ready (%s)\n", described.c_str());
     std::fflush(stdout);
     std::unique_lock<std::mutex> lock(shutdown_mu_);
     shutdown_cv_.wait(lock, [&] { return shutdown_requested_; });
@@ -198,8 +201,8 @@ int Server::Run() {
   while (metrics_.requests_in_progress.load() > 0 && std::chrono::steady_clock::now() < deadline) {
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }
-  io_.stop();
-  for (auto& t : io_threads) t.join();
+  signals.cancel();
+  http_->Stop();
   {
     MutexLock lock(executor_mu_);
     executor_.reset();
@@ -311,6 +314,7 @@ void Server::HandleAdminConfig(HttpRequest& request, Responder respond) {
 void Server::Reconfigure(ExecutorConfig config, Responder respond) {
   MutexLock serial(reconfig_mu_);
   if (shutting_down_.load()) return respond(ErrorReply(Unavailable("server is shutting down")));
+  config = Normalize(config);
   int64_t t0 = SteadyClock::Now();
   auto created = CreateExecutor(config, env_);
   if (!created.ok()) {
@@ -360,7 +364,7 @@ std::string Server::RenderStats() const {
   j["uptime_s"] = static_cast<double>(SteadyClock::Now() - started_us_) / 1e6;
   json config = executor ? ConfigJson(executor->config()) : ConfigJson(options_.executor);
   config["port"] = port();
-  config["io_threads"] = options_.io_threads;
+  config["io_threads"] = options_.http.loops;
   config["max_iters"] = options_.limits.max_iters;
   config["max_body_bytes"] = options_.http.max_body_bytes;
   config["max_connections"] = options_.http.max_connections;

@@ -6,7 +6,6 @@
 #pragma once
 
 #include <atomic>
-#include <boost/asio/io_context.hpp>
 #include <chrono>
 #include <condition_variable>
 #include <memory>
@@ -23,8 +22,7 @@
 namespace switchyard {
 
 struct ServerOptions {
-  HttpServer::Options http;
-  int io_threads = 1;
+  HttpServer::Options http;  // http.loops: the event loops (--io-threads)
   ExecutorConfig executor;
   ScoreLimits limits;
   std::string admin_token;  // empty: every admin request is refused with 403
@@ -55,12 +53,12 @@ class Server {
   void HandleAdminConfig(HttpRequest& request, Responder respond);
   void Reconfigure(ExecutorConfig config, Responder respond);
   std::string RenderStats() const;
+  ExecutorConfig Normalize(ExecutorConfig config) const;
   std::shared_ptr<Executor> CurrentExecutor() const EXCLUDES(executor_mu_);
 
   const ServerOptions options_;
   ExecutorEnv env_;
   ServerMetrics metrics_;
-  boost::asio::io_context io_;
   std::unique_ptr<HttpServer> http_;
   const int64_t started_us_;
 
