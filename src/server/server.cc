@@ -189,11 +189,7 @@ int Server::Run() {
   ready_.store(false);
   http_->StopAccepting();
   http_->SetDraining();
-  {
-    MutexLock lock(admin_threads_mu_);
-    for (auto& t : admin_threads_) t.join();
-    admin_threads_.clear();
-  }
+  admin_worker_.Stop();  // lets a reconfiguration under way finish
   std::shared_ptr<Executor> current = CurrentExecutor();
   if (current) current->Drain();
   // The replies of the last jobs are posted to the event loop; let it write them.
@@ -305,14 +301,11 @@ void Server::HandleAdminConfig(HttpRequest& request, Responder respond) {
   Status patched = ApplyConfigPatch(body, config);
   if (!patched.ok()) return respond(ErrorReply(patched));
   // Starting workers takes milliseconds to seconds: never on the event loop.
-  MutexLock lock(admin_threads_mu_);
-  admin_threads_.emplace_back([this, config, respond = std::move(respond)]() mutable {
-    Reconfigure(config, std::move(respond));
-  });
+  auto task = [this, config, respond]() mutable { Reconfigure(config, std::move(respond)); };
+  if (!admin_worker_.Post(std::move(task))) respond(ErrorReply(Unavailable("server is shutting down")));
 }
 
 void Server::Reconfigure(ExecutorConfig config, Responder respond) {
-  MutexLock serial(reconfig_mu_);
   if (shutting_down_.load()) return respond(ErrorReply(Unavailable("server is shutting down")));
   config = Normalize(config);
   int64_t t0 = SteadyClock::Now();

@@ -13,6 +13,7 @@
 #include <thread>
 #include <vector>
 
+#include "core/serial_worker.h"
 #include "core/thread_annotations.h"
 #include "executor/executor.h"
 #include "server/http_server.h"
@@ -69,9 +70,8 @@ class Server {
   std::atomic<bool> shutting_down_{false};
   std::atomic<uint64_t> next_job_id_{1};
 
-  Mutex reconfig_mu_;  // one reconfiguration at a time
-  Mutex admin_threads_mu_;
-  std::vector<std::thread> admin_threads_ GUARDED_BY(admin_threads_mu_);
+  // Runs reconfigurations one at a time, off the event loops.
+  SerialWorker admin_worker_;
 
   std::mutex shutdown_mu_;
   std::condition_variable shutdown_cv_;
