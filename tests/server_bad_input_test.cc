@@ -189,13 +189,15 @@ TEST(QueueBoundTest, FullQueueAnswers503WithRetryAfterAtOnce) {
   std::vector<std::unique_ptr<HttpConnection>> conns;
   for (int i = 0; i < 3; ++i) {  // one runs, two wait
     conns.push_back(std::make_unique<HttpConnection>(server.port()));
-    std::string body = R"({"mode":"sleep","ms":1500})";
+    std::string body = R"({"mode":"sleep","ms":3000})";
     ASSERT_TRUE(conns.back()->SendRaw("POST /score HTTP/1.1\r\nHost: x\r\nContent-Length: " +
                                       std::to_string(body.size()) + "\r\n\r\n" + body));
   }
-  for (int i = 0; i < 500 && testing::Get(server.port(), "/stats").json()["queue_length"] != 2; ++i) {
+  for (int i = 0; i < 250 && testing::Get(server.port(), "/stats").json()["queue_length"] != 2; ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
+  ASSERT_EQ(testing::Get(server.port(), "/stats").json()["queue_length"], 2)
+      << testing::Get(server.port(), "/stats").body;
   auto r = Post(server.port(), "/score", R"({"mode":"cpu","iters":0})");
   EXPECT_EQ(r.status, 503) << r.body;
   EXPECT_EQ(r.headers["retry-after"], "1");

@@ -47,9 +47,10 @@ void AddServeFlags(CLI::App& app, ServeFlags& f) {
       ->check(CLI::IsMember({"shm", "pipe"}))
       ->capture_default_str();
   app.add_option("--ipc-spin-us", o.executor.ipc_spin_us,
-                 "processes: microseconds to busy-poll for a reply or request before sleeping")
-      ->check(CLI::Range(0, 100000))
-      ->capture_default_str();
+                 "processes, shm: microseconds to busy-poll for a reply or request before "
+                 "sleeping on the eventfd. Default: 50 when the machine has a core for every "
+                 "spinner (2 x workers + 2), else 0")
+      ->check(CLI::Range(0, 100000));
   app.add_option("--offload", o.executor.offload,
                  "async: helper threads for cpu work (like asyncio.to_thread); 0 runs it on the "
                  "event loop, blocking it")
@@ -141,6 +142,7 @@ int RunServe(ServeFlags& f, const CLI::App& app) {
   o.executor.start = ParseStartMethod(f.start).value();
   o.executor.ipc = ParseIpcKind(f.ipc).value();
   o.executor.max_payload_bytes = o.http.max_body_bytes;
+  o.executor.ipc_spin_us = o.executor.ResolvedIpcSpinUs(std::thread::hardware_concurrency());
   o.http.read_timeout = std::chrono::milliseconds(f.read_timeout_ms);
   o.drain_timeout = std::chrono::milliseconds(f.drain_timeout_ms);
   if (!f.admin_token_file.empty()) {

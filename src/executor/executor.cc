@@ -51,9 +51,15 @@ std::string ExecutorConfig::Describe() const {
                   " policy=" + policy + " max_queue=" + std::to_string(max_queue);
   if (kind == ExecutorKind::kProcesses) {
     s += " start=" + std::string(StartMethodName(start)) + " ipc=" + std::string(IpcKindName(ipc));
+    if (ipc == IpcKind::kShm) s += " spin_us=" + std::to_string(ipc_spin_us);
   }
   if (kind == ExecutorKind::kAsync) s += " offload=" + std::to_string(offload);
   return s;
+}
+
+int ExecutorConfig::ResolvedIpcSpinUs(unsigned cores) const {
+  if (ipc_spin_us != kAutoSpin) return ipc_spin_us;
+  return cores >= 2u * static_cast<unsigned>(workers) + 2u ? 50 : 0;
 }
 
 Status ExecutorConfig::Validate() const {
@@ -64,7 +70,7 @@ Status ExecutorConfig::Validate() const {
   if (offload < 0 || offload > 1024) {
     return InvalidArgument("offload must be between 0 and 1024, got " + std::to_string(offload));
   }
-  if (ipc_spin_us < 0 || ipc_spin_us > 100000) {
+  if ((ipc_spin_us < 0 && ipc_spin_us != kAutoSpin) || ipc_spin_us > 100000) {
     return InvalidArgument("ipc_spin_us must be between 0 and 100000");
   }
   if (max_in_flight < 1) return InvalidArgument("max_in_flight must be at least 1");

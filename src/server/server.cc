@@ -128,6 +128,9 @@ Result<std::unique_ptr<Server>> Server::Create(const ServerOptions& options, Exe
 ExecutorConfig Server::Normalize(ExecutorConfig config) const {
   // The async executor runs on the server's event loops: as many as there are.
   if (config.kind == ExecutorKind::kAsync) config.workers = http_->loop_count();
+  if (config.kind == ExecutorKind::kProcesses) {
+    config.ipc_spin_us = config.ResolvedIpcSpinUs(std::thread::hardware_concurrency());
+  }
   return config;
 }
 

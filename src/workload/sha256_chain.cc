@@ -3,32 +3,38 @@
 #include <openssl/evp.h>
 
 #include <cstdlib>
-#include <stdexcept>
 
 namespace switchyard {
 
-Sha256Chain::Sha256Chain() : ctx_(EVP_MD_CTX_new()) {
-  if (ctx_ == nullptr) std::abort();  // out of memory at start-up
+Sha256Chain::Sha256Chain() : ctx_(EVP_MD_CTX_new()), md_(EVP_MD_fetch(nullptr, "SHA256", nullptr)) {
+  if (ctx_ == nullptr || md_ == nullptr) std::abort();  // out of memory, or no default provider
 }
 
 Sha256Chain::~Sha256Chain() {
-  if (ctx_ != nullptr) EVP_MD_CTX_free(ctx_);
+  EVP_MD_CTX_free(ctx_);
+  EVP_MD_free(md_);
 }
 
-Sha256Chain::Sha256Chain(Sha256Chain&& other) noexcept : ctx_(other.ctx_) { other.ctx_ = nullptr; }
+Sha256Chain::Sha256Chain(Sha256Chain&& other) noexcept : ctx_(other.ctx_), md_(other.md_) {
+  other.ctx_ = nullptr;
+  other.md_ = nullptr;
+}
 
 Sha256Chain& Sha256Chain::operator=(Sha256Chain&& other) noexcept {
   if (this != &other) {
-    if (ctx_ != nullptr) EVP_MD_CTX_free(ctx_);
+    EVP_MD_CTX_free(ctx_);
+    EVP_MD_free(md_);
     ctx_ = other.ctx_;
+    md_ = other.md_;
     other.ctx_ = nullptr;
+    other.md_ = nullptr;
   }
   return *this;
 }
 
 void Sha256Chain::Hash(const unsigned char* bytes, size_t n, Sha256Digest& out) {
   unsigned int len = 0;
-  if (EVP_DigestInit_ex(ctx_, EVP_sha256(), nullptr) != 1 ||
+  if (EVP_DigestInit_ex2(ctx_, md_, nullptr) != 1 ||
       EVP_DigestUpdate(ctx_, bytes, n) != 1 || EVP_DigestFinal_ex(ctx_, out.data(), &len) != 1 ||
       len != out.size()) {
     std::abort();  // EVP SHA-256 cannot fail on valid arguments
