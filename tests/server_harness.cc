@@ -18,6 +18,8 @@
 #include <fstream>
 #include <sstream>
 #include <thread>
+#include <tuple>
+#include <utility>
 
 namespace switchyard::testing {
 namespace {
@@ -32,6 +34,31 @@ int RemainingMs(Clock::time_point deadline) {
 std::string Lower(std::string s) {
   std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return std::tolower(c); });
   return s;
+}
+
+// Starts the switchyard binary with `args`, its stdout and stderr into a pipe.
+// Returns the pid (-1 on failure) and the pipe's read end.
+std::pair<pid_t, int> StartSwitchyard(const std::vector<std::string>& args) {
+  int fds[2];
+  if (::pipe2(fds, O_CLOEXEC) != 0) return {-1, -1};
+  std::vector<std::string> argv_s = {SWITCHYARD_BINARY};
+  argv_s.insert(argv_s.end(), args.begin(), args.end());
+  std::vector<char*> argv;
+  for (auto& a : argv_s) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  pid_t pid = ::fork();
+  if (pid == 0) {
+    ::dup2(fds[1], 1);
+    ::dup2(fds[1], 2);
+    ::execv(argv[0], argv.data());
+    std::_Exit(127);
+  }
+  ::close(fds[1]);
+  if (pid < 0) {
+    ::close(fds[0]);
+    return {-1, -1};
+  }
+  return {pid, fds[0]};
 }
 
 int DecodeWaitStatus(int status) {
@@ -155,22 +182,10 @@ HttpResponse Post(uint16_t port, const std::string& path, const std::string& bod
 }
 
 ServerProcess::ServerProcess(const std::vector<std::string>& args, std::chrono::milliseconds ready_timeout) {
-  int fds[2];
-  if (::pipe2(fds, O_CLOEXEC) != 0) return;
-  std::vector<std::string> argv_s = {SWITCHYARD_BINARY, "serve", "--port", "0"};
-  argv_s.insert(argv_s.end(), args.begin(), args.end());
-  pid_ = ::fork();
-  if (pid_ == 0) {
-    ::dup2(fds[1], 1);
-    ::dup2(fds[1], 2);
-    std::vector<char*> argv;
-    for (auto& a : argv_s) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    ::execv(argv[0], argv.data());
-    std::_Exit(127);
-  }
-  ::close(fds[1]);
-  out_fd_ = fds[0];
+  std::vector<std::string> serve = {"serve", "--port", "0"};
+  serve.insert(serve.end(), args.begin(), args.end());
+  std::tie(pid_, out_fd_) = StartSwitchyard(serve);
+  if (pid_ < 0) return;
   ReadOutput(ready_timeout, "switchyard: ready");
   auto at = output_.find("listening on http://");
   if (output_.find("switchyard: ready") != std::string::npos && at != std::string::npos) {
@@ -230,31 +245,18 @@ ServerProcess::~ServerProcess() {
 
 CommandResult RunSwitchyard(const std::vector<std::string>& args, std::chrono::milliseconds timeout) {
   CommandResult result;
-  int fds[2];
-  if (::pipe2(fds, O_CLOEXEC) != 0) return result;
-  std::vector<std::string> argv_s = {SWITCHYARD_BINARY};
-  argv_s.insert(argv_s.end(), args.begin(), args.end());
-  pid_t pid = ::fork();
-  if (pid == 0) {
-    ::dup2(fds[1], 1);
-    ::dup2(fds[1], 2);
-    std::vector<char*> argv;
-    for (auto& a : argv_s) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    ::execv(argv[0], argv.data());
-    std::_Exit(127);
-  }
-  ::close(fds[1]);
+  auto [pid, out_fd] = StartSwitchyard(args);
+  if (pid < 0) return result;
   auto deadline = Clock::now() + timeout;
   while (true) {
-    pollfd p{fds[0], POLLIN, 0};
+    pollfd p{out_fd, POLLIN, 0};
     if (::poll(&p, 1, RemainingMs(deadline)) <= 0) break;
     char buf[4096];
-    ssize_t n = ::read(fds[0], buf, sizeof buf);
+    ssize_t n = ::read(out_fd, buf, sizeof buf);
     if (n <= 0) break;
     result.output.append(buf, static_cast<size_t>(n));
   }
-  ::close(fds[0]);
+  ::close(out_fd);
   if (Clock::now() >= deadline) ::kill(pid, SIGKILL);
   int status = 0;
   ::waitpid(pid, &status, 0);
