@@ -9,6 +9,7 @@
 #include <cstdio>
 #include <mutex>
 #include <string_view>
+#include <thread>
 
 #include "core/clock.h"
 
@@ -38,7 +39,9 @@ WorkerSpec MakeWorkerSpec(const ExecutorConfig& config, const WorkloadConfig& wo
   WorkerSpec spec;
   spec.ipc = config.ipc;
   spec.channel.max_payload_bytes = config.max_payload_bytes;
-  spec.channel.spin_us = config.ipc_spin_us;
+  // kAutoSpin is resolved here too, so an executor made from a default config
+  // (tests, live reconfiguration) spins exactly as `serve` would.
+  spec.channel.spin_us = config.ResolvedIpcSpinUs(std::thread::hardware_concurrency());
   spec.workload = workload;
   return spec;
 }
