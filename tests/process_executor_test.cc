@@ -110,7 +110,7 @@ void SubmitOk(Executor& executor, uint64_t id, ScoreRequest request, Outcomes& o
   job.request = std::move(request);
   job.arrival_us = SteadyClock::Now();
   job.on_done = outcomes.Callback(id);
-  ASSERT_EQ(executor.Submit(job), Executor::SubmitResult::kOk);
+  ASSERT_EQ(executor.Submit(job), Admission::kOk);
 }
 
 // Runs one request and waits for its outcome.
@@ -370,7 +370,7 @@ TEST_P(ProcessExecutorTest, DrainFinishesQueuedJobs) {
   }
   Job late;
   late.on_done = [](ScoreOutcome) { ADD_FAILURE() << "a job after Drain ran"; };
-  EXPECT_EQ(ex.Submit(late), Executor::SubmitResult::kClosed);
+  EXPECT_EQ(ex.Submit(late), Admission::kClosed);
   EXPECT_TRUE(ex.Stats().worker_pids.empty());
   ex.Drain();  // idempotent
 }

@@ -187,17 +187,21 @@ TEST(QueueBoundTest, FullQueueAnswers503WithRetryAfterAtOnce) {
   ServerProcess server({"--executor", "threads", "--workers", "1", "--max-queue", "2"});
   ASSERT_TRUE(server.ready()) << server.output();
   std::vector<std::unique_ptr<HttpConnection>> conns;
-  for (int i = 0; i < 3; ++i) {  // one runs, two wait
+  auto wait_for = [&](const char* field, int value) {
+    for (int i = 0; i < 250 && testing::Get(server.port(), "/stats").json()[field] != value; ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    ASSERT_EQ(testing::Get(server.port(), "/stats").json()[field], value)
+        << testing::Get(server.port(), "/stats").body;
+  };
+  for (int i = 0; i < 3; ++i) {  // the first runs, then two wait
     conns.push_back(std::make_unique<HttpConnection>(server.port()));
     std::string body = R"({"mode":"sleep","ms":3000})";
     ASSERT_TRUE(conns.back()->SendRaw("POST /score HTTP/1.1\r\nHost: x\r\nContent-Length: " +
                                       std::to_string(body.size()) + "\r\n\r\n" + body));
+    if (i == 0) wait_for("in_flight", 1);
   }
-  for (int i = 0; i < 250 && testing::Get(server.port(), "/stats").json()["queue_length"] != 2; ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
-  ASSERT_EQ(testing::Get(server.port(), "/stats").json()["queue_length"], 2)
-      << testing::Get(server.port(), "/stats").body;
+  wait_for("queue_length", 2);
   auto r = Post(server.port(), "/score", R"({"mode":"cpu","iters":0})");
   EXPECT_EQ(r.status, 503) << r.body;
   EXPECT_EQ(r.headers["retry-after"], "1");

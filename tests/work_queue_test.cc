@@ -38,9 +38,9 @@ TEST(WorkQueueTest, RefusesBeyondBoundAndCallerKeepsJob) {
   WorkQueue q(MakeFifoPolicy(), 2, clock);
   Job a = MakeJob(1), b = MakeJob(2), c = MakeJob(3);
   c.on_done = [](ScoreOutcome) {};
-  EXPECT_EQ(q.TryPush(a), WorkQueue::PushResult::kOk);
-  EXPECT_EQ(q.TryPush(b), WorkQueue::PushResult::kOk);
-  EXPECT_EQ(q.TryPush(c), WorkQueue::PushResult::kFull);
+  EXPECT_EQ(q.TryPush(a), Admission::kOk);
+  EXPECT_EQ(q.TryPush(b), Admission::kOk);
+  EXPECT_EQ(q.TryPush(c), Admission::kFull);
   EXPECT_EQ(c.id, 3u);
   EXPECT_TRUE(static_cast<bool>(c.on_done));  // untouched
   EXPECT_EQ(q.size(), 2u);
@@ -50,10 +50,10 @@ TEST(WorkQueueTest, CloseRefusesPushesButHandsOutWhatIsQueued) {
   ManualClock clock;
   WorkQueue q(MakeFifoPolicy(), 10, clock);
   Job a = MakeJob(1);
-  ASSERT_EQ(q.TryPush(a), WorkQueue::PushResult::kOk);
+  ASSERT_EQ(q.TryPush(a), Admission::kOk);
   q.Close();
   Job b = MakeJob(2);
-  EXPECT_EQ(q.TryPush(b), WorkQueue::PushResult::kClosed);
+  EXPECT_EQ(q.TryPush(b), Admission::kClosed);
   EXPECT_EQ(q.Pop()->id, 1u);
   EXPECT_FALSE(q.Pop().has_value());  // closed and empty: does not block
 }
@@ -77,7 +77,7 @@ TEST(WorkQueueTest, EveryJobIsPoppedExactlyOnceByConcurrentWorkers) {
     producers.emplace_back([&, p] {
       for (uint64_t i = 0; i < 5000; ++i) {
         Job j = MakeJob(static_cast<uint64_t>(p) * 100000 + i);
-        while (q.TryPush(j) != WorkQueue::PushResult::kOk) std::this_thread::yield();
+        while (q.TryPush(j) != Admission::kOk) std::this_thread::yield();
       }
     });
   }

@@ -32,6 +32,10 @@ struct ScoreOutcome {
   int64_t service_us = 0;  // a worker started it -> it finished
 };
 
+// Whether a job was admitted to a queue. On anything but kOk the caller
+// still owns the job.
+enum class Admission { kOk, kFull, kClosed };
+
 // One admitted request. The executor that accepts a Job calls `on_done`
 // exactly once, from any thread; the callback must be cheap and must not block
 // (the frontend only posts the reply to its event loop).

@@ -70,12 +70,11 @@ class AsyncExecutor final : public Executor {
     return Status::Ok();
   }
 
-  SubmitResult Submit(Job& job) override {
+  Admission Submit(Job& job) override {
     pending_.fetch_add(1, std::memory_order_relaxed);
-    switch (queue_.TryPush(job)) {
-      case WorkQueue::PushResult::kOk: break;
-      case WorkQueue::PushResult::kFull: FinishOne(); return SubmitResult::kFull;
-      case WorkQueue::PushResult::kClosed: FinishOne(); return SubmitResult::kClosed;
+    if (Admission admitted = queue_.TryPush(job); admitted != Admission::kOk) {
+      FinishOne();
+      return admitted;
     }
     int current = loops_.CurrentLoop();
     if (current >= 0 && current < static_cast<int>(states_.size())) {
@@ -94,7 +93,7 @@ class AsyncExecutor final : public Executor {
         });
       }
     }
-    return SubmitResult::kOk;
+    return Admission::kOk;
   }
 
   void Drain() override {

@@ -90,8 +90,7 @@ class Executor {
 
   // Admits `job`. kOk: the executor owns it and calls job.on_done exactly once.
   // kFull (queue at its bound) or kClosed (draining): the caller still owns it.
-  enum class SubmitResult { kOk, kFull, kClosed };
-  virtual SubmitResult Submit(Job& job) = 0;
+  virtual Admission Submit(Job& job) = 0;
 
   // Stops admitting, finishes every queued and running job, stops the workers.
   // Blocks until done. Idempotent.

@@ -88,14 +88,7 @@ class ProcessExecutor final : public Executor {
     return result;
   }
 
-  SubmitResult Submit(Job& job) override {
-    switch (queue_.TryPush(job)) {
-      case WorkQueue::PushResult::kOk: return SubmitResult::kOk;
-      case WorkQueue::PushResult::kFull: return SubmitResult::kFull;
-      case WorkQueue::PushResult::kClosed: return SubmitResult::kClosed;
-    }
-    return SubmitResult::kClosed;
-  }
+  Admission Submit(Job& job) override { return queue_.TryPush(job); }
 
   void Drain() override {
     MutexLock lock(drain_mu_);  // a second caller waits until the first is done

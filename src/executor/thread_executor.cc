@@ -32,14 +32,7 @@ class ThreadExecutor final : public Executor {
     return Status::Ok();
   }
 
-  SubmitResult Submit(Job& job) override {
-    switch (queue_.TryPush(job)) {
-      case WorkQueue::PushResult::kOk: return SubmitResult::kOk;
-      case WorkQueue::PushResult::kFull: return SubmitResult::kFull;
-      case WorkQueue::PushResult::kClosed: return SubmitResult::kClosed;
-    }
-    return SubmitResult::kClosed;
-  }
+  Admission Submit(Job& job) override { return queue_.TryPush(job); }
 
   void Drain() override {
     queue_.Close();

@@ -5,15 +5,15 @@ namespace switchyard {
 WorkQueue::WorkQueue(std::unique_ptr<Policy> policy, size_t max_size, const Clock& clock)
     : max_size_(max_size), clock_(clock), policy_name_(policy->name()), policy_(std::move(policy)) {}
 
-WorkQueue::PushResult WorkQueue::TryPush(Job& job) {
+Admission WorkQueue::TryPush(Job& job) {
   {
     MutexLock lock(mu_);
-    if (closed_) return PushResult::kClosed;
-    if (policy_->size() >= max_size_) return PushResult::kFull;
+    if (closed_) return Admission::kClosed;
+    if (policy_->size() >= max_size_) return Admission::kFull;
     policy_->Push(std::move(job), clock_.NowMicros());
   }
   cv_.notify_one();
-  return PushResult::kOk;
+  return Admission::kOk;
 }
 
 std::optional<Job> WorkQueue::Pop() {

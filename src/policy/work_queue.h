@@ -18,13 +18,11 @@ namespace switchyard {
 // join the poppers).
 class WorkQueue {
  public:
-  enum class PushResult { kOk, kFull, kClosed };
-
   WorkQueue(std::unique_ptr<Policy> policy, size_t max_size, const Clock& clock);
 
   // On kOk the queue owns `job`; otherwise `job` is left untouched and the
   // caller still owns it.
-  PushResult TryPush(Job& job) EXCLUDES(mu_);
+  Admission TryPush(Job& job) EXCLUDES(mu_);
 
   // Blocks until a job is available; nullopt once closed and empty.
   std::optional<Job> Pop() EXCLUDES(mu_);

@@ -277,11 +277,11 @@ void Server::HandleScore(HttpRequest& request, Responder respond_to_client) {
     std::shared_ptr<Executor> executor = CurrentExecutor();
     if (!executor || shutting_down_.load()) break;
     switch (executor->Submit(job)) {
-      case Executor::SubmitResult::kOk: return;
-      case Executor::SubmitResult::kFull:
+      case Admission::kOk: return;
+      case Admission::kFull:
         return respond(ErrorReply(Unavailable(
             "queue full (" + std::to_string(executor->config().max_queue) + " waiting, --max-queue)")));
-      case Executor::SubmitResult::kClosed: std::this_thread::yield(); continue;
+      case Admission::kClosed: std::this_thread::yield(); continue;
     }
   }
   respond(ErrorReply(Unavailable("server is shutting down")));
