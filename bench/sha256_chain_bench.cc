@@ -15,6 +15,10 @@ void BM_Sha256Chain(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations());
 }
 BENCHMARK(BM_Sha256Chain)->Arg(0)->Arg(1000)->Arg(100000)->Unit(benchmark::kMicrosecond);
+// Two threads hashing at once: on an idle 2-core machine each should keep its
+// single-thread rate; a lower rate means they share something (a lock, a
+// reference count, a cache line).
+BENCHMARK(BM_Sha256Chain)->Arg(100000)->Threads(2)->UseRealTime()->Unit(benchmark::kMicrosecond);
 
 void BM_HistogramRecord(benchmark::State& state) {
   static switchyard::LatencyHistogram histogram;

@@ -14,6 +14,7 @@
 // the executor has one WorkloadRunner (SQLite connection) per loop.
 #include <atomic>
 #include <condition_variable>
+#include <future>
 #include <optional>
 #include <thread>
 #include <utility>  // before Asio: boost 1.74's awaitable.hpp uses std::exchange without it
@@ -57,15 +58,28 @@ class AsyncExecutor final : public Executor {
 
   ~AsyncExecutor() override { Drain(); }
 
+  // Each loop builds its WorkloadRunner on its own thread (that thread's
+  // malloc arena: no cache lines shared with another loop's hash state).
   Status Start(const WorkloadConfig& workload) {
+    std::vector<std::future<Status>> ready;
     for (int i = 0; i < loops_.loop_count(); ++i) {
-      auto runner = WorkloadRunner::Create(workload);
-      if (!runner.ok()) return runner.status();
       auto state = std::make_unique<LoopState>();
       state->context = &loops_.loop(i);
-      state->runner = std::move(runner).value();
+      std::promise<Status> built;
+      ready.push_back(built.get_future());
+      asio::post(*state->context, [s = state.get(), &workload, built = std::move(built)]() mutable {
+        auto runner = WorkloadRunner::Create(workload);
+        if (runner.ok()) s->runner = std::move(runner).value();
+        built.set_value(runner.ok() ? Status::Ok() : runner.status());
+      });
       states_.push_back(std::move(state));
     }
+    Status result;
+    for (auto& f : ready) {
+      Status s = f.get();
+      if (!s.ok() && result.ok()) result = s;
+    }
+    if (!result.ok()) return result;
     if (config_.offload > 0) offload_.emplace(static_cast<size_t>(config_.offload));
     return Status::Ok();
   }
