@@ -10,9 +10,12 @@ Figures (issue 2):
             limit: 2 x the single-thread chain rate measured in-process
             (bench/sha256_chain_bench, Google Benchmark) in the same run.
   ipc       added p50 latency of processes --ipc shm (and pipe) over threads
-            at low load: one connection, one request at a time, iters=0.
+            at low load: one connection, one request at a time, iters=0;
+            and the bare IPC round trip to a forked echo worker
+            (bench/ipc_channel_bench), without HTTP.
 
-Every figure is the median of --repeat runs. wrk runs on the same cores as
+Every figure is the median of --repeat runs, each against a freshly started
+server, the executors taking turns. wrk runs on the same cores as
 the server, as in DESIGN.md's nginx figure; on 2 cores the load generator
 takes a share of the CPU the server would otherwise have.
 
@@ -187,9 +190,13 @@ def median_of(runs, key):
     return statistics.median(vals) if vals else float("nan")
 
 
-def repeat(n, fn):
-    runs = [fn() for _ in range(n)]
+def summarize(runs):
+    """Median of every figure over the runs, and the runs themselves."""
     return {k: median_of(runs, k) for k in runs[0]} | {"runs": runs}
+
+
+def repeat(n, fn):
+    return summarize([fn() for _ in range(n)])
 
 
 def chain_rate(build):
@@ -204,13 +211,47 @@ def chain_rate(build):
     return 1e6 / us
 
 
+def ipc_round_trips(build):
+    """Median IPC round trip (µs) to a forked echo worker, per channel kind."""
+    exe = os.path.join(build, "bench", "ipc_channel_bench")
+    out = subprocess.run([exe, "--benchmark_format=json", "--benchmark_repetitions=5",
+                          "--benchmark_report_aggregates_only=true"],
+                         capture_output=True, text=True, check=True).stdout
+    names = {"ipc:0/spin_us:0": "shm (eventfd, no spin)", "ipc:0/spin_us:50": "shm (50 µs spin)",
+             "ipc:1/spin_us:0": "pipe"}
+    res = {}
+    for b in json.loads(out)["benchmarks"]:
+        if b.get("aggregate_name") != "median":
+            continue
+        for key, label in names.items():
+            if key in b["name"]:
+                res[label] = b["real_time"]
+    return res
+
+
+def cpu_times():
+    """Aggregate jiffies from /proc/stat: (busy+idle total, steal)."""
+    with open("/proc/stat") as f:
+        fields = [int(x) for x in f.readline().split()[1:]]
+    steal = fields[7] if len(fields) > 7 else 0
+    return sum(fields[:8]), steal
+
+
 EXECUTORS = [
     ("threads", ["--executor", "threads"]),
     ("processes/shm", ["--executor", "processes", "--start", "forkserver", "--ipc", "shm"]),
     ("processes/pipe", ["--executor", "processes", "--start", "forkserver", "--ipc", "pipe"]),
+    # Busy-polling shm: what a latency-first user would pick; on 2 cores the
+    # spinners compete with the work (the default spins only with spare cores).
+    ("processes/shm+spin", ["--executor", "processes", "--start", "forkserver", "--ipc", "shm",
+                            "--ipc-spin-us", "50"]),
     ("async", ["--executor", "async"]),
     ("async+offload", ["--executor", "async", "--offload", "2"]),
 ]
+
+
+# Variants measured by the benchmark but left out of the short demonstration.
+BENCH_ONLY = {"processes/shm+spin"}
 
 
 def machine():
@@ -235,6 +276,8 @@ def run_demo(args, binary, tmp, db, rows):
     ]
     rows_out = []
     for name, flags in EXECUTORS:
+        if name in BENCH_ONLY:
+            continue
         log(f"demo: {name} ...")
         server = Switchyard(binary, flags + ["--workers", "2", "--db", db])
         try:
@@ -273,28 +316,44 @@ def run_bench(args, binary, tmp):
     figs["chain_rate_per_s"] = rate
     figs["compute_limit_rps"] = 2 * rate
 
+    log("ipc round trip ...")
+    figs["ipc_round_trip_us"] = ipc_round_trips(args.build)
+    total0, steal0 = cpu_times()
+
+    # Each repetition starts every server afresh, and the executors take turns
+    # in a rotating order, so that where the scheduler happened to place a
+    # server's threads, and drift of the (shared, virtual) machine over the
+    # run, spread over all executors instead of landing on one.
+    runs = {name: {"overhead": [], "cpu": [], "low_load": []} for name, _ in EXECUTORS}
+    for rep in range(args.repeat):
+        order = EXECUTORS[rep % len(EXECUTORS):] + EXECUTORS[:rep % len(EXECUTORS)]
+        for name, flags in order:
+            log(f"run {rep + 1}/{args.repeat}: {name} ...")
+            server = Switchyard(binary, flags + ["--workers", "2"])
+            url = f"http://127.0.0.1:{server.port}/score"
+            try:
+                runs[name]["overhead"].append(wrk(url, 64, args.duration, zero))
+                runs[name]["cpu"].append(wrk(url, 4, args.duration, heavy))
+                runs[name]["low_load"].append(wrk(url, 1, args.duration, zero))
+            finally:
+                server.stop()
     figs["overhead"], figs["cpu"], figs["low_load"] = {}, {}, {}
-    for name, flags in EXECUTORS:
-        log(f"{name} ...")
-        server = Switchyard(binary, flags + ["--workers", "2"])
-        url = f"http://127.0.0.1:{server.port}/score"
-        try:
-            o = repeat(args.repeat, lambda: wrk(url, 64, args.duration, zero))
-            o["ratio_to_nginx"] = o["rps"] / nginx_rps
-            figs["overhead"][name] = o
-            c = repeat(args.repeat, lambda: wrk(url, 4, args.duration, heavy))
-            c["ratio_to_compute_limit"] = c["rps"] / (2 * rate)
-            figs["cpu"][name] = c
-            figs["low_load"][name] = repeat(args.repeat, lambda: wrk(url, 1, args.duration, zero))
-        finally:
-            server.stop()
+    for name, _ in EXECUTORS:
+        for figure in ("overhead", "cpu", "low_load"):
+            figs[figure][name] = summarize(runs[name][figure])
+        figs["overhead"][name]["ratio_to_nginx"] = figs["overhead"][name]["rps"] / nginx_rps
+        figs["cpu"][name]["ratio_to_compute_limit"] = figs["cpu"][name]["rps"] / (2 * rate)
+    total1, steal1 = cpu_times()
+    # Time the hypervisor gave our virtual CPUs to someone else: a large share
+    # makes every figure of this run noisier.
+    result["machine"]["steal_share"] = (steal1 - steal0) / max(1, total1 - total0)
     base = figs["low_load"]["threads"]["p50_ms"]
     figs["ipc_added_p50_us"] = {n: (figs["low_load"][n]["p50_ms"] - base) * 1000
-                                for n in ("processes/shm", "processes/pipe")}
+                                for n in ("processes/shm", "processes/pipe", "processes/shm+spin")}
 
     m = result["machine"]
     print(f"\n## serve_bench: {m['date']}, {m['cores']} cores, {m['cpu']}, kernel {m['kernel']}")
-    print(f"wrk -t1 on the same cores; {args.duration}s runs; median of {args.repeat}\n")
+    print(f"wrk -t1 on the same cores; {args.duration}s runs; median of {args.repeat}, a fresh server each run\n")
     print(f"nginx (2 workers, static 24-byte JSON, 64 conns): {nginx_rps:,.0f} req/s\n")
     print("| executor (2 workers) | iters=0, 64 conns: req/s | ratio to nginx | iters=100000: req/s | ratio to compute limit | 1 conn p50 µs |")
     print("|---|---:|---:|---:|---:|---:|")
@@ -305,6 +364,9 @@ def run_bench(args, binary, tmp):
     print(f"\ncompute limit: 2 x {rate:.1f} chains/s (100k steps, one thread, in-process) = {2 * rate:.1f} req/s")
     for n, us in figs["ipc_added_p50_us"].items():
         print(f"IPC added p50 latency, {n} over threads: {us:.0f} µs")
+    for n, us in figs["ipc_round_trip_us"].items():
+        print(f"IPC round trip to a forked echo worker, {n}: {us:.1f} µs (bench/ipc_channel_bench)")
+    print(f"CPU steal during the executor runs: {100 * m['steal_share']:.1f}%")
     if args.out:
         with open(args.out, "w") as f:
             json.dump(result, f, indent=2)
