@@ -446,6 +446,34 @@ TEST(ProcessExecutorConfigTest, SpawnOfAMissingBinaryFailsCreate) {
   EXPECT_EQ(executor.status().code(), StatusCode::kUnavailable);
 }
 
+TEST(ProcessExecutorConfigTest, JobsFailWith503WhileNoWorkerCanBeStartedAndServeAgainAfter) {
+  ExecutorEnv env;
+  auto executor = CreateProcessExecutor(ProcessConfig(StartMethod::kSpawn, IpcKind::kPipe, 1), env);
+  ASSERT_TRUE(executor.ok()) << executor.status().ToString();
+  Executor& ex = **executor;
+  ASSERT_EQ(ex.Stats().worker_pids.size(), 1u);
+  const pid_t victim = ex.Stats().worker_pids[0];
+
+  const std::string real = WorkerExecutable();
+  SetWorkerExecutable("/nonexistent/switchyard");
+  ASSERT_EQ(::kill(victim, SIGKILL), 0);
+  // The dispatcher notices the death at once and cannot replace the worker.
+  ASSERT_TRUE(Eventually([&] { return ex.Stats().worker_pids.empty() && ex.Stats().worker_restarts == 1; }));
+  ScoreOutcome failed = RunOne(ex, Cpu("nobody", 1));
+  EXPECT_EQ(failed.status.code(), StatusCode::kUnavailable);
+  EXPECT_NE(failed.status.message().find("no worker process could be started"), std::string::npos)
+      << failed.status.message();
+
+  // Once a worker can start again, the next job gets one.
+  SetWorkerExecutable(real);
+  ScoreOutcome served = RunOne(ex, Cpu("again", 5));
+  ASSERT_TRUE(served.status.ok()) << served.status.ToString();
+  EXPECT_EQ(served.result_json, InProcessAnswer(Cpu("again", 5)));
+  EXPECT_EQ(ex.Stats().worker_pids.size(), 1u);
+  ex.Drain();
+  EXPECT_TRUE(ex.Stats().worker_pids.empty());
+}
+
 }  // namespace
 }  // namespace switchyard
 

@@ -1,10 +1,26 @@
-// processes: N worker processes, each fed by one dispatcher thread.
+// processes: N worker processes, each with one dispatcher thread.
 //
-// A dispatcher pops a Job from the executor's WorkQueue, sends the request
-// over its worker's IPC channel (shm or pipe, executor/process/ipc_channel.h),
-// waits for the reply and calls job.on_done exactly once. The worker runs the
-// request in its own single-threaded process; sleep blocks that process,
-// which is exactly the processes model.
+// Hand-off. A request goes to an idle worker straight from the thread that
+// submits it (the event loop that parsed it): Submit writes it into the
+// worker's IPC channel (shm or pipe, executor/process/ipc_channel.h). The
+// worker's dispatcher thread is meanwhile blocked in the channel's Receive;
+// it gets the reply, calls job.on_done, and then itself sends the next queued
+// job, if any, to its worker. Nobody wakes a dispatcher to hand it a job: a
+// request costs two cross-process wake-ups plus the one back to the event
+// loop, as a request to the threads executor costs two.
+//
+// Who may touch a worker slot (all under mu_ unless said otherwise):
+//   idle      the dispatcher is in Receive and the slot is in idle_. Submit
+//             may take it (removes it from idle_, stores the job, sends);
+//             Drain may take it to ask its worker to exit.
+//   busy      a job is stored in the slot. The sender (Submit's thread or the
+//             dispatcher) holds the slot's send_mu while it sends; the
+//             dispatcher takes send_mu before it looks at the outcome, so a
+//             reply that arrives before Send has returned waits for it.
+//   otherwise the dispatcher alone: starting or replacing its worker.
+// The WorkQueue holds jobs while no worker is idle. Submit queues only when
+// no slot is idle, and a dispatcher goes idle only when the queue is empty,
+// both under mu_, so no job waits in the queue beside an idle worker.
 //
 // Start methods, as Python names them (executor/process/):
 //   fork        the first workers were forked by PreforkWorkers before the
@@ -19,16 +35,20 @@
 //               PR_SET_PDEATHSIG follows the thread that spawned it, and the
 //               dispatcher lives exactly as long as its worker.
 //
-// A worker that dies is noticed by its dispatcher through the channel's
-// lifeline (a hangup on a descriptor only the worker held). Its in-flight job
-// fails with 503, the worker is replaced, and nothing else is affected; one
-// that died while idle is replaced before it is given a job, so its death
-// fails no request at all.
+// A worker that dies is noticed at once by its dispatcher, busy or idle: its
+// Receive returns when the channel's lifeline (a descriptor only the worker
+// held) hangs up. The job it was running fails with 503, and the worker is
+// replaced. A job that never reached the worker (it was found dead before the
+// send) is sent again to the replacement, so a death while idle fails no
+// request.
+#include <signal.h>
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
 #include <atomic>
 #include <condition_variable>
+#include <csignal>
+#include <optional>
 #include <thread>
 #include <vector>
 
@@ -43,11 +63,32 @@ namespace {
 
 // A worker opens a database and answers; minutes would mean something is wrong.
 constexpr int64_t kHelloTimeoutUs = 30'000'000;
-// Tries to start a replacement before a job that needs it fails.
+// Tries to start a replacement before a job that needs it fails; also how
+// often a job is sent again after finding its worker dead before delivery.
 constexpr int kStartAttempts = 3;
 
+// One worker process and the dispatcher thread that owns it.
+struct Slot {
+  explicit Slot(int i) : index(i) {}
+  const int index;
+  // The worker. Replaced only by the dispatcher, only while the slot is
+  // neither idle nor busy; used by a sender while busy (under send_mu).
+  std::unique_ptr<WorkerProcess> worker;
+  // Serializes the send side of worker->channel() (Send, RequestExit,
+  // PeerGone) between Submit's thread, Drain and the dispatcher.
+  Mutex send_mu;
+  // The rest is guarded by the executor's mu_.
+  bool idle = false;             // in idle_: the dispatcher waits for a reply
+  std::optional<Job> job;        // busy: the job handed to this worker
+  bool delivered = false;        // the job's request went into the channel
+  int send_attempts = 0;         // workers found dead before this job reached one
+  bool exit_requested = false;   // Drain asked the worker to leave
+};
+
 // Thread-safe (see Executor). Lifetime: the destructor drains; the Zygote
-// must outlive the executor.
+// must outlive the executor. Submit may write to a worker's pipe on the
+// calling thread: the process must ignore SIGPIPE (CreateProcessExecutor
+// makes sure it does).
 class ProcessExecutor final : public Executor {
  public:
   ProcessExecutor(const ExecutorConfig& config, ExecutorEnv& env, std::unique_ptr<Policy> policy)
@@ -73,10 +114,12 @@ class ProcessExecutor final : public Executor {
       MutexLock lock(mu_);
       pids_.assign(static_cast<size_t>(config_.workers), 0);
     }
+    for (int i = 0; i < config_.workers; ++i) slots_.push_back(std::make_unique<Slot>(i));
     for (int i = 0; i < config_.workers; ++i) {
       std::unique_ptr<WorkerProcess> worker;
       if (static_cast<size_t>(i) < adopted.size()) worker = std::move(adopted[static_cast<size_t>(i)]);
-      threads_.emplace_back(&ProcessExecutor::DispatcherMain, this, i, std::move(worker));
+      threads_.emplace_back(&ProcessExecutor::DispatcherMain, this, slots_[static_cast<size_t>(i)].get(),
+                            std::move(worker));
     }
     Status result;
     {
@@ -88,13 +131,57 @@ class ProcessExecutor final : public Executor {
     return result;
   }
 
-  Admission Submit(Job& job) override { return queue_.TryPush(job); }
+  Admission Submit(Job& job) override {
+    const size_t size = job.request.data.size();
+    if (size > config_.max_payload_bytes) {
+      {
+        MutexLock lock(mu_);
+        if (draining_) return Admission::kClosed;
+      }
+      Finish(job, InvalidArgument("data is " + std::to_string(size) + " bytes; a worker process accepts at most " +
+                                  std::to_string(config_.max_payload_bytes) + " (max_payload_bytes)"));
+      return Admission::kOk;
+    }
+    Slot* slot = nullptr;
+    {
+      MutexLock lock(mu_);
+      if (draining_) return Admission::kClosed;
+      if (idle_.empty() || queue_.size() > 0) {
+        Admission admitted = queue_.TryPush(job);
+        // A dispatcher without a worker waits for queued jobs to fail them.
+        if (admitted == Admission::kOk && workerless_ > 0) jobs_cv_.notify_all();
+        return admitted;
+      }
+      // The most recently idle worker: its caches are the warmest.
+      slot = idle_.back();
+      idle_.pop_back();
+      slot->idle = false;
+      AssignLocked(*slot, std::move(job));
+    }
+    SendAssigned(*slot);
+    return Admission::kOk;
+  }
 
   void Drain() override {
-    MutexLock lock(drain_mu_);  // a second caller waits until the first is done
-    draining_.store(true, std::memory_order_relaxed);
-    queue_.Close();
-    // Dispatchers finish the queued and running jobs, then stop their workers.
+    MutexLock drain_lock(drain_mu_);  // a second caller waits until the first is done
+    std::vector<Slot*> idle;
+    {
+      MutexLock lock(mu_);
+      draining_ = true;
+      queue_.Close();
+      idle.swap(idle_);
+      for (Slot* s : idle) {
+        s->idle = false;
+        s->exit_requested = true;
+      }
+    }
+    jobs_cv_.notify_all();
+    // Idle workers leave now; their dispatchers see the hangup and stop. Busy
+    // ones finish their job and what is queued first.
+    for (Slot* s : idle) {
+      MutexLock send(s->send_mu);
+      s->worker->channel().RequestExit();
+    }
     for (auto& t : threads_) {
       if (t.joinable()) t.join();
     }
@@ -118,25 +205,183 @@ class ProcessExecutor final : public Executor {
   const ExecutorConfig& config() const override { return config_; }
 
  private:
-  void DispatcherMain(int slot, std::unique_ptr<WorkerProcess> worker) {
+  // What a dispatcher does next, decided under mu_.
+  enum class Next { kSend, kWait, kStartWorker, kExit };
+
+  void DispatcherMain(Slot* slot, std::unique_ptr<WorkerProcess> worker) {
+    Slot& s = *slot;
     // Writes to a dead worker's pipe must fail with EPIPE, not kill the server.
     BlockSigpipeInThisThread();
     Status started = worker ? worker->AwaitHello(kHelloTimeoutUs) : StartWorker(worker);
-    if (started.ok()) SetPid(slot, worker->pid());
+    if (started.ok()) {
+      s.worker = std::move(worker);
+      SetPid(s, s.worker->pid());
+    }
     {
       MutexLock lock(mu_);
       if (!started.ok() && start_error_.ok()) start_error_ = started;
       ++started_;
     }
     started_cv_.notify_all();
-    if (!started.ok()) return;  // `worker` stops here; Start() drains the rest
+    if (!started.ok()) return;  // Start() drains the rest
 
-    while (std::optional<Job> job = queue_.Pop()) RunJob(slot, worker, *job);
-    SetPid(slot, 0);
-    worker.reset();  // asks it to exit and reaps it
+    for (;;) {
+      switch (DecideNext(s)) {
+        case Next::kExit:
+          SetPid(s, 0);
+          s.worker.reset();  // asks it to exit and reaps it
+          return;
+        case Next::kStartWorker:
+          EnsureWorker(s);
+          continue;
+        case Next::kSend:
+          SendAssigned(s);
+          break;
+        case Next::kWait:
+          break;
+      }
+      // Busy: the reply to our job. Idle: a reply to a job Submit sends, or
+      // the worker's death.
+      Result<WorkerReply> reply = s.worker->channel().Receive(kNoDeadline);
+      HandleReply(s, std::move(reply));
+    }
   }
 
-  // A new worker for this dispatcher: launched, and ready.
+  // Under mu_: the slot's next step. With a worker: send the job it holds
+  // (one not delivered before) or the next queued one, else go idle, or exit
+  // once draining with nothing left. Without one: start one, unless there is
+  // nothing it would ever run.
+  Next DecideNext(Slot& s) {
+    MutexLock lock(mu_);
+    const bool has_work = s.job.has_value() || queue_.size() > 0;
+    if (s.worker == nullptr) return has_work || !draining_ ? Next::kStartWorker : Next::kExit;
+    if (s.job) return Next::kSend;
+    if (std::optional<Job> job = queue_.TryPop()) {
+      AssignLocked(s, std::move(*job));
+      return Next::kSend;
+    }
+    if (draining_) return Next::kExit;
+    s.idle = true;
+    idle_.push_back(&s);
+    return Next::kWait;
+  }
+
+  // Under mu_: makes `s` busy with `job`.
+  void AssignLocked(Slot& s, Job job) REQUIRES(mu_) {
+    s.job = std::move(job);
+    s.delivered = false;
+    s.send_attempts = 0;
+    in_flight_.fetch_add(1, std::memory_order_relaxed);
+  }
+
+  // Sends the job `s` holds to its worker: from Submit's thread or from the
+  // dispatcher. A worker found dead is left to the dispatcher, whose Receive
+  // returns at once (the lifeline hung up) and sends the job again.
+  void SendAssigned(Slot& s) {
+    MutexLock send(s.send_mu);
+    ParentChannel& channel = s.worker->channel();
+    const ScoreRequest* request;
+    {
+      MutexLock lock(mu_);
+      request = &s.job->request;  // stays put: the dispatcher takes send_mu before moving it
+    }
+    // A worker that died while idle must not be handed the job: that death
+    // would fail it.
+    bool delivered = !channel.PeerGone() && channel.Send(*request).ok();
+    MutexLock lock(mu_);
+    s.delivered = delivered;
+  }
+
+  void HandleReply(Slot& s, Result<WorkerReply> reply) {
+    std::optional<Job> job;
+    bool delivered;
+    bool exit_requested;
+    {
+      MutexLock send(s.send_mu);  // a sender may still be inside Send
+      MutexLock lock(mu_);
+      if (s.idle) {
+        // Died while idle: nobody may hand it a job any more.
+        idle_.erase(std::find(idle_.begin(), idle_.end(), &s));
+        s.idle = false;
+      }
+      delivered = s.delivered;
+      exit_requested = s.exit_requested;
+      if (reply.ok() || delivered) {
+        job = std::move(s.job);
+        s.job.reset();
+        if (job) in_flight_.fetch_sub(1, std::memory_order_relaxed);
+      }
+      // Otherwise a job that never reached the worker stays in the slot, to
+      // be sent again to the replacement.
+    }
+    if (reply.ok()) {
+      if (!job) {
+        // A reply to nothing: the protocol is broken; start afresh.
+        spdlog::error("processes executor: worker process {} replied without a request", s.worker->pid());
+        LoseWorker(s, /*count=*/true);
+        return;
+      }
+      ScoreOutcome outcome;
+      outcome.status = std::move(reply->status);
+      outcome.result_json = std::move(reply->result_json);
+      outcome.queue_us = reply->start_us - job->arrival_us;
+      outcome.service_us = reply->end_us - reply->start_us;
+      completed_.fetch_add(1, std::memory_order_relaxed);
+      job->on_done(std::move(outcome));
+      return;
+    }
+    const pid_t pid = s.worker->pid();
+    LoseWorker(s, /*count=*/!exit_requested);
+    if (job) {
+      Finish(*job, Unavailable("worker process " + std::to_string(pid) + " died while running this request"));
+      return;
+    }
+    std::optional<Job> undeliverable;
+    {
+      MutexLock lock(mu_);
+      if (s.job && ++s.send_attempts >= kStartAttempts) {
+        undeliverable = std::move(s.job);
+        s.job.reset();
+        in_flight_.fetch_sub(1, std::memory_order_relaxed);
+      }
+    }
+    if (undeliverable) Finish(*undeliverable, Unavailable("worker processes keep dying before they can run a request"));
+  }
+
+  // Gives `s` a worker. If none can be started, waits until a job needs one,
+  // tries again, and if that fails too, fails the job (the slot's own or the
+  // next queued one) so that no request waits for a worker that will not
+  // come. Returns without a worker only when draining left nothing to run.
+  void EnsureWorker(Slot& s) {
+    Status started = Replace(s);
+    while (!started.ok()) {
+      {
+        MutexLock lock(mu_);
+        ++workerless_;
+        jobs_cv_.wait(lock.native(), [&]() REQUIRES(mu_) {
+          return s.job.has_value() || queue_.size() > 0 || draining_;
+        });
+        --workerless_;
+        if (!s.job && queue_.size() == 0) return;  // draining, nothing to run
+      }
+      started = Replace(s);
+      if (started.ok()) return;
+      std::optional<Job> job;
+      {
+        MutexLock lock(mu_);
+        if (s.job) {
+          job = std::move(s.job);
+          s.job.reset();
+          in_flight_.fetch_sub(1, std::memory_order_relaxed);
+        } else {
+          job = queue_.TryPop();
+        }
+      }
+      if (job) Finish(*job, Unavailable("no worker process could be started: " + started.message()));
+    }
+  }
+
+  // A new worker for `s`: launched, and ready.
   Status StartWorker(std::unique_ptr<WorkerProcess>& worker) {
     Result<std::unique_ptr<WorkerProcess>> launched = Launch();
     if (!launched.ok()) return launched.status();
@@ -152,83 +397,37 @@ class ProcessExecutor final : public Executor {
     return zygote_->ForkWorker(spec_);
   }
 
-  // Replaces the worker of `slot`, trying a few times with back-off (not at
-  // all while draining, beyond one try). The last error if none could be started.
-  Status Replace(int slot, std::unique_ptr<WorkerProcess>& worker) {
+  // Starts a worker for `s`, trying a few times with back-off (only once
+  // while draining). The last error if none could be started.
+  Status Replace(Slot& s) {
     int64_t backoff_ms = 10;
     for (int attempt = 1;; ++attempt) {
-      Status s = StartWorker(worker);
-      if (s.ok()) {
-        SetPid(slot, worker->pid());
-        return s;
+      std::unique_ptr<WorkerProcess> worker;
+      Status started = StartWorker(worker);
+      if (started.ok()) {
+        s.worker = std::move(worker);
+        SetPid(s, s.worker->pid());
+        return started;
       }
       spdlog::warn("processes executor: could not start a replacement worker (attempt {}): {}", attempt,
-                   s.ToString());
-      if (attempt >= kStartAttempts || draining_.load(std::memory_order_relaxed)) return s;
+                   started.ToString());
+      bool draining;
+      {
+        MutexLock lock(mu_);
+        draining = draining_;
+      }
+      if (attempt >= kStartAttempts || draining) return started;
       std::this_thread::sleep_for(std::chrono::milliseconds(backoff_ms));
       backoff_ms *= 10;
     }
   }
 
-  // The worker of `slot` died (or broke its protocol): reap it and count it.
-  void LoseWorker(int slot, std::unique_ptr<WorkerProcess>& worker) {
-    SetPid(slot, 0);
-    restarts_.fetch_add(1, std::memory_order_relaxed);
-    worker.reset();
-  }
-
-  void RunJob(int slot, std::unique_ptr<WorkerProcess>& worker, Job& job) {
-    const size_t size = job.request.data.size();
-    if (size > config_.max_payload_bytes) {
-      Finish(job, InvalidArgument("data is " + std::to_string(size) + " bytes; a worker process accepts at most " +
-                                  std::to_string(config_.max_payload_bytes) + " (max_payload_bytes)"));
-      return;
-    }
-    for (int attempt = 1;; ++attempt) {
-      if (worker == nullptr) {
-        Status replaced = Replace(slot, worker);
-        if (!replaced.ok()) {
-          Finish(job, Unavailable("no worker process could be started: " + replaced.message()));
-          return;
-        }
-      }
-      // A worker that died while idle is replaced before it gets this job.
-      if (worker->channel().PeerGone()) {
-        LoseWorker(slot, worker);
-        if (attempt < kStartAttempts) continue;
-        Finish(job, Unavailable("worker processes keep dying before they can run a request"));
-        return;
-      }
-      in_flight_.fetch_add(1, std::memory_order_relaxed);
-      Status sent = worker->channel().Send(job.request);
-      if (!sent.ok()) {
-        // Not delivered (the pipe's reader is gone): the job is still ours.
-        in_flight_.fetch_sub(1, std::memory_order_relaxed);
-        LoseWorker(slot, worker);
-        if (attempt < kStartAttempts) continue;
-        Finish(job, Unavailable("worker processes keep dying before they can run a request"));
-        return;
-      }
-      Result<WorkerReply> reply = worker->channel().Receive(kNoDeadline);
-      in_flight_.fetch_sub(1, std::memory_order_relaxed);
-      if (!reply.ok()) {
-        const pid_t pid = worker->pid();
-        LoseWorker(slot, worker);
-        Finish(job, Unavailable("worker process " + std::to_string(pid) + " died while running this request"));
-        // Restore the pool now rather than when the next job arrives; if
-        // that fails, the next job tries again.
-        (void)Replace(slot, worker);
-        return;
-      }
-      ScoreOutcome outcome;
-      outcome.status = std::move(reply->status);
-      outcome.result_json = std::move(reply->result_json);
-      outcome.queue_us = reply->start_us - job.arrival_us;
-      outcome.service_us = reply->end_us - reply->start_us;
-      completed_.fetch_add(1, std::memory_order_relaxed);
-      job.on_done(std::move(outcome));
-      return;
-    }
+  // The worker of `s` is gone (or broke its protocol): reap it, and count it
+  // unless Drain asked it to leave.
+  void LoseWorker(Slot& s, bool count) {
+    SetPid(s, 0);
+    if (count) restarts_.fetch_add(1, std::memory_order_relaxed);
+    s.worker.reset();
   }
 
   // Completes a job that no worker ran.
@@ -240,24 +439,28 @@ class ProcessExecutor final : public Executor {
     job.on_done(std::move(outcome));
   }
 
-  void SetPid(int slot, pid_t pid) {
+  void SetPid(const Slot& s, pid_t pid) {
     MutexLock lock(mu_);
-    pids_[static_cast<size_t>(slot)] = pid;
+    pids_[static_cast<size_t>(s.index)] = pid;
   }
 
   const ExecutorConfig config_;
   const WorkerSpec spec_;
   Zygote* const zygote_;
   const Clock& clock_;
-  WorkQueue queue_;
-  std::vector<std::thread> threads_;  // written by Start, joined by Drain (under drain_mu_)
+  WorkQueue queue_;  // its own lock; pushed and popped under mu_ (see the top of the file)
+  std::vector<std::unique_ptr<Slot>> slots_;  // written by Start before any dispatcher runs
+  std::vector<std::thread> threads_;          // written by Start, joined by Drain (under drain_mu_)
   Mutex drain_mu_;
-  std::atomic<bool> draining_{false};
   std::atomic<size_t> in_flight_{0};
   std::atomic<uint64_t> completed_{0};
   std::atomic<uint64_t> restarts_{0};
   mutable Mutex mu_;
   std::condition_variable started_cv_;
+  std::condition_variable jobs_cv_;        // queued work or draining, for workerless dispatchers
+  std::vector<Slot*> idle_ GUARDED_BY(mu_);
+  bool draining_ GUARDED_BY(mu_) = false;
+  int workerless_ GUARDED_BY(mu_) = 0;     // dispatchers waiting in EnsureWorker
   std::vector<int> pids_ GUARDED_BY(mu_);  // per slot; 0 while it has no worker
   int started_ GUARDED_BY(mu_) = 0;        // dispatchers done starting (ok or not)
   Status start_error_ GUARDED_BY(mu_);
@@ -279,6 +482,12 @@ Result<std::unique_ptr<Executor>> CreateProcessExecutor(const ExecutorConfig& co
     // Consumed by the first processes executor, whatever it adopts of them.
     preforked = std::move(*env.preforked);
     env.preforked->clear();
+  }
+  // Submit may write to a dead worker's pipe on the caller's thread: that
+  // must be an EPIPE error, not a signal that kills the server.
+  struct sigaction current {};
+  if (::sigaction(SIGPIPE, nullptr, &current) == 0 && current.sa_handler == SIG_DFL) {
+    std::signal(SIGPIPE, SIG_IGN);
   }
   auto executor = std::make_unique<ProcessExecutor>(config, env, std::move(policy).value());
   Status started = executor->Start(std::move(preforked));

@@ -53,7 +53,10 @@ struct WorkerReply {
   int64_t end_us = 0;
 };
 
-// The server end. Externally synchronized: one dispatcher thread uses it.
+// The server end. Two sides, each externally synchronized, which may run
+// concurrently on two threads: the send side (Send, RequestExit, PeerGone)
+// and the receive side (Receive). The process executor sends from the thread
+// that submits a job while the worker's dispatcher thread waits in Receive.
 // Lifetime: destroying it closes the server's descriptors, which a worker
 // waiting for a request sees as "exit".
 class ParentChannel {
