@@ -15,7 +15,8 @@ Figures (issue 2):
             (bench/ipc_channel_bench), without HTTP.
 
 Every figure is the median of --repeat runs, each against a freshly started
-server, the executors taking turns. wrk runs on the same cores as
+server, the executors taking turns; nginx and the chain rate are measured in
+every run, and ratios and differences are taken within a run. wrk runs on the same cores as
 the server, as in DESIGN.md's nginx figure; on 2 cores the load generator
 takes a share of the CPU the server would otherwise have.
 
@@ -303,52 +304,63 @@ def run_bench(args, binary, tmp):
     zero = post_script(tmp, "zero", '{"mode":"cpu","iters":0}')
     heavy = post_script(tmp, "heavy", '{"mode":"cpu","iters":100000}')
 
-    log("nginx baseline ...")
-    nginx = Nginx()
-    try:
-        figs["nginx"] = repeat(args.repeat, lambda: wrk(f"http://127.0.0.1:{nginx.port}/", 64, args.duration))
-    finally:
-        nginx.stop()
-    nginx_rps = figs["nginx"]["rps"]
-
-    log("in-process chain rate ...")
-    rate = chain_rate(args.build)
-    figs["chain_rate_per_s"] = rate
-    figs["compute_limit_rps"] = 2 * rate
-
     log("ipc round trip ...")
     figs["ipc_round_trip_us"] = ipc_round_trips(args.build)
     total0, steal0 = cpu_times()
 
-    # Each repetition starts every server afresh, and the executors take turns
-    # in a rotating order, so that where the scheduler happened to place a
-    # server's threads, and drift of the (shared, virtual) machine over the
-    # run, spread over all executors instead of landing on one.
+    # Each repetition measures the references (nginx, the in-process chain
+    # rate) and then every executor, each against a freshly started server,
+    # the executors taking turns in a rotating order. Ratios and differences
+    # are taken within a repetition and their median reported, so that drift
+    # of the (shared, virtual) machine over the run, and where the scheduler
+    # happened to place a server's threads, spread over all figures instead of
+    # landing on one.
     runs = {name: {"overhead": [], "cpu": [], "low_load": []} for name, _ in EXECUTORS}
-    for rep in range(args.repeat):
-        order = EXECUTORS[rep % len(EXECUTORS):] + EXECUTORS[:rep % len(EXECUTORS)]
-        for name, flags in order:
-            log(f"run {rep + 1}/{args.repeat}: {name} ...")
-            server = Switchyard(binary, flags + ["--workers", "2"])
-            url = f"http://127.0.0.1:{server.port}/score"
-            try:
-                runs[name]["overhead"].append(wrk(url, 64, args.duration, zero))
-                runs[name]["cpu"].append(wrk(url, 4, args.duration, heavy))
-                runs[name]["low_load"].append(wrk(url, 1, args.duration, zero))
-            finally:
-                server.stop()
-    figs["overhead"], figs["cpu"], figs["low_load"] = {}, {}, {}
-    for name, _ in EXECUTORS:
-        for figure in ("overhead", "cpu", "low_load"):
-            figs[figure][name] = summarize(runs[name][figure])
-        figs["overhead"][name]["ratio_to_nginx"] = figs["overhead"][name]["rps"] / nginx_rps
-        figs["cpu"][name]["ratio_to_compute_limit"] = figs["cpu"][name]["rps"] / (2 * rate)
+    nginx_runs, rates = [], []
+    nginx = Nginx()
+    try:
+        for rep in range(args.repeat):
+            log(f"run {rep + 1}/{args.repeat}: nginx, chain rate ...")
+            nginx_runs.append(wrk(f"http://127.0.0.1:{nginx.port}/", 64, args.duration))
+            rates.append(chain_rate(args.build))
+            order = EXECUTORS[rep % len(EXECUTORS):] + EXECUTORS[:rep % len(EXECUTORS)]
+            for name, flags in order:
+                log(f"run {rep + 1}/{args.repeat}: {name} ...")
+                server = Switchyard(binary, flags + ["--workers", "2"])
+                url = f"http://127.0.0.1:{server.port}/score"
+                try:
+                    o = wrk(url, 64, args.duration, zero)
+                    o["ratio_to_nginx"] = o["rps"] / nginx_runs[rep]["rps"]
+                    c = wrk(url, 4, args.duration, heavy)
+                    c["ratio_to_compute_limit"] = c["rps"] / (2 * rates[rep])
+                    runs[name]["overhead"].append(o)
+                    runs[name]["cpu"].append(c)
+                    runs[name]["low_load"].append(wrk(url, 1, args.duration, zero))
+                finally:
+                    server.stop()
+    finally:
+        nginx.stop()
     total1, steal1 = cpu_times()
     # Time the hypervisor gave our virtual CPUs to someone else: a large share
     # makes every figure of this run noisier.
     result["machine"]["steal_share"] = (steal1 - steal0) / max(1, total1 - total0)
-    base = figs["low_load"]["threads"]["p50_ms"]
-    figs["ipc_added_p50_us"] = {n: (figs["low_load"][n]["p50_ms"] - base) * 1000
+
+    figs["nginx"] = summarize(nginx_runs)
+    nginx_rps = figs["nginx"]["rps"]
+    rate = statistics.median(rates)
+    figs["chain_rate_per_s"] = rate
+    figs["chain_rate_runs"] = rates
+    figs["compute_limit_rps"] = 2 * rate
+    for rep in range(args.repeat):
+        base = runs["threads"]["low_load"][rep]["p50_ms"]
+        for name, _ in EXECUTORS:
+            r = runs[name]["low_load"][rep]
+            r["added_p50_us_over_threads"] = (r["p50_ms"] - base) * 1000
+    figs["overhead"], figs["cpu"], figs["low_load"] = {}, {}, {}
+    for name, _ in EXECUTORS:
+        for figure in ("overhead", "cpu", "low_load"):
+            figs[figure][name] = summarize(runs[name][figure])
+    figs["ipc_added_p50_us"] = {n: figs["low_load"][n]["added_p50_us_over_threads"]
                                 for n in ("processes/shm", "processes/pipe", "processes/shm+spin")}
 
     m = result["machine"]
@@ -361,9 +373,10 @@ def run_bench(args, binary, tmp):
         o, c, lo = figs["overhead"][name], figs["cpu"][name], figs["low_load"][name]
         print(f"| {name} | {o['rps']:,.0f} | {o['ratio_to_nginx']:.2f} | {c['rps']:.1f} | "
               f"{c['ratio_to_compute_limit']:.2f} | {lo['p50_ms'] * 1000:.0f} |")
-    print(f"\ncompute limit: 2 x {rate:.1f} chains/s (100k steps, one thread, in-process) = {2 * rate:.1f} req/s")
+    print(f"\ncompute limit: 2 x {rate:.1f} chains/s (100k steps, one thread, in-process; median of the runs) "
+          f"= {2 * rate:.1f} req/s; ratios are medians of per-run ratios")
     for n, us in figs["ipc_added_p50_us"].items():
-        print(f"IPC added p50 latency, {n} over threads: {us:.0f} µs")
+        print(f"IPC added p50 latency, {n} over threads (median of per-run differences): {us:.0f} µs")
     for n, us in figs["ipc_round_trip_us"].items():
         print(f"IPC round trip to a forked echo worker, {n}: {us:.1f} µs (bench/ipc_channel_bench)")
     print(f"CPU steal during the executor runs: {100 * m['steal_share']:.1f}%")

@@ -148,7 +148,7 @@ class ProcessExecutor final : public Executor {
       if (draining_) return Admission::kClosed;
       if (idle_.empty() || queue_.size() > 0) {
         Admission admitted = queue_.TryPush(job);
-        // A dispatcher without a worker waits for queued jobs to fail them.
+        // A dispatcher that could not start a worker waits for a job to try again.
         if (admitted == Admission::kOk && workerless_ > 0) jobs_cv_.notify_all();
         return admitted;
       }
