@@ -11,7 +11,7 @@ packages=(
   # workloads
   libssl-dev libsqlite3-dev
   # CLI, config, JSON, logs
-  libcli11-dev nlohmann-json3-dev libspdlog-dev libfmt-dev
+  libcli11-dev nlohmann-json3-dev libtomlplusplus-dev libspdlog-dev libfmt-dev
   # tests and micro-benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev
   # demonstration load and the figures it is compared against
