@@ -2,12 +2,16 @@
 //
 //   serve    the inference server (threads | processes | async)
 //   gen-db   the SQLite database of the io workload
+//   bench    the load generator
+//   report   HTML page, Markdown summary and SVG charts of a study's results
 //   __worker (internal) a worker process started with --start spawn
 #include <CLI/CLI.hpp>
 #include <cstdio>
 #include <string_view>
 
+#include "cli/bench_command.h"
 #include "cli/gen_db_command.h"
+#include "cli/report_command.h"
 #include "cli/serve_command.h"
 #include "executor/process/worker_process.h"
 
@@ -30,8 +34,20 @@ int main(int argc, char** argv) {
   CLI::App* gen_db = app.add_subcommand("gen-db", "Write the deterministic SQLite kv database of mode io");
   switchyard::AddGenDbFlags(*gen_db, gen_db_flags);
 
+  switchyard::BenchFlags bench_flags;
+  CLI::App* bench = app.add_subcommand(
+      "bench", "Drive load at a server (closed or open loop, phases) and report latency and throughput honestly");
+  switchyard::AddBenchFlags(*bench, bench_flags);
+
+  switchyard::ReportFlags report_flags;
+  CLI::App* report = app.add_subcommand(
+      "report", "Render a study's results (JSON Lines) as an HTML page with charts and a Markdown summary");
+  switchyard::AddReportFlags(*report, report_flags);
+
   CLI11_PARSE(app, argc, argv);
   if (*serve) return switchyard::RunServe(serve_flags, *serve);
   if (*gen_db) return switchyard::RunGenDb(gen_db_flags);
+  if (*bench) return switchyard::RunBench(bench_flags, *bench);
+  if (*report) return switchyard::RunReport(report_flags);
   return 2;
 }

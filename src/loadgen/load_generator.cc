@@ -1,0 +1,474 @@
+#include "loadgen/load_generator.h"
+
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <condition_variable>
+#include <mutex>
+#include <cerrno>
+#include <cstring>
+#include <deque>
+#include <memory>
+#include <random>
+#include <thread>
+#include <utility>  // before Asio: boost 1.74's awaitable.hpp uses std::exchange without it
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/connect.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/string_body.hpp>
+
+#include "core/clock.h"
+#include "loadgen/arrival_schedule.h"
+
+namespace switchyard {
+namespace {
+
+namespace asio = boost::asio;
+namespace http = boost::beast::http;
+using asio::awaitable;
+using asio::ip::tcp;
+using boost::system::error_code;
+
+std::chrono::steady_clock::time_point AtMicros(int64_t us) {
+  return std::chrono::steady_clock::time_point(std::chrono::microseconds(us));
+}
+
+// One stretch of the run: the warm-up (phase -1, not recorded) or a phase.
+struct Segment {
+  int phase = -1;
+  const LoadPhase* load = nullptr;
+  int64_t start_us = 0;
+  int64_t end_us = 0;
+};
+
+// What every generator thread shares: the clock's anchors and the counters
+// behind --requests and the progress line.
+struct Shared {
+  int64_t measure_start_us = 0;  // end of the warm-up
+  std::optional<uint64_t> max_requests;
+  std::atomic<uint64_t> issued{0};  // measured requests sent, for max_requests
+  std::atomic<uint64_t> sent{0};    // measured requests sent, for progress
+  std::atomic<bool> count_reached{false};
+  std::atomic<uint64_t> requests{0};
+  std::atomic<uint64_t> errors{0};
+};
+
+struct Outcome {
+  int status = 0;              // HTTP status, or 0 ...
+  const char* error = nullptr;  // ... with "socket", "timeout" or "connect"
+};
+
+// One keep-alive connection. Owned by its generator thread.
+struct Connection {
+  explicit Connection(asio::io_context& ctx) : socket(ctx) {}
+  tcp::socket socket;
+  boost::beast::flat_buffer buffer;
+  bool connected = false;
+  int64_t deadline_us = 0;  // while a round trip runs; 0 otherwise
+  bool timed_out = false;
+};
+
+// A request scheduled in open loop that found no free connection.
+struct Backlogged {
+  int phase;
+  size_t entry;
+  int64_t intended_us;
+};
+
+class GeneratorThread {
+ public:
+  GeneratorThread(const LoadOptions& options, int index, const std::vector<Segment>& segments, Shared& shared)
+      : options_(options),
+        index_(index),
+        segments_(segments),
+        shared_(shared),
+        stats_(options.phases.size()),
+        rng_(options.seed * 7919 + static_cast<uint64_t>(index)),
+        endpoint_(asio::ip::make_address(options.target.address), options.target.port),
+        host_header_(options.target.host + ":" + std::to_string(options.target.port)) {}
+
+  void Run() {
+    asio::co_spawn(ctx_, Main(), asio::detached);
+    asio::co_spawn(ctx_, Watchdog(), asio::detached);
+    ctx_.run();
+  }
+
+  LoadStats& stats() { return stats_; }
+  int64_t last_answer_us() const { return last_answer_us_; }
+
+ private:
+  awaitable<void> Main() {
+    for (const Segment& seg : segments_) {
+      if (SteadyClock::Now() < seg.start_us) co_await SleepUntil(seg.start_us);
+      if (seg.load->open_loop()) {
+        co_await RunOpen(seg);
+      } else {
+        co_await RunClosed(seg);
+      }
+    }
+    // Wait for what is in flight, up to one request timeout.
+    asio::steady_timer timer(ctx_);
+    const int64_t give_up = SteadyClock::Now() + options_.timeout_us + 100'000;
+    while ((in_flight_ > 0 || !backlog_.empty()) && SteadyClock::Now() < give_up) {
+      timer.expires_at(AtMicros(std::min(give_up, SteadyClock::Now() + 5'000)));
+      error_code ec;
+      co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+    }
+    // Scheduled but never sent: every connection stayed busy to the end.
+    for (const Backlogged& b : backlog_) {
+      if (b.phase >= 0) Record(b.phase, b.entry, SteadyClock::Now() - b.intended_us, {0, "unsent"});
+    }
+    backlog_.clear();
+    stopped_ = true;
+    for (auto& c : pool_) {
+      error_code ignored;
+      c->socket.close(ignored);
+    }
+    ctx_.stop();
+  }
+
+  // Closes connections whose request outlived the timeout; their read fails
+  // and the round trip reports "timeout".
+  awaitable<void> Watchdog() {
+    asio::steady_timer timer(ctx_);
+    while (!stopped_) {
+      timer.expires_after(std::chrono::milliseconds(20));
+      error_code ec;
+      co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+      const int64_t now = SteadyClock::Now();
+      for (auto& c : pool_) {
+        if (c->deadline_us != 0 && now > c->deadline_us && !c->timed_out) {
+          c->timed_out = true;
+          error_code ignored;
+          c->socket.close(ignored);
+        }
+      }
+    }
+  }
+
+  // This thread's share of a phase: clients (closed loop) or rate (open).
+  int ShareOf(int total) const {
+    return total / options_.threads + (index_ < total % options_.threads ? 1 : 0);
+  }
+
+  awaitable<void> RunClosed(const Segment& seg) {
+    const int clients = ShareOf(seg.load->connections);
+    for (int i = 0; i < clients; ++i) asio::co_spawn(ctx_, ClosedClient(seg), asio::detached);
+    // The clients stop on their own after the segment's end; the next segment
+    // starts on time, on other connections if these are still busy.
+    co_await SleepUntilEndOf(seg);
+  }
+
+  awaitable<void> ClosedClient(Segment seg) {
+    Connection* c = TakeConnection(/*cap=*/SIZE_MAX);
+    asio::steady_timer backoff(ctx_);
+    while (SteadyClock::Now() < seg.end_us && !StopIssuing(seg)) {
+      const size_t entry = seg.load->mix.Pick(rng_);
+      const int64_t sent_us = SteadyClock::Now();
+      if (seg.phase >= 0) Sent(seg.phase, sent_us);
+      Outcome o = co_await RoundTrip(*c, *seg.load, entry);
+      Record(seg.phase, entry, SteadyClock::Now() - sent_us, o);
+      if (o.status == 0) {
+        // A failing server: do not spin against it.
+        backoff.expires_after(std::chrono::milliseconds(10));
+        error_code ec;
+        co_await backoff.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+      }
+    }
+    ReleaseConnection(c);
+  }
+
+  awaitable<void> RunOpen(const Segment& seg) {
+    const double rate = *seg.load->rate / options_.threads;
+    const size_t cap = static_cast<size_t>(std::max(1, ShareOf(seg.load->connections)));
+    ArrivalSchedule schedule(rate, seg.load->arrivals,
+                             options_.seed * 1'000'003 + static_cast<uint64_t>(index_) * 101 +
+                                 static_cast<uint64_t>(seg.phase + 1));
+    for (;;) {
+      const int64_t intended = seg.start_us + schedule.Next();
+      if (intended >= seg.end_us || StopIssuing(seg)) break;
+      if (intended > SteadyClock::Now() + 20) co_await SleepUntil(intended);
+      const int64_t dispatched = SteadyClock::Now();
+      const size_t entry = seg.load->mix.Pick(rng_);
+      if (seg.phase >= 0) {
+        Sent(seg.phase, dispatched);
+        if (dispatched - intended > kLateThresholdUs) ++stats_.phase(static_cast<size_t>(seg.phase)).late_generator;
+      }
+      Connection* c = TakeConnection(cap);
+      if (c == nullptr) {
+        backlog_.push_back({seg.phase, entry, intended});
+        continue;
+      }
+      asio::co_spawn(ctx_, OpenRequest(c, seg.load, seg.phase, entry, intended), asio::detached);
+    }
+    co_await SleepUntilEndOf(seg);
+  }
+
+  // Sends one scheduled request, then whatever waits in the backlog, on `c`.
+  awaitable<void> OpenRequest(Connection* c, const LoadPhase* load, int phase, size_t entry, int64_t intended) {
+    for (;;) {
+      if (phase >= 0 && SteadyClock::Now() - intended > kLateThresholdUs) {
+        ++stats_.phase(static_cast<size_t>(phase)).late;
+      }
+      Outcome o = co_await RoundTrip(*c, *load, entry);
+      Record(phase, entry, SteadyClock::Now() - intended, o);
+      if (backlog_.empty()) break;
+      Backlogged next = backlog_.front();
+      backlog_.pop_front();
+      phase = next.phase;
+      entry = next.entry;
+      intended = next.intended_us;
+      load = next.phase >= 0 ? &options_.phases[static_cast<size_t>(next.phase)] : &options_.phases[0];
+    }
+    ReleaseConnection(c);
+  }
+
+  awaitable<Outcome> RoundTrip(Connection& c, const LoadPhase& load, size_t entry) {
+    ++in_flight_;
+    Outcome o = co_await Exchange(c, load, entry);
+    --in_flight_;
+    if (o.status == 0 || !c.connected || c.timed_out) {
+      error_code ignored;
+      c.socket.close(ignored);
+      c.connected = false;
+      c.buffer.clear();
+    }
+    c.deadline_us = 0;
+    c.timed_out = false;
+    co_return o;
+  }
+
+  awaitable<Outcome> Exchange(Connection& c, const LoadPhase& load, size_t entry) {
+    error_code ec;
+    c.deadline_us = SteadyClock::Now() + options_.timeout_us;
+    if (!c.connected) {
+      c.socket = tcp::socket(ctx_);
+      co_await c.socket.async_connect(endpoint_, asio::redirect_error(asio::use_awaitable, ec));
+      if (ec) co_return Outcome{0, c.timed_out ? "timeout" : "connect"};
+      c.socket.set_option(tcp::no_delay(true), ec);
+      c.connected = true;
+    }
+    BuildRequest(load, entry);
+    co_await asio::async_write(c.socket, asio::buffer(request_), asio::redirect_error(asio::use_awaitable, ec));
+    if (ec) co_return Outcome{0, c.timed_out ? "timeout" : "socket"};
+    http::response<http::string_body> response;
+    co_await http::async_read(c.socket, c.buffer, response, asio::redirect_error(asio::use_awaitable, ec));
+    if (ec) co_return Outcome{0, c.timed_out ? "timeout" : "socket"};
+    if (!response.keep_alive()) c.connected = false;
+    co_return Outcome{static_cast<int>(response.result_int()), nullptr};
+  }
+
+  void BuildRequest(const LoadPhase& load, size_t entry) {
+    request_.clear();
+    if (load.mix.IsGet(entry)) {
+      request_ += "GET " + options_.target.path + " HTTP/1.1\r\nHost: " + host_header_ + "\r\n\r\n";
+      return;
+    }
+    std::string body = load.mix.Body(entry, rng_);
+    request_ += "POST " + options_.target.path + " HTTP/1.1\r\nHost: " + host_header_ +
+                "\r\nContent-Type: application/json\r\nContent-Length: " + std::to_string(body.size()) + "\r\n\r\n";
+    request_ += body;
+  }
+
+  void Sent(int phase, int64_t at_us) {
+    stats_.RecordSend(static_cast<size_t>(phase), SecondOf(at_us));
+    shared_.sent.fetch_add(1, std::memory_order_relaxed);
+  }
+
+  void Record(int phase, size_t entry, int64_t latency_us, const Outcome& o) {
+    const int64_t now = SteadyClock::Now();
+    if (phase < 0) return;
+    last_answer_us_ = std::max(last_answer_us_, now);
+    RequestKind kind = options_.phases[static_cast<size_t>(phase)].mix.entries()[entry].kind;
+    stats_.RecordOutcome(static_cast<size_t>(phase), SecondOf(now), kind, latency_us, o.status, o.error);
+    shared_.requests.fetch_add(1, std::memory_order_relaxed);
+    if (o.status < 200 || o.status >= 300) shared_.errors.fetch_add(1, std::memory_order_relaxed);
+  }
+
+  // True once --requests measured requests were issued (by any thread);
+  // otherwise counts this one as issued.
+  bool StopIssuing(const Segment& seg) {
+    if (seg.phase < 0 || !shared_.max_requests) return false;
+    if (shared_.count_reached.load(std::memory_order_relaxed)) return true;
+    if (shared_.issued.fetch_add(1, std::memory_order_relaxed) >= *shared_.max_requests) {
+      shared_.count_reached.store(true, std::memory_order_relaxed);
+      return true;
+    }
+    return false;
+  }
+
+  size_t SecondOf(int64_t t_us) const {
+    return t_us <= shared_.measure_start_us ? 0 : static_cast<size_t>((t_us - shared_.measure_start_us) / 1'000'000);
+  }
+
+  Connection* TakeConnection(size_t cap) {
+    if (!free_.empty()) {
+      Connection* c = free_.back();
+      free_.pop_back();
+      return c;
+    }
+    if (pool_.size() >= cap) return nullptr;
+    pool_.push_back(std::make_unique<Connection>(ctx_));
+    return pool_.back().get();
+  }
+
+  void ReleaseConnection(Connection* c) { free_.push_back(c); }
+
+  // Until the segment ends, or --requests is reached (checked every 10 ms).
+  awaitable<void> SleepUntilEndOf(const Segment& seg) {
+    if (!shared_.max_requests || seg.phase < 0) co_return co_await SleepUntil(seg.end_us);
+    while (SteadyClock::Now() < seg.end_us && !shared_.count_reached.load(std::memory_order_relaxed)) {
+      co_await SleepUntil(std::min(seg.end_us, SteadyClock::Now() + 10'000));
+    }
+  }
+
+  awaitable<void> SleepUntil(int64_t t_us) {
+    asio::steady_timer timer(ctx_, AtMicros(t_us));
+    error_code ec;
+    co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+  }
+
+  const LoadOptions& options_;
+  const int index_;
+  const std::vector<Segment>& segments_;
+  Shared& shared_;
+  LoadStats stats_;
+  std::mt19937_64 rng_;
+  asio::io_context ctx_{1};
+  tcp::endpoint endpoint_;
+  std::string host_header_;
+  std::string request_;  // reused: built and written without a suspension in between
+  std::vector<std::unique_ptr<Connection>> pool_;
+  std::vector<Connection*> free_;
+  std::deque<Backlogged> backlog_;
+  int in_flight_ = 0;
+  bool stopped_ = false;
+  int64_t last_answer_us_ = 0;
+};
+
+// A blocking connect with a short timeout, to fail fast and clearly when
+// nothing listens at the target.
+Status ProbeConnect(const TargetUrl& target) {
+  error_code ec;
+  asio::io_context ctx;
+  tcp::socket socket(ctx);
+  tcp::endpoint endpoint(asio::ip::make_address(target.address, ec), target.port);
+  if (ec) return InvalidArgument("bad address '" + target.address + "'");
+  socket.open(endpoint.protocol(), ec);
+  if (!ec) socket.non_blocking(true, ec);
+  if (ec) return Internal("cannot create a socket: " + ec.message());
+  if (::connect(socket.native_handle(), endpoint.data(), static_cast<socklen_t>(endpoint.size())) < 0) {
+    if (errno != EINPROGRESS) {
+      return Unavailable("cannot connect to " + target.ToString() + ": " + std::strerror(errno));
+    }
+    pollfd pfd{socket.native_handle(), POLLOUT, 0};
+    if (::poll(&pfd, 1, 3000) <= 0) return Unavailable("cannot connect to " + target.ToString() + ": no answer in 3 s");
+    int err = 0;
+    socklen_t len = sizeof err;
+    ::getsockopt(socket.native_handle(), SOL_SOCKET, SO_ERROR, &err, &len);
+    if (err != 0) return Unavailable("cannot connect to " + target.ToString() + ": " + std::strerror(err));
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+Result<LoadResult> RunLoad(const LoadOptions& options) {
+  if (options.phases.empty()) return InvalidArgument("no load phase to run");
+  if (options.threads < 1 || options.threads > 64) return InvalidArgument("threads must be between 1 and 64");
+  if (options.timeout_us <= 0) return InvalidArgument("the request timeout must be positive");
+  if (options.warmup_us < 0) return InvalidArgument("the warm-up cannot be negative");
+  Status reachable = ProbeConnect(options.target);
+  if (!reachable.ok()) return reachable;
+
+  // Absolute segment boundaries, shared by all threads.
+  std::vector<Segment> segments;
+  const int64_t start = SteadyClock::Now() + 20'000;  // time for the threads to start
+  int64_t t = start;
+  if (options.warmup_us > 0) {
+    segments.push_back({-1, &options.phases[0], t, t + options.warmup_us});
+    t += options.warmup_us;
+  }
+  Shared shared;
+  shared.measure_start_us = t;
+  shared.max_requests = options.max_requests;
+  for (size_t i = 0; i < options.phases.size(); ++i) {
+    segments.push_back({static_cast<int>(i), &options.phases[i], t, t + options.phases[i].duration_us});
+    t += options.phases[i].duration_us;
+  }
+  const int64_t end = t;
+
+  std::vector<std::unique_ptr<GeneratorThread>> generators;
+  for (int i = 0; i < options.threads; ++i) {
+    generators.push_back(std::make_unique<GeneratorThread>(options, i, segments, shared));
+  }
+  // Progress, about once a second, until every thread is done.
+  std::mutex done_mu;
+  std::condition_variable done_cv;
+  int running = options.threads;
+  std::vector<std::thread> threads;
+  for (auto& g : generators) {
+    threads.emplace_back([&, gen = g.get()] {
+      gen->Run();
+      std::lock_guard lock(done_mu);
+      --running;
+      done_cv.notify_all();
+    });
+  }
+  {
+    std::unique_lock lock(done_mu);
+    while (running > 0) {
+      done_cv.wait_for(lock, std::chrono::seconds(1));
+      if (running == 0 || !options.progress) continue;
+      LoadProgress p;
+      const int64_t now = SteadyClock::Now();
+      p.elapsed_s = static_cast<double>(now - start) / 1e6;
+      p.total_s = static_cast<double>(end - start) / 1e6;
+      p.warming_up = now < shared.measure_start_us;
+      for (const Segment& s : segments) {
+        if (s.phase >= 0 && now >= s.start_us) p.phase = s.phase;
+      }
+      p.sent = shared.sent.load();
+      p.requests = shared.requests.load();
+      p.errors = shared.errors.load();
+      lock.unlock();
+      options.progress(p);
+      lock.lock();
+    }
+  }
+  for (auto& th : threads) th.join();
+
+  LoadResult result;
+  result.stats = LoadStats(options.phases.size());
+  int64_t last_answer = 0;
+  for (auto& g : generators) {
+    result.stats.Merge(g->stats());
+    last_answer = std::max(last_answer, g->last_answer_us());
+  }
+  result.stopped_by_count = shared.count_reached.load();
+  result.measured_us = end - shared.measure_start_us;
+  // Stopped by count: the window ends with the last answer, and phases end
+  // there too (later ones never started).
+  const int64_t window_end =
+      result.stopped_by_count && last_answer > shared.measure_start_us ? std::min(end, last_answer) : end;
+  result.measured_us = window_end - shared.measure_start_us;
+  for (const Segment& s : segments) {
+    if (s.phase >= 0) result.phase_us.push_back(std::max<int64_t>(0, std::min(s.end_us, window_end) - s.start_us));
+  }
+  return result;
+}
+
+}  // namespace switchyard

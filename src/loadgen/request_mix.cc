@@ -1,0 +1,182 @@
+#include "loadgen/request_mix.h"
+
+#include <cctype>
+#include <charconv>
+#include <fstream>
+#include <sstream>
+
+#include <nlohmann/json.hpp>
+
+namespace switchyard {
+namespace {
+
+std::string_view Trim(std::string_view s) {
+  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
+  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
+  return s;
+}
+
+std::vector<std::string_view> Split(std::string_view s, char sep) {
+  std::vector<std::string_view> parts;
+  size_t start = 0;
+  for (size_t i = 0; i <= s.size(); ++i) {
+    if (i == s.size() || s[i] == sep) {
+      parts.push_back(s.substr(start, i - start));
+      start = i + 1;
+    }
+  }
+  return parts;
+}
+
+template <typename T>
+bool ParseNumber(std::string_view s, T& out) {
+  auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), out);
+  return ec == std::errc() && end == s.data() + s.size();
+}
+
+Result<MixEntry> ParseEntry(std::string_view text) {
+  std::vector<std::string_view> fields = Split(text, ':');
+  auto bad = [&](const std::string& why) {
+    return InvalidArgument("mix entry '" + std::string(text) + "': " + why);
+  };
+  MixEntry e;
+  std::string_view kind = Trim(fields[0]);
+  if (kind == "cpu") {
+    e.kind = RequestKind::kCpu;
+  } else if (kind == "io") {
+    e.kind = RequestKind::kIo;
+  } else if (kind == "sleep") {
+    e.kind = RequestKind::kSleep;
+  } else if (kind == "get") {
+    e.kind = RequestKind::kGet;
+  } else {
+    return bad("unknown kind '" + std::string(kind) + "' (cpu, io, sleep or get)");
+  }
+  for (size_t i = 1; i < fields.size(); ++i) {
+    std::string_view f = Trim(fields[i]);
+    size_t eq = f.find('=');
+    if (eq == std::string_view::npos) {
+      if (i + 1 != fields.size()) return bad("'" + std::string(f) + "' is not name=value (only the last field may be a bare weight)");
+      if (!ParseNumber(f, e.weight) || !(e.weight > 0) || e.weight > 1e9) {
+        return bad("the weight must be a positive number, not '" + std::string(f) + "'");
+      }
+      continue;
+    }
+    std::string_view name = f.substr(0, eq);
+    std::string_view value = f.substr(eq + 1);
+    bool ok = true;
+    if (e.kind == RequestKind::kCpu && name == "iters") {
+      ok = ParseNumber(value, e.iters);
+    } else if (e.kind == RequestKind::kCpu && name == "data") {
+      e.data = std::string(value);
+    } else if (e.kind == RequestKind::kIo && name == "key") {
+      int64_t key = 0;
+      ok = ParseNumber(value, key) && key >= 0;
+      e.key = key;
+    } else if (e.kind == RequestKind::kIo && name == "keys") {
+      ok = ParseNumber(value, e.keys) && e.keys > 0;
+    } else if (e.kind == RequestKind::kSleep && name == "ms") {
+      ok = ParseNumber(value, e.sleep_ms);
+    } else {
+      return bad("unknown parameter '" + std::string(name) + "' for " + std::string(kind) +
+                 " (cpu: iters, data; io: key, keys; sleep: ms; get: none)");
+    }
+    if (!ok) return bad("bad value '" + std::string(value) + "' for " + std::string(name));
+  }
+  return e;
+}
+
+}  // namespace
+
+std::string_view RequestKindName(RequestKind kind) {
+  switch (kind) {
+    case RequestKind::kCpu: return "cpu";
+    case RequestKind::kIo: return "io";
+    case RequestKind::kSleep: return "sleep";
+    case RequestKind::kGet: return "get";
+  }
+  return "?";
+}
+
+Result<RequestMix> RequestMix::Parse(std::string_view spec) {
+  std::string text(spec);
+  if (!text.empty() && text[0] == '@') {
+    std::ifstream in(text.substr(1));
+    if (!in) return InvalidArgument("cannot read the mix file '" + text.substr(1) + "'");
+    std::ostringstream joined;
+    std::string line;
+    while (std::getline(in, line)) {
+      line = line.substr(0, line.find('#'));
+      if (!Trim(line).empty()) joined << line << ',';
+    }
+    text = joined.str();
+    if (!text.empty()) text.pop_back();
+  }
+  RequestMix mix;
+  for (std::string_view part : Split(text, ',')) {
+    part = Trim(part);
+    if (part.empty()) return InvalidArgument("empty entry in the mix '" + std::string(spec) + "'");
+    auto entry = ParseEntry(part);
+    if (!entry.ok()) return entry.status();
+    mix.entries_.push_back(std::move(entry).value());
+  }
+  double sum = 0;
+  for (const MixEntry& e : mix.entries_) {
+    sum += e.weight;
+    mix.cumulative_.push_back(sum);
+    nlohmann::json body;
+    switch (e.kind) {
+      case RequestKind::kCpu: body = {{"mode", "cpu"}, {"iters", e.iters}, {"data", e.data}}; break;
+      case RequestKind::kIo:
+        if (e.key) body = {{"mode", "io"}, {"key", *e.key}};
+        break;
+      case RequestKind::kSleep: body = {{"mode", "sleep"}, {"ms", e.sleep_ms}}; break;
+      case RequestKind::kGet: break;
+    }
+    mix.fixed_bodies_.push_back(body.is_null() ? std::string() : body.dump());
+  }
+  return mix;
+}
+
+size_t RequestMix::Pick(std::mt19937_64& rng) const {
+  if (entries_.size() == 1) return 0;
+  double x = std::uniform_real_distribution<double>(0, cumulative_.back())(rng);
+  for (size_t i = 0; i < cumulative_.size(); ++i) {
+    if (x < cumulative_[i]) return i;
+  }
+  return cumulative_.size() - 1;
+}
+
+std::string RequestMix::Body(size_t i, std::mt19937_64& rng) const {
+  const MixEntry& e = entries_[i];
+  if (e.kind == RequestKind::kIo && !e.key) {
+    int64_t key = std::uniform_int_distribution<int64_t>(0, e.keys - 1)(rng);
+    return R"({"mode":"io","key":)" + std::to_string(key) + "}";
+  }
+  return fixed_bodies_[i];
+}
+
+std::string RequestMix::ToString() const {
+  std::string out;
+  for (const MixEntry& e : entries_) {
+    if (!out.empty()) out += ',';
+    out += RequestKindName(e.kind);
+    switch (e.kind) {
+      case RequestKind::kCpu:
+        out += ":iters=" + std::to_string(e.iters);
+        if (!e.data.empty()) out += ":data=" + e.data;
+        break;
+      case RequestKind::kIo:
+        out += e.key ? ":key=" + std::to_string(*e.key) : ":keys=" + std::to_string(e.keys);
+        break;
+      case RequestKind::kSleep: out += ":ms=" + std::to_string(e.sleep_ms); break;
+      case RequestKind::kGet: break;
+    }
+    std::ostringstream w;
+    w << e.weight;
+    out += ":" + w.str();
+  }
+  return out;
+}
+
+}  // namespace switchyard

@@ -1,0 +1,245 @@
+// The load generator's inputs: durations, request mixes, arrival schedules,
+// phases files and target URLs.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <fstream>
+#include <numeric>
+
+#include "loadgen/arrival_schedule.h"
+#include "loadgen/duration.h"
+#include "loadgen/load_phase.h"
+#include "loadgen/request_mix.h"
+#include "loadgen/target_url.h"
+#include "server_harness.h"
+
+namespace switchyard {
+namespace {
+
+TEST(DurationTest, ParsesEveryUnitAndFractions) {
+  EXPECT_EQ(*ParseDurationUs("10s"), 10'000'000);
+  EXPECT_EQ(*ParseDurationUs("500ms"), 500'000);
+  EXPECT_EQ(*ParseDurationUs("2m"), 120'000'000);
+  EXPECT_EQ(*ParseDurationUs("1h"), 3'600'000'000);
+  EXPECT_EQ(*ParseDurationUs("250us"), 250);
+  EXPECT_EQ(*ParseDurationUs("1.5s"), 1'500'000);
+  EXPECT_EQ(*ParseDurationUs("0s"), 0);
+}
+
+TEST(DurationTest, RejectsWhatIsNotADuration) {
+  for (const char* bad : {"", "10", "s", "-1s", "10 s", "10sec", "1e3ms", "ten s", "5d"}) {
+    auto r = ParseDurationUs(bad);
+    EXPECT_FALSE(r.ok()) << bad;
+    if (!r.ok()) {
+      EXPECT_NE(r.status().message().find("10s, 500ms"), std::string::npos) << r.status().message();
+    }
+  }
+}
+
+TEST(DurationTest, FormatsTheShortestExactForm) {
+  EXPECT_EQ(FormatDuration(20'000'000), "20s");
+  EXPECT_EQ(FormatDuration(120'000'000), "2m");
+  EXPECT_EQ(FormatDuration(500'000), "500ms");
+  EXPECT_EQ(FormatDuration(1'500'000), "1500ms");
+  EXPECT_EQ(FormatDuration(7), "7us");
+}
+
+TEST(RequestMixTest, ParsesKindsParametersAndWeights) {
+  auto mix = RequestMix::Parse("cpu:iters=100000:3, io:1 ,sleep:ms=20:1,get,io:key=7:0.5");
+  ASSERT_TRUE(mix.ok()) << mix.status().ToString();
+  const auto& e = mix->entries();
+  ASSERT_EQ(e.size(), 5u);
+  EXPECT_EQ(e[0].kind, RequestKind::kCpu);
+  EXPECT_EQ(e[0].iters, 100000u);
+  EXPECT_EQ(e[0].weight, 3);
+  EXPECT_EQ(e[1].kind, RequestKind::kIo);
+  EXPECT_EQ(e[1].weight, 1);
+  EXPECT_EQ(e[2].sleep_ms, 20u);
+  EXPECT_EQ(e[3].kind, RequestKind::kGet);
+  EXPECT_EQ(e[4].key, 7);
+  EXPECT_EQ(mix->ToString(), "cpu:iters=100000:3,io:keys=100000:1,sleep:ms=20:1,get:1,io:key=7:0.5");
+}
+
+TEST(RequestMixTest, BodiesAreTheScoreRequests) {
+  auto mix = RequestMix::Parse("cpu:iters=5:data=ab,sleep:ms=3,io:key=9,io:keys=10,get");
+  ASSERT_TRUE(mix.ok());
+  std::mt19937_64 rng(1);
+  EXPECT_EQ(nlohmann::json::parse(mix->Body(0, rng)), (nlohmann::json{{"mode", "cpu"}, {"iters", 5}, {"data", "ab"}}));
+  EXPECT_EQ(nlohmann::json::parse(mix->Body(1, rng)), (nlohmann::json{{"mode", "sleep"}, {"ms", 3}}));
+  EXPECT_EQ(nlohmann::json::parse(mix->Body(2, rng)), (nlohmann::json{{"mode", "io"}, {"key", 9}}));
+  for (int i = 0; i < 100; ++i) {
+    auto body = nlohmann::json::parse(mix->Body(3, rng));
+    EXPECT_GE(body["key"].get<int>(), 0);
+    EXPECT_LT(body["key"].get<int>(), 10);
+  }
+  EXPECT_TRUE(mix->IsGet(4));
+  EXPECT_EQ(mix->Body(4, rng), "");
+}
+
+TEST(RequestMixTest, PicksInProportionToTheWeights) {
+  auto mix = RequestMix::Parse("cpu:3,io:1");
+  ASSERT_TRUE(mix.ok());
+  std::mt19937_64 rng(42);
+  int counts[2] = {0, 0};
+  for (int i = 0; i < 40000; ++i) ++counts[mix->Pick(rng)];
+  EXPECT_NEAR(counts[0] / 40000.0, 0.75, 0.02);
+}
+
+TEST(RequestMixTest, RejectsBadSpecsNamingTheEntry) {
+  for (const char* bad : {"", "cpu,,io", "gpu", "cpu:iters=-1", "cpu:iters=x", "cpu:0", "cpu:-2", "io:keys=0",
+                          "sleep:ms=5:2:3", "cpu:foo=1", "io:key=-3", "get:ms=3"}) {
+    EXPECT_FALSE(RequestMix::Parse(bad).ok()) << bad;
+  }
+  auto r = RequestMix::Parse("cpu:1,gpu:2");
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.status().message().find("gpu"), std::string::npos);
+}
+
+TEST(RequestMixTest, ReadsAFileWithCommentsAndNewlines) {
+  testing::TempDir dir;
+  std::ofstream(dir.File("mix")) << "# the mixed workload\ncpu:iters=10:2\n\nio:1  # lookups\n";
+  auto mix = RequestMix::Parse("@" + dir.File("mix"));
+  ASSERT_TRUE(mix.ok()) << mix.status().ToString();
+  EXPECT_EQ(mix->entries().size(), 2u);
+  EXPECT_FALSE(RequestMix::Parse("@" + dir.File("missing")).ok());
+}
+
+// Gaps of a schedule, in microseconds.
+std::vector<double> Gaps(ArrivalSchedule& s, int n) {
+  std::vector<double> gaps;
+  int64_t last = 0;
+  for (int i = 0; i < n; ++i) {
+    int64_t t = s.Next();
+    gaps.push_back(static_cast<double>(t - last));
+    last = t;
+  }
+  return gaps;
+}
+
+TEST(ArrivalScheduleTest, PoissonHasTheRateAndExponentialGaps) {
+  ArrivalSchedule s(1000.0, Arrivals::kPoisson, 7);  // mean gap 1000 us
+  std::vector<double> gaps = Gaps(s, 100000);
+  double mean = std::accumulate(gaps.begin(), gaps.end(), 0.0) / gaps.size();
+  double var = 0;
+  for (double g : gaps) var += (g - mean) * (g - mean);
+  double cv = std::sqrt(var / gaps.size()) / mean;
+  EXPECT_NEAR(mean, 1000, 15);  // the rate within 1.5%
+  EXPECT_NEAR(cv, 1.0, 0.03);   // exponential: standard deviation = mean
+  // Exponential shape: P(gap > mean) = 1/e, P(gap > 3 mean) = e^-3.
+  auto share_above = [&](double x) {
+    return std::count_if(gaps.begin(), gaps.end(), [&](double g) { return g > x; }) / static_cast<double>(gaps.size());
+  };
+  EXPECT_NEAR(share_above(1000), std::exp(-1.0), 0.01);
+  EXPECT_NEAR(share_above(3000), std::exp(-3.0), 0.005);
+}
+
+TEST(ArrivalScheduleTest, ConstantIsEvenlySpacedWithoutDrift) {
+  ArrivalSchedule s(3.0, Arrivals::kConstant, 1);  // 333333.33 us apart
+  EXPECT_EQ(s.Next(), 0);
+  int64_t t = 0;
+  for (int k = 1; k <= 3000; ++k) t = s.Next();
+  EXPECT_EQ(t, 1'000'000'000);  // the 3000th gap ends exactly at 1000 s
+}
+
+TEST(ArrivalScheduleTest, SameSeedSameScheduleOtherSeedOther) {
+  ArrivalSchedule a(500, Arrivals::kPoisson, 3), b(500, Arrivals::kPoisson, 3), c(500, Arrivals::kPoisson, 4);
+  bool differs = false;
+  for (int i = 0; i < 100; ++i) {
+    int64_t x = a.Next();
+    EXPECT_EQ(x, b.Next());
+    differs = differs || x != c.Next();
+  }
+  EXPECT_TRUE(differs);
+}
+
+TEST(LoadPhaseTest, ParsesAPhasesFile) {
+  auto phases = ParsePhases(R"(
+[[phase]]
+duration = "20s"
+rate = 300
+mix = "cpu:iters=20000:1"
+
+[[phase]]
+name = "burst"
+duration = "500ms"
+connections = 64
+mix = "sleep:ms=50:3,io:1"
+
+[[phase]]
+duration = "1m"
+rate = 50.5
+arrivals = "constant"
+connections = 8
+mix = "get"
+)",
+                            "p.toml");
+  ASSERT_TRUE(phases.ok()) << phases.status().ToString();
+  ASSERT_EQ(phases->size(), 3u);
+  const auto& p = *phases;
+  EXPECT_EQ(p[0].name, "phase 1");
+  EXPECT_EQ(p[0].duration_us, 20'000'000);
+  EXPECT_TRUE(p[0].open_loop());
+  EXPECT_EQ(*p[0].rate, 300);
+  EXPECT_EQ(p[0].connections, kDefaultOpenLoopConnections);
+  EXPECT_EQ(p[1].name, "burst");
+  EXPECT_FALSE(p[1].open_loop());
+  EXPECT_EQ(p[1].connections, 64);
+  EXPECT_EQ(p[1].mix.entries().size(), 2u);
+  EXPECT_EQ(p[2].arrivals, Arrivals::kConstant);
+  EXPECT_EQ(p[2].connections, 8);
+}
+
+// A phases text that must be refused, and what the message must name.
+struct BadPhases {
+  const char* text;
+  const char* mentions;
+};
+
+TEST(LoadPhaseTest, RejectsBadFilesNamingFileLineAndKey) {
+  const BadPhases cases[] = {
+      {"[[phase]]\nduration = \"1s\"\nrate = 10\nmix = \"cpu\"\nspeed = 3\n", "p.toml:5: phase 1: unknown key 'speed'"},
+      {"[[phase]]\nduration = \"1s\"\nrate = -5\nmix = \"cpu\"\n", "p.toml:3: phase 1: key 'rate'"},
+      {"[[phase]]\nduration = \"1s\"\nconnections = 0\nmix = \"cpu\"\n", "p.toml:3: phase 1: key 'connections'"},
+      {"[[phase]]\nduration = 5\nrate = 1\nmix = \"cpu\"\n", "key 'duration'"},
+      {"[[phase]]\nrate = 1\nmix = \"cpu\"\n", "key 'duration': missing"},
+      {"[[phase]]\nduration = \"1s\"\nmix = \"cpu\"\n", "give rate"},
+      {"[[phase]]\nduration = \"1s\"\nrate = 1\nmix = \"gpu\"\n", "p.toml:4: phase 1: key 'mix'"},
+      {"[[phase]]\nduration = \"1s\"\nconnections = 2\narrivals = \"constant\"\nmix = \"cpu\"\n", "key 'arrivals'"},
+      {"[[phase]]\nduration = \"1s\"\nrate = \"fast\"\nmix = \"cpu\"\n", "must be a number"},
+      {"[[phase]]\nduration = \"1s\"\nrate = 1\nmix = \"cpu\"\n[[phase]]\nduration = \"0s\"\nrate = 1\nmix = \"cpu\"\n",
+       "p.toml:6: phase 2: key 'duration'"},
+      {"phase = 3\n", "[[phase]]"},
+      {"", "no [[phase]]"},
+      {"[[phase]\n", "p.toml:1:"},
+  };
+  for (const BadPhases& c : cases) {
+    auto r = ParsePhases(c.text, "p.toml");
+    ASSERT_FALSE(r.ok()) << c.text;
+    EXPECT_NE(r.status().message().find(c.mentions), std::string::npos)
+        << "for:\n" << c.text << "got: " << r.status().message();
+  }
+  auto missing = LoadPhasesFile("/no/such/phases.toml");
+  ASSERT_FALSE(missing.ok());
+  EXPECT_NE(missing.status().message().find("/no/such/phases.toml"), std::string::npos);
+}
+
+TEST(TargetUrlTest, AcceptsLoopbackOnly) {
+  auto t = TargetUrl::Parse("http://127.0.0.1:8080/score");
+  ASSERT_TRUE(t.ok());
+  EXPECT_EQ(t->address, "127.0.0.1");
+  EXPECT_EQ(t->port, 8080);
+  EXPECT_EQ(t->path, "/score");
+  auto l = TargetUrl::Parse("http://localhost:9");
+  ASSERT_TRUE(l.ok());
+  EXPECT_EQ(l->path, "/");
+  EXPECT_EQ(l->address, "127.0.0.1");
+  EXPECT_TRUE(TargetUrl::Parse("http://[::1]:80/x").ok());
+  EXPECT_TRUE(TargetUrl::Parse("http://127.9.9.9:80/x").ok());
+  for (const char* bad : {"https://127.0.0.1/", "127.0.0.1:80", "http://10.0.0.1:80/", "http://example.com/",
+                          "http://127.0.0.1:0/", "http://127.0.0.1:99999/", "http://:80/", "http://[::2]:80/"}) {
+    EXPECT_FALSE(TargetUrl::Parse(bad).ok()) << bad;
+  }
+}
+
+}  // namespace
+}  // namespace switchyard
