@@ -3,6 +3,7 @@
 //   serve    the inference server (threads | processes | async)
 //   gen-db   the SQLite database of the io workload
 //   bench    the load generator
+//   study    runs a study file's matrix against fresh servers
 //   report   HTML page, Markdown summary and SVG charts of a study's results
 //   __worker (internal) a worker process started with --start spawn
 #include <CLI/CLI.hpp>
@@ -13,6 +14,7 @@
 #include "cli/gen_db_command.h"
 #include "cli/report_command.h"
 #include "cli/serve_command.h"
+#include "cli/study_command.h"
 #include "executor/process/worker_process.h"
 
 int main(int argc, char** argv) {
@@ -44,10 +46,16 @@ int main(int argc, char** argv) {
       "report", "Render a study's results (JSON Lines) as an HTML page with charts and a Markdown summary");
   switchyard::AddReportFlags(*report, report_flags);
 
+  switchyard::StudyFlags study_flags;
+  CLI::App* study = app.add_subcommand(
+      "study", "Run a study file's matrix of configurations x workloads x load points and record the results");
+  switchyard::AddStudyFlags(*study, study_flags);
+
   CLI11_PARSE(app, argc, argv);
   if (*serve) return switchyard::RunServe(serve_flags, *serve);
   if (*gen_db) return switchyard::RunGenDb(gen_db_flags);
   if (*bench) return switchyard::RunBench(bench_flags, *bench);
+  if (*study) return switchyard::RunStudyCommand(study_flags);
   if (*report) return switchyard::RunReport(report_flags);
   return 2;
 }

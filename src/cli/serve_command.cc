@@ -13,6 +13,7 @@
 
 #include "executor/process/worker_process.h"
 #include "executor/process/zygote.h"
+#include "metrics/perf_counters.h"
 #include "workload/kv_store.h"
 
 namespace switchyard {
@@ -121,7 +122,12 @@ int Fail(const Status& s) {
 }  // namespace
 
 int RunServe(ServeFlags& f, const CLI::App& app) {
+  // First of all, while this is the only thread and nothing has been forked:
+  // inherited perf counters count only tasks created after they are opened,
+  // so the zygote, the pre-forked workers and every later thread are in.
+  std::unique_ptr<PerfCounters> perf = PerfCounters::Open();
   ServerOptions& o = f.server;
+  o.perf_counters = perf.get();
   f.io_threads_given = app.count("--io-threads") > 0;
   f.workers_given = app.count("--workers") > 0;
   // The logger writes synchronously from the calling thread: no thread yet.
@@ -177,6 +183,7 @@ int RunServe(ServeFlags& f, const CLI::App& app) {
   int code = (*server)->Run();
   server.value().reset();
   zygote.value().reset();
+  perf.reset();  // after every process and thread it counts is gone
   return code;
 }
 

@@ -27,8 +27,8 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/http/basic_parser.hpp>
 #include <boost/beast/http/read.hpp>
-#include <boost/beast/http/string_body.hpp>
 
 #include "core/clock.h"
 #include "loadgen/arrival_schedule.h"
@@ -69,6 +69,26 @@ struct Shared {
 struct Outcome {
   int status = 0;              // HTTP status, or 0 ...
   const char* error = nullptr;  // ... with "socket", "timeout" or "connect"
+};
+
+// Beast's parser with nothing kept but the status: a load generator reads
+// the body only to find the end of the message, and must not spend its CPU
+// (which it shares with the server it measures) allocating header fields.
+class StatusParser final : public http::basic_parser<false> {
+ public:
+  int status = 0;
+
+ private:
+  using string_view = boost::beast::string_view;
+  void on_request_impl(http::verb, string_view, string_view, int, error_code&) override {}
+  void on_response_impl(int code, string_view, int, error_code&) override { status = code; }
+  void on_field_impl(http::field, string_view, string_view, error_code&) override {}
+  void on_header_impl(error_code&) override {}
+  void on_body_init_impl(const boost::optional<std::uint64_t>&, error_code&) override {}
+  std::size_t on_body_impl(string_view body, error_code&) override { return body.size(); }
+  void on_chunk_header_impl(std::uint64_t, string_view, error_code&) override {}
+  std::size_t on_chunk_body_impl(std::uint64_t, string_view body, error_code&) override { return body.size(); }
+  void on_finish_impl(error_code&) override {}
 };
 
 // One keep-alive connection. Owned by its generator thread.
@@ -238,7 +258,30 @@ class GeneratorThread {
 
   awaitable<Outcome> RoundTrip(Connection& c, const LoadPhase& load, size_t entry) {
     ++in_flight_;
-    Outcome o = co_await Exchange(c, load, entry);
+    Outcome o;
+    error_code ec;
+    c.deadline_us = SteadyClock::Now() + options_.timeout_us;
+    if (!c.connected) {
+      c.socket = tcp::socket(ctx_);
+      co_await c.socket.async_connect(endpoint_, asio::redirect_error(asio::use_awaitable, ec));
+      if (!ec) c.socket.set_option(tcp::no_delay(true), ec);
+      c.connected = !ec;
+      if (ec) o = {0, "connect"};
+    }
+    if (c.connected) {
+      BuildRequest(load, entry);
+      co_await asio::async_write(c.socket, asio::buffer(request_), asio::redirect_error(asio::use_awaitable, ec));
+      if (!ec) {
+        StatusParser response;
+        co_await http::async_read(c.socket, c.buffer, response, asio::redirect_error(asio::use_awaitable, ec));
+        if (!ec) {
+          o = {response.status, nullptr};
+          if (!response.keep_alive()) c.connected = false;
+        }
+      }
+      if (ec) o = {0, "socket"};
+    }
+    if (o.status == 0 && c.timed_out) o.error = "timeout";
     --in_flight_;
     if (o.status == 0 || !c.connected || c.timed_out) {
       error_code ignored;
@@ -249,26 +292,6 @@ class GeneratorThread {
     c.deadline_us = 0;
     c.timed_out = false;
     co_return o;
-  }
-
-  awaitable<Outcome> Exchange(Connection& c, const LoadPhase& load, size_t entry) {
-    error_code ec;
-    c.deadline_us = SteadyClock::Now() + options_.timeout_us;
-    if (!c.connected) {
-      c.socket = tcp::socket(ctx_);
-      co_await c.socket.async_connect(endpoint_, asio::redirect_error(asio::use_awaitable, ec));
-      if (ec) co_return Outcome{0, c.timed_out ? "timeout" : "connect"};
-      c.socket.set_option(tcp::no_delay(true), ec);
-      c.connected = true;
-    }
-    BuildRequest(load, entry);
-    co_await asio::async_write(c.socket, asio::buffer(request_), asio::redirect_error(asio::use_awaitable, ec));
-    if (ec) co_return Outcome{0, c.timed_out ? "timeout" : "socket"};
-    http::response<http::string_body> response;
-    co_await http::async_read(c.socket, c.buffer, response, asio::redirect_error(asio::use_awaitable, ec));
-    if (ec) co_return Outcome{0, c.timed_out ? "timeout" : "socket"};
-    if (!response.keep_alive()) c.connected = false;
-    co_return Outcome{static_cast<int>(response.result_int()), nullptr};
   }
 
   void BuildRequest(const LoadPhase& load, size_t entry) {

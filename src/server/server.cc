@@ -1,11 +1,15 @@
 #include "server/server.h"
 
 #include <spdlog/spdlog.h>
+#include <unistd.h>
 
 #include <boost/asio/signal_set.hpp>
 #include <csignal>
 #include <cstdio>
 #include <nlohmann/json.hpp>
+
+#include "metrics/perf_counters.h"
+#include "metrics/process_tree.h"
 
 namespace switchyard {
 
@@ -237,9 +241,12 @@ void Server::Handle(HttpRequest&& request, Responder respond) {
     if (only("GET")) respond(JsonReply(200, RenderStats()));
   } else if (path == "/admin/config") {
     if (only("POST")) HandleAdminConfig(request, std::move(respond));
+  } else if (path == "/admin/stats/reset") {
+    if (only("POST")) HandleStatsReset(request, std::move(respond));
   } else {
     respond(JsonReply(404, RenderError("no route for " + path +
-                                       " (routes: /score, /healthz, /readyz, /stats, /admin/config)")));
+                                       " (routes: /score, /healthz, /readyz, /stats, /admin/config, "
+                                       "/admin/stats/reset)")));
   }
 }
 
@@ -287,14 +294,33 @@ void Server::HandleScore(HttpRequest& request, Responder respond_to_client) {
   respond(ErrorReply(Unavailable("server is shutting down")));
 }
 
-void Server::HandleAdminConfig(HttpRequest& request, Responder respond) {
+bool Server::AdminAllowed(const HttpRequest& request, const Responder& respond) {
   if (options_.admin_token.empty()) {
-    return respond(ErrorReply(
-        {StatusCode::kForbidden, "admin routes are disabled: start the server with --admin-token-file"}));
+    respond(ErrorReply({StatusCode::kForbidden, "admin routes are disabled: start the server with --admin-token-file"}));
+    return false;
   }
   if (request.authorization != "Bearer " + options_.admin_token) {
-    return respond(ErrorReply({StatusCode::kForbidden, "missing or wrong admin token (Authorization: Bearer TOKEN)"}));
+    respond(ErrorReply({StatusCode::kForbidden, "missing or wrong admin token (Authorization: Bearer TOKEN)"}));
+    return false;
   }
+  return true;
+}
+
+void Server::HandleStatsReset(HttpRequest& request, Responder respond) {
+  if (!AdminAllowed(request, respond)) return;
+  // A measuring window starts here: latency histograms and reply counters
+  // restart from zero. Process and connection figures are cumulative OS or
+  // gauge values; take differences of two /stats reads for those.
+  metrics_.queue_us.Reset();
+  metrics_.service_us.Reset();
+  metrics_.total_us.Reset();
+  for (auto& c : metrics_.score_by_status) c.store(0, std::memory_order_relaxed);
+  for (auto& c : metrics_.replies_by_status) c.store(0, std::memory_order_relaxed);
+  respond(JsonReply(200, R"({"ok":true})"));
+}
+
+void Server::HandleAdminConfig(HttpRequest& request, Responder respond) {
+  if (!AdminAllowed(request, respond)) return;
   if (shutting_down_.load()) return respond(ErrorReply(Unavailable("server is shutting down")));
   json body = json::parse(request.body, nullptr, /*allow_exceptions=*/false);
   if (body.is_discarded()) return respond(ErrorReply(InvalidArgument("malformed JSON")));
@@ -351,6 +377,45 @@ json CountersJson(const std::array<std::atomic<uint64_t>, 600>& counters) {
   return {{"total", total}, {"by_status", by_status}};
 }
 
+// The whole tree under this process: the server, the zygote, worker processes.
+json ProcessTreeJson(const ProcessTreeFigures& t) {
+  return {{"processes", t.processes},
+          {"cpu_user_s", t.cpu_user_s},
+          {"cpu_system_s", t.cpu_system_s},
+          {"voluntary_ctxt_switches", t.voluntary_ctxt_switches},
+          {"involuntary_ctxt_switches", t.involuntary_ctxt_switches},
+          {"minor_faults", t.minor_faults},
+          {"major_faults", t.major_faults},
+          {"rss_bytes", t.rss_bytes},
+          {"pss_bytes", t.pss_bytes}};
+}
+
+// Sets j["perf"] (a number or null per counter) and j["perf_unavailable"]
+// (the reason for each null): an unavailable counter is never a zero.
+void AddPerfJson(const PerfCounters* counters, json& j) {
+  json values = json::object();
+  json unavailable = json::object();
+  if (counters == nullptr) {
+    for (int i = 0; i < kPerfCounterCount; ++i) {
+      std::string name(PerfCounterName(static_cast<PerfCounterId>(i)));
+      values[name] = nullptr;
+      unavailable[name] = "perf counters were not opened in this server";
+    }
+  } else {
+    for (const PerfReading& r : counters->Read()) {
+      std::string name(r.name);
+      if (r.value) {
+        values[name] = *r.value;
+      } else {
+        values[name] = nullptr;
+        unavailable[name] = r.unavailable_reason;
+      }
+    }
+  }
+  j["perf"] = std::move(values);
+  j["perf_unavailable"] = std::move(unavailable);
+}
+
 }  // namespace
 
 std::string Server::RenderStats() const {
@@ -388,6 +453,17 @@ std::string Server::RenderStats() const {
   j["latency_us"] = {{"queue", HistogramJson(metrics_.queue_us)},
                      {"service", HistogramJson(metrics_.service_us)},
                      {"total", HistogramJson(metrics_.total_us)}};
+  // About 1 ms of /proc reads (a scan of every process on the machine to
+  // find the tree, then a few files per member), here on the event loop:
+  // /stats is read now and then by people and studies, not per request.
+  auto tree = ReadProcessTree(::getpid());
+  if (tree.ok()) {
+    j["process_tree"] = ProcessTreeJson(*tree);
+  } else {
+    j["process_tree"] = nullptr;
+    j["process_tree_error"] = tree.status().message();
+  }
+  AddPerfJson(options_.perf_counters, j);
   return j.dump();
 }
 

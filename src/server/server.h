@@ -22,12 +22,17 @@
 
 namespace switchyard {
 
+class PerfCounters;
+
 struct ServerOptions {
   HttpServer::Options http;  // http.loops: the event loops (--io-threads)
   ExecutorConfig executor;
   ScoreLimits limits;
   std::string admin_token;  // empty: every admin request is refused with 403
   std::chrono::milliseconds drain_timeout{30000};
+  // Counters opened by `serve` before it forked anything; not owned, must
+  // outlive the Server. Null: /stats reports every perf counter unavailable.
+  const PerfCounters* perf_counters = nullptr;
 };
 
 // Create, port() and Run() from one thread (main); RequestShutdown() from any.
@@ -52,6 +57,9 @@ class Server {
   void Handle(HttpRequest&& request, Responder respond);
   void HandleScore(HttpRequest& request, Responder respond);
   void HandleAdminConfig(HttpRequest& request, Responder respond);
+  void HandleStatsReset(HttpRequest& request, Responder respond);
+  // False (and a 403 sent) unless the request carries the admin token.
+  bool AdminAllowed(const HttpRequest& request, const Responder& respond);
   void Reconfigure(ExecutorConfig config, Responder respond);
   std::string RenderStats() const;
   ExecutorConfig Normalize(ExecutorConfig config) const;

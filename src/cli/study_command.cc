@@ -1,0 +1,69 @@
+#include "cli/study_command.h"
+
+#include <CLI/CLI.hpp>
+#include <cstdio>
+#include <filesystem>
+
+#include "cli/report_command.h"
+#include "study/study_runner.h"
+
+namespace switchyard {
+
+void AddStudyFlags(CLI::App& app, StudyFlags& f) {
+  app.add_option("file", f.file, "The study: a TOML file naming the matrix (see studies/quick.toml)")
+      ->required()
+      ->check(CLI::ExistingFile);
+  app.add_option("--out,-o", f.out,
+                 "Results file, JSON Lines, appended to; runs already recorded there are skipped, so an "
+                 "interrupted study resumes (default results/<name>.jsonl)");
+  app.add_option("--report", f.report_dir, "When done, write the HTML/Markdown report here (switchyard report)");
+  app.add_flag("--check", f.check, "Check the study file and list its cells; run nothing");
+  app.footer(
+      "Each cell starts `switchyard serve` with its configuration on a free loopback port, warms up, measures "
+      "with the built-in load generator and stops the server. Exit status: 0 every run succeeded; 1 some runs "
+      "failed (they are recorded with the reason); 2 bad study file or flags.");
+}
+
+int RunStudyCommand(const StudyFlags& f) {
+  auto spec = LoadStudyFile(f.file);
+  if (!spec.ok()) {
+    std::fprintf(stderr, "switchyard study: %s\n", spec.status().message().c_str());
+    return 2;
+  }
+  const auto cells = spec->Cells();
+  const int runs = static_cast<int>(cells.size()) * spec->repetitions;
+  const double per_run_s = static_cast<double>(spec->duration_us + spec->warmup_us) / 1e6 + 0.5;
+  std::printf("study %s: %zu cells x %d repetitions = %d runs, about %.0f s\n", spec->name.c_str(), cells.size(),
+              spec->repetitions, runs, runs * per_run_s);
+  if (f.check) {
+    for (const StudyCell& c : cells) std::printf("  %s\n", c.id.c_str());
+    return 0;
+  }
+  StudyOptions options;
+  options.results_path = f.out.empty() ? "results/" + spec->name + ".jsonl" : f.out;
+  std::error_code ec;
+  std::filesystem::path parent = std::filesystem::path(options.results_path).parent_path();
+  if (!parent.empty()) std::filesystem::create_directories(parent, ec);
+  options.work_dir = options.results_path + ".d";
+  options.log = [](const std::string& line) {
+    std::printf("%s\n", line.c_str());
+    std::fflush(stdout);
+  };
+  auto tally = RunStudy(*spec, options);
+  if (!tally.ok()) {
+    std::fprintf(stderr, "switchyard study: %s\n", tally.status().message().c_str());
+    return 2;
+  }
+  std::printf("study %s: %d runs done now, %d failed, %d already done; results in %s\n", spec->name.c_str(),
+              tally->ok, tally->failed, tally->skipped, options.results_path.c_str());
+  if (!f.report_dir.empty()) {
+    ReportFlags report;
+    report.results = options.results_path;
+    report.out = f.report_dir;
+    int code = RunReport(report);
+    if (code != 0) return code;
+  }
+  return tally->failed > 0 ? 1 : 0;
+}
+
+}  // namespace switchyard

@@ -1,0 +1,35 @@
+// Crossover points: which configuration serves a workload best at each load
+// point, and where that changes.
+//
+// At a load point the best configuration has the highest goodput; goodputs
+// within `tie_fraction` (5% by default) of the highest are tied, and the tie
+// goes to the lowest p99 latency (a missing p99 loses), then to the series
+// shown first.
+//
+// Thread-safety: pure functions over values.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "report/results.h"
+
+namespace switchyard::report {
+
+constexpr double kDefaultTieFraction = 0.05;
+
+struct BestAt {
+  double x = 0;
+  std::string series;  // empty: no configuration reported a goodput here
+};
+
+// One entry per load point of `w`, in ascending order.
+std::vector<BestAt> BestPerLoadPoint(const Workload& w, double tie_fraction = kDefaultTieFraction);
+
+// The statement for a workload, e.g.
+//   "cpu: threads w2 is best up to 16 connections; async w2 is best from 32 connections"
+//   "cpu: threads w2 is best at every load point measured"
+//   "cpu: one load point only (16 connections): threads w2 is best"
+std::string CrossoverStatement(const Workload& w, const std::vector<BestAt>& best);
+
+}  // namespace switchyard::report

@@ -1,0 +1,549 @@
+#include "report/results.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+#include <fstream>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <set>
+#include <tuple>
+#include <utility>
+
+namespace switchyard::report {
+namespace {
+
+using nlohmann::json;
+
+std::string_view TypeName(const json& j) { return j.type_name(); }
+
+// Reads the known fields of one line's object. The first type error is kept
+// in `error` and later reads are harmless no-ops, so a record is read top to
+// bottom and checked once at the end.
+class LineReader {
+ public:
+  LineReader(std::string_view source, int line) : source_(source), line_(line) {}
+
+  const Status& error() const { return error_; }
+
+  void Fail(const std::string& message) {
+    if (error_.ok()) error_ = InvalidArgument(fmt::format("{}:{}: {}", source_, line_, message));
+  }
+
+  // The object at `key`, or nullptr when absent or null.
+  const json* Object(const json* parent, const char* key, std::string_view path) {
+    const json* v = Field(parent, key);
+    if (v == nullptr) return nullptr;
+    if (!v->is_object()) {
+      Fail(fmt::format("field `{}` must be an object, not {}", path, TypeName(*v)));
+      return nullptr;
+    }
+    return v;
+  }
+
+  Figure Number(const json* parent, const char* key, std::string_view path) {
+    const json* v = Field(parent, key);
+    if (v == nullptr) return std::nullopt;
+    if (!v->is_number()) {
+      Fail(fmt::format("field `{}` must be a number, not {}", path, TypeName(*v)));
+      return std::nullopt;
+    }
+    double d = v->get<double>();
+    if (!std::isfinite(d)) return std::nullopt;
+    return d;
+  }
+
+  std::optional<int64_t> Integer(const json* parent, const char* key, std::string_view path) {
+    const json* v = Field(parent, key);
+    if (v == nullptr) return std::nullopt;
+    if (v->is_number_integer()) return v->get<int64_t>();
+    if (v->is_number_float()) {
+      double d = v->get<double>();
+      if (std::isfinite(d) && d == std::floor(d) && std::fabs(d) < 9e15) return static_cast<int64_t>(d);
+    }
+    Fail(fmt::format("field `{}` must be an integer, not {}", path, TypeName(*v)));
+    return std::nullopt;
+  }
+
+  std::string String(const json* parent, const char* key, std::string_view path) {
+    const json* v = Field(parent, key);
+    if (v == nullptr) return {};
+    if (!v->is_string()) {
+      Fail(fmt::format("field `{}` must be a string, not {}", path, TypeName(*v)));
+      return {};
+    }
+    return v->get<std::string>();
+  }
+
+ private:
+  static const json* Field(const json* parent, const char* key) {
+    if (parent == nullptr) return nullptr;
+    auto it = parent->find(key);
+    if (it == parent->end() || it->is_null()) return nullptr;
+    return &*it;
+  }
+
+  std::string_view source_;
+  int line_;
+  Status error_;
+};
+
+std::optional<double> Ratio(Figure num, Figure den) {
+  if (!num || !den || *den <= 0) return std::nullopt;
+  return *num / *den;
+}
+
+std::optional<double> Sum(Figure a, Figure b) {
+  if (!a || !b) return std::nullopt;
+  return *a + *b;
+}
+
+Result<RunRecord> ParseRecord(const json& j, std::string_view source, int line) {
+  LineReader r(source, line);
+  if (!j.is_object()) {
+    r.Fail(fmt::format("a record must be a JSON object, not {}", TypeName(j)));
+    return r.error();
+  }
+  RunRecord rec;
+  rec.line = line;
+  const json* root = &j;
+
+  auto schema = r.Integer(root, "schema", "schema");
+  if (r.error().ok() && !schema) {
+    r.Fail("missing field `schema` (is this a `switchyard study` results file?)");
+  } else if (schema && *schema < 1) {
+    r.Fail(fmt::format("unknown schema {}", *schema));
+  }
+  rec.study = r.String(root, "study", "study");
+  rec.cell = r.String(root, "cell", "cell");
+  if (r.error().ok() && rec.cell.empty()) {
+    r.Fail("missing field `cell` (is this a `switchyard study` results file?)");
+  }
+  auto rep = r.Integer(root, "repetition", "repetition");
+  if (r.error().ok() && !rep) r.Fail("missing field `repetition`");
+  rec.repetition = rep.value_or(0);
+  std::string status = r.String(root, "status", "status");
+  if (r.error().ok()) {
+    if (status == "ok") {
+      rec.ok = true;
+    } else if (status == "failed") {
+      rec.ok = false;
+    } else if (status.empty()) {
+      r.Fail("missing field `status`");
+    } else {
+      r.Fail(fmt::format("field `status` must be \"ok\" or \"failed\", not \"{}\"", status));
+    }
+  }
+  rec.error = r.String(root, "error", "error");
+  rec.started_at = r.String(root, "started_at", "started_at");
+
+  if (const json* m = r.Object(root, "machine", "machine")) {
+    Machine machine;
+    machine.cores = r.Integer(m, "cores", "machine.cores");
+    machine.cpu = r.String(m, "cpu", "machine.cpu");
+    machine.kernel = r.String(m, "kernel", "machine.kernel");
+    machine.hostname = r.String(m, "hostname", "machine.hostname");
+    machine.memory_gib = r.Number(m, "memory_gib", "machine.memory_gib");
+    rec.machine = machine;
+  }
+  if (const json* c = r.Object(root, "config", "config")) {
+    rec.config.executor = r.String(c, "executor", "config.executor");
+    rec.config.workers = r.Integer(c, "workers", "config.workers");
+    rec.config.policy = r.String(c, "policy", "config.policy");
+    rec.config.start = r.String(c, "start", "config.start");
+    rec.config.ipc = r.String(c, "ipc", "config.ipc");
+    rec.config.offload = r.Integer(c, "offload", "config.offload");
+    rec.config.io_threads = r.Integer(c, "io_threads", "config.io_threads");
+  }
+  if (const json* w = r.Object(root, "workload", "workload")) {
+    rec.workload = r.String(w, "name", "workload.name");
+    rec.mix = r.String(w, "mix", "workload.mix");
+  }
+  if (const json* l = r.Object(root, "load", "load")) {
+    std::string mode = r.String(l, "mode", "load.mode");
+    if (mode == "closed") {
+      rec.load_mode = LoadMode::kClosed;
+    } else if (mode == "open") {
+      rec.load_mode = LoadMode::kOpen;
+    } else if (!mode.empty()) {
+      r.Fail(fmt::format("field `load.mode` must be \"closed\" or \"open\", not \"{}\"", mode));
+    }
+    Figure rate = r.Number(l, "rate", "load.rate");
+    Figure conns = r.Number(l, "connections", "load.connections");
+    if (!rec.load_mode) rec.load_mode = rate ? LoadMode::kOpen : LoadMode::kClosed;
+    rec.load_x = r.Number(l, "x", "load.x");
+    if (!rec.load_x) rec.load_x = *rec.load_mode == LoadMode::kOpen ? rate : conns;
+  }
+  Figure duration = r.Number(root, "duration_s", "duration_s");
+
+  CellFigures& f = rec.figures;
+  Figure client_requests;
+  if (const json* c = r.Object(root, "client", "client")) {
+    f.throughput_rps = r.Number(c, "throughput_rps", "client.throughput_rps");
+    f.goodput_rps = r.Number(c, "goodput_rps", "client.goodput_rps");
+    f.errors = r.Number(c, "errors", "client.errors");
+    client_requests = r.Number(c, "requests", "client.requests");
+    Figure ok = r.Number(c, "ok", "client.ok");
+    Figure client_duration = r.Number(c, "duration_s", "client.duration_s");
+    if (!client_duration) client_duration = duration;
+    if (!f.throughput_rps) f.throughput_rps = Ratio(client_requests, client_duration);
+    if (!f.goodput_rps) f.goodput_rps = Ratio(ok, client_duration);
+    if (const json* lat = r.Object(c, "latency_us", "client.latency_us")) {
+      f.p50_us = r.Number(lat, "p50", "client.latency_us.p50");
+      f.p95_us = r.Number(lat, "p95", "client.latency_us.p95");
+      f.p99_us = r.Number(lat, "p99", "client.latency_us.p99");
+    }
+  }
+  Figure cpu_s, ctxt;
+  if (const json* s = r.Object(root, "server", "server")) {
+    if (const json* pt = r.Object(s, "process_tree", "server.process_tree")) {
+      f.pss_bytes = r.Number(pt, "pss_bytes", "server.process_tree.pss_bytes");
+      cpu_s = Sum(r.Number(pt, "cpu_user_s", "server.process_tree.cpu_user_s"),
+                  r.Number(pt, "cpu_system_s", "server.process_tree.cpu_system_s"));
+      ctxt = Sum(r.Number(pt, "voluntary_ctxt_switches", "server.process_tree.voluntary_ctxt_switches"),
+                 r.Number(pt, "involuntary_ctxt_switches", "server.process_tree.involuntary_ctxt_switches"));
+    }
+  }
+  if (const json* d = r.Object(root, "derived", "derived")) {
+    f.cpu_s_per_request = r.Number(d, "cpu_s_per_request", "derived.cpu_s_per_request");
+    f.ctxt_switches_per_request =
+        r.Number(d, "ctxt_switches_per_request", "derived.ctxt_switches_per_request");
+  }
+  if (!f.cpu_s_per_request) f.cpu_s_per_request = Ratio(cpu_s, client_requests);
+  if (!f.ctxt_switches_per_request) f.ctxt_switches_per_request = Ratio(ctxt, client_requests);
+
+  if (r.error().ok() && rec.ok) {
+    if (rec.workload.empty()) r.Fail("an ok record needs `workload.name`");
+    if (!rec.load_x) r.Fail("an ok record needs its load point (`load.x`)");
+  }
+  if (!r.error().ok()) return r.error();
+  return rec;
+}
+
+// nlohmann's message without its own "[json.exception...] parse error at
+// line 1, column N:" prefix (every line is parsed on its own, so its line
+// number is always 1), with the column kept.
+std::string JsonErrorDetail(const json::exception& e) {
+  std::string what = e.what();
+  size_t col = what.find("column ");
+  size_t colon = col == std::string::npos ? std::string::npos : what.find(": ", col);
+  if (colon == std::string::npos) return what;
+  return what.substr(col, colon - col) + ": " + what.substr(colon + 2);
+}
+
+bool SameMachine(const Machine& a, const Machine& b) {
+  return a.cores == b.cores && a.cpu == b.cpu && a.kernel == b.kernel && a.hostname == b.hostname;
+}
+
+// Labels every distinct configuration: executor and workers, plus what tells
+// configurations of the same executor apart (ipc always for processes; start,
+// policy, offload, io threads when they vary).
+class Labeler {
+ public:
+  explicit Labeler(const std::vector<RunRecord>& records) {
+    for (const auto& r : records) {
+      const ServerConfig& c = r.config;
+      if (c.executor.empty() || std::find(configs_.begin(), configs_.end(), c) != configs_.end()) continue;
+      configs_.push_back(c);
+      policies_.insert(c.policy);
+      starts_[c.executor].insert(c.start);
+      io_threads_[c.executor].insert(c.io_threads.value_or(-1));
+    }
+    for (const auto& c : configs_) ++labels_[Base(c)];
+  }
+
+  std::string Label(const ServerConfig& c) const {
+    std::string base = Base(c);
+    // Two different configurations with one label: spell everything out.
+    auto it = labels_.find(base);
+    if (it != labels_.end() && it->second > 1) return Full(c);
+    return base;
+  }
+
+ private:
+  static std::string Head(const ServerConfig& c) {
+    std::string s = c.executor.empty() ? "?" : c.executor;
+    if (c.workers) s += fmt::format(" w{}", *c.workers);
+    return s;
+  }
+
+  std::string Base(const ServerConfig& c) const {
+    std::string s = Head(c);
+    if (c.executor == "processes") {
+      if (!c.ipc.empty()) s += " " + c.ipc;
+      if (Varies(starts_, c.executor) && !c.start.empty()) s += " " + c.start;
+    }
+    if (c.offload.value_or(0) > 0) s += fmt::format(" offload{}", *c.offload);
+    if (Varies(io_threads_, c.executor) && c.io_threads) s += fmt::format(" io{}", *c.io_threads);
+    if (policies_.size() > 1 && !c.policy.empty()) s += " " + c.policy;
+    return s;
+  }
+
+  static std::string Full(const ServerConfig& c) {
+    std::string s = Head(c);
+    if (!c.policy.empty()) s += " " + c.policy;
+    if (!c.start.empty()) s += " " + c.start;
+    if (!c.ipc.empty()) s += " " + c.ipc;
+    if (c.offload) s += fmt::format(" offload{}", *c.offload);
+    if (c.io_threads) s += fmt::format(" io{}", *c.io_threads);
+    return s;
+  }
+
+  template <typename Set>
+  static bool Varies(const std::map<std::string, Set>& m, const std::string& executor) {
+    auto it = m.find(executor);
+    return it != m.end() && it->second.size() > 1;
+  }
+
+  std::set<std::string> policies_;
+  std::map<std::string, std::set<std::string>> starts_;
+  std::map<std::string, std::set<int64_t>> io_threads_;
+  std::vector<ServerConfig> configs_;  // distinct
+  std::map<std::string, int> labels_;  // base label -> configurations that have it
+};
+
+CellFigures Medians(const std::vector<const RunRecord*>& runs) {
+  auto med = [&](Figure CellFigures::*field) {
+    std::vector<double> v;
+    for (const RunRecord* r : runs) {
+      if (const Figure& x = r->figures.*field) v.push_back(*x);
+    }
+    return MedianOf(std::move(v));
+  };
+  CellFigures m;
+  m.throughput_rps = med(&CellFigures::throughput_rps);
+  m.goodput_rps = med(&CellFigures::goodput_rps);
+  m.p50_us = med(&CellFigures::p50_us);
+  m.p95_us = med(&CellFigures::p95_us);
+  m.p99_us = med(&CellFigures::p99_us);
+  m.errors = med(&CellFigures::errors);
+  m.cpu_s_per_request = med(&CellFigures::cpu_s_per_request);
+  m.ctxt_switches_per_request = med(&CellFigures::ctxt_switches_per_request);
+  m.pss_bytes = med(&CellFigures::pss_bytes);
+  return m;
+}
+
+}  // namespace
+
+const Cell* Workload::Find(std::string_view series_label, double x) const {
+  for (const auto& c : cells) {
+    if (c.series == series_label && c.x == x) return &c;
+  }
+  return nullptr;
+}
+
+Figure MedianOf(std::vector<double> values) {
+  if (values.empty()) return std::nullopt;
+  std::sort(values.begin(), values.end());
+  size_t n = values.size();
+  if (n % 2 == 1) return values[n / 2];
+  return (values[n / 2 - 1] + values[n / 2]) / 2;
+}
+
+std::string_view LoadUnit(LoadMode mode) { return mode == LoadMode::kClosed ? "connections" : "req/s"; }
+
+std::string FormatLoadValue(double x) {
+  if (x == std::floor(x) && std::fabs(x) < 1e15) return fmt::format("{}", static_cast<int64_t>(x));
+  return fmt::format("{:.4g}", x);
+}
+
+std::string FormatLoadPoint(double x, LoadMode mode) {
+  std::string num = FormatLoadValue(x);
+  if (mode == LoadMode::kClosed) return num + (x == 1 ? " connection" : " connections");
+  return num + " req/s";
+}
+
+Result<std::vector<RunRecord>> ParseRecords(std::istream& in, std::string_view source,
+                                            std::vector<std::string>* warnings) {
+  std::vector<RunRecord> records;
+  std::string line;
+  int number = 0;
+  while (std::getline(in, line)) {
+    ++number;
+    if (line.find_first_not_of(" \t\r\n") == std::string::npos) continue;
+    json j;
+    try {
+      j = json::parse(line);
+    } catch (const json::exception& e) {
+      if (in.eof()) {  // the last line, and it has no '\n': an interrupted append
+        if (warnings != nullptr) {
+          warnings->push_back(fmt::format(
+              "{}:{}: skipped an unfinished last line (no newline, not valid JSON)", source, number));
+        }
+        break;
+      }
+      return InvalidArgument(fmt::format("{}:{}: not valid JSON: {}", source, number, JsonErrorDetail(e)));
+    }
+    auto rec = ParseRecord(j, source, number);
+    if (!rec.ok()) return rec.status();
+    records.push_back(std::move(*rec));
+  }
+  if (in.bad()) return Internal(fmt::format("{}: read error", source));
+  if (records.empty()) {
+    return InvalidArgument(
+        fmt::format("{}: no results: the file is empty (a `switchyard study` writes one "
+                    "JSON object per line)",
+                    source));
+  }
+  return records;
+}
+
+Study Aggregate(const std::vector<RunRecord>& records) {
+  Study study;
+  study.records = static_cast<int>(records.size());
+  Labeler labeler(records);
+
+  // Study name(s), dates, machine.
+  std::vector<std::string> names;
+  for (const auto& r : records) {
+    if (!r.study.empty() && std::find(names.begin(), names.end(), r.study) == names.end()) {
+      names.push_back(r.study);
+    }
+    if (!r.started_at.empty()) {
+      if (study.first_started_at.empty() || r.started_at < study.first_started_at) {
+        study.first_started_at = r.started_at;
+      }
+      if (r.started_at > study.last_started_at) study.last_started_at = r.started_at;
+    }
+    if (r.machine) {
+      if (!study.machine) {
+        study.machine = r.machine;
+      } else if (!SameMachine(*study.machine, *r.machine)) {
+        study.several_machines = true;
+      }
+    }
+  }
+  for (size_t i = 0; i < names.size(); ++i) study.name += (i ? ", " : "") + names[i];
+
+  // The last ok record of each (cell, repetition).
+  std::map<std::pair<std::string, int64_t>, const RunRecord*> ok_runs;
+  for (const auto& r : records) {
+    if (r.ok) ok_runs[{r.cell, r.repetition}] = &r;
+  }
+  for (const auto& r : records) {
+    if (r.ok) continue;
+    if (ok_runs.count({r.cell, r.repetition})) {
+      ++study.superseded_failures;
+      continue;
+    }
+    FailedRun f;
+    f.line = r.line;
+    f.cell = r.cell;
+    f.repetition = r.repetition;
+    f.error = r.error.empty() ? "(no reason given)" : r.error;
+    f.workload = r.workload;
+    if (!r.config.executor.empty()) f.series = labeler.Label(r.config);
+    f.config = r.config;
+    f.mix = r.mix;
+    f.load_mode = r.load_mode;
+    f.load_x = r.load_x;
+    study.failed.push_back(std::move(f));
+  }
+  study.ok_records = static_cast<int>(ok_runs.size());
+
+  // Cells, in order of first appearance; their runs.
+  std::vector<std::string> cell_order;
+  std::map<std::string, std::vector<const RunRecord*>> runs_of;
+  for (const auto& r : records) {
+    if (!r.ok || ok_runs[{r.cell, r.repetition}] != &r) continue;
+    auto& v = runs_of[r.cell];
+    if (v.empty()) cell_order.push_back(r.cell);
+    v.push_back(&r);
+  }
+
+  // Workloads keyed by (name, mode); a name with both modes gets it spelled out.
+  std::map<std::string, std::set<LoadMode>> modes_of;
+  for (const auto& id : cell_order) {
+    const RunRecord* last = runs_of[id].back();
+    modes_of[last->workload].insert(last->load_mode.value_or(LoadMode::kClosed));
+  }
+  std::vector<std::string> executor_order;
+  for (const auto& r : records) {
+    if (std::find(executor_order.begin(), executor_order.end(), r.config.executor) == executor_order.end()) {
+      executor_order.push_back(r.config.executor);
+    }
+  }
+  std::map<std::pair<std::string, LoadMode>, size_t> workload_index;
+  for (const auto& id : cell_order) {
+    const auto& runs = runs_of[id];
+    const RunRecord* last = runs.back();
+    LoadMode mode = last->load_mode.value_or(LoadMode::kClosed);
+    auto key = std::make_pair(last->workload, mode);
+    auto [it, fresh] = workload_index.try_emplace(key, study.workloads.size());
+    if (fresh) {
+      Workload w;
+      w.name = last->workload;
+      if (modes_of[last->workload].size() > 1) {
+        w.name += mode == LoadMode::kClosed ? " (closed loop)" : " (open loop)";
+      }
+      w.mode = mode;
+      study.workloads.push_back(std::move(w));
+    }
+    Workload& w = study.workloads[it->second];
+    Cell c;
+    c.id = id;
+    c.config = last->config;
+    c.series = last->config.executor.empty() ? id : labeler.Label(last->config);
+    c.mix = last->mix;
+    c.mode = mode;
+    c.x = *last->load_x;
+    c.repetitions = static_cast<int>(runs.size());
+    c.median = Medians(runs);
+    w.cells.push_back(std::move(c));
+  }
+
+  for (auto& w : study.workloads) {
+    // Two cells with one label at one load point (they differ in something
+    // the label does not show): name them by cell id.
+    std::map<std::pair<std::string, double>, int> seen;
+    for (const auto& c : w.cells) ++seen[{c.series, c.x}];
+    for (auto& c : w.cells) {
+      if (seen[{c.series, c.x}] > 1) c.series += " [" + c.id + "]";
+    }
+    // Series order: executor as first met in the file, then workers, then as
+    // first met (the study's matrix order).
+    std::vector<const Cell*> firsts;
+    for (const auto& c : w.cells) {
+      if (std::find(w.series.begin(), w.series.end(), c.series) == w.series.end()) {
+        w.series.push_back(c.series);
+        firsts.push_back(&c);
+      }
+    }
+    auto rank = [&](const Cell* c) {
+      auto pos = std::find(executor_order.begin(), executor_order.end(), c->config.executor) -
+                 executor_order.begin();
+      return std::make_tuple(pos, c->config.workers.value_or(0));
+    };
+    std::stable_sort(firsts.begin(), firsts.end(),
+                     [&](const Cell* a, const Cell* b) { return rank(a) < rank(b); });
+    w.series.clear();
+    for (const Cell* c : firsts) w.series.push_back(c->series);
+
+    for (const auto& c : w.cells) w.load_points.push_back(c.x);
+    std::sort(w.load_points.begin(), w.load_points.end());
+    w.load_points.erase(std::unique(w.load_points.begin(), w.load_points.end()), w.load_points.end());
+
+    auto series_pos = [&](const std::string& s) {
+      return std::find(w.series.begin(), w.series.end(), s) - w.series.begin();
+    };
+    std::stable_sort(w.cells.begin(), w.cells.end(), [&](const Cell& a, const Cell& b) {
+      if (a.x != b.x) return a.x < b.x;
+      return series_pos(a.series) < series_pos(b.series);
+    });
+  }
+  return study;
+}
+
+Result<Study> LoadStudy(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) return NotFound(fmt::format("{}: cannot open the results file", path));
+  std::vector<std::string> warnings;
+  auto records = ParseRecords(in, path, &warnings);
+  if (!records.ok()) return records.status();
+  Study study = Aggregate(*records);
+  study.warnings = std::move(warnings);
+  return study;
+}
+
+}  // namespace switchyard::report

@@ -1,0 +1,315 @@
+#include "study/study_runner.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <fmt/format.h>
+
+#include <cmath>
+#include <filesystem>
+#include <random>
+#include <set>
+#include <utility>
+
+#include "core/clock.h"
+#include "core/file_util.h"
+#include "loadgen/bench_summary.h"
+#include "loadgen/load_generator.h"
+#include "study/http_fetch.h"
+#include "study/machine_info.h"
+#include "study/server_child.h"
+#include "workload/kv_store.h"
+
+namespace switchyard {
+namespace {
+
+using nlohmann::json;
+
+constexpr int64_t kReadyTimeoutUs = 60'000'000;
+
+// (cell, repetition) pairs recorded as ok. Also cuts a final line that lacks
+// its '\n' (a crash mid-append), so the next append starts a fresh line.
+Result<std::set<std::pair<std::string, int>>> DoneRuns(const std::string& path, const std::string& study) {
+  std::set<std::pair<std::string, int>> done;
+  auto text = ReadFile(path);
+  if (!text.ok()) return done;  // no results yet
+  size_t complete = text->rfind('\n');
+  complete = complete == std::string::npos ? 0 : complete + 1;
+  if (complete < text->size()) {
+    if (::truncate(path.c_str(), static_cast<off_t>(complete)) < 0) {
+      return InvalidArgument("cannot repair the unfinished last line of '" + path + "'");
+    }
+  }
+  size_t start = 0;
+  int line_no = 0;
+  while (start < complete) {
+    size_t end = text->find('\n', start);
+    ++line_no;
+    json record = json::parse(text->substr(start, end - start), nullptr, /*allow_exceptions=*/false);
+    start = end + 1;
+    if (record.is_discarded() || !record.is_object()) continue;  // not ours to judge; the report says so
+    if (record.value("study", "") != study) {
+      return InvalidArgument("'" + path + "' line " + std::to_string(line_no) + " holds results of study '" +
+                             record.value("study", "?") + "', not '" + study + "': use another --out");
+    }
+    if (record.value("status", "") == "ok") done.insert({record.value("cell", ""), record.value("repetition", -1)});
+  }
+  return done;
+}
+
+std::string RandomToken() {
+  std::random_device rd;
+  std::string token;
+  for (int i = 0; i < 32; ++i) token += "0123456789abcdef"[rd() % 16];
+  return token;
+}
+
+// Server latency of the window: the /stats latency section as the schema names it.
+json ServerLatency(const json& stats) {
+  json out = json::object();
+  if (!stats.contains("latency_us")) return out;
+  for (const char* part : {"queue", "service", "total"}) {
+    const json& h = stats["latency_us"].value(part, json::object());
+    json figures = json::object();
+    for (const char* key : {"count", "mean", "p50", "p95", "p99", "max"}) {
+      if (h.contains(key)) figures[key] = h[key];
+    }
+    out[part] = figures;
+  }
+  return out;
+}
+
+// The process tree over the window: counters as differences, sizes at the end.
+json ProcessTreeDelta(const json& before, const json& after) {
+  if (!after.contains("process_tree")) return nullptr;
+  const json& a = after["process_tree"];
+  const json b = before.value("process_tree", json::object());
+  json out = json::object();
+  for (const char* key : {"processes", "rss_bytes", "pss_bytes"}) {
+    if (a.contains(key)) out[key] = a[key];
+  }
+  for (const char* key : {"cpu_user_s", "cpu_system_s", "voluntary_ctxt_switches", "involuntary_ctxt_switches",
+                          "minor_faults", "major_faults"}) {
+    if (a.contains(key) && b.contains(key) && a[key].is_number() && b[key].is_number()) {
+      out[key] = a[key].get<double>() - b[key].get<double>();
+    }
+  }
+  if (a.contains("perf") && a["perf"].is_object()) {
+    json perf = json::object();
+    json unavailable = a.value("perf_unavailable", json::object());
+    const json bp = b.value("perf", json::object());
+    for (const auto& [name, value] : a["perf"].items()) {
+      if (value.is_number() && bp.contains(name) && bp[name].is_number()) {
+        perf[name] = value.get<double>() - bp[name].get<double>();
+      } else {
+        perf[name] = nullptr;
+      }
+    }
+    out["perf"] = perf;
+    if (!unavailable.empty()) out["perf_unavailable"] = unavailable;
+  }
+  return out;
+}
+
+class Runner {
+ public:
+  Runner(const StudySpec& spec, const StudyOptions& options) : spec_(spec), options_(options) {}
+
+  Result<StudyTally> Run() {
+    auto done = DoneRuns(options_.results_path, spec_.name);
+    if (!done.ok()) return done.status();
+    std::error_code ec;
+    std::filesystem::create_directories(options_.work_dir, ec);
+    if (ec) return InvalidArgument("cannot create '" + options_.work_dir + "': " + ec.message());
+    token_ = RandomToken();
+    token_path_ = options_.work_dir + "/admin-token";
+    Status wrote = WriteFileAtomically(token_path_, token_ + "\n");
+    if (!wrote.ok()) return wrote;
+    ::chmod(token_path_.c_str(), 0600);
+    if (spec_.UsesDb()) {
+      Status db = PrepareDb();
+      if (!db.ok()) return db;
+    }
+    machine_ = DescribeMachine();
+
+    const std::vector<StudyCell> cells = spec_.Cells();
+    StudyTally tally;
+    tally.runs = static_cast<int>(cells.size()) * spec_.repetitions;
+    std::vector<std::pair<const StudyCell*, int>> todo;
+    for (const StudyCell& c : cells) {
+      for (int r = 0; r < spec_.repetitions; ++r) {
+        if (done->count({c.id, r}) > 0) {
+          ++tally.skipped;
+        } else {
+          todo.push_back({&c, r});
+        }
+      }
+    }
+    if (tally.skipped > 0) Log(fmt::format("resuming: {} of {} runs already done", tally.skipped, tally.runs));
+    const int64_t started = SteadyClock::Now();
+    for (size_t i = 0; i < todo.size(); ++i) {
+      const auto& [cell, rep] = todo[i];
+      Log(fmt::format("[{}/{}] {} (repetition {})", tally.skipped + static_cast<int>(i) + 1, tally.runs, cell->id,
+                      rep + 1));
+      json record = RunCell(*cell, rep);
+      Status appended = AppendLine(options_.results_path, record.dump() + "\n");
+      if (!appended.ok()) return appended;
+      const int64_t elapsed = SteadyClock::Now() - started;
+      const int64_t left = elapsed / static_cast<int64_t>(i + 1) * static_cast<int64_t>(todo.size() - i - 1);
+      if (record["status"] == "ok") {
+        ++tally.ok;
+        const json& c = record["client"];
+        Log(fmt::format("      {:.0f} req/s, p50 {:.2f} ms, p99 {:.2f} ms, errors {}   (elapsed {}, about {} left)",
+                        c["throughput_rps"].get<double>(), c["latency_us"].value("p50", 0) / 1000.0,
+                        c["latency_us"].value("p99", 0) / 1000.0, c["errors"].get<uint64_t>(), Clock(elapsed),
+                        Clock(left)));
+      } else {
+        ++tally.failed;
+        Log(fmt::format("      FAILED: {}   (elapsed {}, about {} left)", record["error"].get<std::string>(),
+                        Clock(elapsed), Clock(left)));
+      }
+    }
+    return tally;
+  }
+
+ private:
+  static std::string Clock(int64_t us) {
+    int64_t s = (us + 500'000) / 1'000'000;
+    return fmt::format("{}:{:02}", s / 60, s % 60);
+  }
+
+  void Log(const std::string& line) const {
+    if (options_.log) options_.log(line);
+  }
+
+  Status PrepareDb() {
+    db_path_ = options_.work_dir + "/kv-" + std::to_string(spec_.db_rows) + ".db";
+    if (ValidateKvDatabase(db_path_).ok()) return Status::Ok();
+    Log(fmt::format("generating the io database ({} rows) at {}", spec_.db_rows, db_path_));
+    return GenerateKvDatabase(db_path_, spec_.db_rows);
+  }
+
+  json RunCell(const StudyCell& cell, int repetition) {
+    json record;
+    record["schema"] = 1;
+    record["study"] = spec_.name;
+    record["cell"] = cell.id;
+    record["repetition"] = repetition;
+    record["started_at"] = UtcNowRfc3339();
+    record["machine"] = machine_;
+    json config = {{"executor", cell.server.executor}, {"workers", cell.server.workers}, {"policy", cell.server.policy}};
+    if (!cell.server.start.empty()) config["start"] = cell.server.start;
+    if (!cell.server.ipc.empty()) config["ipc"] = cell.server.ipc;
+    if (cell.server.offload >= 0) config["offload"] = cell.server.offload;
+    if (!cell.server.args.empty()) config["args"] = cell.server.args;
+    record["config"] = config;
+    record["workload"] = {{"name", cell.workload->name}, {"mix", cell.workload->mix}};
+    LoadPhase phase;
+    phase.name = cell.workload->name;
+    phase.mix = *RequestMix::Parse(cell.workload->mix);  // validated when the study was read
+    phase.duration_us = spec_.duration_us;
+    if (cell.workload->open_loop) {
+      phase.rate = cell.point;
+      phase.arrivals = cell.workload->arrivals;
+      phase.connections = kDefaultOpenLoopConnections;
+    } else {
+      phase.connections = static_cast<int>(cell.point);
+    }
+    record["load"] = json::parse(phase.LoadJson());
+    record["load"]["x"] = cell.point;
+    record["warmup_s"] = static_cast<double>(spec_.warmup_us) / 1e6;
+    record["duration_s"] = static_cast<double>(spec_.duration_us) / 1e6;
+
+    auto fail = [&](const std::string& why) {
+      record["status"] = "failed";
+      record["error"] = why;
+      return record;
+    };
+
+    std::vector<std::string> args = cell.server.ServeArgs();
+    args.insert(args.end(), {"--admin-token-file", token_path_, "--log-level", "warn"});
+    if (cell.workload->uses_db) args.insert(args.end(), {"--db", db_path_});
+    auto server = ServerChild::Start(options_.binary, args, kReadyTimeoutUs);
+    if (!server.ok()) return fail(server.status().message());
+    ServerChild& child = **server;
+
+    LoadOptions load;
+    load.target = *TargetUrl::Parse("http://127.0.0.1:" + std::to_string(child.port()) + "/score");
+    load.phases.push_back(phase);
+    load.seed = static_cast<uint64_t>(repetition) + 1;
+    if (spec_.warmup_us > 0) {
+      LoadOptions warm = load;
+      warm.phases[0].duration_us = spec_.warmup_us;
+      auto warmed = RunLoad(warm);
+      if (!warmed.ok()) return fail("warm-up: " + warmed.status().message());
+    }
+    auto reset = HttpFetch(child.port(), "POST", "/admin/stats/reset", "{}", token_);
+    if (!reset.ok() || reset->status != 200) {
+      return fail("cannot reset the server's statistics: " +
+                  (reset.ok() ? std::to_string(reset->status) + " " + reset->body : reset.status().message()));
+    }
+    auto before = FetchStats(child);
+    if (!before.ok()) return fail(before.status().message());
+
+    auto result = RunLoad(load);
+    if (!result.ok()) return fail(result.status().message());
+    if (auto code = child.Exited()) {
+      return fail(fmt::format("the server exited (status {}) during the measurement: {}", *code, child.OutputTail()));
+    }
+    auto after = FetchStats(child);
+    if (!after.ok()) return fail(after.status().message());
+    const int stopped = child.Stop();
+
+    RunDescription run;
+    run.url = load.target.ToString();
+    run.started_at = record["started_at"];
+    run.phases = load.phases;
+    json client = SummaryJson(run, *result);
+    client.erase("timeseries");
+    record["client"] = client;
+    json server_figures = {{"latency_us", ServerLatency(*after)}, {"process_tree", ProcessTreeDelta(*before, *after)}};
+    server_figures["exit_status"] = stopped;
+    record["server"] = server_figures;
+    json derived = json::object();
+    const double requests = client["requests"].get<double>();
+    const json& tree = server_figures["process_tree"];
+    if (requests > 0 && tree.is_object() && tree.contains("cpu_user_s") && tree.contains("cpu_system_s")) {
+      derived["cpu_s_per_request"] = (tree["cpu_user_s"].get<double>() + tree["cpu_system_s"].get<double>()) / requests;
+    }
+    if (requests > 0 && tree.is_object() && tree.contains("voluntary_ctxt_switches") &&
+        tree.contains("involuntary_ctxt_switches")) {
+      derived["ctxt_switches_per_request"] =
+          (tree["voluntary_ctxt_switches"].get<double>() + tree["involuntary_ctxt_switches"].get<double>()) / requests;
+    }
+    record["derived"] = derived;
+    record["status"] = "ok";
+    return record;
+  }
+
+  Result<json> FetchStats(ServerChild& child) {
+    auto r = HttpFetch(child.port(), "GET", "/stats");
+    if (!r.ok()) return Unavailable("GET /stats: " + r.status().message());
+    if (r->status != 200) return Unavailable("GET /stats answered " + std::to_string(r->status));
+    json j = json::parse(r->body, nullptr, false);
+    if (j.is_discarded()) return Unavailable("GET /stats answered something that is not JSON");
+    return j;
+  }
+
+  const StudySpec& spec_;
+  const StudyOptions& options_;
+  std::string token_;
+  std::string token_path_;
+  std::string db_path_;
+  json machine_;
+};
+
+}  // namespace
+
+Result<StudyTally> RunStudy(const StudySpec& spec, const StudyOptions& options) {
+  if (options.results_path.empty()) return InvalidArgument("no results file given");
+  if (options.work_dir.empty()) return InvalidArgument("no work directory given");
+  return Runner(spec, options).Run();
+}
+
+}  // namespace switchyard

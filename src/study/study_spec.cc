@@ -1,0 +1,214 @@
+#include "study/study_spec.h"
+
+#include <cmath>
+#include <sstream>
+
+#include "config/toml_reader.h"
+#include "loadgen/duration.h"
+#include "executor/executor.h"
+#include "policy/policy.h"
+
+namespace switchyard {
+namespace {
+
+std::string PointLabel(const StudyWorkload& w, double point) {
+  std::ostringstream s;
+  s << (w.open_loop ? "r" : "c") << point;
+  return s.str();
+}
+
+// A list key of [server] checked against the names a parser accepts.
+template <typename Parse>
+Result<std::vector<std::string>> Names(const TomlTable& t, std::string_view key, std::vector<std::string> fallback,
+                                       Parse parse) {
+  auto list = t.OptStringList(key);
+  if (!list.ok()) return list.status();
+  std::vector<std::string> names = list->value_or(std::move(fallback));
+  for (const std::string& n : names) {
+    Status s = parse(n);
+    if (!s.ok()) return t.Error(key, s.message());
+  }
+  return names;
+}
+
+Result<StudySpec> SpecOf(const TomlDocument& doc) {
+  TomlTable root = doc.root();
+  Status known = root.CheckKeys({"name", "description", "duration", "warmup", "repetitions", "db_rows", "server",
+                                 "workload"});
+  if (!known.ok()) return known;
+  StudySpec spec;
+  spec.file = root.file();
+  auto name = root.String("name");
+  if (!name.ok()) return name.status();
+  spec.name = *name;
+  if (spec.name.empty() || spec.name.find_first_of("/\\ \n") != std::string::npos) {
+    return root.Error("name", "must be a non-empty word (it names the results)");
+  }
+  if (auto d = root.OptString("description"); !d.ok()) return d.status();
+  auto duration = root.OptDurationUs("duration");
+  if (!duration.ok()) return duration.status();
+  spec.duration_us = duration->value_or(spec.duration_us);
+  if (root.Has("warmup")) {
+    auto w = root.OptString("warmup");
+    if (!w.ok()) return w.status();
+    auto us = ParseDurationUs(**w);
+    if (!us.ok()) return root.Error("warmup", us.status().message());
+    spec.warmup_us = *us;
+  }
+  auto reps = root.OptInt("repetitions", 1, 1000);
+  if (!reps.ok()) return reps.status();
+  spec.repetitions = static_cast<int>(reps->value_or(1));
+  auto rows = root.OptInt("db_rows", 1, 100'000'000);
+  if (!rows.ok()) return rows.status();
+  spec.db_rows = rows->value_or(spec.db_rows);
+
+  // [server]: the configuration matrix.
+  auto server_table = root.Table("server");
+  if (!server_table.ok()) return server_table.status();
+  if (!*server_table) return root.Error("server", "missing: the [server] table says which configurations to compare");
+  const TomlTable& st = **server_table;
+  Status server_known = st.CheckKeys({"executors", "workers", "policies", "start", "ipc", "offload", "args"});
+  if (!server_known.ok()) return server_known;
+  auto executors = Names(st, "executors", {"threads", "processes", "async"},
+                         [](const std::string& n) { return ParseExecutorKind(n).status(); });
+  if (!executors.ok()) return executors.status();
+  auto workers = st.OptIntList("workers", 1, 1024);
+  if (!workers.ok()) return workers.status();
+  auto policies = Names(st, "policies", {"fifo"}, [](const std::string& n) { return CreatePolicy(n).status(); });
+  if (!policies.ok()) return policies.status();
+  auto starts = Names(st, "start", {"forkserver"}, [](const std::string& n) { return ParseStartMethod(n).status(); });
+  if (!starts.ok()) return starts.status();
+  auto ipcs = Names(st, "ipc", {"shm"}, [](const std::string& n) { return ParseIpcKind(n).status(); });
+  if (!ipcs.ok()) return ipcs.status();
+  auto offloads = st.OptIntList("offload", 0, 1024);
+  if (!offloads.ok()) return offloads.status();
+  auto args = st.OptStringList("args");
+  if (!args.ok()) return args.status();
+  for (const std::string& a : args->value_or(std::vector<std::string>{})) {
+    for (const char* owned : {"--port", "--db", "--executor", "--workers", "--policy", "--start", "--ipc", "--offload",
+                              "--admin-token-file"}) {
+      if (a == owned || a.rfind(std::string(owned) + "=", 0) == 0) {
+        return st.Error("args", std::string(owned) + " is set by the study itself");
+      }
+    }
+  }
+  for (const std::string& e : *executors) {
+    for (int64_t w : workers->value_or(std::vector<int64_t>{2})) {
+      for (const std::string& p : *policies) {
+        ServerConfig base;
+        base.executor = e;
+        base.workers = static_cast<int>(w);
+        base.policy = p;
+        base.args = args->value_or(std::vector<std::string>{});
+        if (e == "processes") {
+          for (const std::string& s : *starts) {
+            for (const std::string& i : *ipcs) {
+              ServerConfig c = base;
+              c.start = s;
+              c.ipc = i;
+              spec.servers.push_back(c);
+            }
+          }
+        } else if (e == "async") {
+          for (int64_t o : offloads->value_or(std::vector<int64_t>{0})) {
+            ServerConfig c = base;
+            c.offload = static_cast<int>(o);
+            spec.servers.push_back(c);
+          }
+        } else {
+          spec.servers.push_back(base);
+        }
+      }
+    }
+  }
+
+  // [[workload]]: what to send, at which load points.
+  auto workloads = root.Tables("workload");
+  if (!workloads.ok()) return workloads.status();
+  if (workloads->empty()) return root.Error("workload", "missing: give at least one [[workload]] table");
+  for (const TomlTable& t : *workloads) {
+    Status wk = t.CheckKeys({"name", "mix", "connections", "rate", "arrivals"});
+    if (!wk.ok()) return wk;
+    StudyWorkload w;
+    auto wname = t.String("name");
+    if (!wname.ok()) return wname.status();
+    w.name = *wname;
+    for (const StudyWorkload& other : spec.workloads) {
+      if (other.name == w.name) return t.Error("name", "'" + w.name + "' names two workloads");
+    }
+    auto mix = t.String("mix");
+    if (!mix.ok()) return mix.status();
+    auto parsed = RequestMix::Parse(*mix);
+    if (!parsed.ok()) return t.Error("mix", parsed.status().message());
+    w.mix = parsed->ToString();
+    for (const MixEntry& e : parsed->entries()) w.uses_db = w.uses_db || e.kind == RequestKind::kIo;
+    auto connections = t.OptIntList("connections", 1, 10000);
+    if (!connections.ok()) return connections.status();
+    auto rates = t.OptNumberList("rate", /*positive=*/true);
+    if (!rates.ok()) return rates.status();
+    if (*connections && *rates) return t.Error("rate", "give connections (closed loop) or rate (open loop), not both");
+    if (!*connections && !*rates) return t.Error("connections", "missing: give connections or rate load points");
+    if (*rates) {
+      w.open_loop = true;
+      w.points = **rates;
+    } else {
+      for (int64_t c : **connections) w.points.push_back(static_cast<double>(c));
+    }
+    auto arrivals = t.OptString("arrivals");
+    if (!arrivals.ok()) return arrivals.status();
+    if (*arrivals) {
+      if (!w.open_loop) return t.Error("arrivals", "only open-loop load points (rate) have arrivals");
+      auto a = ParseArrivals(**arrivals);
+      if (!a.ok()) return t.Error("arrivals", a.status().message());
+      w.arrivals = *a;
+    }
+    spec.workloads.push_back(std::move(w));
+  }
+  return spec;
+}
+
+}  // namespace
+
+std::vector<std::string> ServerConfig::ServeArgs() const {
+  std::vector<std::string> a = {"--executor", executor, "--workers", std::to_string(workers), "--policy", policy};
+  if (!start.empty()) a.insert(a.end(), {"--start", start});
+  if (!ipc.empty()) a.insert(a.end(), {"--ipc", ipc});
+  if (offload >= 0) a.insert(a.end(), {"--offload", std::to_string(offload)});
+  a.insert(a.end(), args.begin(), args.end());
+  return a;
+}
+
+std::vector<StudyCell> StudySpec::Cells() const {
+  std::vector<StudyCell> cells;
+  for (const ServerConfig& s : servers) {
+    std::string sid = s.executor + ".w" + std::to_string(s.workers) + "." + s.policy;
+    if (!s.start.empty()) sid += "." + s.start + "." + s.ipc;
+    if (s.offload > 0) sid += ".off" + std::to_string(s.offload);
+    for (const std::string& a : s.args) sid += "." + a;
+    for (const StudyWorkload& w : workloads) {
+      for (double p : w.points) cells.push_back({sid + "." + w.name + "." + PointLabel(w, p), s, &w, p});
+    }
+  }
+  return cells;
+}
+
+bool StudySpec::UsesDb() const {
+  for (const StudyWorkload& w : workloads) {
+    if (w.uses_db) return true;
+  }
+  return false;
+}
+
+Result<StudySpec> ParseStudy(std::string_view toml_text, const std::string& name) {
+  auto doc = TomlDocument::Parse(toml_text, name);
+  if (!doc.ok()) return doc.status();
+  return SpecOf(**doc);
+}
+
+Result<StudySpec> LoadStudyFile(const std::string& path) {
+  auto doc = TomlDocument::Load(path);
+  if (!doc.ok()) return doc.status();
+  return SpecOf(**doc);
+}
+
+}  // namespace switchyard

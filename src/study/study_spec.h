@@ -1,0 +1,92 @@
+// StudySpec: a study file — a matrix of server configurations × workloads ×
+// load points, with durations and repetitions — and the cells it expands to.
+//
+//   name = "quick"
+//   duration = "4s"           # measured, per cell and repetition
+//   warmup = "1s"             # before measuring, not recorded
+//   repetitions = 1
+//   db_rows = 100000          # rows of the io database the study generates
+//
+//   [server]                  # the server matrix (lists; a single value is a list of one)
+//   executors = ["threads", "processes", "async"]
+//   workers = [2]
+//   policies = ["fifo"]
+//   start = ["forkserver"]    # processes only
+//   ipc = ["shm"]             # processes only
+//   offload = [0]             # async only
+//   args = []                 # extra `switchyard serve` flags for every cell
+//
+//   [[workload]]
+//   name = "cpu"
+//   mix = "cpu:iters=80000"
+//   connections = [4, 32]     # closed-loop load points, or
+//   # rate = [100, 200]       # open-loop load points (requests/s)
+//   # arrivals = "poisson"
+//
+// Every key is checked before anything runs: unknown keys, wrong types and
+// impossible values (0 workers, a negative rate) are errors naming the file,
+// line and key.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/status.h"
+#include "loadgen/arrival_schedule.h"
+#include "loadgen/request_mix.h"
+
+namespace switchyard {
+
+struct ServerConfig {
+  std::string executor = "threads";
+  int workers = 2;
+  std::string policy = "fifo";
+  std::string start;  // processes only
+  std::string ipc;    // processes only
+  int offload = -1;   // async only (-1: not applicable)
+  std::vector<std::string> args;
+
+  // `switchyard serve` flags for this configuration (without --port/--db).
+  std::vector<std::string> ServeArgs() const;
+};
+
+struct StudyWorkload {
+  std::string name;
+  std::string mix;  // normalised spec
+  bool open_loop = false;
+  std::vector<double> points;  // connections or rates
+  Arrivals arrivals = Arrivals::kPoisson;
+  bool uses_db = false;
+};
+
+// One point of the matrix.
+struct StudyCell {
+  std::string id;  // stable: resuming matches on it
+  ServerConfig server;
+  const StudyWorkload* workload = nullptr;
+  double point = 0;  // connections or rate
+};
+
+struct StudySpec {
+  std::string name;
+  std::string file;
+  int64_t duration_us = 5'000'000;
+  int64_t warmup_us = 1'000'000;
+  int repetitions = 1;
+  int64_t db_rows = 100000;
+  std::vector<ServerConfig> servers;
+  std::vector<StudyWorkload> workloads;
+
+  // Every cell, in the order they run (server configuration outermost, then
+  // workload, then load point); ids are unique. Each cell gets a fresh
+  // server, so a crash or state left behind cannot leak into the next.
+  std::vector<StudyCell> Cells() const;
+  bool UsesDb() const;
+};
+
+Result<StudySpec> LoadStudyFile(const std::string& path);
+Result<StudySpec> ParseStudy(std::string_view toml_text, const std::string& name);
+
+}  // namespace switchyard

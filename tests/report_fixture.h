@@ -1,0 +1,231 @@
+// Test fixtures for the report: realistic `switchyard study` result records
+// (docs/results-schema.md), written the way the study writes them, with the
+// fields the report ignores (client url, time series-less bench summary,
+// server queue/service latencies, perf counters) and a few unknown fields.
+//
+// Header-only so that each test binary can include it.
+#pragma once
+
+#include <cmath>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace switchyard::report::fixture {
+
+struct Config {
+  std::string executor = "threads";
+  int workers = 2;
+  std::string ipc = "shm";  // meaningful for processes only
+  int offload = 0;
+};
+
+// What one record says. Optional figures left empty are written as null
+// (perf counters) or left out (server figures).
+struct FixtureRun {
+  std::string study = "fixture study";
+  std::string workload = "cpu";
+  std::string mix = "cpu:iters=100000:1";
+  Config config;
+  bool open_loop = false;
+  double x = 1;  // connections (closed) or rate (open)
+  int repetition = 0;
+  bool failed = false;
+  std::string error;  // failed only
+  double goodput = 1000;
+  double errors = 0;
+  double p50_ms = 1, p95_ms = 2, p99_ms = 3;
+  std::optional<double> cpu_s_per_request = 0.001;
+  std::optional<double> ctxt_per_request = 2.5;
+  std::optional<double> pss_mib = 40;
+  std::string cell_override;  // non-empty: the cell id to write
+};
+
+inline std::string FormatX(double x) {
+  if (x == std::floor(x)) return std::to_string(static_cast<long long>(x));
+  return std::to_string(x);
+}
+
+inline std::string CellId(const FixtureRun& r) {
+  if (!r.cell_override.empty()) return r.cell_override;
+  std::string id = r.config.executor + ".w" + std::to_string(r.config.workers) + ".fifo";
+  if (r.config.executor == "processes") id += ".forkserver." + r.config.ipc;
+  id += "." + r.workload + (r.open_loop ? ".r" : ".c") + FormatX(r.x);
+  return id;
+}
+
+inline nlohmann::json Latency(double p50_ms, double p95_ms, double p99_ms, double count) {
+  return {{"count", count},       {"mean", p50_ms * 1100}, {"min", p50_ms * 300},
+          {"p50", p50_ms * 1000}, {"p90", p95_ms * 900},   {"p95", p95_ms * 1000},
+          {"p99", p99_ms * 1000}, {"p999", p99_ms * 1300}, {"max", p99_ms * 2000}};
+}
+
+inline nlohmann::json MakeRecord(const FixtureRun& r) {
+  using nlohmann::json;
+  const double duration = 10;
+  json rec = {
+      {"schema", 1},
+      {"study", r.study},
+      {"cell", CellId(r)},
+      {"repetition", r.repetition},
+      {"status", r.failed ? "failed" : "ok"},
+      {"started_at", "2026-11-25T10:" + std::string(r.repetition < 1 ? "00" : "30") + ":00Z"},
+      {"machine",
+       {{"cores", 2},
+        {"cpu", "AMD EPYC 7B13"},
+        {"kernel", "6.1.0-27-amd64"},
+        {"memory_gib", 7.8},
+        {"hostname", "bench-vm"}}},
+      {"config",
+       {{"executor", r.config.executor},
+        {"workers", r.config.workers},
+        {"policy", "fifo"},
+        {"start", "forkserver"},
+        {"ipc", r.config.ipc},
+        {"offload", r.config.offload},
+        {"io_threads", 0}}},
+      {"workload", {{"name", r.workload}, {"mix", r.mix}}},
+      {"warmup_s", 2},
+      {"duration_s", duration},
+      {"resumed", false},  // unknown to the report: ignored
+  };
+  if (r.open_loop) {
+    rec["load"] = {{"mode", "open"}, {"rate", r.x}, {"arrivals", "poisson"}, {"x", r.x}};
+  } else {
+    rec["load"] = {{"mode", "closed"}, {"connections", r.x}, {"x", r.x}};
+  }
+  if (r.failed) {
+    rec["error"] = r.error;
+    return rec;
+  }
+  double ok = std::round(r.goodput * duration);
+  double requests = ok + r.errors;
+  json client = {
+      {"schema", 1},
+      {"tool", "switchyard bench"},
+      {"url", "http://127.0.0.1:8080/score"},
+      {"started_at", "2026-11-25T10:00:02Z"},
+      {"mix", r.mix},
+      {"warmup_s", 2},
+      {"duration_s", duration},
+      {"requests", requests},
+      {"ok", ok},
+      {"errors", r.errors},
+      {"errors_by_status", {{"503", r.errors}}},
+      {"throughput_rps", requests / duration},
+      {"goodput_rps", r.goodput},
+      {"sent", requests},
+      {"late_sends", 0},
+      {"late_sends_generator", 0},
+      {"generator_saturated", false},
+      {"latency_us", Latency(r.p50_ms, r.p95_ms, r.p99_ms, requests)},
+      {"latency_by_kind_us", {{"cpu", Latency(r.p50_ms, r.p95_ms, r.p99_ms, requests)}}},
+  };
+  client["load"] = rec["load"];
+  if (r.open_loop) client["offered_rps"] = r.x;
+  rec["client"] = client;
+
+  json tree = {{"processes", r.config.executor == "processes" ? r.config.workers + 2 : 1},
+               {"minor_faults", 1200},
+               {"major_faults", 0},
+               {"rss_bytes", 64.0 * 1024 * 1024},
+               {"perf",
+                {{"task_clock_ms", 9500.5},
+                 {"context_switches", 41000},
+                 {"cycles", nullptr},
+                 {"cache_misses", nullptr}}},
+               {"perf_unavailable", "perf_event_open: hardware counters not supported in this VM"}};
+  if (r.cpu_s_per_request) {
+    tree["cpu_user_s"] = *r.cpu_s_per_request * requests * 0.8;
+    tree["cpu_system_s"] = *r.cpu_s_per_request * requests * 0.2;
+  }
+  if (r.ctxt_per_request) {
+    tree["voluntary_ctxt_switches"] = std::round(*r.ctxt_per_request * requests * 0.75);
+    tree["involuntary_ctxt_switches"] = std::round(*r.ctxt_per_request * requests * 0.25);
+  }
+  if (r.pss_mib) tree["pss_bytes"] = *r.pss_mib * 1024 * 1024;
+  rec["server"] = {
+      {"latency_us",
+       {{"queue", {{"p50", 100}, {"p95", 400}, {"p99", 900}, {"mean", 150}, {"count", requests}}},
+        {"service", {{"p50", 800}, {"p95", 1200}, {"p99", 1500}, {"mean", 850}, {"count", requests}}},
+        {"total", {{"p50", 900}, {"p95", 1600}, {"p99", 2400}, {"mean", 1000}, {"count", requests}}}}},
+      {"process_tree", tree}};
+  json derived = json::object();
+  derived["cpu_s_per_request"] = r.cpu_s_per_request ? json(*r.cpu_s_per_request) : json(nullptr);
+  derived["ctxt_switches_per_request"] = r.ctxt_per_request ? json(*r.ctxt_per_request) : json(nullptr);
+  rec["derived"] = derived;
+  return rec;
+}
+
+inline std::string ToJsonl(const std::vector<FixtureRun>& runs) {
+  std::string out;
+  for (const auto& r : runs) out += MakeRecord(r).dump() + "\n";
+  return out;
+}
+
+// The configurations of the tiny study, in matrix order.
+inline std::vector<Config> TinyConfigs() {
+  return {{"threads", 2, "shm", 0}, {"processes", 2, "shm", 0}, {"async", 2, "shm", 0}};
+}
+
+// The tiny study: workloads cpu (closed loop: 4, 16, 64 connections) and io
+// (open loop: 500, 1000, 2000 req/s) x threads w2, processes w2 shm, async w2
+// x 2 repetitions. Repetition 0 is 10% below the modelled figure and
+// repetition 1 10% above, so the median of a cell is the model itself
+// (TinyModel). The last record (io, async w2, 2000 req/s, repetition 1)
+// failed.
+inline FixtureRun TinyModel(const std::string& workload, size_t config, size_t load_index) {
+  FixtureRun r;
+  r.workload = workload;
+  r.config = TinyConfigs()[config];
+  r.open_loop = workload == "io";
+  r.mix = workload == "io" ? "io:keys=100000:1" : "cpu:iters=100000:1";
+  static const double kClosed[] = {4, 16, 64};
+  static const double kOpen[] = {500, 1000, 2000};
+  r.x = r.open_loop ? kOpen[load_index] : kClosed[load_index];
+  // Capacity per configuration; async overtakes at high load on io.
+  static const double kCpuCapacity[] = {240, 230, 200};
+  static const double kIoCapacity[] = {1500, 1300, 2200};
+  double cap = workload == "io" ? kIoCapacity[config] : kCpuCapacity[config];
+  double offered = r.open_loop ? r.x : r.x * 60;
+  r.goodput = std::min(offered, cap);
+  r.p50_ms = 2.0 * static_cast<double>(load_index + 1) + static_cast<double>(config);
+  r.p95_ms = r.p50_ms * 2;
+  r.p99_ms = r.p50_ms * 4;
+  r.errors = static_cast<double>(load_index * 2);
+  r.cpu_s_per_request = 0.004 + 0.001 * static_cast<double>(config);
+  r.ctxt_per_request = 2.0 + static_cast<double>(config * 3 + load_index);
+  r.pss_mib = 30.0 + 25.0 * static_cast<double>(config) + static_cast<double>(load_index);
+  return r;
+}
+
+inline std::vector<FixtureRun> TinyStudy() {
+  std::vector<FixtureRun> runs;
+  for (std::string w : {"cpu", "io"}) {
+    for (size_t li = 0; li < 3; ++li) {
+      for (size_t c = 0; c < 3; ++c) {
+        for (int rep = 0; rep < 2; ++rep) {
+          FixtureRun r = TinyModel(w, c, li);
+          r.repetition = rep;
+          double f = rep == 0 ? 0.9 : 1.1;
+          r.goodput *= f;
+          r.p50_ms *= f;
+          r.p95_ms *= f;
+          r.p99_ms *= f;
+          r.errors = rep == 0 ? r.errors : r.errors + 2;  // median: model + 1
+          *r.cpu_s_per_request *= f;
+          *r.ctxt_per_request *= f;
+          *r.pss_mib *= f;
+          runs.push_back(r);
+        }
+      }
+    }
+  }
+  FixtureRun& last = runs.back();
+  last.failed = true;
+  last.error = "server died: worker exited with signal 9 (SIGKILL)";
+  return runs;
+}
+
+}  // namespace switchyard::report::fixture

@@ -1,0 +1,511 @@
+#include "report/report.h"
+
+#include <gtest/gtest.h>
+#include <stdlib.h>  // mkdtemp
+
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <regex>
+#include <set>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "cli/report_command.h"
+#include "report/crossover.h"
+#include "report/results.h"
+#include "report_fixture.h"
+#include "xml_check.h"
+
+namespace switchyard::report {
+namespace {
+
+namespace fs = std::filesystem;
+using fixture::FixtureRun;
+using switchyard::testing::XmlProblem;
+
+bool Has(const std::string& s, const std::string& needle) { return s.find(needle) != std::string::npos; }
+
+std::string Slurp(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+// A fresh directory under the test temp dir, removed at the end of the test.
+class ScratchDir {
+ public:
+  ScratchDir() {
+    std::string pattern = (fs::path(::testing::TempDir()) / "report_test.XXXXXX").string();
+    path_ = mkdtemp(pattern.data());
+  }
+  ~ScratchDir() {
+    std::error_code ec;
+    fs::remove_all(path_, ec);
+  }
+  const fs::path& path() const { return path_; }
+  fs::path Write(const std::string& name, const std::string& content) const {
+    fs::path p = path_ / name;
+    std::ofstream(p, std::ios::binary) << content;
+    return p;
+  }
+
+ private:
+  fs::path path_;
+};
+
+int Report(const fs::path& results, const fs::path& out) {
+  ReportFlags flags;
+  flags.results = results.string();
+  flags.out = out.string();
+  return RunReport(flags);
+}
+
+Study Parse(const std::string& jsonl) {
+  std::istringstream in(jsonl);
+  auto records = ParseRecords(in, "test.jsonl");
+  EXPECT_TRUE(records.ok()) << records.status().message();
+  return Aggregate(*records);
+}
+
+Status ParseError(const std::string& jsonl) {
+  std::istringstream in(jsonl);
+  auto records = ParseRecords(in, "test.jsonl");
+  return records.ok() ? Status::Ok() : records.status();
+}
+
+// ---- the tiny study end to end -------------------------------------------------
+
+class TinyReportTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    results_ = dir_.Write("results.jsonl", fixture::ToJsonl(fixture::TinyStudy()));
+    out_ = dir_.path() / "report";
+    ASSERT_EQ(Report(results_, out_), 0);
+    html_ = Slurp(out_ / "index.html");
+    md_ = Slurp(out_ / "summary.md");
+  }
+
+  ScratchDir dir_;
+  fs::path results_, out_;
+  std::string html_, md_;
+};
+
+const char* const kChartKinds[] = {"throughput-vs-p99", "latency-vs-load", "cpu-per-request",
+                                   "ctxsw-per-request", "pss"};
+
+TEST_F(TinyReportTest, PageHasEverySection) {
+  EXPECT_TRUE(Has(html_, "<h1>switchyard report: fixture study</h1>"));
+  for (const char* h : {">Summary</h2>", ">Charts</h2>", ">Crossover points</h2>", ">Failed cells</h2>",
+                        ">Configuration of each cell</h2>"}) {
+    EXPECT_TRUE(Has(html_, h)) << h;
+  }
+  EXPECT_TRUE(Has(html_, "2026-11-25T10:00:00Z to 2026-11-25T10:30:00Z"));
+  EXPECT_TRUE(Has(html_, "2 cores, AMD EPYC 7B13, kernel 6.1.0-27-amd64"));
+  EXPECT_TRUE(Has(html_, "<h3>cpu</h3>"));
+  EXPECT_TRUE(Has(html_, "<h3>io</h3>"));
+}
+
+TEST_F(TinyReportTest, EveryChartIsInlinedAndWrittenAsAWellFormedFile) {
+  int inline_svgs = 0;
+  for (size_t p = html_.find("<svg "); p != std::string::npos; p = html_.find("<svg ", p + 1)) ++inline_svgs;
+  EXPECT_EQ(inline_svgs, 2 * 5);  // 2 workloads x 5 charts
+  for (const char* workload : {"cpu", "io"}) {
+    for (const char* kind : kChartKinds) {
+      std::string name = std::string(workload) + "-" + kind + ".svg";
+      fs::path file = out_ / "charts" / name;
+      ASSERT_TRUE(fs::exists(file)) << file;
+      std::string svg = Slurp(file);
+      EXPECT_EQ(svg.rfind("<?xml", 0), 0u) << name;
+      EXPECT_TRUE(Has(svg, "<svg xmlns=\"http://www.w3.org/2000/svg\"")) << name;
+      EXPECT_EQ(XmlProblem(svg), "") << name;
+      EXPECT_TRUE(Has(html_, "href=\"charts/" + name + "\"")) << name;
+      EXPECT_TRUE(Has(md_, "](charts/" + name + ")")) << name;
+    }
+  }
+  // Inline charts are well-formed too.
+  size_t start = html_.find("<svg ");
+  size_t end = html_.find("</svg>", start);
+  EXPECT_EQ(XmlProblem(html_.substr(start, end + 6 - start)), "");
+}
+
+TEST_F(TinyReportTest, ChartsHaveALegendEntryPerConfiguration) {
+  std::string svg = Slurp(out_ / "charts" / "cpu-throughput-vs-p99.svg");
+  for (const char* s : {">threads w2</text>", ">processes w2 shm</text>", ">async w2</text>"}) {
+    EXPECT_TRUE(Has(svg, s)) << s;
+  }
+  std::string lat = Slurp(out_ / "charts" / "io-latency-vs-load.svg");
+  EXPECT_TRUE(Has(lat, ">threads w2 p50</text>"));
+  EXPECT_TRUE(Has(lat, ">threads w2 p99</text>"));
+  EXPECT_TRUE(Has(lat, ">offered load (req/s)</text>"));
+}
+
+TEST_F(TinyReportTest, TableShowsMediansAcrossRepetitions) {
+  // cpu, threads w2, 16 connections: repetitions at 0.9x and 1.1x the model.
+  FixtureRun model = fixture::TinyModel("cpu", 0, 1);
+  ASSERT_EQ(model.goodput, 240);
+  ASSERT_EQ(model.p99_ms, 16);
+  // Medians: goodput 240 req/s (throughput 240.3 with errors), p50 4 ms, p95 8 ms, p99 16 ms,
+  // errors 3 (2 and 4), CPU 0.004 s, ctx switches 3, PSS 31 MiB; the best at 16 connections in bold.
+  std::string md_row = "| 16 | **threads w2** | 240 | 240 | 4.00 | 8.00 | 16.0 | 3 | 0.004 | 3 | 31.0 | 2 |";
+  EXPECT_TRUE(Has(md_, md_row)) << md_;
+  EXPECT_TRUE(Has(html_,
+                  "<tr class=\"best\"><td class=\"num\">16</td><td>threads w2</td><td class=\"num\">240</td>"
+                  "<td class=\"num\">240</td><td class=\"num\">4.00</td><td class=\"num\">8.00</td>"
+                  "<td class=\"num\">16.0</td><td class=\"num\">3</td>"));
+  // A cell with one successful repetition (the other failed) shows that one.
+  EXPECT_TRUE(Has(md_, "| 2000 | **async w2** | 1,800 | 1,800 |"));
+}
+
+TEST_F(TinyReportTest, FailedRecordIsListedNotCharted) {
+  EXPECT_TRUE(Has(html_, "<td>async.w2.fifo.io.r2000</td><td class=\"num\">1</td>"));
+  EXPECT_TRUE(Has(html_, "server died: worker exited with signal 9 (SIGKILL)"));
+  EXPECT_TRUE(Has(
+      md_,
+      "| async.w2.fifo.io.r2000 | 1 | io | async w2 | server died: worker exited with signal 9 (SIGKILL) |"));
+  EXPECT_TRUE(Has(html_, "36 records: 35 successful runs, 1 failed"));
+}
+
+TEST_F(TinyReportTest, SummaryHasTablesAndCrossoverStatements) {
+  EXPECT_TRUE(Has(md_, "## Summary"));
+  EXPECT_TRUE(Has(md_,
+                  "| Load (connections) | Executor | Throughput (req/s) | Goodput (req/s) | p50 (ms) | "
+                  "p95 (ms) | p99 (ms) | Errors | CPU s/request | Ctx switches/request | PSS (MiB) |"));
+  EXPECT_TRUE(Has(md_, "| Load (req/s) |"));
+  EXPECT_TRUE(Has(md_, "## Crossover points"));
+  EXPECT_TRUE(Has(md_, "- cpu: threads w2 is best at every load point measured\n"));
+  EXPECT_TRUE(Has(md_, "- io: threads w2 is best up to 1000 req/s; async w2 is best from 2000 req/s\n"));
+  EXPECT_TRUE(
+      Has(html_, "<li>io: threads w2 is best up to 1000 req/s; async w2 is best from 2000 req/s</li>"));
+  EXPECT_TRUE(Has(md_, "## Failed cells"));
+  EXPECT_TRUE(Has(md_, "## Configuration of each cell"));
+}
+
+TEST_F(TinyReportTest, ConfigurationOfEachCellIsListed) {
+  EXPECT_TRUE(Has(html_,
+                  "<td>processes.w2.fifo.forkserver.shm.cpu.c64</td><td>cpu</td><td>cpu:iters=100000:1</td>"
+                  "<td>64 connections</td><td>processes</td><td>2</td><td>fifo</td><td>forkserver</td>"
+                  "<td>shm</td><td>0</td><td>0</td><td>2</td>"));
+}
+
+TEST_F(TinyReportTest, PageMakesNoNetworkReference) {
+  // The results name the bench URL; the page must not, nor load anything.
+  EXPECT_FALSE(Has(html_, "http://"));
+  EXPECT_FALSE(Has(html_, "https://"));
+  EXPECT_FALSE(Has(html_, "<script"));
+  EXPECT_FALSE(Has(html_, " src="));
+  EXPECT_FALSE(Has(html_, "<link"));
+  EXPECT_FALSE(Has(html_, "@import"));
+  EXPECT_FALSE(Has(html_, "url("));
+  std::regex href("href=\"([^\"]*)\"");
+  for (auto it = std::sregex_iterator(html_.begin(), html_.end(), href); it != std::sregex_iterator(); ++it) {
+    std::string target = (*it)[1];
+    EXPECT_TRUE(target.rfind("#", 0) == 0 || target.rfind("charts/", 0) == 0) << target;
+  }
+}
+
+TEST_F(TinyReportTest, RerunReplacesReportFilesAndKeepsOthers) {
+  fs::path stale = out_ / "charts" / "old-workload-pss.svg";
+  std::ofstream(stale) << "<svg/>";
+  std::ofstream(out_ / "notes.txt") << "mine";
+  std::ofstream(out_ / "index.html") << "old";
+  ASSERT_EQ(Report(results_, out_), 0);
+  EXPECT_FALSE(fs::exists(stale));
+  EXPECT_TRUE(fs::exists(out_ / "charts" / "cpu-pss.svg"));
+  EXPECT_EQ(Slurp(out_ / "notes.txt"), "mine");
+  EXPECT_EQ(Slurp(out_ / "index.html"), html_);
+  // No temporary directory is left beside the report.
+  for (const auto& e : fs::directory_iterator(dir_.path())) {
+    EXPECT_EQ(e.path().filename().string().find(".tmp-"), std::string::npos) << e.path();
+  }
+}
+
+// ---- crossover ------------------------------------------------------------------
+
+std::vector<FixtureRun> TwoConfigs(const std::vector<double>& threads_goodput,
+                                   const std::vector<double>& async_goodput) {
+  std::vector<FixtureRun> runs;
+  const double xs[] = {1, 4, 16, 64, 256};
+  for (size_t i = 0; i < threads_goodput.size(); ++i) {
+    FixtureRun t;
+    t.config = {"threads", 2, "shm", 0};
+    t.x = xs[i];
+    t.goodput = threads_goodput[i];
+    t.p99_ms = 10;
+    FixtureRun a = t;
+    a.config = {"async", 2, "shm", 0};
+    a.goodput = async_goodput[i];
+    a.p99_ms = 12;
+    runs.push_back(t);
+    runs.push_back(a);
+  }
+  return runs;
+}
+
+std::string Statement(const std::vector<FixtureRun>& runs) {
+  Study s = Parse(fixture::ToJsonl(runs));
+  EXPECT_EQ(s.workloads.size(), 1u);
+  const Workload& w = s.workloads.at(0);
+  return CrossoverStatement(w, BestPerLoadPoint(w));
+}
+
+TEST(ReportCrossoverTest, AsyncOvertakingThreadsAtTheThirdLoadPointIsStated) {
+  EXPECT_EQ(Statement(TwoConfigs({100, 400, 800, 900}, {90, 300, 1000, 1200})),
+            "cpu: threads w2 is best up to 4 connections; async w2 is best from 16 connections");
+}
+
+TEST(ReportCrossoverTest, NoChangeIsBestAtEveryLoadPoint) {
+  EXPECT_EQ(Statement(TwoConfigs({100, 400, 800}, {90, 300, 700})),
+            "cpu: threads w2 is best at every load point measured");
+}
+
+TEST(ReportCrossoverTest, GoodputsWithinFivePercentAreTiedAndLowerP99Wins) {
+  // async has 4% more goodput at 16 connections but a higher p99: threads stays best.
+  EXPECT_EQ(Statement(TwoConfigs({100, 400, 1000}, {90, 300, 1040})),
+            "cpu: threads w2 is best at every load point measured");
+  // 6% more is not a tie.
+  EXPECT_EQ(Statement(TwoConfigs({100, 400, 1000}, {90, 300, 1060})),
+            "cpu: threads w2 is best up to 4 connections; async w2 is best from 16 connections");
+}
+
+TEST(ReportCrossoverTest, EveryChangeIsStated) {
+  EXPECT_EQ(Statement(TwoConfigs({100, 50, 50, 400, 100}, {90, 300, 300, 100, 300})),
+            "cpu: threads w2 is best up to 1 connection; async w2 is best from 4 to 16 connections; "
+            "threads w2 is best at 64 connections; async w2 is best from 256 connections");
+}
+
+TEST(ReportCrossoverTest, OneLoadPointIsSaid) {
+  EXPECT_EQ(Statement(TwoConfigs({100}, {90})),
+            "cpu: one load point only (1 connection): threads w2 is best");
+}
+
+TEST(ReportCrossoverTest, OpenLoopUsesRates) {
+  auto runs = TwoConfigs({100, 400, 800}, {90, 300, 1000});
+  for (auto& r : runs) {
+    r.open_loop = true;
+    r.x *= 100;
+  }
+  EXPECT_EQ(Statement(runs), "cpu: threads w2 is best up to 400 req/s; async w2 is best from 1600 req/s");
+}
+
+// ---- bad input ------------------------------------------------------------------
+
+TEST(ReportInputTest, MalformedLineFailsWithItsNumberAndLeavesNoOutput) {
+  ScratchDir dir;
+  std::string good = fixture::ToJsonl(fixture::TinyStudy());
+  // Line 3 is cut short in the middle of the file.
+  std::vector<std::string> lines;
+  std::istringstream in(good);
+  for (std::string l; std::getline(in, l);) lines.push_back(l);
+  lines[2] = lines[2].substr(0, lines[2].size() / 2);
+  std::string bad;
+  for (const auto& l : lines) bad += l + "\n";
+  fs::path results = dir.Write("bad.jsonl", bad);
+
+  auto study = LoadStudy(results.string());
+  ASSERT_FALSE(study.ok());
+  EXPECT_TRUE(Has(study.status().message(), results.string() + ":3: not valid JSON"))
+      << study.status().message();
+
+  fs::path out = dir.path() / "report";
+  EXPECT_EQ(Report(results, out), 1);
+  EXPECT_FALSE(fs::exists(out));
+  for (const auto& e : fs::directory_iterator(dir.path())) {
+    EXPECT_NE(e.path().filename(), "report");
+    EXPECT_EQ(e.path().filename().string().find(".tmp-"), std::string::npos) << e.path();
+  }
+}
+
+TEST(ReportInputTest, EmptyFileFailsClearly) {
+  ScratchDir dir;
+  for (const char* content : {"", "\n  \n"}) {
+    fs::path results = dir.Write("empty.jsonl", content);
+    auto study = LoadStudy(results.string());
+    ASSERT_FALSE(study.ok());
+    EXPECT_TRUE(Has(study.status().message(), "no results: the file is empty")) << study.status().message();
+    EXPECT_EQ(Report(results, dir.path() / "report"), 1);
+    EXPECT_FALSE(fs::exists(dir.path() / "report"));
+  }
+}
+
+TEST(ReportInputTest, MissingFileFails) {
+  ScratchDir dir;
+  EXPECT_EQ(Report(dir.path() / "nope.jsonl", dir.path() / "report"), 1);
+  EXPECT_FALSE(fs::exists(dir.path() / "report"));
+}
+
+TEST(ReportInputTest, WrongTypesAndMissingFieldsNameTheLineAndField) {
+  auto rec = fixture::MakeRecord(FixtureRun{});
+  auto line = [](const nlohmann::json& j) { return j.dump() + "\n"; };
+
+  auto wrong = rec;
+  wrong["client"]["goodput_rps"] = "fast";
+  Status s = ParseError(line(rec) + line(wrong));
+  EXPECT_TRUE(Has(s.message(), "test.jsonl:2: field `client.goodput_rps` must be a number, not string"))
+      << s.message();
+
+  auto no_cell = rec;
+  no_cell.erase("cell");
+  s = ParseError(line(no_cell));
+  EXPECT_TRUE(Has(s.message(), "test.jsonl:1: missing field `cell`")) << s.message();
+
+  auto bad_status = rec;
+  bad_status["status"] = "maybe";
+  EXPECT_TRUE(Has(ParseError(line(bad_status)).message(), "`status` must be \"ok\" or \"failed\""));
+
+  s = ParseError("[1,2]\n");
+  EXPECT_TRUE(Has(s.message(), "test.jsonl:1: a record must be a JSON object, not array")) << s.message();
+
+  auto no_load = rec;
+  no_load.erase("load");
+  EXPECT_TRUE(Has(ParseError(line(no_load)).message(), "load.x"));
+}
+
+TEST(ReportInputTest, UnknownFieldsAreIgnored) {
+  auto rec = fixture::MakeRecord(FixtureRun{});
+  rec["new_top_level"] = {{"a", 1}};
+  rec["client"]["new_figure"] = "x";
+  rec["config"]["affinity"] = {0, 1};
+  rec["schema"] = 2;  // later versions only add fields
+  EXPECT_TRUE(ParseError(rec.dump() + "\n").ok());
+}
+
+TEST(ReportInputTest, AnUnfinishedLastLineIsSkippedWithAWarning) {
+  ScratchDir dir;
+  std::string text = fixture::ToJsonl({FixtureRun{}});
+  std::string partial = fixture::MakeRecord(FixtureRun{}).dump();
+  text += partial.substr(0, 40);  // an interrupted append: no '\n'
+  fs::path results = dir.Write("r.jsonl", text);
+  auto study = LoadStudy(results.string());
+  ASSERT_TRUE(study.ok()) << study.status().message();
+  EXPECT_EQ(study->records, 1);
+  ASSERT_EQ(study->warnings.size(), 1u);
+  EXPECT_TRUE(Has(study->warnings[0], ":2: skipped an unfinished last line"));
+}
+
+TEST(ReportInputTest, ALaterSuccessReplacesAFailureOfTheSameRepetition) {
+  FixtureRun failed;
+  failed.failed = true;
+  failed.error = "bench could not connect";
+  FixtureRun ok;
+  Study s = Parse(fixture::ToJsonl({failed, ok}));
+  EXPECT_TRUE(s.failed.empty());
+  EXPECT_EQ(s.superseded_failures, 1);
+  EXPECT_EQ(s.ok_records, 1);
+}
+
+// ---- missing figures and escaping ---------------------------------------------
+
+TEST(ReportRenderTest, MissingFiguresShowNaNeverZero) {
+  FixtureRun r;
+  r.cpu_s_per_request.reset();
+  r.ctxt_per_request.reset();
+  r.pss_mib.reset();
+  Study s = Parse(fixture::ToJsonl({r}));
+  const Cell& c = s.workloads.at(0).cells.at(0);
+  EXPECT_FALSE(c.median.cpu_s_per_request.has_value());
+  EXPECT_FALSE(c.median.pss_bytes.has_value());
+  RenderedReport rep = RenderReport(s);
+  EXPECT_TRUE(Has(rep.summary_md, "| 3.00 | 0 | n/a | n/a | n/a | 1 |")) << rep.summary_md;
+  // The bar charts draw "n/a" where a bar would be.
+  for (const auto& chart : rep.charts) {
+    if (chart.file_name == "cpu-pss.svg") {
+      EXPECT_TRUE(Has(chart.svg, ">n/a<"));
+    }
+  }
+}
+
+TEST(ReportRenderTest, MediansOfThreeRepetitions) {
+  std::vector<FixtureRun> runs;
+  for (int rep = 0; rep < 3; ++rep) {
+    FixtureRun r;
+    r.repetition = rep;
+    r.goodput = rep == 0 ? 100 : rep == 1 ? 300 : 200;
+    r.p99_ms = rep == 0 ? 9 : rep == 1 ? 1 : 5;
+    runs.push_back(r);
+  }
+  Study s = Parse(fixture::ToJsonl(runs));
+  const Cell& c = s.workloads.at(0).cells.at(0);
+  EXPECT_EQ(c.repetitions, 3);
+  EXPECT_DOUBLE_EQ(*c.median.goodput_rps, 200);
+  EXPECT_DOUBLE_EQ(*c.median.p99_us, 5000);
+}
+
+TEST(ReportRenderTest, UserTextIsEscapedInHtmlSvgAndMarkdown) {
+  FixtureRun r;
+  r.workload = "w<&\"x";
+  r.config.executor = "<script>alert(1)</script>";
+  r.cell_override = "cell<&\">";
+  FixtureRun f = r;
+  f.repetition = 1;
+  f.failed = true;
+  f.error = "died <b>&\"";
+  ScratchDir dir;
+  fs::path results = dir.Write("r.jsonl", fixture::ToJsonl({r, f}));
+  fs::path out = dir.path() / "report";
+  ASSERT_EQ(Report(results, out), 0);
+  std::string html = Slurp(out / "index.html");
+  EXPECT_FALSE(Has(html, "<script"));
+  EXPECT_FALSE(Has(html, "<b>"));
+  EXPECT_FALSE(Has(html, "w<&"));
+  EXPECT_TRUE(Has(html, "w&lt;&amp;&quot;x"));
+  EXPECT_TRUE(Has(html, "cell&lt;&amp;&quot;&gt;"));
+  EXPECT_TRUE(Has(html, "&lt;script&gt;alert(1)&lt;/script&gt; w2"));
+  EXPECT_TRUE(Has(html, "died &lt;b&gt;&amp;&quot;"));
+  // The chart files get a safe name and escaped text.
+  fs::path chart = out / "charts" / "w-x-throughput-vs-p99.svg";
+  ASSERT_TRUE(fs::exists(chart));
+  std::string svg = Slurp(chart);
+  EXPECT_EQ(XmlProblem(svg), "");
+  EXPECT_FALSE(Has(svg, "<script"));
+  EXPECT_TRUE(Has(svg, "w&lt;&amp;&quot;x: throughput against p99 latency"));
+  std::string md = Slurp(out / "summary.md");
+  EXPECT_TRUE(Has(md, "\\<script\\>"));
+  for (size_t p = md.find('<'); p != std::string::npos; p = md.find('<', p + 1)) {
+    EXPECT_TRUE(p > 0 && md[p - 1] == '\\') << "raw '<' in summary.md at " << p;
+  }
+}
+
+TEST(ReportRenderTest, ConfigurationsAreToldApartInLabels) {
+  std::vector<FixtureRun> runs;
+  FixtureRun shm;
+  shm.config = {"processes", 2, "shm", 0};
+  FixtureRun pipe = shm;
+  pipe.config.ipc = "pipe";
+  FixtureRun offload;
+  offload.config = {"async", 2, "shm", 2};
+  FixtureRun w4;
+  w4.config = {"threads", 4, "shm", 0};
+  Study s = Parse(fixture::ToJsonl({shm, pipe, offload, w4}));
+  const auto& series = s.workloads.at(0).series;
+  EXPECT_EQ(series, (std::vector<std::string>{"processes w2 shm", "processes w2 pipe", "async w2 offload2",
+                                              "threads w4"}));
+}
+
+TEST(ReportRenderTest, AStudyWhereEveryCellFailedStillReports) {
+  FixtureRun f;
+  f.failed = true;
+  f.error = "server did not start";
+  Study s = Parse(fixture::ToJsonl({f}));
+  RenderedReport rep = RenderReport(s);
+  EXPECT_TRUE(Has(rep.index_html, "No cell ran successfully."));
+  EXPECT_TRUE(Has(rep.index_html, "server did not start"));
+  EXPECT_TRUE(rep.charts.empty());
+}
+
+TEST(ReportRenderTest, WorkloadWithClosedAndOpenLoopIsSplit) {
+  FixtureRun closed;
+  FixtureRun open;
+  open.open_loop = true;
+  open.x = 500;
+  Study s = Parse(fixture::ToJsonl({closed, open}));
+  ASSERT_EQ(s.workloads.size(), 2u);
+  EXPECT_EQ(s.workloads[0].name, "cpu (closed loop)");
+  EXPECT_EQ(s.workloads[1].name, "cpu (open loop)");
+  RenderedReport rep = RenderReport(s);
+  std::set<std::string> names;
+  for (const auto& c : rep.charts) EXPECT_TRUE(names.insert(c.file_name).second) << c.file_name;
+}
+
+}  // namespace
+}  // namespace switchyard::report
