@@ -15,6 +15,7 @@ every figure here is a figure of the whole machine, not of the generator alone.
 """
 import argparse
 import json
+import resource
 import os
 import statistics
 import subprocess
@@ -29,20 +30,35 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 def sy_bench(binary, url, args, seconds):
     with tempfile.NamedTemporaryFile(suffix=".json") as out:
-        subprocess.run([binary, "bench", "--url", url, "-d", f"{seconds}s", "--warmup", "1s", "-q",
+        subprocess.run([binary, "bench", "--url", url, "-d", f"{seconds}s", "-q",
                         "--allow-errors", "--json", out.name] + args,
                        check=True, stdout=subprocess.DEVNULL, timeout=seconds + 60)
         with open(out.name) as f:
             return json.load(f)
 
 
+def child_cpu_s():
+    r = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return r.ru_utime + r.ru_stime
+
+
 def agreement(binary, url, mix, script, repeat, seconds):
-    ours, theirs = [], []
+    """Alternating runs; throughput and the generator's own CPU per request."""
+    ours, theirs, ours_cpu, theirs_cpu = [], [], [], []
     for _ in range(repeat):
-        ours.append(sy_bench(binary, url, ["-c", "64", "--mix", mix], seconds)["throughput_rps"])
-        theirs.append(wrk(url, 64, seconds, script)["rps"])
+        c0 = child_cpu_s()
+        s = sy_bench(binary, url, ["-c", "64", "--mix", mix, "--warmup", "0s"], seconds)
+        c1 = child_cpu_s()
+        w = wrk(url, 64, seconds, script)
+        c2 = child_cpu_s()
+        ours.append(s["throughput_rps"])
+        theirs.append(w["rps"])
+        ours_cpu.append((c1 - c0) / max(1, s["requests"]) * 1e6)
+        theirs_cpu.append((c2 - c1) / max(1, w["requests"]) * 1e6)
     o, t = statistics.median(ours), statistics.median(theirs)
-    return {"switchyard_rps": o, "wrk_rps": t, "ratio": o / t, "switchyard_runs": ours, "wrk_runs": theirs}
+    return {"switchyard_rps": o, "wrk_rps": t, "ratio": o / t, "switchyard_runs": ours, "wrk_runs": theirs,
+            "switchyard_cpu_us_per_request": statistics.median(ours_cpu),
+            "wrk_cpu_us_per_request": statistics.median(theirs_cpu)}
 
 
 def main():
@@ -94,11 +110,12 @@ def main():
     m = result["machine"]
     print(f"\n## loadgen_ceiling: {m['date']}, {m['cores']} cores, {m['cpu']}, kernel {m['kernel']}")
     print(f"{args.duration}s runs, median of {args.repeat}\n")
-    print("| server | switchyard bench req/s | wrk req/s | ratio |")
-    print("|---|---:|---:|---:|")
+    print("| server | switchyard bench req/s | wrk req/s | ratio | CPU µs/request: switchyard bench | wrk |")
+    print("|---|---:|---:|---:|---:|---:|")
     for name in ("nginx", "switchyard_async"):
         a = result[name]
-        print(f"| {name} | {a['switchyard_rps']:,.0f} | {a['wrk_rps']:,.0f} | {a['ratio']:.2f} |")
+        print(f"| {name} | {a['switchyard_rps']:,.0f} | {a['wrk_rps']:,.0f} | {a['ratio']:.2f} | "
+              f"{a['switchyard_cpu_us_per_request']:.2f} | {a['wrk_cpu_us_per_request']:.2f} |")
     print("\nopen loop against nginx:")
     for c in result["open_loop"]:
         print(f"  {c['rate']:>6}/s -> {c['throughput_rps']:>9,.0f} req/s, generator late "

@@ -12,6 +12,7 @@
 #include <cerrno>
 #include <cstring>
 #include <deque>
+#include <map>
 #include <memory>
 #include <random>
 #include <thread>
@@ -269,8 +270,15 @@ class GeneratorThread {
       if (ec) o = {0, "connect"};
     }
     if (c.connected) {
-      BuildRequest(load, entry);
-      co_await asio::async_write(c.socket, asio::buffer(request_), asio::redirect_error(asio::use_awaitable, ec));
+      // Each write owns its bytes: other connections build theirs while it
+      // is suspended.
+      const std::string* bytes = Prebuilt(load, entry);
+      std::string built;
+      if (bytes == nullptr) {
+        built = Build(load, entry);
+        bytes = &built;
+      }
+      co_await asio::async_write(c.socket, asio::buffer(*bytes), asio::redirect_error(asio::use_awaitable, ec));
       if (!ec) {
         StatusParser response;
         co_await http::async_read(c.socket, c.buffer, response, asio::redirect_error(asio::use_awaitable, ec));
@@ -294,16 +302,25 @@ class GeneratorThread {
     co_return o;
   }
 
-  void BuildRequest(const LoadPhase& load, size_t entry) {
-    request_.clear();
-    if (load.mix.IsGet(entry)) {
-      request_ += "GET " + options_.target.path + " HTTP/1.1\r\nHost: " + host_header_ + "\r\n\r\n";
-      return;
+  // The bytes of a request for `entry` of `load` when they never change
+  // (built once per phase), else nullptr: build them with Build().
+  const std::string* Prebuilt(const LoadPhase& load, size_t entry) {
+    std::vector<std::string>& cache = prebuilt_[&load];
+    if (cache.empty()) {
+      cache.resize(load.mix.entries().size());
+      for (size_t i = 0; i < cache.size(); ++i) {
+        const MixEntry& e = load.mix.entries()[i];
+        if (e.kind != RequestKind::kIo || e.key) cache[i] = Build(load, i);
+      }
     }
+    return cache[entry].empty() ? nullptr : &cache[entry];
+  }
+
+  std::string Build(const LoadPhase& load, size_t entry) {
+    if (load.mix.IsGet(entry)) return "GET " + options_.target.path + " HTTP/1.1\r\nHost: " + host_header_ + "\r\n\r\n";
     std::string body = load.mix.Body(entry, rng_);
-    request_ += "POST " + options_.target.path + " HTTP/1.1\r\nHost: " + host_header_ +
-                "\r\nContent-Type: application/json\r\nContent-Length: " + std::to_string(body.size()) + "\r\n\r\n";
-    request_ += body;
+    return "POST " + options_.target.path + " HTTP/1.1\r\nHost: " + host_header_ +
+           "\r\nContent-Type: application/json\r\nContent-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
   }
 
   void Sent(int phase, int64_t at_us) {
@@ -373,7 +390,7 @@ class GeneratorThread {
   asio::io_context ctx_{1};
   tcp::endpoint endpoint_;
   std::string host_header_;
-  std::string request_;  // reused: built and written without a suspension in between
+  std::map<const LoadPhase*, std::vector<std::string>> prebuilt_;
   std::vector<std::unique_ptr<Connection>> pool_;
   std::vector<Connection*> free_;
   std::deque<Backlogged> backlog_;

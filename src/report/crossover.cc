@@ -1,5 +1,6 @@
 #include "report/crossover.h"
 
+#include <algorithm>
 #include <limits>
 
 namespace switchyard::report {
@@ -9,12 +10,28 @@ constexpr const char* kNobody = "no configuration (no goodput measured)";
 
 std::string Who(const BestAt& b) { return b.series.empty() ? kNobody : b.series; }
 
+// " (goodput within 5% of: a, b)" for the configurations tied with the best
+// at any of best[first..last]; empty when the best stood alone.
+std::string Ties(const std::vector<BestAt>& best, size_t first, size_t last) {
+  std::vector<std::string> names;
+  for (size_t i = first; i <= last; ++i) {
+    for (const std::string& t : best[i].tied) {
+      if (std::find(names.begin(), names.end(), t) == names.end()) names.push_back(t);
+    }
+  }
+  if (names.empty()) return "";
+  std::string s = " (goodput within " + std::to_string(static_cast<int>(best[first].tie_fraction * 100 + 0.5)) +
+                  "% of: ";
+  for (size_t i = 0; i < names.size(); ++i) s += (i > 0 ? ", " : "") + names[i];
+  return s + ")";
+}
+
 }  // namespace
 
 std::vector<BestAt> BestPerLoadPoint(const Workload& w, double tie_fraction) {
   std::vector<BestAt> out;
   for (double x : w.load_points) {
-    BestAt best{x, {}};
+    BestAt best{x, {}, {}, tie_fraction};
     double top = -std::numeric_limits<double>::infinity();
     for (const auto& s : w.series) {
       const Cell* c = w.Find(s, x);
@@ -34,6 +51,11 @@ std::vector<BestAt> BestPerLoadPoint(const Workload& w, double tie_fraction) {
         best.series = s;
       }
     }
+    for (const auto& s : w.series) {
+      const Cell* c = w.Find(s, x);
+      if (s == best.series || c == nullptr || !c->median.goodput_rps) continue;
+      if (*c->median.goodput_rps >= top - tie_fraction * top) best.tied.push_back(s);
+    }
     out.push_back(best);
   }
   return out;
@@ -44,7 +66,7 @@ std::string CrossoverStatement(const Workload& w, const std::vector<BestAt>& bes
   if (best.empty()) return head + "no load point measured";
   if (best.size() == 1) {
     return head + "one load point only (" + FormatLoadPoint(best[0].x, w.mode) + "): " + Who(best[0]) +
-           " is best";
+           " is best" + Ties(best, 0, 0);
   }
   // Runs of consecutive load points with the same best configuration.
   struct Run {
@@ -58,7 +80,9 @@ std::string CrossoverStatement(const Workload& w, const std::vector<BestAt>& bes
       runs.push_back({i, i});
     }
   }
-  if (runs.size() == 1) return head + Who(best[0]) + " is best at every load point measured";
+  if (runs.size() == 1) {
+    return head + Who(best[0]) + " is best at every load point measured" + Ties(best, 0, best.size() - 1);
+  }
   std::string s = head;
   for (size_t r = 0; r < runs.size(); ++r) {
     const Run& run = runs[r];
@@ -73,6 +97,7 @@ std::string CrossoverStatement(const Workload& w, const std::vector<BestAt>& bes
     } else {
       s += "from " + FormatLoadValue(best[run.first].x) + " to " + FormatLoadPoint(best[run.last].x, w.mode);
     }
+    s += Ties(best, run.first, run.last);
   }
   return s;
 }
