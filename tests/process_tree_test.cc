@@ -117,6 +117,12 @@ pid_t DeadPid() {
 
 bool Contains(const std::vector<pid_t>& v, pid_t pid) { return std::find(v.begin(), v.end(), pid) != v.end(); }
 
+#if defined(__SANITIZE_THREAD__)
+constexpr bool kUnderTsan = true;
+#else
+constexpr bool kUnderTsan = false;
+#endif
+
 TEST(ProcessTreeTest, ReadsThisProcess) {
   auto p = ReadProcess(::getpid());
   ASSERT_TRUE(p.ok()) << p.status().ToString();
@@ -130,6 +136,9 @@ TEST(ProcessTreeTest, ReadsThisProcess) {
 }
 
 TEST(ProcessTreeTest, SharedMappingCountsOncePerProcessInRssAndOnceInPss) {
+  if (kUnderTsan) {
+    GTEST_SKIP() << "under TSan every forked child maps and touches its own shadow memory, so PSS has no known value";
+  }
   auto before = ReadProcessTree(::getpid());
   ASSERT_TRUE(before.ok()) << before.status().ToString();
 
@@ -253,7 +262,12 @@ TEST(ProcessTreeTest, SumsTheContextSwitchesOfEveryThreadOfAChild) {
   kids.AwaitReady();
   auto p = ReadProcess(child);
   ASSERT_TRUE(p.ok()) << p.status().ToString();
-  EXPECT_EQ(p->threads, 2);
+  // Two of ours; TSan adds threads of its own runtime.
+  if (kUnderTsan) {
+    EXPECT_GE(p->threads, 2);
+  } else {
+    EXPECT_EQ(p->threads, 2);
+  }
   EXPECT_GE(p->voluntary_ctxt_switches, static_cast<uint64_t>(kSleeps / 2));
 }
 
