@@ -1,10 +1,5 @@
 // `switchyard bench` and `switchyard study` as a user runs them: exit codes
 // and messages for the bad inputs of issue 3.
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <unistd.h>
-
 #include <gtest/gtest.h>
 
 #include <fstream>
@@ -17,20 +12,8 @@ namespace {
 
 using testing::RunSwitchyard;
 
-uint16_t ClosedPort() {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
-  socklen_t len = sizeof addr;
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-  ::close(fd);
-  return ntohs(addr.sin_port);
-}
-
 TEST(BenchCliTest, ARefusingTargetIsReportedAndExitsOne) {
-  auto r = RunSwitchyard({"bench", "--url", "http://127.0.0.1:" + std::to_string(ClosedPort()) + "/score", "-d",
+  auto r = RunSwitchyard({"bench", "--url", "http://127.0.0.1:" + std::to_string(testing::UnusedLoopbackPort()) + "/score", "-d",
                           "1s", "-q"});
   EXPECT_EQ(r.exit_code, 1) << r.output;
   EXPECT_NE(r.output.find("cannot connect"), std::string::npos) << r.output;

@@ -21,6 +21,7 @@
 
 #include "core/clock.h"
 #include "loadgen/bench_summary.h"
+#include "server_harness.h"
 
 namespace switchyard {
 namespace {
@@ -242,15 +243,7 @@ TEST(LoadGeneratorTest, UnansweredRequestsTimeOut) {
 }
 
 TEST(LoadGeneratorTest, ARefusedConnectionIsUnavailableBeforeAnythingRuns) {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
-  socklen_t len = sizeof addr;
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-  ::close(fd);  // a port nothing listens on
-  LoadOptions o = Options(ntohs(addr.sin_port));
+  LoadOptions o = Options(testing::UnusedLoopbackPort());
   auto r = RunLoad(o);
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.status().code(), StatusCode::kUnavailable);

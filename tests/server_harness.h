@@ -48,6 +48,9 @@ class HttpConnection {
   std::string buffer_;
 };
 
+// A loopback port nothing listens on (bound once, then released).
+uint16_t UnusedLoopbackPort();
+
 // One-shot helpers on a fresh connection.
 HttpResponse Get(uint16_t port, const std::string& path);
 HttpResponse Post(uint16_t port, const std::string& path, const std::string& body,
