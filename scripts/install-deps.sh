@@ -12,6 +12,12 @@ packages=(
   libssl-dev libsqlite3-dev
   # CLI, config, JSON, logs
   libcli11-dev nlohmann-json3-dev libtomlplusplus-dev libspdlog-dev libfmt-dev
+  # model inference: LibTorch; Debian's python3-torch only exports the
+  # reference models (scripts/export_models.py), python3-sklearn ships the
+  # digits the image model is trained on
+  libtorch-dev python3-torch python3-torchvision python3-sklearn
+  # BLAS for LibTorch: the OpenMP build (see below)
+  libopenblas0-openmp
   # tests and micro-benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev
   # demonstration load and the figures it is compared against
@@ -22,14 +28,28 @@ missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
-if [ ${#missing[@]} -eq 0 ]; then
-  echo "install-deps: all ${#packages[@]} packages present"
-  exit 0
-fi
-
 SUDO=""
 if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
-echo "install-deps: installing ${missing[*]}"
-export DEBIAN_FRONTEND=noninteractive
-$SUDO apt-get update -qq
-$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "install-deps: all ${#packages[@]} packages present"
+else
+  echo "install-deps: installing ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  $SUDO apt-get update -qq
+  $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+
+# LibTorch runs its intra-op work on OpenMP threads. The pthread build of
+# OpenBLAS starts a thread pool of its own the moment the library loads, so a
+# switchyard process would have threads before main() — and the fork start
+# method and the zygote need a single-threaded process to fork from. The
+# OpenMP build starts none and shares LibTorch's pool: select it.
+arch=$(gcc -print-multiarch)
+for alt in libblas.so.3 liblapack.so.3 libopenblas.so.0; do
+  target="/usr/lib/$arch/openblas-openmp/$alt"
+  name="$alt-$arch"
+  if [ -e "$target" ] && update-alternatives --query "$name" >/dev/null 2>&1; then
+    current=$(update-alternatives --query "$name" | sed -n 's/^Value: //p')
+    [ "$current" = "$target" ] || $SUDO update-alternatives --set "$name" "$target" >/dev/null
+  fi
+done

@@ -339,8 +339,9 @@ TEST_P(ProcessExecutorTest, WorkerKilledWhileIdleFailsNoRequest) {
   ASSERT_EQ(::kill(victim, SIGKILL), 0);
   ASSERT_TRUE(Eventually([&] { return ProcessExited(victim); }));
 
-  // Two long jobs at once: each dispatcher takes one, so the victim's
-  // dispatcher finds its worker dead and replaces it before sending.
+  // Two long jobs at once. Whether a job finds the dead worker before its
+  // dispatcher noticed (it is sent again to the replacement) or waits for a
+  // live one, none may fail.
   Outcomes outcomes;
   SubmitOk(ex, 1, Sleep(200), outcomes);
   SubmitOk(ex, 2, Sleep(200), outcomes);
@@ -349,9 +350,12 @@ TEST_P(ProcessExecutorTest, WorkerKilledWhileIdleFailsNoRequest) {
     ASSERT_TRUE(got[0].status.ok()) << "job " << id << ": " << got[0].status.ToString() << " (killed "
                                     << victim << " of " << pids[0] << "," << pids[1] << ")";
   }
-  auto now = ex.Stats().worker_pids;
-  EXPECT_EQ(now.size(), 2u);
-  EXPECT_EQ(std::find(now.begin(), now.end(), victim), now.end());
+  // The pool is restored (a spawned replacement may still be starting when
+  // the other worker has already run both jobs).
+  EXPECT_TRUE(Eventually([&] {
+    auto now = ex.Stats().worker_pids;
+    return now.size() == 2 && std::find(now.begin(), now.end(), victim) == now.end();
+  }));
   EXPECT_EQ(ex.Stats().worker_restarts, 1u);
 }
 

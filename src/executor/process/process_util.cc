@@ -10,6 +10,8 @@
 #include <cerrno>
 #include <csignal>
 #include <cstring>
+#include <filesystem>
+#include <fstream>
 #include <thread>
 
 #include "core/clock.h"
@@ -157,6 +159,24 @@ void WaitForProcessExit(pid_t pid, const UniqueFd& pidfd, bool is_child, int64_t
       std::this_thread::sleep_for(std::chrono::milliseconds(1));
     }
   }
+}
+
+Status RequireSingleThreaded(std::string_view what) {
+  std::vector<std::string> names;
+  std::error_code ec;
+  for (const auto& e : std::filesystem::directory_iterator("/proc/self/task", ec)) {
+    std::ifstream comm(e.path() / "comm");
+    std::string name;
+    std::getline(comm, name);
+    names.push_back(e.path().filename().string() + " (" + name + ")");
+  }
+  if (ec || names.size() <= 1) return Status::Ok();  // cannot tell: do not block
+  std::string list;
+  for (const std::string& n : names) list += (list.empty() ? "" : ", ") + n;
+  return InvalidArgument(std::string(what) + " needs a single-threaded process, but this one already has " +
+                         std::to_string(names.size()) + " threads: " + list +
+                         ". A library that starts threads when it loads is the usual cause: with LibTorch, "
+                         "select the OpenMP build of OpenBLAS (scripts/install-deps.sh does)");
 }
 
 }  // namespace switchyard

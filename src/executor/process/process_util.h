@@ -60,6 +60,13 @@ bool BecomeChildOf(pid_t expected_parent);
 // a dead worker's pipe fail with EPIPE instead of killing the server.
 void BlockSigpipeInThisThread();
 
+// Ok when the calling process has exactly one thread; otherwise
+// FailedPrecondition-like InvalidArgument explaining that `what` (a fork)
+// needs a single-threaded process and naming the threads found (a library
+// that starts threads when it loads, such as the pthread build of OpenBLAS,
+// is the usual culprit).
+Status RequireSingleThreaded(std::string_view what);
+
 // pidfd_open(pid); invalid if the kernel lacks it or the process is gone.
 UniqueFd OpenPidfd(pid_t pid);
 

@@ -125,6 +125,8 @@ void ForkedWorkerMain(pid_t parent, const WorkerSpec& spec, std::vector<UniqueFd
 Result<std::vector<PreforkedWorker>> PreforkWorkers(int n, const ExecutorConfig& config,
                                                     const WorkloadConfig& workload) {
   if (n < 1 || n > 1024) return InvalidArgument("workers must be between 1 and 1024, got " + std::to_string(n));
+  Status alone = RequireSingleThreaded("start method fork");
+  if (!alone.ok()) return alone;
   const WorkerSpec spec = MakeWorkerSpec(config, workload);
   const pid_t self = ::getpid();
   std::vector<PreforkedWorker> workers;

@@ -125,6 +125,8 @@ ssize_t RecvWithFds(int sock, void* data, size_t size, std::vector<UniqueFd>& fd
 }  // namespace
 
 Result<std::unique_ptr<Zygote>> Zygote::Start() {
+  Status alone = RequireSingleThreaded("forking the zygote");
+  if (!alone.ok()) return alone;
   int sv[2];
   if (::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) {
     return Internal(ErrnoMessage("socketpair for the zygote", errno));

@@ -1,0 +1,95 @@
+#include "model/model_repository.h"
+
+#include <charconv>
+#include <filesystem>
+
+namespace switchyard {
+
+namespace fs = std::filesystem;
+
+const ModelVersion* ServedModel::Find(std::optional<int64_t> version) const {
+  if (version) {
+    auto it = versions.find(*version);
+    return it != versions.end() && it->second.ready() ? &it->second : nullptr;
+  }
+  for (auto it = versions.rbegin(); it != versions.rend(); ++it) {
+    if (it->second.ready()) return &it->second;
+  }
+  return nullptr;
+}
+
+std::vector<TensorSpec> ServedModel::InputSpecs(const ModelVersion& v) const {
+  if (config.declared) return config.inputs;
+  std::vector<TensorSpec> specs;
+  for (size_t i = 0; i < v.model->input_count(); ++i) specs.push_back({"INPUT__" + std::to_string(i), {}, {}});
+  return specs;
+}
+
+Result<std::shared_ptr<const ModelRepository>> ModelRepository::Load(
+    const std::string& dir, const std::function<void(const std::string&)>& log) {
+  std::error_code ec;
+  if (!fs::is_directory(dir, ec)) return InvalidArgument("--models '" + dir + "' is not a readable directory");
+  auto repo = std::make_shared<ModelRepository>();
+  repo->dir_ = dir;
+  std::vector<fs::path> entries;
+  for (const auto& e : fs::directory_iterator(dir, ec)) {
+    if (e.is_directory()) entries.push_back(e.path());
+  }
+  if (ec) return InvalidArgument("cannot list --models '" + dir + "': " + ec.message());
+  for (const fs::path& path : entries) {
+    ServedModel m;
+    m.name = path.filename().string();
+    if (fs::exists(path / "config.toml")) {
+      auto config = LoadModelConfig((path / "config.toml").string());
+      if (config.ok()) {
+        m.config = std::move(config).value();
+      } else {
+        m.status = config.status();
+      }
+    }
+    if (m.status.ok()) {
+      for (const auto& v : fs::directory_iterator(path, ec)) {
+        const std::string vname = v.path().filename().string();
+        int64_t number = 0;
+        auto [end, err] = std::from_chars(vname.data(), vname.data() + vname.size(), number);
+        if (!v.is_directory() || err != std::errc() || end != vname.data() + vname.size() || number <= 0) continue;
+        ModelVersion mv;
+        mv.version = number;
+        mv.path = (v.path() / "model.pt").string();
+        auto model = TorchModel::Load(mv.path);
+        if (model.ok()) {
+          mv.model = std::move(model).value();
+          if (m.config.declared && m.config.inputs.size() != mv.model->input_count()) {
+            mv.status = InvalidArgument("config.toml declares " + std::to_string(m.config.inputs.size()) +
+                                        " inputs; forward() takes " + std::to_string(mv.model->input_count()));
+            mv.model.reset();
+          }
+        } else {
+          mv.status = model.status();
+        }
+        m.versions.emplace(number, std::move(mv));
+      }
+      if (m.versions.empty()) m.status = NotFound("no version directory (" + m.name + "/1/model.pt) found");
+    }
+    if (log) {
+      std::string line = "model " + m.name + ": ";
+      if (!m.status.ok()) {
+        line += "NOT READY: " + m.status.message();
+      } else {
+        for (const auto& [n, v] : m.versions) {
+          line += "v" + std::to_string(n) + (v.ready() ? " ready " : " FAILED (" + v.status.message() + ") ");
+        }
+      }
+      log(line);
+    }
+    repo->models_.emplace(m.name, std::move(m));
+  }
+  return std::shared_ptr<const ModelRepository>(std::move(repo));
+}
+
+const ServedModel* ModelRepository::Find(const std::string& name) const {
+  auto it = models_.find(name);
+  return it == models_.end() ? nullptr : &it->second;
+}
+
+}  // namespace switchyard

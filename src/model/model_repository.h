@@ -1,0 +1,65 @@
+// ModelRepository: every model of a directory in the layout Triton users
+// know, loaded and ready to run:
+//
+//   DIR/<name>/config.toml          optional (model/model_config.h)
+//   DIR/<name>/<version>/model.pt   TorchScript; versions are positive integers
+//
+// A model (or version) that fails to load is kept with the reason and is not
+// ready; the others serve. Loaded once, then immutable: safe to share between
+// threads, and a process forked after loading shares the weights
+// copy-on-write.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/status.h"
+#include "model/model_config.h"
+#include "model/torch_model.h"
+
+namespace switchyard {
+
+struct ModelVersion {
+  int64_t version = 0;
+  std::string path;
+  std::unique_ptr<TorchModel> model;  // null when it failed to load
+  Status status;                      // why not, when it failed
+  bool ready() const { return model != nullptr; }
+};
+
+struct ServedModel {
+  std::string name;
+  ModelConfig config;
+  Status status;  // a problem of the model as a whole (bad config, no versions)
+  std::map<int64_t, ModelVersion> versions;
+
+  // The version asked for, or the highest ready one; nullptr if none.
+  const ModelVersion* Find(std::optional<int64_t> version) const;
+  bool ready() const { return Find(std::nullopt) != nullptr; }
+  // Inputs as declared, or INPUT__0.. (any datatype and shape) without a config.
+  std::vector<TensorSpec> InputSpecs(const ModelVersion& v) const;
+};
+
+class ModelRepository {
+ public:
+  // Loads every model under `dir`. InvalidArgument only when `dir` itself
+  // cannot be read; a model that fails is recorded, not fatal. `log` (may be
+  // empty) hears one line per model.
+  static Result<std::shared_ptr<const ModelRepository>> Load(const std::string& dir,
+                                                             const std::function<void(const std::string&)>& log = {});
+
+  const std::string& dir() const { return dir_; }
+  const ServedModel* Find(const std::string& name) const;
+  const std::map<std::string, ServedModel>& models() const { return models_; }
+
+ private:
+  std::string dir_;
+  std::map<std::string, ServedModel> models_;
+};
+
+}  // namespace switchyard

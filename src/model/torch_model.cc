@@ -1,0 +1,95 @@
+#include "model/torch_model.h"
+
+#include <ATen/Parallel.h>
+#include <torch/script.h>
+
+#include <cstring>
+
+namespace switchyard {
+
+struct TorchModel::Impl {
+  mutable torch::jit::Module module;
+};
+
+namespace {
+
+std::optional<torch::ScalarType> ScalarTypeOf(DataType t) {
+  switch (t) {
+    case DataType::kFp32: return torch::kFloat32;
+    case DataType::kFp64: return torch::kFloat64;
+    case DataType::kInt32: return torch::kInt32;
+    case DataType::kInt64: return torch::kInt64;
+    case DataType::kBool: return torch::kBool;
+  }
+  return std::nullopt;
+}
+
+HostTensor ToHost(torch::Tensor t) {
+  HostTensor h;
+  switch (t.scalar_type()) {
+    case torch::kFloat64: h.dtype = DataType::kFp64; break;
+    case torch::kInt32: h.dtype = DataType::kInt32; break;
+    case torch::kInt64: h.dtype = DataType::kInt64; break;
+    case torch::kBool: h.dtype = DataType::kBool; break;
+    case torch::kFloat32: h.dtype = DataType::kFp32; break;
+    default:  // half, int8, ...: served as FP32
+      t = t.to(torch::kFloat32);
+      h.dtype = DataType::kFp32;
+  }
+  t = t.contiguous();
+  h.shape.assign(t.sizes().begin(), t.sizes().end());
+  h.bytes.assign(static_cast<const char*>(t.data_ptr()), t.numel() * t.element_size());
+  return h;
+}
+
+}  // namespace
+
+TorchModel::TorchModel(std::unique_ptr<Impl> impl, size_t inputs) : impl_(std::move(impl)), input_count_(inputs) {}
+TorchModel::~TorchModel() = default;
+
+Result<std::unique_ptr<TorchModel>> TorchModel::Load(const std::string& path) {
+  auto impl = std::make_unique<Impl>();
+  try {
+    impl->module = torch::jit::load(path);
+    impl->module.eval();
+    const auto& schema = impl->module.get_method("forward").function().getSchema();
+    size_t inputs = schema.arguments().empty() ? 0 : schema.arguments().size() - 1;  // minus self
+    return std::unique_ptr<TorchModel>(new TorchModel(std::move(impl), inputs));
+  } catch (const std::exception& e) {
+    std::string what = e.what();
+    return InvalidArgument("'" + path + "' is not a loadable TorchScript model: " + what.substr(0, what.find('\n')));
+  }
+}
+
+Result<std::vector<HostTensor>> TorchModel::Infer(std::vector<HostTensor>& inputs) const {
+  try {
+    std::vector<torch::jit::IValue> args;
+    args.reserve(inputs.size());
+    for (HostTensor& h : inputs) {
+      args.emplace_back(torch::from_blob(h.bytes.data(), h.shape, torch::TensorOptions().dtype(*ScalarTypeOf(h.dtype))));
+    }
+    torch::InferenceMode guard;
+    torch::jit::IValue out = impl_->module.forward(std::move(args));
+    std::vector<HostTensor> outputs;
+    if (out.isTensor()) {
+      outputs.push_back(ToHost(out.toTensor()));
+    } else if (out.isTuple()) {
+      for (const auto& e : out.toTupleRef().elements()) {
+        if (!e.isTensor()) return InvalidArgument("the model returned a tuple with a non-tensor element");
+        outputs.push_back(ToHost(e.toTensor()));
+      }
+    } else if (out.isTensorList()) {
+      for (const torch::Tensor& t : out.toTensorVector()) outputs.push_back(ToHost(t));
+    } else {
+      return InvalidArgument("the model returned " + out.tagKind() + ", not tensors");
+    }
+    return outputs;
+  } catch (const std::exception& e) {
+    std::string what = e.what();
+    return InvalidArgument("inference failed: " + what.substr(0, what.find('\n')));
+  }
+}
+
+void SetIntraOpThreads(int threads) { at::set_num_threads(std::max(1, threads)); }
+
+}  // namespace switchyard
