@@ -7,10 +7,13 @@
 #include <filesystem>
 #include <fstream>
 
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include "model/model_config.h"
 #include "model/model_repository.h"
 #include "model/tensor.h"
-#include "model/torch_model.h"
+#include "model/model_backend.h"
 #include "server_harness.h"
 
 namespace switchyard {
@@ -19,6 +22,12 @@ namespace {
 namespace fs = std::filesystem;
 
 std::string Models() { return SWITCHYARD_TEST_MODELS; }
+
+Result<std::unique_ptr<LoadedModel>> LoadTorch(const std::string& path) {
+  auto backend = TorchBackend();
+  if (!backend.ok()) return backend.status();
+  return (*backend)->Load(path);
+}
 
 HostTensor Fp32(std::string name, std::vector<int64_t> shape, float fill) {
   HostTensor t;
@@ -129,7 +138,7 @@ TEST(TorchModelTest, RunsTheTinyModelsWithTheirDeclaredShapes) {
                              {"tiny_distilbert", tokens, {1, 2}},
                              {"tiny_lstm", Fp32("INPUT__0", {1, 336, 7}, 0.25f), {1, 24}}};
   for (Case& c : cases) {
-    auto model = TorchModel::Load(Models() + "/" + c.name + "/1/model.pt");
+    auto model = LoadTorch(Models() + "/" + c.name + "/1/model.pt");
     ASSERT_TRUE(model.ok()) << model.status().ToString();
     EXPECT_EQ((*model)->input_count(), 1u);
     std::vector<HostTensor> in = {c.input};
@@ -146,8 +155,46 @@ TEST(TorchModelTest, RunsTheTinyModelsWithTheirDeclaredShapes) {
   }
 }
 
+TEST(TorchModelTest, ANonTorchScriptFileIsAnErrorNamingIt) {
+  testing::TempDir dir;
+  std::ofstream(dir.File("model.pt")) << "junk";
+  auto model = LoadTorch(dir.File("model.pt"));
+  ASSERT_FALSE(model.ok());
+  EXPECT_EQ(model.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(model.status().message().find(dir.File("model.pt")), std::string::npos) << model.status().message();
+}
+
+bool LibTorchIsMapped() {
+  std::ifstream maps("/proc/self/maps");
+  std::string line;
+  while (std::getline(maps, line)) {
+    if (line.find("libtorch_cpu") != std::string::npos) return true;
+  }
+  return false;
+}
+
+TEST(TorchBackendTest, LibTorchIsLoadedOnlyWhenAskedFor) {
+  // CTest runs each test in a fresh process; run with others, an earlier test
+  // has loaded it.
+  if (LibTorchIsMapped()) GTEST_SKIP() << "an earlier test of this process loaded LibTorch";
+  // In a child, so that this process stays without it.
+  pid_t pid = ::fork();
+  ASSERT_GE(pid, 0);
+  if (pid == 0) {
+    if (LibTorchIsMapped()) ::_exit(1);
+    if (!TorchBackend().ok()) ::_exit(2);
+    if (!LibTorchIsMapped()) ::_exit(3);
+    if (&**TorchBackend() != &**TorchBackend()) ::_exit(4);
+    ::_exit(0);
+  }
+  int status = 0;
+  ASSERT_EQ(::waitpid(pid, &status, 0), pid);
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 0) << "1: mapped before; 2: failed to load; 3: not mapped after; 4: loaded twice";
+}
+
 TEST(TorchModelTest, AWrongShapeIsAnErrorNotACrash) {
-  auto model = TorchModel::Load(Models() + "/tiny_mobilenet/1/model.pt");
+  auto model = LoadTorch(Models() + "/tiny_mobilenet/1/model.pt");
   ASSERT_TRUE(model.ok());
   std::vector<HostTensor> in = {Fp32("INPUT__0", {1, 5, 7}, 0)};
   auto out = (*model)->Infer(in);

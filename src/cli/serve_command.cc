@@ -14,6 +14,7 @@
 #include "executor/process/worker_process.h"
 #include "executor/process/zygote.h"
 #include "metrics/perf_counters.h"
+#include "model/model_repository.h"
 #include "workload/kv_store.h"
 
 namespace switchyard {
@@ -36,6 +37,21 @@ void AddServeFlags(CLI::App& app, ServeFlags& f) {
   app.add_option("--db", f.db_path,
                  "SQLite database for mode io (make one with `switchyard gen-db`); without it io answers 501")
       ->check(CLI::ExistingFile);
+  app.add_option("--models", f.models_dir,
+                 "Model repository served on the Open Inference Protocol routes (/v2/...): "
+                 "DIR/<name>/<version>/model.pt (TorchScript) and an optional DIR/<name>/config.toml. "
+                 "A model that fails to load is reported and not ready; the others serve")
+      ->check(CLI::ExistingDirectory);
+  app.add_option("--intra-op-threads", f.intra_op_threads,
+                 "LibTorch threads one inference may use, per worker (processes: in each worker "
+                 "process; threads and async: one pool the workers share)")
+      ->check(CLI::Range(1, 256))
+      ->capture_default_str();
+  app.add_option("--max-tensor-elements", o.infer_limits.max_elements,
+                 "Largest number of input elements one infer request may carry; checked before any "
+                 "memory is allocated (400 above)")
+      ->check(CLI::Range(int64_t{1}, int64_t{1} << 34))
+      ->capture_default_str();
   app.add_option("--start", f.start,
                  "processes: how workers start, as Python names it: fork (forked by the server "
                  "before it starts any thread), forkserver (forked on demand by a single-threaded "
@@ -164,11 +180,34 @@ int RunServe(ServeFlags& f, const CLI::App& app) {
   }
   Status valid = o.executor.Validate();
   if (!valid.ok()) return Fail(valid);
+  env.workload.intra_op_threads = f.intra_op_threads;
+  if (!f.models_dir.empty()) {
+    // Loaded now, before anything is forked, so the zygote and every worker
+    // forked from it or pre-forked share the weights copy-on-write. Loading
+    // starts no thread (LibTorch's pools start on the first inference).
+    auto models = ModelRepository::Load(f.models_dir, [](const std::string& line) { spdlog::info("{}", line); });
+    if (!models.ok()) return Fail(models.status());
+    int ready = 0;
+    for (const auto& [name, m] : (*models)->models()) ready += m.ready() ? 1 : 0;
+    std::printf("switchyard: %d of %zu models ready in %s\n", ready, (*models)->models().size(), f.models_dir.c_str());
+    for (const auto& [name, m] : (*models)->models()) {
+      if (!m.ready()) {
+        std::string why = !m.status.ok() ? m.status.message() : "no version loaded";
+        for (const auto& [n, v] : m.versions) {
+          if (!v.status.ok()) why = v.status.message();
+        }
+        std::printf("switchyard: model %s is NOT ready: %s\n", name.c_str(), why.c_str());
+      }
+    }
+    std::fflush(stdout);
+    env.workload.models = std::move(models).value();
+    env.workload.models_dir = f.models_dir;
+  }
 
   // Still single-threaded here: fork the zygote first, so that workers needed
   // later (reconfiguration to processes, replacements) never come from a
   // multi-threaded parent, and so it holds none of the server's sockets.
-  auto zygote = Zygote::Start();
+  auto zygote = Zygote::Start(env.workload.models);
   if (!zygote.ok()) return Fail(zygote.status());
   env.zygote = zygote.value().get();
   std::vector<PreforkedWorker> preforked;
@@ -178,6 +217,8 @@ int RunServe(ServeFlags& f, const CLI::App& app) {
     preforked = std::move(workers).value();
     env.preforked = &preforked;
   }
+  // The pool of the threads and async executors; worker processes set their own.
+  if (env.workload.models) env.workload.models->backend().SetIntraOpThreads(f.intra_op_threads);
   auto server = Server::Create(o, env);
   if (!server.ok()) return Fail(server.status());
   int code = (*server)->Run();

@@ -17,6 +17,8 @@ struct ServeFlags {
   std::string start = "forkserver";
   std::string ipc = "shm";
   std::string db_path;
+  std::string models_dir;
+  int intra_op_threads = 1;
   std::string admin_token_file;
   std::string log_level = "info";
   int64_t read_timeout_ms = 10000;

@@ -10,8 +10,8 @@
 
 namespace switchyard {
 
-// The three /score modes of seed 003.
-enum class ScoreMode : uint8_t { kCpu = 0, kIo = 1, kSleep = 2 };
+// The three /score modes of seed 003, and model inference (the v2 routes).
+enum class ScoreMode : uint8_t { kCpu = 0, kIo = 1, kSleep = 2, kInfer = 3 };
 
 // A validated /score request. Plain data: copied into shared memory or a pipe
 // by the process executor, so keep it free of pointers besides `data`.
@@ -21,6 +21,8 @@ struct ScoreRequest {
   std::string data;        // cpu: bytes hashed first
   int64_t key = 0;         // io: primary key looked up
   uint32_t sleep_ms = 0;   // sleep: how long to wait
+  std::string model;       // infer: the model's name; `data` holds an InferPayload
+  int64_t model_version = 0;  // infer: 0 for the newest ready version
 };
 
 // What a worker produced: a status and, on success, the `result` member of the
@@ -43,6 +45,8 @@ struct Job {
   uint64_t id = 0;
   ScoreRequest request;
   int64_t arrival_us = 0;  // when the frontend admitted it (SteadyClock)
+  int64_t priority = 0;    // from the request (v2 parameters.priority); for the policies
+  int64_t timeout_us = 0;  // from the request (v2 parameters.timeout); 0: none
   std::function<void(ScoreOutcome)> on_done;
 };
 

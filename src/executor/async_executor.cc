@@ -80,7 +80,13 @@ class AsyncExecutor final : public Executor {
       if (!s.ok() && result.ok()) result = s;
     }
     if (!result.ok()) return result;
-    if (config_.offload > 0) offload_.emplace(static_cast<size_t>(config_.offload));
+    if (config_.offload > 0) {
+      offload_.emplace(static_cast<size_t>(config_.offload));
+      // Inference on the helper threads shares the models (no database there).
+      WorkloadConfig models_only;
+      models_only.models = workload.models;
+      offload_runner_ = std::move(WorkloadRunner::Create(models_only)).value();
+    }
     return Status::Ok();
   }
 
@@ -161,18 +167,19 @@ class AsyncExecutor final : public Executor {
         break;
       }
       case ScoreMode::kCpu:
+      case ScoreMode::kInfer:
         if (offload_) {
           // Runs on a pool thread; this coroutine resumes on its loop.
           co_await asio::co_spawn(
               *offload_,
-              [&req, &outcome]() -> asio::awaitable<void> {
+              [this, &req, &outcome]() -> asio::awaitable<void> {
                 thread_local Sha256Chain sha;
-                outcome = RunCpuScore(sha, req);
+                outcome = req.mode == ScoreMode::kCpu ? RunCpuScore(sha, req) : offload_runner_->RunInfer(req);
                 co_return;
               },
               asio::use_awaitable);
         } else {
-          outcome = state.runner->RunCpu(req);
+          outcome = state.runner->Run(req);
         }
         break;
       case ScoreMode::kIo:
@@ -202,6 +209,7 @@ class AsyncExecutor final : public Executor {
   EventLoops& loops_;
   WorkQueue queue_;
   std::vector<std::unique_ptr<LoopState>> states_;  // one per loop; fixed after Start
+  std::unique_ptr<WorkloadRunner> offload_runner_;  // inference on the offload threads
   std::optional<asio::thread_pool> offload_;
   std::atomic<size_t> next_loop_{0};
   std::atomic<size_t> pending_{0};  // jobs accepted and not finished, plus posted Pumps

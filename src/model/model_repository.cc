@@ -29,8 +29,11 @@ Result<std::shared_ptr<const ModelRepository>> ModelRepository::Load(
     const std::string& dir, const std::function<void(const std::string&)>& log) {
   std::error_code ec;
   if (!fs::is_directory(dir, ec)) return InvalidArgument("--models '" + dir + "' is not a readable directory");
+  auto backend = TorchBackend();
+  if (!backend.ok()) return backend.status();
   auto repo = std::make_shared<ModelRepository>();
   repo->dir_ = dir;
+  repo->backend_ = *backend;
   std::vector<fs::path> entries;
   for (const auto& e : fs::directory_iterator(dir, ec)) {
     if (e.is_directory()) entries.push_back(e.path());
@@ -56,7 +59,7 @@ Result<std::shared_ptr<const ModelRepository>> ModelRepository::Load(
         ModelVersion mv;
         mv.version = number;
         mv.path = (v.path() / "model.pt").string();
-        auto model = TorchModel::Load(mv.path);
+        auto model = repo->backend_->Load(mv.path);
         if (model.ok()) {
           mv.model = std::move(model).value();
           if (m.config.declared && m.config.inputs.size() != mv.model->input_count()) {

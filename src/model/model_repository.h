@@ -20,14 +20,14 @@
 
 #include "core/status.h"
 #include "model/model_config.h"
-#include "model/torch_model.h"
+#include "model/model_backend.h"
 
 namespace switchyard {
 
 struct ModelVersion {
   int64_t version = 0;
   std::string path;
-  std::unique_ptr<TorchModel> model;  // null when it failed to load
+  std::unique_ptr<LoadedModel> model;  // null when it failed to load
   Status status;                      // why not, when it failed
   bool ready() const { return model != nullptr; }
 };
@@ -47,18 +47,22 @@ struct ServedModel {
 
 class ModelRepository {
  public:
-  // Loads every model under `dir`. InvalidArgument only when `dir` itself
-  // cannot be read; a model that fails is recorded, not fatal. `log` (may be
+  // Loads every model under `dir` with the TorchScript backend. An error only
+  // when `dir` itself cannot be read (InvalidArgument) or the backend cannot
+  // be loaded (Internal); a model that fails is recorded, not fatal. `log` (may be
   // empty) hears one line per model.
   static Result<std::shared_ptr<const ModelRepository>> Load(const std::string& dir,
                                                              const std::function<void(const std::string&)>& log = {});
 
   const std::string& dir() const { return dir_; }
+  // What loaded the models (e.g. to set its intra-op threads).
+  const ModelBackend& backend() const { return *backend_; }
   const ServedModel* Find(const std::string& name) const;
   const std::map<std::string, ServedModel>& models() const { return models_; }
 
  private:
   std::string dir_;
+  const ModelBackend* backend_ = nullptr;
   std::map<std::string, ServedModel> models_;
 };
 

@@ -110,7 +110,7 @@ Status ApplyConfigPatch(const json& body, ExecutorConfig& config) {
 }  // namespace
 
 Server::Server(const ServerOptions& options, ExecutorEnv env)
-    : options_(options), env_(env), started_us_(SteadyClock::Now()) {}
+    : options_(options), env_(env), v2_(env.workload.models, options.infer_limits), started_us_(SteadyClock::Now()) {}
 
 Server::~Server() = default;
 
@@ -241,11 +241,13 @@ void Server::Handle(HttpRequest&& request, Responder respond) {
     if (only("GET")) respond(JsonReply(200, RenderStats()));
   } else if (path == "/admin/config") {
     if (only("POST")) HandleAdminConfig(request, std::move(respond));
+  } else if (V2Api::Owns(path)) {
+    HandleV2(request, std::move(respond));
   } else if (path == "/admin/stats/reset") {
     if (only("POST")) HandleStatsReset(request, std::move(respond));
   } else {
     respond(JsonReply(404, RenderError("no route for " + path +
-                                       " (routes: /score, /healthz, /readyz, /stats, /admin/config, "
+                                       " (routes: /score, /healthz, /readyz, /stats, /v2/..., /admin/config, "
                                        "/admin/stats/reset)")));
   }
 }
@@ -278,6 +280,10 @@ void Server::HandleScore(HttpRequest& request, Responder respond_to_client) {
       respond(ErrorReply(outcome.status));
     }
   };
+  SubmitJob(job, respond);
+}
+
+void Server::SubmitJob(Job& job, const Responder& respond) {
   // A reconfiguration may close the executor we picked between picking it and
   // submitting: then the new one is current, and we submit there.
   for (int attempt = 0; attempt < 1000; ++attempt) {
@@ -292,6 +298,38 @@ void Server::HandleScore(HttpRequest& request, Responder respond_to_client) {
     }
   }
   respond(ErrorReply(Unavailable("server is shutting down")));
+}
+
+void Server::HandleV2(HttpRequest& request, Responder respond) {
+  V2Api::Route route = V2Api::Parse(request.path);
+  if (route.kind != V2Api::Route::kInfer) {
+    return respond(v2_.HandleMetadata(route, request.method, ready_.load() && !shutting_down_.load()));
+  }
+  if (request.method != "POST") {
+    HttpReply reply = JsonReply(405, RenderError("method " + request.method + " not allowed on " + request.path +
+                                                 " (use POST)"));
+    reply.headers.emplace_back("Allow", "POST");
+    return respond(std::move(reply));
+  }
+  if (shutting_down_.load()) return respond(ErrorReply(Unavailable("server is shutting down")));
+  if (!ready_.load()) return respond(ErrorReply(Unavailable("workers are starting")));
+  auto prepared = v2_.PrepareInfer(route, request.body);
+  if (!prepared.ok()) return respond(ErrorReply(prepared.status()));
+  auto p = std::make_shared<V2Api::Prepared>(std::move(prepared).value());
+  Job job = std::move(p->job);
+  job.id = next_job_id_.fetch_add(1, std::memory_order_relaxed);
+  job.arrival_us = SteadyClock::Now();
+  job.on_done = [this, respond, p, arrival = job.arrival_us](ScoreOutcome outcome) {
+    metrics_.queue_us.Record(outcome.queue_us);
+    metrics_.service_us.Record(outcome.service_us);
+    metrics_.total_us.Record(SteadyClock::Now() - arrival);
+    if (outcome.status.ok()) {
+      respond(JsonReply(200, V2Api::RenderInferReply(*p, outcome.result_json)));
+    } else {
+      respond(ErrorReply(outcome.status));
+    }
+  };
+  SubmitJob(job, respond);
 }
 
 bool Server::AdminAllowed(const HttpRequest& request, const Responder& respond) {

@@ -18,6 +18,7 @@
 #include "executor/executor.h"
 #include "server/http_server.h"
 #include "server/score_api.h"
+#include "server/v2_api.h"
 #include "server/server_metrics.h"
 
 namespace switchyard {
@@ -28,6 +29,7 @@ struct ServerOptions {
   HttpServer::Options http;  // http.loops: the event loops (--io-threads)
   ExecutorConfig executor;
   ScoreLimits limits;
+  InferLimits infer_limits;
   std::string admin_token;  // empty: every admin request is refused with 403
   std::chrono::milliseconds drain_timeout{30000};
   // Counters opened by `serve` before it forked anything; not owned, must
@@ -56,6 +58,10 @@ class Server {
 
   void Handle(HttpRequest&& request, Responder respond);
   void HandleScore(HttpRequest& request, Responder respond);
+  void HandleV2(HttpRequest& request, Responder respond);
+  // Admits `job` to the current executor (retrying across a reconfiguration)
+  // or answers 503 at once; job.on_done answers otherwise.
+  void SubmitJob(Job& job, const Responder& respond);
   void HandleAdminConfig(HttpRequest& request, Responder respond);
   void HandleStatsReset(HttpRequest& request, Responder respond);
   // False (and a 403 sent) unless the request carries the admin token.
@@ -67,6 +73,7 @@ class Server {
 
   const ServerOptions options_;
   ExecutorEnv env_;
+  V2Api v2_;
   ServerMetrics metrics_;
   std::unique_ptr<HttpServer> http_;
   const int64_t started_us_;

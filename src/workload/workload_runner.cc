@@ -1,5 +1,8 @@
 #include "workload/workload_runner.h"
 
+#include "model/infer_json.h"
+
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <thread>
@@ -8,6 +11,7 @@ namespace switchyard {
 
 Result<std::unique_ptr<WorkloadRunner>> WorkloadRunner::Create(const WorkloadConfig& config) {
   std::unique_ptr<WorkloadRunner> runner(new WorkloadRunner());
+  runner->models_ = config.models;
   if (!config.db_path.empty()) {
     auto kv = KvReader::Open(config.db_path);
     if (!kv.ok()) return kv.status();
@@ -40,10 +44,52 @@ ScoreOutcome WorkloadRunner::RunIo(const ScoreRequest& request) {
   return out;
 }
 
+ScoreOutcome WorkloadRunner::RunInfer(const ScoreRequest& request) const {
+  ScoreOutcome out;
+  const ServedModel* model = models_ ? models_->Find(request.model) : nullptr;
+  const ModelVersion* version = nullptr;
+  if (model != nullptr) {
+    version = model->Find(request.model_version > 0 ? std::optional<int64_t>(request.model_version) : std::nullopt);
+  }
+  if (version == nullptr) {
+    out.status = Status(StatusCode::kUnavailable, "model '" + request.model + "' is not loaded in this worker");
+    return out;
+  }
+  auto payload = DecodeInferPayload(request.data);
+  if (!payload.ok()) {
+    out.status = payload.status();
+    return out;
+  }
+  auto outputs = version->model->Infer(payload->inputs);
+  if (!outputs.ok()) {
+    out.status = outputs.status();
+    return out;
+  }
+  // Names: as declared, else Triton's OUTPUT__<i>.
+  for (size_t i = 0; i < outputs->size(); ++i) {
+    (*outputs)[i].name = i < model->config.outputs.size() ? model->config.outputs[i].name : "OUTPUT__" + std::to_string(i);
+  }
+  if (!payload->outputs.empty()) {
+    std::vector<HostTensor> wanted;
+    for (const std::string& name : payload->outputs) {
+      auto it = std::find_if(outputs->begin(), outputs->end(), [&](const HostTensor& t) { return t.name == name; });
+      if (it == outputs->end()) {
+        out.status = InvalidArgument("unknown output '" + name + "' requested");
+        return out;
+      }
+      wanted.push_back(std::move(*it));
+    }
+    *outputs = std::move(wanted);
+  }
+  out.result_json = RenderOutputsJson(*outputs);
+  return out;
+}
+
 ScoreOutcome WorkloadRunner::Run(const ScoreRequest& request) {
   switch (request.mode) {
     case ScoreMode::kCpu: return RunCpu(request);
     case ScoreMode::kIo: return RunIo(request);
+    case ScoreMode::kInfer: return RunInfer(request);
     case ScoreMode::kSleep: {
       std::this_thread::sleep_for(std::chrono::milliseconds(request.sleep_ms));
       ScoreOutcome out;

@@ -9,6 +9,7 @@
 #include <string>
 
 #include "core/request.h"
+#include "model/model_repository.h"
 #include "workload/kv_store.h"
 #include "workload/sha256_chain.h"
 
@@ -16,6 +17,12 @@ namespace switchyard {
 
 struct WorkloadConfig {
   std::string db_path;  // empty: the io mode answers 501
+  // The loaded models (shared by every worker of a process; a process forked
+  // after loading shares the weights copy-on-write), or null.
+  std::shared_ptr<const ModelRepository> models;
+  // Where they came from: a worker started with `spawn` loads them afresh.
+  std::string models_dir;
+  int intra_op_threads = 1;  // LibTorch threads one inference may use
 };
 
 // Not thread-safe: one per worker. Holds that worker's EVP context and SQLite
@@ -30,9 +37,14 @@ class WorkloadRunner {
   ScoreOutcome Run(const ScoreRequest& request);
   ScoreOutcome RunCpu(const ScoreRequest& request);
   ScoreOutcome RunIo(const ScoreRequest& request);
+  // Decodes the InferPayload in request.data, runs the model and renders its
+  // outputs as the v2 "outputs" JSON array. Const and safe to call from many
+  // threads at once (the models are).
+  ScoreOutcome RunInfer(const ScoreRequest& request) const;
 
  private:
   WorkloadRunner() = default;
+  std::shared_ptr<const ModelRepository> models_;
   Sha256Chain sha_;
   std::unique_ptr<KvReader> kv_;
 };

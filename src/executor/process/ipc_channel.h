@@ -39,6 +39,9 @@ struct ChannelOptions {
   int spin_us = 50;                    // busy-poll before blocking (shm only)
 };
 
+// The longest model name a request can carry to a worker process.
+inline constexpr size_t kMaxModelNameBytes = 256;
+
 // The reply slot can hold this much of message + result_json; cpu results are
 // 66 bytes and kv values 100, so this only bounds pathological error messages.
 inline constexpr size_t kMaxReplyBytes = 64 * 1024;

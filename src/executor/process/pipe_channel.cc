@@ -25,6 +25,8 @@ struct RequestHeader {
   uint64_t iters;
   int64_t key;
   uint64_t data_len;
+  int64_t model_version;
+  uint64_t model_len;  // the model's name follows the header, then the data
 };
 
 struct ReplyHeader {
@@ -48,10 +50,13 @@ class PipeParentChannel final : public ParentChannel {
   Status Send(const ScoreRequest& request) override {
     if (!request_w_.valid()) return Unavailable("the channel was closed");
     if (request.data.size() > max_payload_) return InvalidArgument("data exceeds max_payload_bytes");
+    if (request.model.size() > kMaxModelNameBytes) return InvalidArgument("the model name is too long");
     RequestHeader h{static_cast<uint32_t>(request.mode), request.sleep_ms, request.iters, request.key,
-                    request.data.size()};
-    iovec iov[2] = {{&h, sizeof h}, {const_cast<char*>(request.data.data()), request.data.size()}};
-    return WriteAllV(request_w_.get(), iov, request.data.empty() ? 1 : 2);
+                    request.data.size(), request.model_version, request.model.size()};
+    iovec iov[3] = {{&h, sizeof h},
+                    {const_cast<char*>(request.model.data()), request.model.size()},
+                    {const_cast<char*>(request.data.data()), request.data.size()}};
+    return WriteAllV(request_w_.get(), iov, 3);
   }
 
   Result<WorkerReply> Receive(int64_t deadline_us) override {
@@ -93,7 +98,10 @@ class PipeWorkerChannel final : public WorkerChannel {
   bool Receive(ScoreRequest& request) override {
     RequestHeader h{};
     if (!ReadAll(request_r_.get(), &h, sizeof h).ok()) return false;
-    if (h.data_len > max_payload_) return false;  // not our protocol: give up
+    if (h.data_len > max_payload_ || h.model_len > kMaxModelNameBytes) return false;  // not our protocol: give up
+    request.model.resize(h.model_len);
+    if (h.model_len > 0 && !ReadAll(request_r_.get(), request.model.data(), h.model_len).ok()) return false;
+    request.model_version = h.model_version;
     request.mode = static_cast<ScoreMode>(h.mode);
     request.sleep_ms = h.sleep_ms;
     request.iters = h.iters;

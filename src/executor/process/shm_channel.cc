@@ -53,6 +53,9 @@ struct ShmLayout {
   int64_t key;
   uint32_t sleep_ms;
   uint64_t data_len;
+  int64_t model_version;
+  uint32_t model_len;
+  char model[kMaxModelNameBytes];
   // Reply header, written by the worker before reply_seq.
   alignas(64) int32_t code;
   uint32_t message_len;
@@ -174,12 +177,16 @@ class ShmParentChannel final : public ParentChannel {
     if (request.data.size() > l.request_capacity) {
       return InvalidArgument("data does not fit the shared-memory slot");
     }
+    if (request.model.size() > kMaxModelNameBytes) return InvalidArgument("the model name is too long");
     l.op = kOpRun;
     l.mode = static_cast<uint32_t>(request.mode);
     l.iters = request.iters;
     l.key = request.key;
     l.sleep_ms = request.sleep_ms;
     l.data_len = request.data.size();
+    l.model_version = request.model_version;
+    l.model_len = static_cast<uint32_t>(request.model.size());
+    if (!request.model.empty()) std::memcpy(l.model, request.model.data(), request.model.size());
     if (!request.data.empty()) std::memcpy(map_->request_data(), request.data.data(), request.data.size());
     Publish();
     return Status::Ok();
@@ -251,12 +258,14 @@ class ShmWorkerChannel final : public WorkerChannel {
         spin_us_, l.worker_sleeping, request_efd_.get(), lifeline_.get(), kNoDeadline);
     if (w != Wait::kReady) return false;
     seen_ = seq;
-    if (l.op != kOpRun || l.data_len > l.request_capacity) return false;
+    if (l.op != kOpRun || l.data_len > l.request_capacity || l.model_len > kMaxModelNameBytes) return false;
     request.mode = static_cast<ScoreMode>(l.mode);
     request.iters = l.iters;
     request.key = l.key;
     request.sleep_ms = l.sleep_ms;
     request.data.assign(map_->request_data(), l.data_len);
+    request.model.assign(l.model, l.model_len);
+    request.model_version = l.model_version;
     return true;
   }
 

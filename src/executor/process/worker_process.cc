@@ -84,6 +84,8 @@ void WorkerProcess::Stop() {
 // The worker side
 
 int RunWorker(WorkerChannel& channel, const WorkloadConfig& workload) {
+  // This process's own LibTorch pool (created lazily, after the fork).
+  if (workload.models) workload.models->backend().SetIntraOpThreads(workload.intra_op_threads);
   auto runner = WorkloadRunner::Create(workload);
   WorkerReply reply;
   if (!runner.ok()) {
@@ -171,7 +173,9 @@ Result<std::unique_ptr<WorkerProcess>> SpawnWorker(const WorkerSpec& spec) {
                                    "--max-payload", std::to_string(spec.channel.max_payload_bytes),
                                    "--spin-us", std::to_string(spec.channel.spin_us),
                                    "--parent", std::to_string(::getpid()),
-                                   "--db", spec.workload.db_path};
+                                   "--db", spec.workload.db_path,
+                                   "--models", spec.workload.models_dir,
+                                   "--intra-op-threads", std::to_string(spec.workload.intra_op_threads)};
   std::vector<char*> argv;
   argv.push_back(const_cast<char*>(exe.c_str()));
   for (std::string& a : args) argv.push_back(a.data());
@@ -232,6 +236,10 @@ int SpawnedWorkerMain(int argc, char** argv) {
       if (!ParseNumber(value, parent)) return usage("bad --parent");
     } else if (flag == "--db") {
       spec.workload.db_path = std::string(value);
+    } else if (flag == "--models") {
+      spec.workload.models_dir = std::string(value);
+    } else if (flag == "--intra-op-threads") {
+      if (!ParseNumber(value, spec.workload.intra_op_threads)) return usage("bad --intra-op-threads");
     } else {
       return usage("unknown flag " + std::string(flag));
     }
@@ -248,6 +256,12 @@ int SpawnedWorkerMain(int argc, char** argv) {
   if (!channel.ok()) {
     std::fprintf(stderr, "switchyard __worker: %s\n", channel.status().ToString().c_str());
     return 1;
+  }
+  if (!spec.workload.models_dir.empty()) {
+    // A fresh exec shares nothing: this worker loads its own copy of every
+    // model (the duplication fork and forkserver avoid).
+    auto models = ModelRepository::Load(spec.workload.models_dir);
+    if (models.ok()) spec.workload.models = std::move(models).value();
   }
   return RunWorker(**channel, spec.workload);
 }

@@ -35,7 +35,9 @@ struct WorkerSpec {
 
   bool operator==(const WorkerSpec& other) const {
     return ipc == other.ipc && channel.max_payload_bytes == other.channel.max_payload_bytes &&
-           channel.spin_us == other.channel.spin_us && workload.db_path == other.workload.db_path;
+           channel.spin_us == other.channel.spin_us && workload.db_path == other.workload.db_path &&
+           workload.models_dir == other.workload.models_dir &&
+           workload.intra_op_threads == other.workload.intra_op_threads;
   }
 };
 

@@ -24,6 +24,8 @@ struct ForkRequest {
   uint32_t ipc;
   uint64_t max_payload_bytes;
   int32_t spin_us;
+  uint32_t serve_models;      // give the worker the zygote's preloaded models
+  int32_t intra_op_threads;
   uint32_t db_path_len;
   char db_path[kMaxDbPath];
 };
@@ -86,7 +88,7 @@ ssize_t RecvWithFds(int sock, void* data, size_t size, std::vector<UniqueFd>& fd
 
 // The zygote process: single-threaded, forks workers until the server closes
 // the socket or sends kOpExit.
-[[noreturn]] void ZygoteMain(pid_t server, UniqueFd sock) {
+[[noreturn]] void ZygoteMain(pid_t server, UniqueFd sock, std::shared_ptr<const ModelRepository> models) {
   if (!BecomeChildOf(server)) ::_exit(1);
   ::prctl(PR_SET_NAME, "switchyard-zyg");
   CloseAllFdsExcept({sock.get()});
@@ -108,6 +110,8 @@ ssize_t RecvWithFds(int sock, void* data, size_t size, std::vector<UniqueFd>& fd
       reply.err = EINVAL;
     } else {
       spec.workload.db_path.assign(request.db_path, request.db_path_len);
+      if (request.serve_models != 0) spec.workload.models = models;
+      spec.workload.intra_op_threads = request.intra_op_threads;
       const pid_t self = ::getpid();
       pid_t pid = ::fork();
       if (pid == 0) ForkedWorkerMain(self, spec, std::move(fds));
@@ -124,7 +128,7 @@ ssize_t RecvWithFds(int sock, void* data, size_t size, std::vector<UniqueFd>& fd
 
 }  // namespace
 
-Result<std::unique_ptr<Zygote>> Zygote::Start() {
+Result<std::unique_ptr<Zygote>> Zygote::Start(std::shared_ptr<const ModelRepository> models) {
   Status alone = RequireSingleThreaded("forking the zygote");
   if (!alone.ok()) return alone;
   int sv[2];
@@ -138,7 +142,7 @@ Result<std::unique_ptr<Zygote>> Zygote::Start() {
   if (pid < 0) return Unavailable(ErrnoMessage("fork of the zygote", errno));
   if (pid == 0) {
     server_end.Reset();
-    ZygoteMain(server, std::move(zygote_end));
+    ZygoteMain(server, std::move(zygote_end), std::move(models));
   }
   return std::unique_ptr<Zygote>(new Zygote(pid, std::move(server_end)));
 }
@@ -167,6 +171,8 @@ Result<std::unique_ptr<WorkerProcess>> Zygote::ForkWorker(const WorkerSpec& spec
   request->ipc = static_cast<uint32_t>(spec.ipc);
   request->max_payload_bytes = spec.channel.max_payload_bytes;
   request->spin_us = spec.channel.spin_us;
+  request->serve_models = spec.workload.models != nullptr || !spec.workload.models_dir.empty() ? 1 : 0;
+  request->intra_op_threads = spec.workload.intra_op_threads;
   request->db_path_len = static_cast<uint32_t>(spec.workload.db_path.size());
   std::memcpy(request->db_path, spec.workload.db_path.data(), spec.workload.db_path.size());
   std::vector<int> fds;

@@ -39,7 +39,10 @@ namespace switchyard {
 class Zygote {
  public:
   // Forks the zygote. Call while the process is still single-threaded.
-  static Result<std::unique_ptr<Zygote>> Start();
+  // `models` (may be null): the loaded model repository, inherited by the
+  // zygote and shared copy-on-write with every worker it forks for a spec
+  // that serves models.
+  static Result<std::unique_ptr<Zygote>> Start(std::shared_ptr<const ModelRepository> models = nullptr);
 
   // Tells the zygote to exit and reaps it.
   ~Zygote();

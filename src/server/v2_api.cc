@@ -1,0 +1,195 @@
+#include "server/v2_api.h"
+
+#include <charconv>
+
+#include <nlohmann/json.hpp>
+
+#include "server/score_api.h"
+
+namespace switchyard {
+namespace {
+
+using nlohmann::json;
+
+HttpReply Reply(int status, std::string body) {
+  HttpReply r;
+  r.status = status;
+  r.body = std::move(body);
+  return r;
+}
+
+HttpReply Error(const Status& s) {
+  HttpReply r = Reply(s.http_status(), RenderError(s.message()));
+  if (s.code() == StatusCode::kUnavailable) r.headers.emplace_back("Retry-After", "1");
+  return r;
+}
+
+json SpecsJson(const std::vector<TensorSpec>& specs, bool declared) {
+  json out = json::array();
+  for (const TensorSpec& s : specs) {
+    // Without a config the datatype and shape come from each request.
+    out.push_back({{"name", s.name},
+                   {"datatype", declared ? std::string(DataTypeName(s.dtype)) : std::string()},
+                   {"shape", declared ? json(s.shape) : json::array({-1})}});
+  }
+  return out;
+}
+
+}  // namespace
+
+V2Api::Route V2Api::Parse(const std::string& path) {
+  Route r;
+  if (path == "/v2" || path == "/v2/") {
+    r.kind = Route::kServer;
+    return r;
+  }
+  if (path == "/v2/health/live") {
+    r.kind = Route::kLive;
+    return r;
+  }
+  if (path == "/v2/health/ready") {
+    r.kind = Route::kReady;
+    return r;
+  }
+  constexpr std::string_view kModels = "/v2/models/";
+  if (path.rfind(kModels, 0) != 0) {
+    r.error = "no route for " + path;
+    return r;
+  }
+  // {m}[/versions/{v}][/ready|/infer]
+  std::vector<std::string> parts;
+  size_t start = kModels.size();
+  while (start <= path.size()) {
+    size_t slash = path.find('/', start);
+    if (slash == std::string::npos) slash = path.size();
+    parts.push_back(path.substr(start, slash - start));
+    start = slash + 1;
+  }
+  if (parts.empty() || parts[0].empty()) {
+    r.error = "no model named in " + path;
+    return r;
+  }
+  r.model = parts[0];
+  size_t i = 1;
+  if (parts.size() >= 3 && parts[1] == "versions") {
+    int64_t v = 0;
+    const std::string& text = parts[2];
+    auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+    if (ec != std::errc() || end != text.data() + text.size() || v <= 0) {
+      r.error = "version '" + text + "' is not a positive integer";
+      return r;
+    }
+    r.version = v;
+    i = 3;
+  }
+  if (i == parts.size()) {
+    r.kind = Route::kModel;
+  } else if (i + 1 == parts.size() && parts[i] == "ready") {
+    r.kind = Route::kModelReady;
+  } else if (i + 1 == parts.size() && parts[i] == "infer") {
+    r.kind = Route::kInfer;
+  } else {
+    r.error = "no route for " + path;
+  }
+  return r;
+}
+
+Result<std::pair<const ServedModel*, const ModelVersion*>> V2Api::Resolve(const Route& route) const {
+  const ServedModel* m = models_ ? models_->Find(route.model) : nullptr;
+  if (m == nullptr) {
+    return NotFound("unknown model '" + route.model + "'" +
+                    (models_ ? "" : " (the server was started without --models)"));
+  }
+  if (route.version && m->versions.count(*route.version) == 0) {
+    return NotFound("model '" + route.model + "' has no version " + std::to_string(*route.version));
+  }
+  const ModelVersion* v = m->Find(route.version);
+  if (v == nullptr) {
+    std::string why = !m->status.ok() ? m->status.message()
+                      : route.version ? m->versions.at(*route.version).status.message()
+                                      : "no version loaded";
+    return Unavailable("model '" + route.model + "' is not ready: " + why);
+  }
+  return std::make_pair(m, v);
+}
+
+HttpReply V2Api::HandleMetadata(const Route& route, const std::string& method, bool server_ready) const {
+  if (method != "GET") {
+    HttpReply r = Reply(405, RenderError("method " + method + " not allowed here (use GET)"));
+    r.headers.emplace_back("Allow", "GET");
+    return r;
+  }
+  switch (route.kind) {
+    case Route::kServer:
+      return Reply(200, json{{"name", "switchyard"}, {"version", "0.1.0"}, {"extensions", json::array()}}.dump());
+    case Route::kLive:
+      return Reply(200, R"({"live":true})");
+    case Route::kReady:
+      return server_ready ? Reply(200, R"({"ready":true})") : Error(Unavailable("workers are starting"));
+    case Route::kModelReady: {
+      auto r = Resolve(route);
+      if (!r.ok() && r.status().code() == StatusCode::kNotFound) return Error(r.status());
+      // Triton answers 400 for a model that exists but is not ready.
+      if (!r.ok()) return Reply(400, RenderError(r.status().message()));
+      return Reply(200, json{{"name", route.model}, {"ready", true}}.dump());
+    }
+    case Route::kModel: {
+      const ServedModel* m = models_ ? models_->Find(route.model) : nullptr;
+      if (m == nullptr) return Error(Resolve(route).status());
+      if (route.version && m->versions.count(*route.version) == 0) return Error(Resolve(route).status());
+      json versions = json::array();
+      for (const auto& [n, v] : m->versions) {
+        if (v.ready()) versions.push_back(std::to_string(n));
+      }
+      const ModelVersion* v = m->Find(route.version);
+      json meta = {{"name", m->name}, {"versions", versions}, {"platform", "pytorch_libtorch"}};
+      if (v != nullptr) {
+        meta["inputs"] = SpecsJson(m->InputSpecs(*v), m->config.declared);
+        meta["outputs"] = SpecsJson(m->config.outputs, m->config.declared);
+      } else {
+        meta["inputs"] = json::array();
+        meta["outputs"] = json::array();
+        meta["error"] = !m->status.ok() ? m->status.message() : "no version loaded";
+      }
+      return Reply(200, meta.dump());
+    }
+    default:
+      return Reply(404, RenderError(route.error.empty() ? "no such route" : route.error));
+  }
+}
+
+Result<V2Api::Prepared> V2Api::PrepareInfer(const Route& route, const std::string& body) const {
+  auto resolved = Resolve(route);
+  if (!resolved.ok()) return resolved.status();
+  const auto [model, version] = *resolved;
+  auto parsed = ParseInferRequest(body, model->InputSpecs(*version), model->config.declared, limits_);
+  if (!parsed.ok()) return parsed.status();
+  if (model->config.declared) {
+    for (const std::string& wanted : parsed->payload.outputs) {
+      bool known = false;
+      for (const TensorSpec& o : model->config.outputs) known = known || o.name == wanted;
+      if (!known) return InvalidArgument("unknown output '" + wanted + "' requested");
+    }
+  }
+  Prepared p;
+  p.model_name = model->name;
+  p.model_version = version->version;
+  p.id = parsed->id;
+  p.job.request.mode = ScoreMode::kInfer;
+  p.job.request.model = model->name;
+  p.job.request.model_version = version->version;
+  p.job.request.data = EncodeInferPayload(parsed->payload);
+  p.job.priority = parsed->priority;
+  p.job.timeout_us = parsed->timeout_us;
+  return p;
+}
+
+std::string V2Api::RenderInferReply(const Prepared& p, const std::string& outputs_json) {
+  std::string out = "{\"model_name\":" + json(p.model_name).dump() + ",\"model_version\":\"" +
+                    std::to_string(p.model_version) + "\"";
+  if (!p.id.empty()) out += ",\"id\":" + json(p.id).dump();
+  out += ",\"outputs\":" + outputs_json + "}";
+  return out;
+}
+
+}  // namespace switchyard

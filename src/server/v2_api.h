@@ -1,0 +1,69 @@
+// The Open Inference Protocol routes (KServe v2, as Triton's HTTP API speaks
+// them) over the model repository:
+//
+//   GET  /v2                                       server metadata
+//   GET  /v2/health/live, /v2/health/ready
+//   GET  /v2/models/{m}[/versions/{v}]              model metadata
+//   GET  /v2/models/{m}[/versions/{v}]/ready        200 ready, 400 not
+//   POST /v2/models/{m}[/versions/{v}]/infer        inference (a Job)
+//
+// Errors are {"error":"..."} with Triton's statuses: 400 bad request, 404
+// unknown model or version, 503 unavailable or queue full.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "core/request.h"
+#include "model/infer_json.h"
+#include "model/model_repository.h"
+#include "server/http_server.h"
+
+namespace switchyard {
+
+// Immutable after construction: safe to call from every event loop.
+class V2Api {
+ public:
+  // `models` may be null (the server was started without --models): every
+  // model route then answers 404, and health routes still work.
+  V2Api(std::shared_ptr<const ModelRepository> models, InferLimits limits)
+      : models_(std::move(models)), limits_(limits) {}
+
+  static bool Owns(const std::string& path) { return path == "/v2" || path.rfind("/v2/", 0) == 0; }
+
+  // What a v2 request asks for.
+  struct Route {
+    enum Kind { kServer, kLive, kReady, kModel, kModelReady, kInfer, kUnknown } kind = kUnknown;
+    std::string model;
+    std::optional<int64_t> version;
+    std::string error;  // set when the path is malformed (a 400 or 404)
+  };
+  static Route Parse(const std::string& path);
+
+  // Everything but infer: answers at once. `server_ready` is the server's
+  // own readiness (workers up).
+  HttpReply HandleMetadata(const Route& route, const std::string& method, bool server_ready) const;
+
+  // Infer: the Job to run (request, priority, timeout) and the reply's
+  // head, or the error reply. The caller sets arrival and on_done, then
+  // wraps the worker's result_json with RenderInferReply.
+  struct Prepared {
+    Job job;
+    std::string model_name;
+    int64_t model_version = 0;
+    std::string id;
+  };
+  Result<Prepared> PrepareInfer(const Route& route, const std::string& body) const;
+  static std::string RenderInferReply(const Prepared& p, const std::string& outputs_json);
+
+ private:
+  // The model and version a route names, or the 404/503 why not.
+  Result<std::pair<const ServedModel*, const ModelVersion*>> Resolve(const Route& route) const;
+
+  std::shared_ptr<const ModelRepository> models_;
+  InferLimits limits_;
+};
+
+}  // namespace switchyard
