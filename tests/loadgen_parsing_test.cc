@@ -76,6 +76,38 @@ TEST(RequestMixTest, BodiesAreTheScoreRequests) {
   EXPECT_EQ(mix->Body(4, rng), "");
 }
 
+TEST(RequestMixTest, InferSendsAV2RequestOfTheShapeToTheModelsRoute) {
+  auto mix = RequestMix::Parse("infer:model=mobilenet_v2:shape=1x3x4x4:2,infer:model=bert:version=3:shape=2x5:datatype=INT64:max=7");
+  ASSERT_TRUE(mix.ok()) << mix.status().ToString();
+  EXPECT_EQ(mix->Path(0), "/v2/models/mobilenet_v2/infer");
+  EXPECT_EQ(mix->Path(1), "/v2/models/bert/versions/3/infer");
+  std::mt19937_64 rng(1);
+  auto body = nlohmann::json::parse(mix->Body(0, rng));
+  const auto& in = body["inputs"][0];
+  EXPECT_EQ(in["name"], "INPUT__0");
+  EXPECT_EQ(in["datatype"], "FP32");
+  EXPECT_EQ(in["shape"], nlohmann::json({1, 3, 4, 4}));
+  ASSERT_EQ(in["data"].size(), 48u);
+  for (const auto& v : in["data"]) {
+    EXPECT_GE(v.get<double>(), -1.0);
+    EXPECT_LT(v.get<double>(), 1.0);
+  }
+  EXPECT_EQ(mix->Body(0, rng), mix->Body(0, rng)) << "the same bytes every time";
+  auto ints = nlohmann::json::parse(mix->Body(1, rng))["inputs"][0];
+  EXPECT_EQ(ints["datatype"], "INT64");
+  ASSERT_EQ(ints["data"].size(), 10u);
+  for (const auto& v : ints["data"]) {
+    EXPECT_TRUE(v.is_number_integer());
+    EXPECT_LT(v.get<int>(), 7);
+  }
+  EXPECT_EQ(mix->ToString(),
+            "infer:model=mobilenet_v2:shape=1x3x4x4:datatype=FP32:2,"
+            "infer:model=bert:version=3:shape=2x5:datatype=INT64:max=7:1");
+  EXPECT_EQ(RequestMix::Parse(mix->ToString())->ToString(), mix->ToString());
+  EXPECT_EQ(mix->Path(0).empty(), false);
+  EXPECT_EQ(RequestMix::Parse("cpu")->Path(0), "");
+}
+
 TEST(RequestMixTest, PicksInProportionToTheWeights) {
   auto mix = RequestMix::Parse("cpu:3,io:1");
   ASSERT_TRUE(mix.ok());
@@ -87,7 +119,10 @@ TEST(RequestMixTest, PicksInProportionToTheWeights) {
 
 TEST(RequestMixTest, RejectsBadSpecsNamingTheEntry) {
   for (const char* bad : {"", "cpu,,io", "gpu", "cpu:iters=-1", "cpu:iters=x", "cpu:0", "cpu:-2", "io:keys=0",
-                          "sleep:ms=5:2:3", "cpu:foo=1", "io:key=-3", "get:ms=3"}) {
+                          "sleep:ms=5:2:3", "cpu:foo=1", "io:key=-3", "get:ms=3", "infer",
+                          "infer:shape=1x3", "infer:model=m:shape=1x0", "infer:model=m:shape=1xx2",
+                          "infer:model=m:shape=100000x100000x100", "infer:model=a/b", "infer:model=m:datatype=FP16",
+                          "infer:model=m:version=0", "cpu:model=m"}) {
     EXPECT_FALSE(RequestMix::Parse(bad).ok()) << bad;
   }
   auto r = RequestMix::Parse("cpu:1,gpu:2");

@@ -65,6 +65,33 @@ TEST(StudySpecTest, ExpandsTheMatrixWithStableIds) {
   EXPECT_NE(std::find(args.begin(), args.end(), "--offload"), args.end());
 }
 
+TEST(StudySpecTest, ModelsAndIntraOpThreadsBecomeServeFlagsAndAnAxis) {
+  auto spec = ParseStudy(R"(
+name = "models"
+[server]
+executors = ["threads"]
+models = "some/models"
+intra_op_threads = [1, 2]
+[[workload]]
+name = "mobilenet"
+mix = "infer:model=mobilenet_v2:shape=1x3x32x32"
+connections = [2]
+)", "m.toml");
+  ASSERT_TRUE(spec.ok()) << spec.status().ToString();
+  auto cells = spec->Cells();
+  ASSERT_EQ(cells.size(), 2u);
+  EXPECT_EQ(cells[0].id, "threads.w2.fifo.intra1.mobilenet.c2");
+  EXPECT_EQ(cells[1].id, "threads.w2.fifo.intra2.mobilenet.c2");
+  std::vector<std::string> args = cells[1].server.ServeArgs();
+  auto at = std::find(args.begin(), args.end(), "--models");
+  ASSERT_NE(at, args.end());
+  EXPECT_EQ(*(at + 1), "some/models");
+  at = std::find(args.begin(), args.end(), "--intra-op-threads");
+  ASSERT_NE(at, args.end());
+  EXPECT_EQ(*(at + 1), "2");
+  EXPECT_FALSE(spec->UsesDb());
+}
+
 struct BadStudy {
   std::string text;
   std::string mentions;
@@ -91,6 +118,9 @@ TEST(StudySpecTest, RejectsBadFilesBeforeAnythingRunsNamingFileLineAndKey) {
       {"name = \"x\"\n[server]\n", "key 'workload': missing"},
       {"name = \"x\"\n[server]\n" + workload + workload, "names two workloads"},
       {"name = \"x\"\n[server\n", "s.toml:2:"},
+      {"name = \"x\"\n[server]\nintra_op_threads = [2]\n" + workload, "applies only with models"},
+      {"name = \"x\"\n[server]\nmodels = \"m\"\nintra_op_threads = [0]\n" + workload, "key 'intra_op_threads'"},
+      {"name = \"x\"\n[server]\nargs = [\"--models\", \"m\"]\n" + workload, "--models is set by the study"},
   };
   for (const BadStudy& c : cases) {
     auto r = ParseStudy(c.text, "s.toml");

@@ -36,7 +36,9 @@ void AddBenchFlags(CLI::App& app, BenchFlags& f) {
       ->check(CLI::PositiveNumber);
   app.add_option("--mix,-m", f.mix,
                  "Request mix: KIND[:NAME=VALUE]...[:WEIGHT],... with kinds cpu (iters, data), io (key | keys), "
-                 "sleep (ms), get; e.g. cpu:iters=100000:3,io:1,sleep:ms=20:1. @FILE reads it from FILE "
+                 "sleep (ms), get, infer (model, version, shape, datatype, max: a KServe v2 request to "
+                 "/v2/models/MODEL/infer); e.g. cpu:iters=100000:3,io:1,sleep:ms=20:1 or "
+                 "infer:model=mobilenet_v2:shape=1x3x32x32. @FILE reads it from FILE "
                  "(default cpu:iters=1000)");
   app.add_option("--phases", f.phases_file,
                  "TOML file of [[phase]] tables (duration, rate or connections, mix, arrivals) run back to "

@@ -319,7 +319,8 @@ class GeneratorThread {
   std::string Build(const LoadPhase& load, size_t entry) {
     if (load.mix.IsGet(entry)) return "GET " + options_.target.path + " HTTP/1.1\r\nHost: " + host_header_ + "\r\n\r\n";
     std::string body = load.mix.Body(entry, rng_);
-    return "POST " + options_.target.path + " HTTP/1.1\r\nHost: " + host_header_ +
+    std::string path = load.mix.Path(entry);
+    return "POST " + (path.empty() ? options_.target.path : path) + " HTTP/1.1\r\nHost: " + host_header_ +
            "\r\nContent-Type: application/json\r\nContent-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
   }
 

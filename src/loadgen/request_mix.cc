@@ -5,6 +5,7 @@
 #include <fstream>
 #include <sstream>
 
+#include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
 namespace switchyard {
@@ -49,8 +50,10 @@ Result<MixEntry> ParseEntry(std::string_view text) {
     e.kind = RequestKind::kSleep;
   } else if (kind == "get") {
     e.kind = RequestKind::kGet;
+  } else if (kind == "infer") {
+    e.kind = RequestKind::kInfer;
   } else {
-    return bad("unknown kind '" + std::string(kind) + "' (cpu, io, sleep or get)");
+    return bad("unknown kind '" + std::string(kind) + "' (cpu, io, sleep, get or infer)");
   }
   for (size_t i = 1; i < fields.size(); ++i) {
     std::string_view f = Trim(fields[i]);
@@ -77,16 +80,64 @@ Result<MixEntry> ParseEntry(std::string_view text) {
       ok = ParseNumber(value, e.keys) && e.keys > 0;
     } else if (e.kind == RequestKind::kSleep && name == "ms") {
       ok = ParseNumber(value, e.sleep_ms);
+    } else if (e.kind == RequestKind::kInfer && name == "model") {
+      e.model = std::string(value);
+      // It becomes a path segment: keep it to what a directory name holds.
+      ok = !e.model.empty() && e.model.find_first_of("/?# %") == std::string::npos;
+    } else if (e.kind == RequestKind::kInfer && name == "version") {
+      ok = ParseNumber(value, e.version) && e.version > 0;
+    } else if (e.kind == RequestKind::kInfer && name == "shape") {
+      e.shape.clear();
+      int64_t elements = 1;
+      for (std::string_view d : Split(value, 'x')) {
+        int64_t n = 0;
+        ok = ok && ParseNumber(d, n) && n > 0 && n <= (int64_t{1} << 24) / elements;
+        if (ok) elements *= n;
+        e.shape.push_back(n);
+      }
+      if (!ok) return bad("shape '" + std::string(value) + "' must be positive sizes joined by x (e.g. 1x3x32x32), at most 16M elements");
+    } else if (e.kind == RequestKind::kInfer && name == "datatype") {
+      e.datatype = std::string(value);
+      ok = e.datatype == "FP32" || e.datatype == "FP64" || e.datatype == "INT32" || e.datatype == "INT64";
+    } else if (e.kind == RequestKind::kInfer && name == "max") {
+      ok = ParseNumber(value, e.max_int) && e.max_int > 0;
     } else {
       return bad("unknown parameter '" + std::string(name) + "' for " + std::string(kind) +
-                 " (cpu: iters, data; io: key, keys; sleep: ms; get: none)");
+                 " (cpu: iters, data; io: key, keys; sleep: ms; get: none; infer: model, version, shape, datatype, max)");
     }
     if (!ok) return bad("bad value '" + std::string(value) + "' for " + std::string(name));
   }
+  if (e.kind == RequestKind::kInfer && e.model.empty()) return bad("infer needs model=NAME");
   return e;
 }
 
+// An Open Inference Protocol request for `e`: one input, values from a fixed
+// seed so every run (and every generator thread) sends the same bytes.
+std::string InferBody(const MixEntry& e) {
+  std::mt19937_64 rng(42);
+  int64_t count = 1;
+  for (int64_t d : e.shape) count *= d;
+  std::string data;
+  data.reserve(static_cast<size_t>(count) * 11);
+  const bool floats = e.datatype == "FP32" || e.datatype == "FP64";
+  std::uniform_real_distribution<float> real(-1.0f, 1.0f);
+  std::uniform_int_distribution<int64_t> integer(0, e.max_int - 1);
+  for (int64_t i = 0; i < count; ++i) {
+    if (i > 0) data += ',';
+    // Shortest round-trip form: what a float costs to send, no more.
+    data += floats ? fmt::format("{}", real(rng)) : std::to_string(integer(rng));
+  }
+  return R"({"inputs":[{"name":"INPUT__0","shape":)" + nlohmann::json(e.shape).dump() + R"(,"datatype":")" +
+         e.datatype + R"(","data":[)" + data + "]}]}";
+}
+
 }  // namespace
+
+std::string RequestMix::Path(size_t i) const {
+  const MixEntry& e = entries_[i];
+  if (e.kind != RequestKind::kInfer) return {};
+  return "/v2/models/" + e.model + (e.version > 0 ? "/versions/" + std::to_string(e.version) : "") + "/infer";
+}
 
 std::string_view RequestKindName(RequestKind kind) {
   switch (kind) {
@@ -94,6 +145,7 @@ std::string_view RequestKindName(RequestKind kind) {
     case RequestKind::kIo: return "io";
     case RequestKind::kSleep: return "sleep";
     case RequestKind::kGet: return "get";
+    case RequestKind::kInfer: return "infer";
   }
   return "?";
 }
@@ -132,8 +184,11 @@ Result<RequestMix> RequestMix::Parse(std::string_view spec) {
         break;
       case RequestKind::kSleep: body = {{"mode", "sleep"}, {"ms", e.sleep_ms}}; break;
       case RequestKind::kGet: break;
+      case RequestKind::kInfer: break;
     }
-    mix.fixed_bodies_.push_back(body.is_null() ? std::string() : body.dump());
+    mix.fixed_bodies_.push_back(e.kind == RequestKind::kInfer ? InferBody(e)
+                                : body.is_null()              ? std::string()
+                                                              : body.dump());
   }
   return mix;
 }
@@ -171,6 +226,15 @@ std::string RequestMix::ToString() const {
         break;
       case RequestKind::kSleep: out += ":ms=" + std::to_string(e.sleep_ms); break;
       case RequestKind::kGet: break;
+      case RequestKind::kInfer: {
+        out += ":model=" + e.model;
+        if (e.version > 0) out += ":version=" + std::to_string(e.version);
+        std::string shape;
+        for (int64_t d : e.shape) shape += (shape.empty() ? "" : "x") + std::to_string(d);
+        out += ":shape=" + shape + ":datatype=" + e.datatype;
+        if (e.datatype.rfind("INT", 0) == 0) out += ":max=" + std::to_string(e.max_int);
+        break;
+      }
     }
     std::ostringstream w;
     w << e.weight;

@@ -10,8 +10,14 @@
 //                                                    random key in [0, keys) [100000]
 //   sleep  POST {"mode":"sleep","ms":M}              ms [10]
 //   get    GET of the URL's path, no body           (health checks, nginx)
+//   infer  POST /v2/models/MODEL[/versions/V]/infer  model (required), version,
+//          an Open Inference Protocol request with    shape [1], datatype [FP32]
+//          one input INPUT__0 of `shape` (AxBxC),     (FP32, FP64, INT32, INT64),
+//          values drawn once from a fixed seed:       max [1000]
+//          floats uniform in [-1, 1), integers in [0, max)
 // The weight is the last field when it is a bare number [1]. Example:
 //   cpu:iters=100000:3,io:1,sleep:ms=20:1
+//   infer:model=mobilenet_v2:shape=1x3x32x32,infer:model=distilbert_like:shape=1x128:datatype=INT64
 // "@FILE" reads the spec from FILE, where entries may also be separated by
 // newlines and "#" starts a comment.
 #pragma once
@@ -27,8 +33,8 @@
 
 namespace switchyard {
 
-enum class RequestKind : uint8_t { kCpu, kIo, kSleep, kGet };
-inline constexpr int kRequestKinds = 4;
+enum class RequestKind : uint8_t { kCpu, kIo, kSleep, kGet, kInfer };
+inline constexpr int kRequestKinds = 5;
 std::string_view RequestKindName(RequestKind kind);
 
 struct MixEntry {
@@ -39,6 +45,11 @@ struct MixEntry {
   std::optional<int64_t> key;         // io: this key every time
   int64_t keys = 100000;              // io: else uniform in [0, keys)
   uint32_t sleep_ms = 10;             // sleep
+  std::string model;                  // infer
+  int64_t version = 0;                // infer: 0 is the newest ready
+  std::vector<int64_t> shape = {1};   // infer
+  std::string datatype = "FP32";      // infer
+  int64_t max_int = 1000;             // infer: integers in [0, max_int)
 };
 
 // Immutable after Parse: safe to share between threads; each thread brings
@@ -55,6 +66,9 @@ class RequestMix {
   // The body of a request for entry `i` (empty for get).
   std::string Body(size_t i, std::mt19937_64& rng) const;
   bool IsGet(size_t i) const { return entries_[i].kind == RequestKind::kGet; }
+  // The path entry `i` is sent to, or empty for the URL's own path (score
+  // kinds, get).
+  std::string Path(size_t i) const;
 
   // The spec with every default written out, for reports.
   std::string ToString() const;

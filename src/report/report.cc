@@ -297,13 +297,15 @@ std::vector<std::string> ConfigCells(const ConfigRow& r) {
           str(r.config.ipc),
           num(r.config.offload),
           num(r.config.io_threads),
+          num(r.config.intra_op_threads),
           r.reps};
 }
 
 const std::vector<std::string>& ConfigHeaders() {
   static const std::vector<std::string> kHeaders = {
       "Cell",   "Workload", "Mix", "Load",    "Executor",    "Workers",
-      "Policy", "Start",    "IPC", "Offload", "I/O threads", "Successful repetitions"};
+      "Policy", "Start",    "IPC", "Offload", "I/O threads", "Intra-op threads",
+      "Successful repetitions"};
   return kHeaders;
 }
 

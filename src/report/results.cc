@@ -155,6 +155,7 @@ Result<RunRecord> ParseRecord(const json& j, std::string_view source, int line) 
     rec.config.ipc = r.String(c, "ipc", "config.ipc");
     rec.config.offload = r.Integer(c, "offload", "config.offload");
     rec.config.io_threads = r.Integer(c, "io_threads", "config.io_threads");
+    rec.config.intra_op_threads = r.Integer(c, "intra_op_threads", "config.intra_op_threads");
   }
   if (const json* w = r.Object(root, "workload", "workload")) {
     rec.workload = r.String(w, "name", "workload.name");
@@ -249,6 +250,7 @@ class Labeler {
       policies_.insert(c.policy);
       starts_[c.executor].insert(c.start);
       io_threads_[c.executor].insert(c.io_threads.value_or(-1));
+      intra_op_threads_.insert(c.intra_op_threads.value_or(-1));
     }
     for (const auto& c : configs_) ++labels_[Base(c)];
   }
@@ -276,6 +278,7 @@ class Labeler {
     }
     if (c.offload.value_or(0) > 0) s += fmt::format(" offload{}", *c.offload);
     if (Varies(io_threads_, c.executor) && c.io_threads) s += fmt::format(" io{}", *c.io_threads);
+    if (intra_op_threads_.size() > 1 && c.intra_op_threads) s += fmt::format(" intra{}", *c.intra_op_threads);
     if (policies_.size() > 1 && !c.policy.empty()) s += " " + c.policy;
     return s;
   }
@@ -287,6 +290,7 @@ class Labeler {
     if (!c.ipc.empty()) s += " " + c.ipc;
     if (c.offload) s += fmt::format(" offload{}", *c.offload);
     if (c.io_threads) s += fmt::format(" io{}", *c.io_threads);
+    if (c.intra_op_threads) s += fmt::format(" intra{}", *c.intra_op_threads);
     return s;
   }
 
@@ -297,6 +301,7 @@ class Labeler {
   }
 
   std::set<std::string> policies_;
+  std::set<int64_t> intra_op_threads_;
   std::map<std::string, std::set<std::string>> starts_;
   std::map<std::string, std::set<int64_t>> io_threads_;
   std::vector<ServerConfig> configs_;  // distinct

@@ -45,6 +45,7 @@ struct ServerConfig {
   std::string ipc;
   std::optional<int64_t> offload;
   std::optional<int64_t> io_threads;
+  std::optional<int64_t> intra_op_threads;
   bool operator==(const ServerConfig&) const = default;
 };
 

@@ -202,6 +202,8 @@ class Runner {
     if (!cell.server.start.empty()) config["start"] = cell.server.start;
     if (!cell.server.ipc.empty()) config["ipc"] = cell.server.ipc;
     if (cell.server.offload >= 0) config["offload"] = cell.server.offload;
+    if (cell.server.intra_op_threads > 0) config["intra_op_threads"] = cell.server.intra_op_threads;
+    if (!cell.server.models.empty()) config["models"] = cell.server.models;
     if (!cell.server.args.empty()) config["args"] = cell.server.args;
     record["config"] = config;
     record["workload"] = {{"name", cell.workload->name}, {"mix", cell.workload->mix}};

@@ -67,7 +67,8 @@ Result<StudySpec> SpecOf(const TomlDocument& doc) {
   if (!server_table.ok()) return server_table.status();
   if (!*server_table) return root.Error("server", "missing: the [server] table says which configurations to compare");
   const TomlTable& st = **server_table;
-  Status server_known = st.CheckKeys({"executors", "workers", "policies", "start", "ipc", "offload", "args"});
+  Status server_known = st.CheckKeys({"executors", "workers", "policies", "start", "ipc", "offload", "models",
+                                             "intra_op_threads", "args"});
   if (!server_known.ok()) return server_known;
   auto executors = Names(st, "executors", {"threads", "processes", "async"},
                          [](const std::string& n) { return ParseExecutorKind(n).status(); });
@@ -82,41 +83,50 @@ Result<StudySpec> SpecOf(const TomlDocument& doc) {
   if (!ipcs.ok()) return ipcs.status();
   auto offloads = st.OptIntList("offload", 0, 1024);
   if (!offloads.ok()) return offloads.status();
+  auto models = st.OptString("models");
+  if (!models.ok()) return models.status();
+  auto intras = st.OptIntList("intra_op_threads", 1, 1024);
+  if (!intras.ok()) return intras.status();
+  if (*intras && !*models) return st.Error("intra_op_threads", "applies only with models = \"DIR\"");
   auto args = st.OptStringList("args");
   if (!args.ok()) return args.status();
   for (const std::string& a : args->value_or(std::vector<std::string>{})) {
     for (const char* owned : {"--port", "--db", "--executor", "--workers", "--policy", "--start", "--ipc", "--offload",
-                              "--admin-token-file"}) {
+                              "--admin-token-file", "--models", "--intra-op-threads"}) {
       if (a == owned || a.rfind(std::string(owned) + "=", 0) == 0) {
         return st.Error("args", std::string(owned) + " is set by the study itself");
       }
     }
   }
   for (const std::string& e : *executors) {
-    for (int64_t w : workers->value_or(std::vector<int64_t>{2})) {
-      for (const std::string& p : *policies) {
-        ServerConfig base;
-        base.executor = e;
-        base.workers = static_cast<int>(w);
-        base.policy = p;
-        base.args = args->value_or(std::vector<std::string>{});
-        if (e == "processes") {
-          for (const std::string& s : *starts) {
-            for (const std::string& i : *ipcs) {
+    for (int64_t intra : intras->value_or(std::vector<int64_t>{0})) {
+      for (int64_t w : workers->value_or(std::vector<int64_t>{2})) {
+        for (const std::string& p : *policies) {
+          ServerConfig base;
+          base.executor = e;
+          base.workers = static_cast<int>(w);
+          base.policy = p;
+          base.intra_op_threads = static_cast<int>(intra);
+          base.args = args->value_or(std::vector<std::string>{});
+          base.models = models->value_or("");
+          if (e == "processes") {
+            for (const std::string& s : *starts) {
+              for (const std::string& i : *ipcs) {
+                ServerConfig c = base;
+                c.start = s;
+                c.ipc = i;
+                spec.servers.push_back(c);
+              }
+            }
+          } else if (e == "async") {
+            for (int64_t o : offloads->value_or(std::vector<int64_t>{0})) {
               ServerConfig c = base;
-              c.start = s;
-              c.ipc = i;
+              c.offload = static_cast<int>(o);
               spec.servers.push_back(c);
             }
+          } else {
+            spec.servers.push_back(base);
           }
-        } else if (e == "async") {
-          for (int64_t o : offloads->value_or(std::vector<int64_t>{0})) {
-            ServerConfig c = base;
-            c.offload = static_cast<int>(o);
-            spec.servers.push_back(c);
-          }
-        } else {
-          spec.servers.push_back(base);
         }
       }
     }
@@ -174,6 +184,8 @@ std::vector<std::string> ServerConfig::ServeArgs() const {
   if (!start.empty()) a.insert(a.end(), {"--start", start});
   if (!ipc.empty()) a.insert(a.end(), {"--ipc", ipc});
   if (offload >= 0) a.insert(a.end(), {"--offload", std::to_string(offload)});
+  if (!models.empty()) a.insert(a.end(), {"--models", models});
+  if (intra_op_threads > 0) a.insert(a.end(), {"--intra-op-threads", std::to_string(intra_op_threads)});
   a.insert(a.end(), args.begin(), args.end());
   return a;
 }
@@ -184,6 +196,7 @@ std::vector<StudyCell> StudySpec::Cells() const {
     std::string sid = s.executor + ".w" + std::to_string(s.workers) + "." + s.policy;
     if (!s.start.empty()) sid += "." + s.start + "." + s.ipc;
     if (s.offload > 0) sid += ".off" + std::to_string(s.offload);
+    if (s.intra_op_threads > 0) sid += ".intra" + std::to_string(s.intra_op_threads);
     for (const std::string& a : s.args) sid += "." + a;
     for (const StudyWorkload& w : workloads) {
       for (double p : w.points) cells.push_back({sid + "." + w.name + "." + PointLabel(w, p), s, &w, p});

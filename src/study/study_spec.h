@@ -14,6 +14,8 @@
 //   start = ["forkserver"]    # processes only
 //   ipc = ["shm"]             # processes only
 //   offload = [0]             # async only
+//   models = "models"         # a model repository (serve --models) for infer workloads
+//   intra_op_threads = [1]    # LibTorch threads per inference (with models)
 //   args = []                 # extra `switchyard serve` flags for every cell
 //
 //   [[workload]]
@@ -46,6 +48,8 @@ struct ServerConfig {
   std::string start;  // processes only
   std::string ipc;    // processes only
   int offload = -1;   // async only (-1: not applicable)
+  std::string models;        // --models DIR, empty: none
+  int intra_op_threads = 0;  // --intra-op-threads (0: not given)
   std::vector<std::string> args;
 
   // `switchyard serve` flags for this configuration (without --port/--db).
