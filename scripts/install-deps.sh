@@ -12,6 +12,8 @@ packages=(
   libssl-dev libsqlite3-dev
   # CLI, config, JSON, logs
   libcli11-dev nlohmann-json3-dev libtomlplusplus-dev libspdlog-dev libfmt-dev
+  # the inference requests' tensors: thousands of numbers per body
+  libsimdjson-dev
   # model inference: LibTorch; Debian's python3-torch only exports the
   # reference models (scripts/export_models.py), python3-sklearn ships the
   # digits the image model is trained on
@@ -22,6 +24,8 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   # demonstration load and the figures it is compared against
   wrk nginx-light curl procps python3
+  # the Python model servers the seeds propose (bench/python_model_server.py)
+  python3-flask python3-aiohttp gunicorn
 )
 
 missing=()

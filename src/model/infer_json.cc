@@ -1,6 +1,7 @@
 #include "model/infer_json.h"
 
 #include <fmt/format.h>
+#include <simdjson.h>
 
 #include <cmath>
 #include <cstring>
@@ -11,7 +12,24 @@
 namespace switchyard {
 namespace {
 
-using nlohmann::json;
+// simdjson's DOM: a request body carries thousands of numbers, and
+// nlohmann::json (~65 MB/s, a heap node per number) spent a third of a
+// MobileNet inference parsing them (bench/model_bench.cc).
+using simdjson::dom::element;
+using simdjson::dom::element_type;
+
+std::string Shown(const element& v) {
+  std::string shown = simdjson::minify(v);
+  if (shown.size() > 40) shown = shown.substr(0, 40) + "...";
+  return shown;
+}
+
+// The field `key` of `object`, or nullopt.
+std::optional<element> Field(simdjson::dom::object object, std::string_view key) {
+  element e;
+  if (object.at_key(key).get(e) != simdjson::SUCCESS) return std::nullopt;
+  return e;
+}
 
 // Appends the values of `data` (flat or nested arrays) to `out` as `dtype`,
 // expecting exactly `count` of them.
@@ -22,7 +40,7 @@ class Filler {
     out_.resize(static_cast<size_t>(count) * ElementSize(dtype));
   }
 
-  Status Fill(const json& data) {
+  Status Fill(const element& data) {
     Status s = Walk(data);
     if (!s.ok()) return s;
     if (written_ != count_) return Mismatch();
@@ -30,9 +48,9 @@ class Filler {
   }
 
  private:
-  Status Walk(const json& node) {
-    if (node.is_array()) {
-      for (const json& e : node) {
+  Status Walk(const element& node) {
+    if (node.type() == element_type::ARRAY) {
+      for (element e : simdjson::dom::array(node)) {
         Status s = Walk(e);
         if (!s.ok()) return s;
       }
@@ -45,13 +63,18 @@ class Filler {
     return Status::Ok();
   }
 
-  Status Put(const json& v) {
+  Status Put(const element& v) {
     char* at = out_.data() + static_cast<size_t>(written_) * ElementSize(dtype_);
     switch (dtype_) {
       case DataType::kFp32:
       case DataType::kFp64: {
-        if (!v.is_number()) return Bad(v, "a number");
-        double d = v.get<double>();
+        double d = 0;
+        switch (v.type()) {
+          case element_type::DOUBLE: d = v.get_double().value_unsafe(); break;
+          case element_type::INT64: d = static_cast<double>(v.get_int64().value_unsafe()); break;
+          case element_type::UINT64: d = static_cast<double>(v.get_uint64().value_unsafe()); break;
+          default: return Bad(v, "a number");
+        }
         if (!std::isfinite(d)) return Bad(v, "a finite number");
         if (dtype_ == DataType::kFp32) {
           if (std::fabs(d) > std::numeric_limits<float>::max()) return Bad(v, "a number within FP32's range");
@@ -64,11 +87,9 @@ class Filler {
       }
       case DataType::kInt32:
       case DataType::kInt64: {
-        if (!v.is_number_integer()) return Bad(v, "an integer");
-        if (v.is_number_unsigned() && v.get<uint64_t>() > static_cast<uint64_t>(INT64_MAX)) {
-          return Bad(v, "an integer within INT64's range");
-        }
-        int64_t i = v.get<int64_t>();
+        if (v.type() == element_type::UINT64) return Bad(v, "an integer within INT64's range");
+        if (v.type() != element_type::INT64) return Bad(v, "an integer");
+        int64_t i = v.get_int64().value_unsafe();
         if (dtype_ == DataType::kInt32) {
           if (i < INT32_MIN || i > INT32_MAX) return Bad(v, "an integer within INT32's range");
           int32_t n = static_cast<int32_t>(i);
@@ -79,18 +100,16 @@ class Filler {
         return Status::Ok();
       }
       case DataType::kBool:
-        if (!v.is_boolean()) return Bad(v, "true or false");
-        *at = v.get<bool>() ? 1 : 0;
+        if (v.type() != element_type::BOOL) return Bad(v, "true or false");
+        *at = v.get_bool().value_unsafe() ? 1 : 0;
         return Status::Ok();
     }
     return Internal("unknown datatype");
   }
 
-  Status Bad(const json& v, const char* wanted) const {
-    std::string shown = v.dump();
-    if (shown.size() > 40) shown = shown.substr(0, 40) + "...";
-    return InvalidArgument("input '" + name_ + "': element " + std::to_string(written_) + " is " + shown + ", not " +
-                           wanted + " (datatype " + std::string(DataTypeName(dtype_)) + ")");
+  Status Bad(const element& v, const char* wanted) const {
+    return InvalidArgument("input '" + name_ + "': element " + std::to_string(written_) + " is " + Shown(v) +
+                           ", not " + wanted + " (datatype " + std::string(DataTypeName(dtype_)) + ")");
   }
 
   Status Mismatch() const {
@@ -105,63 +124,72 @@ class Filler {
   std::string& out_;
 };
 
-Result<std::vector<int64_t>> ShapeOf(const json& in, const std::string& name) {
-  if (!in.contains("shape") || !in["shape"].is_array()) {
-    return InvalidArgument("input '" + name + "': 'shape' must be an array of integers");
-  }
+Result<std::vector<int64_t>> ShapeOf(simdjson::dom::object in, const std::string& name) {
+  auto bad = [&] { return InvalidArgument("input '" + name + "': 'shape' must be an array of integers"); };
+  std::optional<element> shape_field = Field(in, "shape");
+  if (!shape_field || shape_field->type() != element_type::ARRAY) return bad();
   std::vector<int64_t> shape;
-  for (const json& d : in["shape"]) {
-    if (!d.is_number_integer() || (d.is_number_unsigned() && d.get<uint64_t>() > static_cast<uint64_t>(INT64_MAX))) {
-      return InvalidArgument("input '" + name + "': 'shape' must be an array of integers");
-    }
-    shape.push_back(d.get<int64_t>());
+  for (element d : simdjson::dom::array(*shape_field)) {
+    if (d.type() != element_type::INT64) return bad();
+    shape.push_back(d.get_int64().value_unsafe());
+    if (shape.size() > 64) return InvalidArgument("input '" + name + "': more than 64 dimensions");
   }
-  if (shape.size() > 64) return InvalidArgument("input '" + name + "': more than 64 dimensions");
   return shape;
+}
+
+// A non-negative integer parameter, or the error naming it.
+Result<int64_t> NonNegative(const element& v, const std::string& what) {
+  if (v.type() != element_type::INT64 || v.get_int64().value_unsafe() < 0) return InvalidArgument(what);
+  return v.get_int64().value_unsafe();
 }
 
 }  // namespace
 
 Result<InferRequest> ParseInferRequest(std::string_view body, const std::vector<TensorSpec>& specs, bool declared,
                                        const InferLimits& limits) {
-  json doc = json::parse(body, nullptr, /*allow_exceptions=*/false);
-  if (doc.is_discarded()) return InvalidArgument("the body is not valid JSON");
-  if (!doc.is_object()) return InvalidArgument("the body must be a JSON object");
+  // One parser per thread: it keeps its buffers between requests.
+  thread_local simdjson::dom::parser parser;
+  element doc;
+  if (parser.parse(body.data(), body.size(), /*realloc_if_needed=*/true).get(doc) != simdjson::SUCCESS) {
+    return InvalidArgument("the body is not valid JSON");
+  }
+  if (doc.type() != element_type::OBJECT) return InvalidArgument("the body must be a JSON object");
+  const simdjson::dom::object root(doc);
   InferRequest req;
-  if (doc.contains("id")) {
-    if (!doc["id"].is_string()) return InvalidArgument("'id' must be a string");
-    req.id = doc["id"].get<std::string>();
+  if (auto id = Field(root, "id")) {
+    if (id->type() != element_type::STRING) return InvalidArgument("'id' must be a string");
+    req.id = std::string(id->get_string().value_unsafe());
   }
-  if (doc.contains("parameters")) {
-    const json& p = doc["parameters"];
-    if (!p.is_object()) return InvalidArgument("'parameters' must be an object");
-    if (p.contains("priority")) {
-      if (!p["priority"].is_number_integer() || p["priority"].get<int64_t>() < 0) {
-        return InvalidArgument("parameters.priority must be a non-negative integer");
-      }
-      req.priority = p["priority"].get<int64_t>();
+  if (auto params = Field(root, "parameters")) {
+    if (params->type() != element_type::OBJECT) return InvalidArgument("'parameters' must be an object");
+    if (auto p = Field(simdjson::dom::object(*params), "priority")) {
+      auto v = NonNegative(*p, "parameters.priority must be a non-negative integer");
+      if (!v.ok()) return v.status();
+      req.priority = *v;
     }
-    if (p.contains("timeout")) {
-      if (!p["timeout"].is_number_integer() || p["timeout"].get<int64_t>() < 0) {
-        return InvalidArgument("parameters.timeout must be a non-negative integer (microseconds)");
-      }
-      req.timeout_us = p["timeout"].get<int64_t>();
+    if (auto p = Field(simdjson::dom::object(*params), "timeout")) {
+      auto v = NonNegative(*p, "parameters.timeout must be a non-negative integer (microseconds)");
+      if (!v.ok()) return v.status();
+      req.timeout_us = *v;
     }
   }
-  if (!doc.contains("inputs") || !doc["inputs"].is_array()) return InvalidArgument("'inputs' must be an array");
-  const json& inputs = doc["inputs"];
+  std::optional<element> inputs = Field(root, "inputs");
+  if (!inputs || inputs->type() != element_type::ARRAY) return InvalidArgument("'inputs' must be an array");
 
   // Pass 1: names, datatypes, shapes and sizes, with no tensor memory yet.
-  std::vector<const json*> by_spec(specs.size(), nullptr);
+  std::vector<std::optional<element>> data_of(specs.size());
   std::vector<int64_t> counts(specs.size(), 0);
   std::vector<DataType> dtypes(specs.size(), DataType::kFp32);
   std::vector<std::vector<int64_t>> shapes(specs.size());
   int64_t total = 0;
-  for (const json& in : inputs) {
-    if (!in.is_object() || !in.contains("name") || !in["name"].is_string()) {
+  for (element in_element : simdjson::dom::array(*inputs)) {
+    std::optional<element> name_field;
+    if (in_element.type() == element_type::OBJECT) name_field = Field(simdjson::dom::object(in_element), "name");
+    if (!name_field || name_field->type() != element_type::STRING) {
       return InvalidArgument("every input needs a string 'name'");
     }
-    const std::string name = in["name"].get<std::string>();
+    const simdjson::dom::object in(in_element);
+    const std::string name(name_field->get_string().value_unsafe());
     size_t i = 0;
     while (i < specs.size() && specs[i].name != name) ++i;
     if (i == specs.size()) {
@@ -169,13 +197,15 @@ Result<InferRequest> ParseInferRequest(std::string_view body, const std::vector<
       for (const TensorSpec& s : specs) known += (known.empty() ? "" : ", ") + s.name;
       return InvalidArgument("unknown input '" + name + "' (the model's inputs: " + known + ")");
     }
-    if (by_spec[i] != nullptr) return InvalidArgument("input '" + name + "' is given twice");
-    if (!in.contains("datatype") || !in["datatype"].is_string()) {
+    if (data_of[i]) return InvalidArgument("input '" + name + "' is given twice");
+    std::optional<element> datatype = Field(in, "datatype");
+    if (!datatype || datatype->type() != element_type::STRING) {
       return InvalidArgument("input '" + name + "': 'datatype' must be a string");
     }
-    auto dtype = ParseDataType(in["datatype"].get<std::string>());
+    const std::string_view datatype_name = datatype->get_string().value_unsafe();
+    auto dtype = ParseDataType(datatype_name);
     if (!dtype) {
-      return InvalidArgument("input '" + name + "': datatype '" + in["datatype"].get<std::string>() +
+      return InvalidArgument("input '" + name + "': datatype '" + std::string(datatype_name) +
                              "' is not served (FP32, FP64, INT32, INT64, BOOL)");
     }
     auto shape = ShapeOf(in, name);
@@ -191,14 +221,15 @@ Result<InferRequest> ParseInferRequest(std::string_view body, const std::vector<
       Status accepted = specs[i].Accepts(probe);
       if (!accepted.ok()) return accepted;
     }
-    if (!in.contains("data")) return InvalidArgument("input '" + name + "': 'data' is missing");
-    by_spec[i] = &in;
+    std::optional<element> data = Field(in, "data");
+    if (!data) return InvalidArgument("input '" + name + "': 'data' is missing");
+    data_of[i] = data;
     counts[i] = *count;
     dtypes[i] = *dtype;
     shapes[i] = std::move(*shape);
   }
   for (size_t i = 0; i < specs.size(); ++i) {
-    if (by_spec[i] == nullptr) return InvalidArgument("input '" + specs[i].name + "' is missing");
+    if (!data_of[i]) return InvalidArgument("input '" + specs[i].name + "' is missing");
   }
 
   // Pass 2: the values.
@@ -208,22 +239,26 @@ Result<InferRequest> ParseInferRequest(std::string_view body, const std::vector<
     t.name = specs[i].name;
     t.dtype = dtypes[i];
     t.shape = std::move(shapes[i]);
-    Status filled = Filler(t.name, t.dtype, counts[i], t.bytes).Fill((*by_spec[i])["data"]);
+    Status filled = Filler(t.name, t.dtype, counts[i], t.bytes).Fill(*data_of[i]);
     if (!filled.ok()) return filled;
   }
-  if (doc.contains("outputs")) {
-    if (!doc["outputs"].is_array()) return InvalidArgument("'outputs' must be an array");
-    for (const json& o : doc["outputs"]) {
-      if (!o.is_object() || !o.contains("name") || !o["name"].is_string()) {
+  if (auto outputs = Field(root, "outputs")) {
+    if (outputs->type() != element_type::ARRAY) return InvalidArgument("'outputs' must be an array");
+    for (element o : simdjson::dom::array(*outputs)) {
+      std::optional<element> name;
+      if (o.type() == element_type::OBJECT) name = Field(simdjson::dom::object(o), "name");
+      if (!name || name->type() != element_type::STRING) {
         return InvalidArgument("every requested output needs a string 'name'");
       }
-      req.payload.outputs.push_back(o["name"].get<std::string>());
+      req.payload.outputs.emplace_back(name->get_string().value_unsafe());
     }
   }
   return req;
 }
 
 namespace {
+
+using nlohmann::json;
 
 template <typename T>
 void AppendValues(std::string& out, const HostTensor& t) {
