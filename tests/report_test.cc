@@ -185,7 +185,7 @@ TEST_F(TinyReportTest, ConfigurationOfEachCellIsListed) {
   EXPECT_TRUE(Has(html_,
                   "<td>processes.w2.fifo.forkserver.shm.cpu.c64</td><td>cpu</td><td>cpu:iters=100000:1</td>"
                   "<td>64 connections</td><td>processes</td><td>2</td><td>fifo</td><td>forkserver</td>"
-                  "<td>shm</td><td>0</td><td>0</td><td>2</td>"));
+                  "<td>shm</td><td>0</td><td>0</td><td>n/a</td><td>2</td>"));
 }
 
 TEST_F(TinyReportTest, PageMakesNoNetworkReference) {
