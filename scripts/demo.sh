@@ -3,7 +3,9 @@
 # builds switchyard, then runs studies/quick.toml — threads vs processes vs
 # async on cpu-bound, io-bound and mixed load, each cell against a freshly
 # started server — and renders its report. Prints the summary tables; about
-# two minutes of measuring on 2 cores (plus the build).
+# two minutes of measuring on 2 cores (plus the build). Then exports the
+# reference models (once, into models/) and has the served MobileNetV2
+# classify a few handwritten digits over the Open Inference Protocol.
 #   scripts/demo.sh [--out DIR]     results and report in DIR
 #                                   (default results/quick-<UTC time>)
 set -euo pipefail
@@ -22,3 +24,19 @@ build/switchyard study studies/quick.toml --out "$out/results.jsonl" --report "$
 echo
 sed -n '/^## Summary/,/^## Charts/p' "$out/summary.md" | sed '$d'
 echo "Full report with charts: $out/index.html (Markdown: $out/summary.md)"
+
+# The reference models (fixed seeds; about 20 s, once) and one served.
+echo
+[ -f models/mobilenet_v2/1/model.pt ] || /usr/bin/python3 scripts/export_models.py --out models
+port=$(/usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+build/switchyard serve --executor processes --start forkserver --workers 2 --models models --port "$port" \
+    --log-level warn > "$out/serve-models.log" 2>&1 &
+server=$!
+trap 'kill $server 2>/dev/null || true' EXIT
+for _ in $(seq 100); do
+  curl -sf "http://127.0.0.1:$port/v2/health/ready" > /dev/null && break
+  sleep 0.2
+done
+/usr/bin/python3 scripts/classify_digits.py --url "http://127.0.0.1:$port" --count 10 | tail -4
+kill -TERM $server && wait $server || true
+trap - EXIT

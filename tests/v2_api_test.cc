@@ -436,6 +436,7 @@ std::vector<ExecutorCase> Executors() {
       {"processes_forkserver_shm", {"--executor", "processes", "--start", "forkserver", "--ipc", "shm"}},
       {"processes_forkserver_pipe", {"--executor", "processes", "--start", "forkserver", "--ipc", "pipe"}},
       {"processes_spawn_shm", {"--executor", "processes", "--start", "spawn", "--ipc", "shm"}},
+      {"processes_forkserver_no_warm_up", {"--executor", "processes", "--start", "forkserver", "--no-warm-up"}},
       {"async", {"--executor", "async"}},
       {"async_offload", {"--executor", "async", "--offload", "2"}},
   };

@@ -42,6 +42,11 @@ void AddServeFlags(CLI::App& app, ServeFlags& f) {
                  "DIR/<name>/<version>/model.pt (TorchScript) and an optional DIR/<name>/config.toml. "
                  "A model that fails to load is reported and not ready; the others serve")
       ->check(CLI::ExistingDirectory);
+  app.add_flag("!--no-warm-up", f.warm_up,
+               "Do not run one inference of zeros per model at start-up. The warm-up builds LibTorch's "
+               "first-inference state (the optimised plan, allocator pools) once, before workers are "
+               "forked, so fork/forkserver workers share it instead of each building its own (distilbert_like "
+               "with 4 forkserver workers: 606 -> 501 MiB of PSS), and first requests are not slow");
   app.add_option("--intra-op-threads", f.intra_op_threads,
                  "LibTorch threads one inference may use, per worker (processes: in each worker "
                  "process; threads and async: one pool the workers share)")
@@ -200,6 +205,7 @@ int RunServe(ServeFlags& f, const CLI::App& app) {
       }
     }
     std::fflush(stdout);
+    if (f.warm_up) (*models)->WarmUp([](const std::string& line) { spdlog::warn("{}", line); });
     env.workload.models = std::move(models).value();
     env.workload.models_dir = f.models_dir;
   }

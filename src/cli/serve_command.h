@@ -19,6 +19,7 @@ struct ServeFlags {
   std::string db_path;
   std::string models_dir;
   int intra_op_threads = 1;
+  bool warm_up = true;  // one inference per model before workers are forked
   std::string admin_token_file;
   std::string log_level = "info";
   int64_t read_timeout_ms = 10000;

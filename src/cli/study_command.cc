@@ -39,6 +39,17 @@ int RunStudyCommand(const StudyFlags& f) {
     for (const StudyCell& c : cells) std::printf("  %s\n", c.id.c_str());
     return 0;
   }
+  // A missing model repository would fail every cell one by one: say it once.
+  for (const ServerConfig& s : spec->servers) {
+    std::error_code missing;
+    if (!s.models.empty() && !std::filesystem::is_directory(s.models, missing)) {
+      std::fprintf(stderr,
+                   "switchyard study: models directory '%s' not found (make the reference models with "
+                   "/usr/bin/python3 scripts/export_models.py --out %s)\n",
+                   s.models.c_str(), s.models.c_str());
+      return 2;
+    }
+  }
   StudyOptions options;
   options.results_path = f.out.empty() ? "results/" + spec->name + ".jsonl" : f.out;
   std::error_code ec;

@@ -90,6 +90,35 @@ Result<std::shared_ptr<const ModelRepository>> ModelRepository::Load(
   return std::shared_ptr<const ModelRepository>(std::move(repo));
 }
 
+int ModelRepository::WarmUp(const std::function<void(const std::string&)>& log) const {
+  backend_->SetIntraOpThreads(1);
+  int ran = 0;
+  for (const auto& [name, m] : models_) {
+    if (!m.config.declared) continue;
+    for (const auto& [number, v] : m.versions) {
+      if (!v.ready()) continue;
+      std::vector<HostTensor> inputs;
+      for (const TensorSpec& spec : m.config.inputs) {
+        HostTensor t;
+        t.name = spec.name;
+        t.dtype = spec.dtype;
+        for (int64_t d : spec.shape) t.shape.push_back(d < 0 ? 1 : d);
+        auto count = ElementCount(t.shape, int64_t{1} << 28);
+        if (!count.ok()) break;
+        t.bytes.assign(static_cast<size_t>(*count) * ElementSize(t.dtype), '\0');
+        inputs.push_back(std::move(t));
+      }
+      auto out = v.model->Infer(inputs);
+      if (out.ok()) {
+        ++ran;
+      } else if (log) {
+        log("model " + name + " v" + std::to_string(number) + ": warm-up failed: " + out.status().message());
+      }
+    }
+  }
+  return ran;
+}
+
 const ServedModel* ModelRepository::Find(const std::string& name) const {
   auto it = models_.find(name);
   return it == models_.end() ? nullptr : &it->second;

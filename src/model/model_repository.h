@@ -58,6 +58,14 @@ class ModelRepository {
   // What loaded the models (e.g. to set its intra-op threads).
   const ModelBackend& backend() const { return *backend_; }
   const ServedModel* Find(const std::string& name) const;
+
+  // Runs one inference of zeros through every ready version whose config
+  // declares its inputs (-1 dimensions as 1), on one intra-op thread, so the
+  // one-time state of a first inference — the TorchScript executor's
+  // optimised plan, allocator pools — exists before workers are forked and is
+  // shared copy-on-write rather than built again in each. Starts no thread.
+  // Returns how many versions ran; a failure is logged, not fatal.
+  int WarmUp(const std::function<void(const std::string&)>& log = {}) const;
   const std::map<std::string, ServedModel>& models() const { return models_; }
 
  private:
