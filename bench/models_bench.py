@@ -4,10 +4,11 @@
   efficiency   throughput at saturation with 2 workers for mobilenet_v2 and
                lstm_forecaster, threads / processes / async+offload, divided by
                the compute limit: 2 x the single-thread in-process inference
-               rate (bench/model_bench, BM_Infer threads:1) measured in the same
-               repetition. Also divided by the rate two in-process threads
-               reach together (threads:2): what this machine gives two busy
-               cores at that moment.
+               rate (bench/model_bench, BM_Infer threads:1) measured just
+               before that server runs (this VM's speed drifts by a third
+               within minutes, so only adjacent measurements are compared).
+               Also divided by the rate two in-process threads reach together
+               (threads:2): what this machine gives two busy cores.
   python       the same load against the stack the seeds propose: Flask under
                gunicorn (2 worker processes) and aiohttp (2 inference threads),
                calling the same TorchScript files through python3-torch.
@@ -116,7 +117,7 @@ def model_bench(build, models, filt, min_time=None):
 def inprocess_rates(build, models, model):
     """(single-thread rate, two-thread combined rate) in inferences/s."""
     i = BENCH_INDEX[model]
-    res = model_bench(build, models, "BM_Infer/%d/" % i)
+    res = model_bench(build, models, "BM_Infer/%d/" % i, "2")
     one = two = None
     for name, b in res.items():
         if name.endswith("threads:1"):
@@ -171,6 +172,7 @@ def memory_figures(binary, models, tmp):
         ("threads", ["--executor", "threads"]),
         ("processes fork", ["--executor", "processes", "--start", "fork"]),
         ("processes forkserver", ["--executor", "processes", "--start", "forkserver"]),
+        ("processes forkserver --no-warm-up", ["--executor", "processes", "--start", "forkserver", "--no-warm-up"]),
         ("processes spawn", ["--executor", "processes", "--start", "spawn"]),
         ("python flask+gunicorn", "flask"),
     ]
@@ -220,10 +222,10 @@ def main():
         for rep in range(args.repeat):
             run = {"protocol_us": protocol_costs(args.build, args.models), "models": {}}
             for model in ("mobilenet_v2", "lstm_forecaster"):
-                one, two = inprocess_rates(args.build, args.models, model)
-                row = {"inprocess_1thread_per_s": one, "inprocess_2threads_per_s": two, "servers": {}}
+                row = {"servers": {}}
                 order = SERVERS[rep % len(SERVERS):] + SERVERS[:rep % len(SERVERS)]
                 for label, spec in order:
+                    one, two = inprocess_rates(args.build, args.models, model)
                     server = start_server(binary, spec, 2, args.models)
                     try:
                         s = load(binary, server.port, MIXES[model], args.connections, args.duration, args.warmup,
@@ -232,15 +234,12 @@ def main():
                         server.stop()
                     rps = s["throughput_rps"]
                     row["servers"][label] = {
+                        "inprocess_1thread_per_s": one, "inprocess_2threads_per_s": two,
                         "throughput_rps": rps, "errors": s["errors"], "p50_ms": s["latency_us"]["p50"] / 1000,
                         "p99_ms": s["latency_us"]["p99"] / 1000, "efficiency": rps / (2 * one),
                         "vs_two_threads": rps / two}
                     log("rep %d %-15s %-22s %8.1f req/s  efficiency %.2f  (vs 2 threads in-process %.2f)"
                         % (rep + 1, model, label, rps, rps / (2 * one), rps / two))
-                # The limit measured again after the servers: the host drifts.
-                one_after, two_after = inprocess_rates(args.build, args.models, model)
-                row["inprocess_1thread_after_per_s"] = one_after
-                row["inprocess_2threads_after_per_s"] = two_after
                 run["models"][model] = row
             runs.append(run)
         memory = None if args.skip_memory else memory_figures(binary, args.models, tmp)
@@ -250,7 +249,8 @@ def main():
 
     summary = {"machine": machine(), "repeat": args.repeat, "duration_s": args.duration,
                "connections": args.connections, "models": {}, "memory": memory}
-    mobilenet_us = med([1e6 / r["models"]["mobilenet_v2"]["inprocess_1thread_per_s"] for r in runs])
+    mobilenet_us = med([1e6 / c["inprocess_1thread_per_s"] for r in runs
+                        for c in r["models"]["mobilenet_v2"]["servers"].values()])
     proto = {k: med([r["protocol_us"][k] for r in runs]) for k in runs[0]["protocol_us"]}
     proto_total = sum(proto.values())
     summary["protocol"] = {"parts_us": proto, "total_us": proto_total, "mobilenet_inference_us": mobilenet_us,
@@ -263,10 +263,11 @@ def main():
                                                  100 * proto_total / mobilenet_us, mobilenet_us))
     for model in ("mobilenet_v2", "lstm_forecaster"):
         rows = [r["models"][model] for r in runs]
-        one = med([r["inprocess_1thread_per_s"] for r in rows])
-        two = med([r["inprocess_2threads_per_s"] for r in rows])
+        one = med([c["inprocess_1thread_per_s"] for r in rows for c in r["servers"].values()])
+        two = med([c["inprocess_2threads_per_s"] for r in rows for c in r["servers"].values()])
         entry = {"inprocess_1thread_per_s": one, "inprocess_2threads_per_s": two, "servers": {}}
-        print("### %s: in-process 1 thread %.1f/s (limit 2x = %.1f/s), 2 threads together %.1f/s\n"
+        print("### %s: in-process 1 thread %.1f/s (limit 2x = %.1f/s), 2 threads together %.1f/s "
+              "(medians over all cells; each cell is divided by its own adjacent measurement)\n"
               % (model, one, 2 * one, two))
         print("| server (2 workers) | req/s | efficiency (÷ 2×1-thread) | ÷ 2 threads in-process | p50 ms | p99 ms |")
         print("|---|---|---|---|---|---|")

@@ -267,23 +267,23 @@ void Server::HandleScore(HttpRequest& request, Responder respond_to_client) {
                                               " bytes")));
   }
   Job job;
-  job.id = next_job_id_.fetch_add(1, std::memory_order_relaxed);
   job.request = std::move(parsed).value();
+  SubmitJob(job, respond, [](const ScoreOutcome& outcome) { return RenderScoreReply(outcome); });
+}
+
+void Server::SubmitJob(Job& job, const Responder& respond, std::function<std::string(const ScoreOutcome&)> render) {
+  job.id = next_job_id_.fetch_add(1, std::memory_order_relaxed);
   job.arrival_us = SteadyClock::Now();
-  job.on_done = [this, respond, arrival = job.arrival_us](ScoreOutcome outcome) {
+  job.on_done = [this, respond, render = std::move(render), arrival = job.arrival_us](ScoreOutcome outcome) {
     metrics_.queue_us.Record(outcome.queue_us);
     metrics_.service_us.Record(outcome.service_us);
     metrics_.total_us.Record(SteadyClock::Now() - arrival);
     if (outcome.status.ok()) {
-      respond(JsonReply(200, RenderScoreReply(outcome)));
+      respond(JsonReply(200, render(outcome)));
     } else {
       respond(ErrorReply(outcome.status));
     }
   };
-  SubmitJob(job, respond);
-}
-
-void Server::SubmitJob(Job& job, const Responder& respond) {
   // A reconfiguration may close the executor we picked between picking it and
   // submitting: then the new one is current, and we submit there.
   for (int attempt = 0; attempt < 1000; ++attempt) {
@@ -317,19 +317,8 @@ void Server::HandleV2(HttpRequest& request, Responder respond) {
   if (!prepared.ok()) return respond(ErrorReply(prepared.status()));
   auto p = std::make_shared<V2Api::Prepared>(std::move(prepared).value());
   Job job = std::move(p->job);
-  job.id = next_job_id_.fetch_add(1, std::memory_order_relaxed);
-  job.arrival_us = SteadyClock::Now();
-  job.on_done = [this, respond, p, arrival = job.arrival_us](ScoreOutcome outcome) {
-    metrics_.queue_us.Record(outcome.queue_us);
-    metrics_.service_us.Record(outcome.service_us);
-    metrics_.total_us.Record(SteadyClock::Now() - arrival);
-    if (outcome.status.ok()) {
-      respond(JsonReply(200, V2Api::RenderInferReply(*p, outcome.result_json)));
-    } else {
-      respond(ErrorReply(outcome.status));
-    }
-  };
-  SubmitJob(job, respond);
+  SubmitJob(job, respond,
+            [p](const ScoreOutcome& outcome) { return V2Api::RenderInferReply(*p, outcome.result_json); });
 }
 
 bool Server::AdminAllowed(const HttpRequest& request, const Responder& respond) {

@@ -8,6 +8,7 @@
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
+#include <functional>
 #include <memory>
 #include <string>
 #include <thread>
@@ -61,7 +62,9 @@ class Server {
   void HandleV2(HttpRequest& request, Responder respond);
   // Admits `job` to the current executor (retrying across a reconfiguration)
   // or answers 503 at once; job.on_done answers otherwise.
-  void SubmitJob(Job& job, const Responder& respond);
+  // Stamps `job` (id, arrival), sets its completion — latency figures, then
+  // `render(result_json)` as the 200 body or the error reply — and submits it.
+  void SubmitJob(Job& job, const Responder& respond, std::function<std::string(const ScoreOutcome&)> render);
   void HandleAdminConfig(HttpRequest& request, Responder respond);
   void HandleStatsReset(HttpRequest& request, Responder respond);
   // False (and a 403 sent) unless the request carries the admin token.
