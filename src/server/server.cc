@@ -10,6 +10,7 @@
 
 #include "metrics/perf_counters.h"
 #include "metrics/process_tree.h"
+#include "server/json_reply.h"
 
 namespace switchyard {
 
@@ -17,19 +18,6 @@ namespace asio = boost::asio;
 using nlohmann::json;
 
 namespace {
-
-HttpReply JsonReply(int status, std::string body) {
-  HttpReply reply;
-  reply.status = status;
-  reply.body = std::move(body);
-  return reply;
-}
-
-HttpReply ErrorReply(const Status& status) {
-  HttpReply reply = JsonReply(status.http_status(), RenderError(status.message()));
-  if (status.code() == StatusCode::kUnavailable) reply.headers.emplace_back("Retry-After", "1");
-  return reply;
-}
 
 json HistogramJson(const LatencyHistogram& h) {
   return {{"count", h.count()},        {"mean", h.mean()},

@@ -4,25 +4,13 @@
 
 #include <nlohmann/json.hpp>
 
+#include "server/json_reply.h"
 #include "server/score_api.h"
 
 namespace switchyard {
 namespace {
 
 using nlohmann::json;
-
-HttpReply Reply(int status, std::string body) {
-  HttpReply r;
-  r.status = status;
-  r.body = std::move(body);
-  return r;
-}
-
-HttpReply Error(const Status& s) {
-  HttpReply r = Reply(s.http_status(), RenderError(s.message()));
-  if (s.code() == StatusCode::kUnavailable) r.headers.emplace_back("Retry-After", "1");
-  return r;
-}
 
 json SpecsJson(const std::vector<TensorSpec>& specs, bool declared) {
   json out = json::array();
@@ -124,28 +112,28 @@ Result<std::pair<const ServedModel*, const ModelVersion*>> V2Api::Resolve(const 
 
 HttpReply V2Api::HandleMetadata(const Route& route, const std::string& method, bool server_ready) const {
   if (method != "GET") {
-    HttpReply r = Reply(405, RenderError("method " + method + " not allowed here (use GET)"));
+    HttpReply r = JsonReply(405, RenderError("method " + method + " not allowed here (use GET)"));
     r.headers.emplace_back("Allow", "GET");
     return r;
   }
   switch (route.kind) {
     case Route::kServer:
-      return Reply(200, json{{"name", "switchyard"}, {"version", "0.1.0"}, {"extensions", json::array()}}.dump());
+      return JsonReply(200, json{{"name", "switchyard"}, {"version", "0.1.0"}, {"extensions", json::array()}}.dump());
     case Route::kLive:
-      return Reply(200, R"({"live":true})");
+      return JsonReply(200, R"({"live":true})");
     case Route::kReady:
-      return server_ready ? Reply(200, R"({"ready":true})") : Error(Unavailable("workers are starting"));
+      return server_ready ? JsonReply(200, R"({"ready":true})") : ErrorReply(Unavailable("workers are starting"));
     case Route::kModelReady: {
       auto r = Resolve(route);
-      if (!r.ok() && r.status().code() == StatusCode::kNotFound) return Error(r.status());
+      if (!r.ok() && r.status().code() == StatusCode::kNotFound) return ErrorReply(r.status());
       // Triton answers 400 for a model that exists but is not ready.
-      if (!r.ok()) return Reply(400, RenderError(r.status().message()));
-      return Reply(200, json{{"name", route.model}, {"ready", true}}.dump());
+      if (!r.ok()) return JsonReply(400, RenderError(r.status().message()));
+      return JsonReply(200, json{{"name", route.model}, {"ready", true}}.dump());
     }
     case Route::kModel: {
       const ServedModel* m = models_ ? models_->Find(route.model) : nullptr;
-      if (m == nullptr) return Error(Resolve(route).status());
-      if (route.version && m->versions.count(*route.version) == 0) return Error(Resolve(route).status());
+      if (m == nullptr) return ErrorReply(Resolve(route).status());
+      if (route.version && m->versions.count(*route.version) == 0) return ErrorReply(Resolve(route).status());
       json versions = json::array();
       for (const auto& [n, v] : m->versions) {
         if (v.ready()) versions.push_back(std::to_string(n));
@@ -160,10 +148,10 @@ HttpReply V2Api::HandleMetadata(const Route& route, const std::string& method, b
         meta["outputs"] = json::array();
         meta["error"] = NotReadyReason(*m);
       }
-      return Reply(200, meta.dump());
+      return JsonReply(200, meta.dump());
     }
     default:
-      return Reply(404, RenderError(route.error.empty() ? "no such route" : route.error));
+      return JsonReply(404, RenderError(route.error.empty() ? "no such route" : route.error));
   }
 }
 
