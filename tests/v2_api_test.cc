@@ -342,6 +342,18 @@ TEST(V2ServeTest, WithoutModelsTheModelRoutesAre404AndHealthWorks) {
   EXPECT_NE(r.body.find("started without --models"), std::string::npos) << r.body;
 }
 
+TEST(V2ServeTest, OversubscribedIntraOpThreadsAreWarnedAboutAndStillServe) {
+  // 2 workers x one intra-op thread per core: twice the cores.
+  const std::string per_core = std::to_string(std::max(1u, std::thread::hardware_concurrency()));
+  ServerProcess server({"--executor", "threads", "--workers", "2", "--intra-op-threads", per_core, "--models",
+                        TestModels()},
+                       std::chrono::seconds(60));
+  ASSERT_TRUE(server.ready()) << server.output();
+  EXPECT_NE(server.output().find("WARNING: 2 workers x " + per_core + " intra-op threads"), std::string::npos)
+      << server.output();
+  EXPECT_EQ(Post(server.port(), "/v2/models/tiny_mobilenet/infer", InferBody(MobilenetInput()).dump()).status, 200);
+}
+
 TEST(V2ServeTest, AModelsDirectoryThatCannotBeReadIsACliError) {
   auto r = testing::RunSwitchyard({"serve", "--port", "0", "--models", "/nonexistent/models"});
   EXPECT_NE(r.exit_code, 0);

@@ -204,6 +204,15 @@ int RunServe(ServeFlags& f, const CLI::App& app) {
         std::printf("switchyard: model %s is NOT ready: %s\n", name.c_str(), why.c_str());
       }
     }
+    const unsigned cores = std::max(1u, std::thread::hardware_concurrency());
+    if (static_cast<unsigned>(o.executor.workers * f.intra_op_threads) > cores) {
+      // Measured in studies/models.toml: OpenMP teams spinning against each
+      // other cut MobileNet's throughput twentyfold.
+      std::printf("switchyard: WARNING: %d workers x %d intra-op threads = %d threads for %u cores: "
+                  "inferences will fight for the cores (one thread per inference and a worker per core is "
+                  "the throughput setting)\n",
+                  o.executor.workers, f.intra_op_threads, o.executor.workers * f.intra_op_threads, cores);
+    }
     std::fflush(stdout);
     if (f.warm_up) (*models)->WarmUp([](const std::string& line) { spdlog::warn("{}", line); });
     env.workload.models = std::move(models).value();
