@@ -63,7 +63,8 @@ class ModelRepository {
   // declares its inputs (-1 dimensions as 1), on one intra-op thread, so the
   // one-time state of a first inference — the TorchScript executor's
   // optimised plan, allocator pools — exists before workers are forked and is
-  // shared copy-on-write rather than built again in each. Starts no thread.
+  // shared copy-on-write rather than built again in each. Leaves no thread
+  // running (LibTorch's set_num_threads starts and joins one pool thread).
   // Returns how many versions ran; a failure is logged, not fatal.
   int WarmUp(const std::function<void(const std::string&)>& log = {}) const;
   const std::map<std::string, ServedModel>& models() const { return models_; }
