@@ -25,7 +25,7 @@ echo
 sed -n '/^## Summary/,/^## Charts/p' "$out/summary.md" | sed '$d'
 echo "Full report with charts: $out/index.html (Markdown: $out/summary.md)"
 
-# The reference models (fixed seeds; about 20 s, once) and one served.
+# The reference models (fixed seeds; about a minute, once) and one served.
 echo
 [ -f models/mobilenet_v2/1/model.pt ] || /usr/bin/python3 scripts/export_models.py --out models
 port=$(/usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')

@@ -170,7 +170,9 @@ def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--out", required=True, help="model repository directory (created)")
     p.add_argument("--tiny-only", action="store_true", help="only the tiny variants (for tests)")
-    p.add_argument("--epochs", type=int, default=3, help="training epochs of the image models (default 3)")
+    p.add_argument("--epochs", type=int, default=None,
+                   help="training epochs of the image models (default: 8 for mobilenet_v2, about 40 s and "
+                        "0.975 held-out accuracy; 3 for the tests' tiny_mobilenet)")
     p.add_argument("--force", action="store_true", help="rebuild models that already exist")
     args = p.parse_args()
     torch.set_num_threads(max(1, os.cpu_count() or 1))
@@ -181,7 +183,8 @@ def main():
             continue
         started = time.time()
         log(f"{name}: building")
-        model, example, inputs, outputs, note = build(name, args.epochs)
+        epochs = args.epochs if args.epochs is not None else (8 if name == "mobilenet_v2" else 3)
+        model, example, inputs, outputs, note = build(name, epochs)
         export(args.out, name, model, example, inputs, outputs, note)
         log(f"{name}: done in {time.time() - started:.0f} s")
     return 0
