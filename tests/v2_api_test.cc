@@ -354,6 +354,36 @@ TEST(V2ServeTest, OversubscribedIntraOpThreadsAreWarnedAboutAndStillServe) {
   EXPECT_EQ(Post(server.port(), "/v2/models/tiny_mobilenet/infer", InferBody(MobilenetInput()).dump()).status, 200);
 }
 
+TEST(V2ServeTest, PriorityPolicyTakesTheRequestsClassAndRefusesOnesOutOfRange) {
+  ServerProcess server({"--executor", "threads", "--workers", "1", "--policy", "priority", "--priority-levels", "2",
+                        "--aging-ms", "50", "--models", TestModels()},
+                       std::chrono::seconds(60));
+  ASSERT_TRUE(server.ready()) << server.output();
+  for (int priority : {0, 1, 2}) {
+    json body = InferBody(MobilenetInput());
+    body["parameters"] = {{"priority", priority}};
+    EXPECT_EQ(Post(server.port(), "/v2/models/tiny_mobilenet/infer", body.dump()).status, 200) << priority;
+  }
+  json body = InferBody(MobilenetInput());
+  body["parameters"] = {{"priority", 3}};
+  auto r = Post(server.port(), "/v2/models/tiny_mobilenet/infer", body.dump());
+  EXPECT_EQ(r.status, 400) << r.body;
+  EXPECT_NE(r.body.find("priority 3 is outside 0..2"), std::string::npos) << r.body;
+  auto stats = Get(server.port(), "/stats").json();
+  EXPECT_NE(stats.dump().find("priority"), std::string::npos) << "the policy in use is reported";
+}
+
+TEST(V2ServeTest, UnknownPolicyAndBadPolicyOptionsAreCliErrors) {
+  for (const std::vector<std::string>& args :
+       {std::vector<std::string>{"serve", "--port", "0", "--policy", "lottery"},
+        std::vector<std::string>{"serve", "--port", "0", "--priority-levels", "0"},
+        std::vector<std::string>{"serve", "--port", "0", "--aging-ms", "-1"}}) {
+    auto r = testing::RunSwitchyard(args);
+    EXPECT_NE(r.exit_code, 0) << args[3];
+    EXPECT_NE(r.output.find(args[3]), std::string::npos) << r.output;
+  }
+}
+
 TEST(V2ServeTest, AModelsDirectoryThatCannotBeReadIsACliError) {
   auto r = testing::RunSwitchyard({"serve", "--port", "0", "--models", "/nonexistent/models"});
   EXPECT_NE(r.exit_code, 0);

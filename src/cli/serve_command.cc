@@ -78,9 +78,23 @@ void AddServeFlags(CLI::App& app, ServeFlags& f) {
                  "event loop, blocking it")
       ->check(CLI::Range(0, 1024))
       ->capture_default_str();
-  app.add_option("--policy", o.executor.policy, "Scheduling policy of the queue")
-      ->check(CLI::IsMember({"fifo"}))
+  app.add_option("--policy", o.executor.policy,
+                 "Scheduling policy of the queue: fifo (arrival order), lifo (newest first), priority "
+                 "(classes from the request's priority, FIFO within a class; see --priority-levels, "
+                 "--aging-ms)")
+      ->check(CLI::IsMember(PolicyNames()))
       ->capture_default_str();
+  app.add_option("--priority-levels", o.executor.policy_options.priority_levels,
+                 "priority: classes 1 (most urgent) .. L; a request's priority 0 or none is class L, one "
+                 "above L is refused (400)")
+      ->check(CLI::Range(1, 1000))
+      ->capture_default_str();
+  app.add_option_function<double>(
+         "--aging-ms",
+         [&o](double ms) { o.executor.policy_options.aging_us = static_cast<int64_t>(ms * 1000); },
+         "priority: a queued request moves up one class per this many ms waited, so no class starves "
+         "(default 0: no aging)")
+      ->check(CLI::Range(0.0, 3.6e6));
   app.add_option("--max-queue", o.executor.max_queue,
                  "Requests that may wait for a worker; beyond it /score answers 503 with Retry-After")
       ->check(CLI::Range(size_t{1}, size_t{1'000'000}))

@@ -46,6 +46,7 @@ struct Job {
   ScoreRequest request;
   int64_t arrival_us = 0;  // when the frontend admitted it (SteadyClock)
   int64_t priority = 0;    // from the request (v2 parameters.priority); for the policies
+  int64_t enqueued_us = 0;  // when the policy took it (set by policies that age jobs)
   int64_t timeout_us = 0;  // from the request (v2 parameters.timeout); 0: none
   std::function<void(ScoreOutcome)> on_done;
 };

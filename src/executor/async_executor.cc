@@ -225,7 +225,7 @@ Result<std::unique_ptr<Executor>> CreateAsyncExecutor(const ExecutorConfig& conf
   if (env.loops == nullptr || env.loops->loop_count() < 1) {
     return Internal("the async executor needs the server's event loops");
   }
-  auto policy = CreatePolicy(config.policy);
+  auto policy = CreatePolicy(config.policy, config.policy_options);
   if (!policy.ok()) return policy.status();
   auto executor = std::make_unique<AsyncExecutor>(config, env, std::move(policy).value());
   Status started = executor->Start(env.workload);

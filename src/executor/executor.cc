@@ -74,7 +74,7 @@ Status ExecutorConfig::Validate() const {
     return InvalidArgument("ipc_spin_us must be between 0 and 100000");
   }
   if (max_in_flight < 1) return InvalidArgument("max_in_flight must be at least 1");
-  auto policy_ok = CreatePolicy(policy);
+  auto policy_ok = CreatePolicy(policy, policy_options);
   if (!policy_ok.ok()) return policy_ok.status();
   return Status::Ok();
 }

@@ -16,6 +16,7 @@
 #include "core/clock.h"
 #include "core/request.h"
 #include "core/status.h"
+#include "policy/policy.h"
 #include "workload/workload_runner.h"
 
 namespace switchyard {
@@ -38,6 +39,7 @@ struct ExecutorConfig {
   ExecutorKind kind = ExecutorKind::kThreads;
   int workers = 2;                  // threads, processes or event loops
   std::string policy = "fifo";
+  PolicyOptions policy_options;     // priority levels, aging
   size_t max_queue = 1024;          // admitted but not started
   // processes only
   StartMethod start = StartMethod::kForkServer;

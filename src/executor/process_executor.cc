@@ -475,7 +475,7 @@ Result<std::unique_ptr<Executor>> CreateProcessExecutor(const ExecutorConfig& co
     return InvalidArgument("the processes executor with start method " + std::string(StartMethodName(config.start)) +
                            " needs the zygote (Zygote::Start at startup)");
   }
-  auto policy = CreatePolicy(config.policy);
+  auto policy = CreatePolicy(config.policy, config.policy_options);
   if (!policy.ok()) return policy.status();
   std::vector<PreforkedWorker> preforked;
   if (config.start == StartMethod::kFork && env.preforked != nullptr) {

@@ -91,7 +91,7 @@ class ThreadExecutor final : public Executor {
 }  // namespace
 
 Result<std::unique_ptr<Executor>> CreateThreadExecutor(const ExecutorConfig& config, ExecutorEnv& env) {
-  auto policy = CreatePolicy(config.policy);
+  auto policy = CreatePolicy(config.policy, config.policy_options);
   if (!policy.ok()) return policy.status();
   auto executor = std::make_unique<ThreadExecutor>(config, env, std::move(policy).value());
   Status started = executor->Start(env.workload);

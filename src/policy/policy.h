@@ -4,8 +4,8 @@
 // own (time is passed in), so it is deterministic and can be unit-tested and
 // driven by a simulator. WorkQueue adds the locking and the bound.
 //
-// Later policies (lifo, priority with aging, sjf, mlfq, drr) implement the
-// same three calls; `now_us` lets them age or expire jobs.
+// fifo, lifo and priority (with aging) so far; sjf, mlfq and drr implement
+// the same three calls; `now_us` lets them age or expire jobs.
 #pragma once
 
 #include <cstddef>
@@ -30,12 +30,30 @@ class Policy {
   virtual size_t size() const = 0;
 };
 
+// What the policies that need it are configured with.
+struct PolicyOptions {
+  // priority: Job::priority 1 is the most urgent class, `priority_levels` the
+  // least; 0 (a request that names none) is the least urgent class too, so
+  // unmarked traffic never overtakes marked traffic — as Triton's priority
+  // parameter reads, with its default level set to the lowest.
+  int priority_levels = 4;
+  // priority: a queued job moves up one class per `aging_us` it has waited,
+  // so no class starves; 0 disables aging.
+  int64_t aging_us = 0;
+
+  // InvalidArgument naming the bad field.
+  Status Validate() const;
+};
+
 // Names accepted by CreatePolicy.
 std::vector<std::string> PolicyNames();
 
-// InvalidArgument naming the known policies if `name` is not one of them.
-Result<std::unique_ptr<Policy>> CreatePolicy(std::string_view name);
+// InvalidArgument naming the known policies if `name` is not one of them, or
+// the problem with `options`.
+Result<std::unique_ptr<Policy>> CreatePolicy(std::string_view name, const PolicyOptions& options = {});
 
 std::unique_ptr<Policy> MakeFifoPolicy();
+std::unique_ptr<Policy> MakeLifoPolicy();
+std::unique_ptr<Policy> MakePriorityPolicy(const PolicyOptions& options);
 
 }  // namespace switchyard

@@ -277,6 +277,11 @@ void Server::SubmitJob(Job& job, const Responder& respond, std::function<std::st
   for (int attempt = 0; attempt < 1000; ++attempt) {
     std::shared_ptr<Executor> executor = CurrentExecutor();
     if (!executor || shutting_down_.load()) break;
+    const int levels = executor->config().policy_options.priority_levels;
+    if (job.priority > levels) {
+      return respond(ErrorReply(InvalidArgument("priority " + std::to_string(job.priority) + " is outside 0.." +
+                                                std::to_string(levels) + " (--priority-levels)")));
+    }
     switch (executor->Submit(job)) {
       case Admission::kOk: return;
       case Admission::kFull:
