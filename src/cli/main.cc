@@ -14,6 +14,7 @@
 #include "cli/gen_db_command.h"
 #include "cli/report_command.h"
 #include "cli/serve_command.h"
+#include "cli/simulate_command.h"
 #include "cli/study_command.h"
 #include "executor/process/worker_process.h"
 
@@ -51,11 +52,17 @@ int main(int argc, char** argv) {
       "study", "Run a study file's matrix of configurations x workloads x load points and record the results");
   switchyard::AddStudyFlags(*study, study_flags);
 
+  switchyard::SimulateFlags simulate_flags;
+  CLI::App* simulate = app.add_subcommand(
+      "simulate", "Replay a request trace under a scheduling policy and worker count, in virtual time");
+  switchyard::AddSimulateFlags(*simulate, simulate_flags);
+
   CLI11_PARSE(app, argc, argv);
   if (*serve) return switchyard::RunServe(serve_flags, *serve);
   if (*gen_db) return switchyard::RunGenDb(gen_db_flags);
   if (*bench) return switchyard::RunBench(bench_flags, *bench);
   if (*study) return switchyard::RunStudyCommand(study_flags);
   if (*report) return switchyard::RunReport(report_flags);
+  if (*simulate) return switchyard::RunSimulate(simulate_flags);
   return 2;
 }

@@ -1,0 +1,26 @@
+// `switchyard simulate`: replays a request trace under a policy and a worker
+// count in virtual time (sim/simulator.h).
+#pragma once
+
+#include <string>
+
+#include "policy/policy.h"
+
+namespace CLI {
+class App;
+}
+
+namespace switchyard {
+
+struct SimulateFlags {
+  std::string trace;
+  std::string policy = "fifo";
+  int workers = 2;
+  PolicyOptions policy_options;
+  std::string json;
+};
+
+void AddSimulateFlags(CLI::App& app, SimulateFlags& flags);
+int RunSimulate(const SimulateFlags& flags);
+
+}  // namespace switchyard

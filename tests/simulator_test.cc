@@ -1,0 +1,169 @@
+// The simulator: hand-computed schedules, each policy's property on
+// adversarial traces in virtual time, and traces that are malformed.
+#include <gtest/gtest.h>
+
+#include <fstream>
+
+#include "server_harness.h"
+#include "sim/simulator.h"
+#include "sim/trace.h"
+
+namespace switchyard {
+namespace {
+
+TraceRequest Req(int64_t arrival, int64_t service, std::string klass = "default", int64_t priority = 0) {
+  TraceRequest r;
+  r.arrival_us = arrival;
+  r.service_us = service;
+  r.klass = std::move(klass);
+  r.priority = priority;
+  return r;
+}
+
+TEST(SimulatorTest, FifoAndLifoOnOneWorkerMatchTheHandComputedSchedule) {
+  const std::vector<TraceRequest> trace = {Req(0, 10), Req(0, 20), Req(0, 30), Req(100, 5)};
+  auto fifo = Simulate(trace, "fifo", {}, 1);
+  ASSERT_TRUE(fifo.ok()) << fifo.status().ToString();
+  EXPECT_EQ(fifo->wait_us, (std::vector<int64_t>{0, 10, 30, 0}));
+  EXPECT_EQ(fifo->makespan_us, 105);
+  EXPECT_DOUBLE_EQ(fifo->all.mean_wait_us, 10.0);
+  EXPECT_EQ(fifo->all.max_wait_us, 30);
+  EXPECT_EQ(fifo->all.completed, 4);
+  // LIFO: all three arrive at 0, the last one pushed runs first.
+  auto lifo = Simulate(trace, "lifo", {}, 1);
+  ASSERT_TRUE(lifo.ok());
+  EXPECT_EQ(lifo->wait_us, (std::vector<int64_t>{50, 30, 0, 0}));
+}
+
+TEST(SimulatorTest, WorkersRunInParallelAndUtilisationIsBusyOverAvailable) {
+  const std::vector<TraceRequest> trace = {Req(0, 100), Req(0, 100), Req(0, 100), Req(0, 100)};
+  auto two = Simulate(trace, "fifo", {}, 2);
+  ASSERT_TRUE(two.ok());
+  EXPECT_EQ(two->wait_us, (std::vector<int64_t>{0, 0, 100, 100}));
+  EXPECT_EQ(two->makespan_us, 200);
+  EXPECT_DOUBLE_EQ(two->utilisation, 1.0);
+}
+
+TEST(SimulatorTest, PriorityPutsUrgentClassesFirstAndReportsPerClass) {
+  // One worker busy until 10; then three wait: the urgent one goes first.
+  const std::vector<TraceRequest> trace = {Req(0, 10, "slow", 3), Req(1, 10, "slow", 3), Req(2, 10, "fast", 1),
+                                           Req(3, 10, "mid", 2)};
+  PolicyOptions options;
+  options.priority_levels = 3;
+  auto r = Simulate(trace, "priority", options, 1);
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->wait_us, (std::vector<int64_t>{0, 29, 8, 17}));
+  EXPECT_EQ(r->classes.size(), 3u);
+  EXPECT_EQ(r->classes.at("slow").completed, 2);
+  EXPECT_EQ(r->classes.at("fast").max_wait_us, 8);
+}
+
+TEST(SimulatorTest, AgingBoundsTheWaitOnAnAdversarialTrace) {
+  // Urgent work exactly at capacity (2 workers x 1 ms, one arrival every
+  // 0.5 ms) on top of a standing backlog of 10, so an urgent job is always
+  // waiting; a low-class request arrives behind it. Without aging it waits
+  // until the flood ends. With aging A it rises one class per A waited, and
+  // once its class is the urgent jobs' it goes before those younger than it:
+  // it waits at most (levels - 1) x A plus the backlog ahead (5 ms) plus one
+  // service (1 ms; nothing is preempted).
+  std::vector<TraceRequest> trace = {Req(1000, 1000, "low", 4)};
+  for (int i = 0; i < 10; ++i) trace.push_back(Req(0, 1000, "urgent", 1));
+  for (int64_t t = 0; t < 2'000'000; t += 500) trace.push_back(Req(t, 1000, "urgent", 1));
+  PolicyOptions no_aging;
+  no_aging.priority_levels = 4;
+  auto starved = Simulate(trace, "priority", no_aging, 2);
+  ASSERT_TRUE(starved.ok());
+  EXPECT_GT(starved->wait_us[0], 1'900'000) << "the adversarial trace starves it without aging";
+
+  PolicyOptions aging = no_aging;
+  aging.aging_us = 20'000;
+  auto bounded = Simulate(trace, "priority", aging, 2);
+  ASSERT_TRUE(bounded.ok());
+  EXPECT_LE(bounded->wait_us[0], 3 * 20'000 + 5'000 + 1'000);
+  EXPECT_GE(bounded->wait_us[0], 3 * 20'000) << "it should not overtake before it has aged to the top class";
+  EXPECT_EQ(bounded->all.completed, static_cast<int64_t>(trace.size()));
+}
+
+TEST(SimulatorTest, EveryPolicyCompletesEveryRequestDeterministically) {
+  std::vector<TraceRequest> trace;
+  for (int i = 0; i < 2000; ++i) {
+    trace.push_back(Req(i * 37 % 5000, 50 + i * 13 % 400, i % 3 == 0 ? "a" : "b", i % 5));
+  }
+  for (const std::string& name : PolicyNames()) {
+    auto first = Simulate(trace, name, {}, 3);
+    auto second = Simulate(trace, name, {}, 3);
+    ASSERT_TRUE(first.ok()) << name;
+    EXPECT_EQ(first->all.completed, 2000) << name;
+    EXPECT_EQ(first->wait_us, second->wait_us) << name;
+    EXPECT_EQ(first->classes.at("a").completed + first->classes.at("b").completed, 2000) << name;
+    for (size_t i = 0; i < trace.size(); ++i) ASSERT_GE(first->wait_us[i], 0) << name;
+  }
+}
+
+TEST(SimulatorTest, BadPolicyOrWorkersAreErrors) {
+  const std::vector<TraceRequest> trace = {Req(0, 1)};
+  EXPECT_FALSE(Simulate(trace, "lottery", {}, 1).ok());
+  EXPECT_FALSE(Simulate(trace, "fifo", {}, 0).ok());
+}
+
+TEST(TraceTest, ParsesOptionalFieldsAndSkipsBlankLines) {
+  auto t = ParseTrace(
+      "{\"arrival_us\":5,\"service_us\":7}\n\n"
+      "{\"arrival_us\":6,\"service_us\":8,\"class\":\"m\",\"client\":\"c1\",\"priority\":2,\"queue_us\":3}\n",
+      "t.jsonl");
+  ASSERT_TRUE(t.ok()) << t.status().ToString();
+  ASSERT_EQ(t->size(), 2u);
+  EXPECT_EQ((*t)[0].klass, "default");
+  EXPECT_EQ((*t)[1].klass, "m");
+  EXPECT_EQ((*t)[1].client, "c1");
+  EXPECT_EQ((*t)[1].priority, 2);
+}
+
+TEST(TraceTest, MalformedLinesAreNamedWithTheReason) {
+  struct Bad {
+    std::string text;
+    std::string mentions;
+  };
+  const Bad cases[] = {
+      {"{\"arrival_us\":1,\"service_us\":2}\nnot json\n", "t.jsonl:2: not a JSON object"},
+      {"[1,2]\n", "t.jsonl:1: not a JSON object"},
+      {"{\"arrival_us\":1}\n", "t.jsonl:1: missing 'service_us'"},
+      {"{\"service_us\":1}\n", "missing 'arrival_us'"},
+      {"{\"arrival_us\":-1,\"service_us\":2}\n", "'arrival_us' must be a non-negative integer"},
+      {"{\"arrival_us\":1.5,\"service_us\":2}\n", "'arrival_us' must be a non-negative integer"},
+      {"{\"arrival_us\":1,\"service_us\":2,\"class\":7}\n", "'class' must be a string"},
+      {"{\"arrival_us\":1,\"service_us\":2,\"priority\":\"high\"}\n", "'priority' must be a non-negative integer"},
+      {"{\"arrival_us\":1,\"service_us\":2", "t.jsonl:1: not a JSON object"},  // truncated
+  };
+  for (const Bad& c : cases) {
+    auto t = ParseTrace(c.text, "t.jsonl");
+    ASSERT_FALSE(t.ok()) << c.text;
+    EXPECT_NE(t.status().message().find(c.mentions), std::string::npos) << t.status().message();
+  }
+}
+
+TEST(SimulateCliTest, WritesTheJsonSummaryAndRefusesABadTrace) {
+  testing::TempDir dir;
+  std::ofstream(dir.File("t.jsonl")) << "{\"arrival_us\":0,\"service_us\":10,\"class\":\"x\"}\n"
+                                        "{\"arrival_us\":0,\"service_us\":10,\"class\":\"y\"}\n";
+  auto ok = testing::RunSwitchyard(
+      {"simulate", "--trace", dir.File("t.jsonl"), "--policy", "fifo", "--workers", "1", "--json", dir.File("s.json")});
+  EXPECT_EQ(ok.exit_code, 0) << ok.output;
+  std::ifstream in(dir.File("s.json"));
+  auto j = nlohmann::json::parse(in, nullptr, false);
+  ASSERT_TRUE(j.is_object());
+  EXPECT_EQ(j["completed"], 2);
+  EXPECT_EQ(j["mean_wait_us"], 5.0);
+  EXPECT_EQ(j["p99_wait_us"], 10);
+  EXPECT_EQ(j["classes"]["y"]["p99_wait_us"], 10);
+
+  std::ofstream(dir.File("bad.jsonl")) << "{\"arrival_us\":0,\"service_us\":10}\n{\"arrival_us\":0}\n";
+  auto bad = testing::RunSwitchyard({"simulate", "--trace", dir.File("bad.jsonl")});
+  EXPECT_EQ(bad.exit_code, 2);
+  EXPECT_NE(bad.output.find("bad.jsonl:2: missing 'service_us'"), std::string::npos) << bad.output;
+  auto unknown = testing::RunSwitchyard({"simulate", "--trace", dir.File("t.jsonl"), "--policy", "lottery"});
+  EXPECT_NE(unknown.exit_code, 0);
+}
+
+}  // namespace
+}  // namespace switchyard
