@@ -83,6 +83,21 @@ TEST(ScoreApiTest, RejectsBadBodiesNamingTheProblem) {
   }
 }
 
+TEST(ScoreApiTest, PriorityIsOptionalAndANonNegativeInteger) {
+  ScoreLimits limits;
+  int64_t priority = -1;
+  ASSERT_TRUE(ParseScoreRequest(R"({"mode":"sleep","ms":1})", limits, &priority).ok());
+  EXPECT_EQ(priority, -1) << "left alone when absent";
+  ASSERT_TRUE(ParseScoreRequest(R"({"mode":"cpu","iters":1,"priority":2})", limits, &priority).ok());
+  EXPECT_EQ(priority, 2);
+  for (const char* bad : {R"({"mode":"cpu","iters":1,"priority":-1})", R"({"mode":"cpu","iters":1,"priority":"high"})",
+                          R"({"mode":"cpu","iters":1,"priority":1.5})"}) {
+    auto r = ParseScoreRequest(bad, limits, &priority);
+    ASSERT_FALSE(r.ok()) << bad;
+    EXPECT_NE(r.status().message().find("priority"), std::string::npos) << r.status().message();
+  }
+}
+
 TEST(ScoreApiTest, RendersReplyAndErrorsAsValidJson) {
   ScoreOutcome o;
   o.result_json = "\"abc\"";

@@ -369,6 +369,11 @@ TEST(V2ServeTest, PriorityPolicyTakesTheRequestsClassAndRefusesOnesOutOfRange) {
   auto r = Post(server.port(), "/v2/models/tiny_mobilenet/infer", body.dump());
   EXPECT_EQ(r.status, 400) << r.body;
   EXPECT_NE(r.body.find("priority 3 is outside 0..2"), std::string::npos) << r.body;
+  // /score takes "priority" too, checked against the same range.
+  EXPECT_EQ(Post(server.port(), "/score", R"({"mode":"cpu","iters":1,"priority":2})").status, 200);
+  auto score = Post(server.port(), "/score", R"({"mode":"cpu","iters":1,"priority":7})");
+  EXPECT_EQ(score.status, 400) << score.body;
+  EXPECT_NE(score.body.find("priority 7 is outside 0..2"), std::string::npos) << score.body;
   auto stats = Get(server.port(), "/stats").json();
   EXPECT_NE(stats.dump().find("priority"), std::string::npos) << "the policy in use is reported";
 }

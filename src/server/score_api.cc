@@ -40,7 +40,7 @@ Result<uint64_t> RequireCount(const json& body, const char* field, uint64_t max,
 
 }  // namespace
 
-Result<ScoreRequest> ParseScoreRequest(std::string_view body, const ScoreLimits& limits) {
+Result<ScoreRequest> ParseScoreRequest(std::string_view body, const ScoreLimits& limits, int64_t* priority) {
   json doc;
   try {
     doc = json::parse(body);
@@ -80,6 +80,12 @@ Result<ScoreRequest> ParseScoreRequest(std::string_view body, const ScoreLimits&
     req.sleep_ms = static_cast<uint32_t>(ms.value());
   } else {
     return InvalidArgument("unknown mode '" + m + "' (known: cpu, io, sleep)");
+  }
+  if (doc.contains("priority")) {
+    // The range (--priority-levels) is the server's to check: it can change live.
+    auto p = RequireCount(doc, "priority", static_cast<uint64_t>(INT64_MAX), "int64 range");
+    if (!p.ok()) return p.status();
+    if (priority != nullptr) *priority = static_cast<int64_t>(p.value());
   }
   return req;
 }

@@ -18,9 +18,12 @@ struct ScoreLimits {
 //   {"mode":"cpu","iters":N,"data":"..."}  (data optional, default "")
 //   {"mode":"io","key":K}
 //   {"mode":"sleep","ms":M}
-// Unknown fields are ignored, so clients may send more (e.g. a priority).
+// and, with any mode, an optional "priority" (a non-negative integer for the
+// priority policy), stored in `*priority` when that is given.
+// Unknown fields are ignored, so clients may send more.
 // InvalidArgument names the field and the problem.
-Result<ScoreRequest> ParseScoreRequest(std::string_view body, const ScoreLimits& limits);
+Result<ScoreRequest> ParseScoreRequest(std::string_view body, const ScoreLimits& limits,
+                                       int64_t* priority = nullptr);
 
 // {"ok":true,"result":...,"timing":{"queue_us":...,"service_us":...}}
 std::string RenderScoreReply(const ScoreOutcome& outcome);

@@ -247,7 +247,8 @@ void Server::HandleScore(HttpRequest& request, Responder respond_to_client) {
   };
   if (shutting_down_.load()) return respond(ErrorReply(Unavailable("server is shutting down")));
   if (!ready_.load()) return respond(ErrorReply(Unavailable("workers are starting")));
-  auto parsed = ParseScoreRequest(request.body, options_.limits);
+  int64_t priority = 0;
+  auto parsed = ParseScoreRequest(request.body, options_.limits, &priority);
   if (!parsed.ok()) return respond(ErrorReply(parsed.status()));
   if (parsed->data.size() > options_.executor.max_payload_bytes) {
     return respond(ErrorReply(InvalidArgument("field 'data' exceeds " +
@@ -256,6 +257,7 @@ void Server::HandleScore(HttpRequest& request, Responder respond_to_client) {
   }
   Job job;
   job.request = std::move(parsed).value();
+  job.priority = priority;
   SubmitJob(job, respond, [](const ScoreOutcome& outcome) { return RenderScoreReply(outcome); });
 }
 
