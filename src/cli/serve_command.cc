@@ -201,9 +201,9 @@ int RunServe(ServeFlags& f, const CLI::App& app) {
   if (!valid.ok()) return Fail(valid);
   env.workload.intra_op_threads = f.intra_op_threads;
   if (!f.models_dir.empty()) {
-    // Loaded now, before anything is forked, so the zygote and every worker
-    // forked from it or pre-forked share the weights copy-on-write. Loading
-    // starts no thread (LibTorch's pools start on the first inference).
+    // Loaded (and warmed up) now, before anything is forked, so the zygote and
+    // every worker forked from it or pre-forked share the weights and the
+    // first-inference state copy-on-write. Neither leaves a thread running.
     auto models = ModelRepository::Load(f.models_dir, [](const std::string& line) { spdlog::info("{}", line); });
     if (!models.ok()) return Fail(models.status());
     int ready = 0;
@@ -211,11 +211,7 @@ int RunServe(ServeFlags& f, const CLI::App& app) {
     std::printf("switchyard: %d of %zu models ready in %s\n", ready, (*models)->models().size(), f.models_dir.c_str());
     for (const auto& [name, m] : (*models)->models()) {
       if (!m.ready()) {
-        std::string why = !m.status.ok() ? m.status.message() : "no version loaded";
-        for (const auto& [n, v] : m.versions) {
-          if (!v.status.ok()) why = v.status.message();
-        }
-        std::printf("switchyard: model %s is NOT ready: %s\n", name.c_str(), why.c_str());
+        std::printf("switchyard: model %s is NOT ready: %s\n", name.c_str(), m.NotReadyReason().c_str());
       }
     }
     const unsigned cores = std::max(1u, std::thread::hardware_concurrency());

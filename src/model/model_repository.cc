@@ -18,6 +18,15 @@ const ModelVersion* ServedModel::Find(std::optional<int64_t> version) const {
   return nullptr;
 }
 
+std::string ServedModel::NotReadyReason() const {
+  if (!status.ok()) return status.message();
+  std::string why;
+  for (const auto& [n, v] : versions) {
+    if (!v.ready()) why += (why.empty() ? "" : "; ") + ("version " + std::to_string(n) + ": ") + v.status.message();
+  }
+  return why.empty() ? "no version loaded" : why;
+}
+
 std::vector<TensorSpec> ServedModel::InputSpecs(const ModelVersion& v) const {
   if (config.declared) return config.inputs;
   std::vector<TensorSpec> specs;

@@ -41,6 +41,8 @@ struct ServedModel {
   // The version asked for, or the highest ready one; nullptr if none.
   const ModelVersion* Find(std::optional<int64_t> version) const;
   bool ready() const { return Find(std::nullopt) != nullptr; }
+  // Why no version serves: the model's own problem, or each failed version's.
+  std::string NotReadyReason() const;
   // Inputs as declared, or INPUT__0.. (any datatype and shape) without a config.
   std::vector<TensorSpec> InputSpecs(const ModelVersion& v) const;
 };

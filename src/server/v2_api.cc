@@ -23,16 +23,6 @@ json SpecsJson(const std::vector<TensorSpec>& specs, bool declared) {
   return out;
 }
 
-// Why no version of `m` serves: the model's own problem, or each version's.
-std::string NotReadyReason(const ServedModel& m) {
-  if (!m.status.ok()) return m.status.message();
-  std::string why;
-  for (const auto& [n, v] : m.versions) {
-    if (!v.ready()) why += (why.empty() ? "" : "; ") + ("version " + std::to_string(n) + ": ") + v.status.message();
-  }
-  return why.empty() ? "no version loaded" : why;
-}
-
 }  // namespace
 
 V2Api::Route V2Api::Parse(const std::string& path) {
@@ -104,7 +94,7 @@ Result<std::pair<const ServedModel*, const ModelVersion*>> V2Api::Resolve(const 
   const ModelVersion* v = m->Find(route.version);
   if (v == nullptr) {
     std::string why = route.version && m->status.ok() ? m->versions.at(*route.version).status.message()
-                                                      : NotReadyReason(*m);
+                                                      : m->NotReadyReason();
     return Unavailable("model '" + route.model + "' is not ready: " + why);
   }
   return std::make_pair(m, v);
@@ -146,7 +136,7 @@ HttpReply V2Api::HandleMetadata(const Route& route, const std::string& method, b
       } else {
         meta["inputs"] = json::array();
         meta["outputs"] = json::array();
-        meta["error"] = NotReadyReason(*m);
+        meta["error"] = m->NotReadyReason();
       }
       return JsonReply(200, meta.dump());
     }
