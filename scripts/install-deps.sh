@@ -18,6 +18,8 @@ packages=(
   # reference models (scripts/export_models.py), python3-sklearn ships the
   # digits the image model is trained on
   libtorch-dev python3-torch python3-torchvision python3-sklearn
+  # the learned runtime predictor (switchyard train-predictor, serve --predictor)
+  libxgboost-dev
   # BLAS for LibTorch: the OpenMP build (see below)
   libopenblas0-openmp
   # tests and micro-benchmarks

@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 
 #include <nlohmann/json.hpp>
+#include <utility>
+#include <vector>
 
 namespace switchyard {
 namespace {
@@ -85,17 +87,43 @@ TEST(ScoreApiTest, RejectsBadBodiesNamingTheProblem) {
 
 TEST(ScoreApiTest, PriorityIsOptionalAndANonNegativeInteger) {
   ScoreLimits limits;
-  int64_t priority = -1;
-  ASSERT_TRUE(ParseScoreRequest(R"({"mode":"sleep","ms":1})", limits, &priority).ok());
-  EXPECT_EQ(priority, -1) << "left alone when absent";
-  ASSERT_TRUE(ParseScoreRequest(R"({"mode":"cpu","iters":1,"priority":2})", limits, &priority).ok());
-  EXPECT_EQ(priority, 2);
+  ScoreScheduling scheduling;
+  scheduling.priority = -1;
+  ASSERT_TRUE(ParseScoreRequest(R"({"mode":"sleep","ms":1})", limits, &scheduling).ok());
+  EXPECT_EQ(scheduling.priority, -1) << "left alone when absent";
+  ASSERT_TRUE(ParseScoreRequest(R"({"mode":"cpu","iters":1,"priority":2})", limits, &scheduling).ok());
+  EXPECT_EQ(scheduling.priority, 2);
   for (const char* bad : {R"({"mode":"cpu","iters":1,"priority":-1})", R"({"mode":"cpu","iters":1,"priority":"high"})",
                           R"({"mode":"cpu","iters":1,"priority":1.5})"}) {
-    auto r = ParseScoreRequest(bad, limits, &priority);
+    auto r = ParseScoreRequest(bad, limits, &scheduling);
     ASSERT_FALSE(r.ok()) << bad;
     EXPECT_NE(r.status().message().find("priority"), std::string::npos) << r.status().message();
   }
+}
+
+TEST(ScoreApiTest, TimeoutAndClientAreOptionalAndChecked) {
+  ScoreLimits limits;
+  ScoreScheduling scheduling;
+  ASSERT_TRUE(
+      ParseScoreRequest(R"({"mode":"sleep","ms":1,"timeout_us":2500,"client":"tenant-a.1"})", limits, &scheduling)
+          .ok());
+  EXPECT_EQ(scheduling.timeout_us, 2500);
+  EXPECT_EQ(scheduling.client, "tenant-a.1");
+  const std::vector<std::pair<const char*, const char*>> bad = {
+      {R"({"mode":"cpu","iters":1,"timeout_us":0})", "timeout_us"},
+      {R"({"mode":"cpu","iters":1,"timeout_us":-5})", "timeout_us"},
+      {R"({"mode":"cpu","iters":1,"timeout_us":"soon"})", "timeout_us"},
+      {R"({"mode":"cpu","iters":1,"client":7})", "client"},
+      {R"({"mode":"cpu","iters":1,"client":""})", "client"},
+      {R"({"mode":"cpu","iters":1,"client":"a b"})", "client"},
+  };
+  for (const auto& [body, field] : bad) {
+    auto r = ParseScoreRequest(body, limits, &scheduling);
+    ASSERT_FALSE(r.ok()) << body;
+    EXPECT_NE(r.status().message().find(field), std::string::npos) << r.status().message();
+  }
+  EXPECT_TRUE(ValidateClientId(std::string(64, 'x'), "id").ok());
+  EXPECT_FALSE(ValidateClientId(std::string(65, 'x'), "id").ok());
 }
 
 TEST(ScoreApiTest, RendersReplyAndErrorsAsValidJson) {

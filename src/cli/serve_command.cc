@@ -11,6 +11,7 @@
 #include <sstream>
 #include <thread>
 
+#include "cli/policy_flags.h"
 #include "executor/process/worker_process.h"
 #include "executor/process/zygote.h"
 #include "metrics/perf_counters.h"
@@ -78,23 +79,15 @@ void AddServeFlags(CLI::App& app, ServeFlags& f) {
                  "event loop, blocking it")
       ->check(CLI::Range(0, 1024))
       ->capture_default_str();
-  app.add_option("--policy", o.executor.policy,
-                 "Scheduling policy of the queue: fifo (arrival order), lifo (newest first), priority "
-                 "(classes from the request's priority, FIFO within a class; see --priority-levels, "
-                 "--aging-ms)")
-      ->check(CLI::IsMember(PolicyNames()))
-      ->capture_default_str();
-  app.add_option("--priority-levels", o.executor.policy_options.priority_levels,
-                 "priority: classes 1 (most urgent) .. L; a request's priority 0 or none is class L, one "
-                 "above L is refused (400)")
-      ->check(CLI::Range(1, 1000))
-      ->capture_default_str();
-  app.add_option_function<double>(
-         "--aging-ms",
-         [&o](double ms) { o.executor.policy_options.aging_us = static_cast<int64_t>(ms * 1000); },
-         "priority: a queued request moves up one class per this many ms waited, so no class starves "
-         "(default 0: no aging)")
-      ->check(CLI::Range(0.0, 3.6e6));
+  AddPolicyFlags(app, o.executor.policy, o.executor.policy_options);
+  app.add_option("--predictor", f.predictor_model,
+                 "Runtime predictor for sjf, mlfq and drr: a model written by `switchyard train-predictor`. "
+                 "Default (or when the model does not load, which is reported): an online per-class "
+                 "exponentially weighted mean of service times");
+  app.add_option("--trace-out", o.trace_out,
+                 "Record every answered request as one JSON line (arrival, service and queue time, class, "
+                 "client, the predictor's features, status): the input of `switchyard simulate` and "
+                 "`switchyard train-predictor`");
   app.add_option("--max-queue", o.executor.max_queue,
                  "Requests that may wait for a worker; beyond it /score answers 503 with Retry-After")
       ->check(CLI::Range(size_t{1}, size_t{1'000'000}))

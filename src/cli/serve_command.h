@@ -21,6 +21,7 @@ struct ServeFlags {
   int intra_op_threads = 1;
   bool warm_up = true;  // one inference per model before workers are forked
   std::string admin_token_file;
+  std::string predictor_model;  // --predictor: an XGBoost model from train-predictor
   std::string log_level = "info";
   int64_t read_timeout_ms = 10000;
   int64_t drain_timeout_ms = 30000;

@@ -7,6 +7,7 @@
 #include <chrono>
 #include <cstdio>
 
+#include "cli/policy_flags.h"
 #include "core/file_util.h"
 #include "sim/simulator.h"
 #include "sim/trace.h"
@@ -34,19 +35,10 @@ void AddSimulateFlags(CLI::App& app, SimulateFlags& f) {
                  "\"priority\":..} (class, client, priority optional)")
       ->required()
       ->check(CLI::ExistingFile);
-  app.add_option("--policy", f.policy, "Policy to replay under")
-      ->check(CLI::IsMember(PolicyNames()))
-      ->capture_default_str();
+  AddPolicyFlags(app, f.policy, f.policy_options);
   app.add_option("--workers", f.workers, "Workers serving the queue")
       ->check(CLI::Range(1, 100000))
       ->capture_default_str();
-  app.add_option("--priority-levels", f.policy_options.priority_levels, "priority: classes 1 .. L")
-      ->check(CLI::Range(1, 1000))
-      ->capture_default_str();
-  app.add_option_function<double>(
-         "--aging-ms", [&f](double ms) { f.policy_options.aging_us = static_cast<int64_t>(ms * 1000); },
-         "priority: one class up per this many ms waited (default 0: no aging)")
-      ->check(CLI::Range(0.0, 3.6e6));
   app.add_option("--json", f.json, "Write the summary here: completed, mean_wait_us, p50/p99/max_wait_us, "
                                    "mean_sojourn_us, and the same per class under classes");
   app.footer("Virtual time: no request is really run, so a million-request trace takes seconds. Exit status: 0 "

@@ -6,6 +6,7 @@
 #include <functional>
 #include <string>
 
+#include "core/predictor_features.h"
 #include "core/status.h"
 
 namespace switchyard {
@@ -48,6 +49,19 @@ struct Job {
   int64_t priority = 0;    // from the request (v2 parameters.priority); for the policies
   int64_t enqueued_us = 0;  // when the policy took it (set by policies that age jobs)
   int64_t timeout_us = 0;  // from the request (v2 parameters.timeout); 0: none
+  // arrival_us + timeout_us, or 0 for none. A job still queued at its deadline
+  // is answered DeadlineExceeded then and never runs (WorkQueue).
+  int64_t deadline_us = 0;
+  std::string client;        // drr: who sent it (X-Client-Id); "" for anonymous
+  // The runtime predictor's inputs (cost class, input size, ...), filled by
+  // the frontend and WorkQueue, and its guess, set on admission.
+  PredictorFeatures features;
+  int64_t predicted_us = 0;
+  // mlfq: service received so far by a job run in slices, and how many
+  // slices it has had; 0 for a job that has not run yet.
+  int64_t attained_us = 0;
+  int slices = 0;
+  uint64_t units_done = 0;  // hashes or ms done by those slices
   std::function<void(ScoreOutcome)> on_done;
 };
 

@@ -54,7 +54,12 @@ class AsyncExecutor final : public Executor {
       : config_(config),
         clock_(*env.clock),
         loops_(*env.loops),
-        queue_(std::move(policy), config.max_queue, *env.clock) {}
+        queue_(std::move(policy), config.max_queue, *env.clock,
+               // A slice's rest is one more job to wait for (the running slice
+               // still holds its own count, so the total cannot touch zero in
+               // between); an expired job is one fewer, never run.
+               WorkQueue::Hooks{.on_requeue = [this] { pending_.fetch_add(1, std::memory_order_relaxed); },
+                                .on_expired = [this] { FinishOne(); }}) {}
 
   ~AsyncExecutor() override { Drain(); }
 
@@ -141,6 +146,7 @@ class AsyncExecutor final : public Executor {
   }
 
   const ExecutorConfig& config() const override { return config_; }
+  size_t queued() const override { return queue_.size(); }
 
  private:
   // Starts queued jobs on this loop while it has room. Runs on its thread.

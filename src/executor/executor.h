@@ -99,6 +99,8 @@ class Executor {
   virtual void Drain() = 0;
 
   virtual ExecutorStats Stats() const = 0;
+  // Jobs waiting in the scheduling queue (cheaper than Stats()).
+  virtual size_t queued() const = 0;
   virtual const ExecutorConfig& config() const = 0;
 };
 

@@ -203,6 +203,7 @@ class ProcessExecutor final : public Executor {
   }
 
   const ExecutorConfig& config() const override { return config_; }
+  size_t queued() const override { return queue_.size(); }
 
  private:
   // What a dispatcher does next, decided under mu_.

@@ -64,6 +64,7 @@ class ThreadExecutor final : public Executor {
   }
 
   const ExecutorConfig& config() const override { return config_; }
+  size_t queued() const override { return queue_.size(); }
 
  private:
   void WorkerLoop(WorkloadRunner& runner) {

@@ -17,6 +17,7 @@ class FifoPolicy final : public Policy {
     return job;
   }
   size_t size() const override { return jobs_.size(); }
+  void TakeExpired(int64_t now_us, std::vector<Job>& expired) override { MoveExpired(jobs_, now_us, expired); }
 
  private:
   std::deque<Job> jobs_;

@@ -4,8 +4,9 @@
 // own (time is passed in), so it is deterministic and can be unit-tested and
 // driven by a simulator. WorkQueue adds the locking and the bound.
 //
-// fifo, lifo and priority (with aging) so far; sjf, mlfq and drr implement
-// the same three calls; `now_us` lets them age or expire jobs.
+// fifo, lifo, priority (with aging), sjf, mlfq and drr. sjf, mlfq and drr
+// read Job::predicted_us, which WorkQueue fills from the runtime predictor
+// before Push (the simulator from its own predictor).
 #pragma once
 
 #include <cstddef>
@@ -28,7 +29,35 @@ class Policy {
   // The next job to run, or nullopt when empty.
   virtual std::optional<Job> Pop(int64_t now_us) = 0;
   virtual size_t size() const = 0;
+
+  // Moves every queued job whose deadline_us is set and <= now_us to
+  // `expired`, in no particular order.
+  virtual void TakeExpired(int64_t now_us, std::vector<Job>& expired) = 0;
+
+  // How long `job`, just popped, may run before it is preempted and pushed
+  // back (mlfq, for work that can run in slices: IsSliceable); 0: to the end.
+  virtual int64_t SliceUs(const Job& /*job*/) const { return 0; }
 };
+
+// Whether a job's work can stop at a slice boundary and resume: the SHA-256
+// chain and sleep can; a model inference and a database lookup cannot.
+bool IsSliceable(const ScoreRequest& request);
+
+// Moves the jobs of `jobs` whose deadline has passed to `expired`, keeping
+// the order of the rest. For policies built on deques.
+template <typename Container>
+void MoveExpired(Container& jobs, int64_t now_us, std::vector<Job>& expired) {
+  auto keep = jobs.begin();
+  for (auto it = jobs.begin(); it != jobs.end(); ++it) {
+    if (it->deadline_us > 0 && it->deadline_us <= now_us) {
+      expired.push_back(std::move(*it));
+    } else {
+      if (keep != it) *keep = std::move(*it);
+      ++keep;
+    }
+  }
+  jobs.erase(keep, jobs.end());
+}
 
 // What the policies that need it are configured with.
 struct PolicyOptions {
@@ -40,6 +69,12 @@ struct PolicyOptions {
   // priority: a queued job moves up one class per `aging_us` it has waited,
   // so no class starves; 0 disables aging.
   int64_t aging_us = 0;
+  // mlfq: the quantum of each level, top (level 0, where new work starts)
+  // first. A job that has run longer than its level's quantum is demoted one
+  // level; the last level's quantum is its round-robin slice.
+  std::vector<int64_t> mlfq_quanta_us = {2'000, 10'000, 50'000};
+  // drr: service (predicted µs) credited to each backlogged client per round.
+  int64_t drr_quantum_us = 1'000;
 
   // InvalidArgument naming the bad field.
   Status Validate() const;
@@ -55,5 +90,8 @@ Result<std::unique_ptr<Policy>> CreatePolicy(std::string_view name, const Policy
 std::unique_ptr<Policy> MakeFifoPolicy();
 std::unique_ptr<Policy> MakeLifoPolicy();
 std::unique_ptr<Policy> MakePriorityPolicy(const PolicyOptions& options);
+std::unique_ptr<Policy> MakeSjfPolicy();
+std::unique_ptr<Policy> MakeMlfqPolicy(const PolicyOptions& options);
+std::unique_ptr<Policy> MakeDrrPolicy(const PolicyOptions& options);
 
 }  // namespace switchyard

@@ -51,6 +51,12 @@ class PriorityPolicy final : public Policy {
 
   size_t size() const override { return size_; }
 
+  void TakeExpired(int64_t now_us, std::vector<Job>& expired) override {
+    const size_t before = expired.size();
+    for (auto& jobs : classes_) MoveExpired(jobs, now_us, expired);
+    size_ -= expired.size() - before;
+  }
+
  private:
   // Job::priority 1..L -> index 0..L-1; 0 (none given) and anything beyond L
   // (the frontend refuses those; a policy must not index out of range) -> L-1.

@@ -1,11 +1,24 @@
 // WorkQueue: the bounded, thread-safe scheduling queue between the frontend
 // and an executor's workers, ordered by a Policy.
+//
+// Besides ordering, two things happen here because only the queue sees a job
+// between admission and start:
+//   deadlines  a job whose deadline_us passes while it is queued is taken out
+//              and answered DeadlineExceeded (504) at that moment, by a
+//              background thread started with the first such job, and never
+//              runs;
+//   slices     a job the policy wants preempted (Policy::SliceUs, mlfq) is
+//              handed out as a slice; the rest comes back through Requeue
+//              when the slice ends (policy/job_slicing.h).
 #pragma once
 
 #include <condition_variable>
 #include <cstddef>
+#include <functional>
 #include <memory>
 #include <optional>
+#include <set>
+#include <thread>
 
 #include "core/clock.h"
 #include "core/thread_annotations.h"
@@ -15,10 +28,19 @@ namespace switchyard {
 
 // Safe for concurrent use by any number of pushers and poppers.
 // Lifetime: destroy only when no thread is blocked in Pop() (Close() first and
-// join the poppers).
+// join the poppers) and no slice handed out is still running.
 class WorkQueue {
  public:
-  WorkQueue(std::unique_ptr<Policy> policy, size_t max_size, const Clock& clock);
+  // Called (outside the queue's lock) after a slice's rest was pushed back,
+  // and after an expired job's on_done: executors that count their jobs
+  // (async) keep their books with these.
+  struct Hooks {
+    std::function<void()> on_requeue;
+    std::function<void()> on_expired;
+  };
+
+  WorkQueue(std::unique_ptr<Policy> policy, size_t max_size, const Clock& clock, Hooks hooks = {});
+  ~WorkQueue();
 
   // On kOk the queue owns `job`; otherwise `job` is left untouched and the
   // caller still owns it.
@@ -29,21 +51,39 @@ class WorkQueue {
   // Never blocks; nullopt when empty.
   std::optional<Job> TryPop() EXCLUDES(mu_);
 
-  // Refuses further pushes; jobs already queued are still handed out.
+  // Refuses further pushes; jobs already queued are still handed out (and
+  // still expire at their deadlines).
   void Close() EXCLUDES(mu_);
+
+  // Answers every queued job whose deadline has passed now. The background
+  // thread calls it; tests on a ManualClock call it themselves.
+  void ExpireDue() EXCLUDES(mu_);
 
   size_t size() const EXCLUDES(mu_);
   size_t max_size() const { return max_size_; }
   std::string_view policy_name() const { return policy_name_; }
 
  private:
+  // Pushes a slice's rest back: never refused, whatever the bound or state.
+  void Requeue(Job job) EXCLUDES(mu_);
+  void PushLocked(Job job) REQUIRES(mu_);
+  // The popped job, or a slice of it.
+  std::optional<Job> PopLocked() REQUIRES(mu_);
+  void ExpiryLoop() EXCLUDES(mu_);
+
   const size_t max_size_;
   const Clock& clock_;
   const std::string policy_name_;
+  const Hooks hooks_;
   mutable Mutex mu_;
   std::condition_variable cv_;
   std::unique_ptr<Policy> policy_ GUARDED_BY(mu_);
   bool closed_ GUARDED_BY(mu_) = false;
+  // Deadlines of the queued jobs that have one (earliest first).
+  std::multiset<int64_t> deadlines_ GUARDED_BY(mu_);
+  std::condition_variable expiry_cv_;
+  bool stopping_ GUARDED_BY(mu_) = false;
+  std::thread expiry_thread_;  // started under mu_ with the first deadline
 };
 
 }  // namespace switchyard

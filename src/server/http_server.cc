@@ -138,6 +138,7 @@ class Session : public std::enable_shared_from_this<Session> {
     if (auto auth = req.find(http::field::authorization); auth != req.end()) {
       request.authorization = std::string(auth->value());
     }
+    if (auto client = req.find("X-Client-Id"); client != req.end()) request.client_id = std::string(client->value());
     server_->metrics.requests_in_progress.fetch_add(1, std::memory_order_relaxed);
     server_->handler(std::move(request), [self = shared_from_this()](HttpReply reply) {
       asio::post(self->stream_.get_executor(), [self, r = std::move(reply)]() mutable {

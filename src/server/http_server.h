@@ -29,6 +29,7 @@ struct HttpRequest {
   std::string path;           // target without the query string
   std::string body;
   std::string authorization;  // the Authorization header, if any
+  std::string client_id;      // the X-Client-Id header, if any (drr's client)
 };
 
 struct HttpReply {

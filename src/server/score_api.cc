@@ -1,5 +1,7 @@
 #include "server/score_api.h"
 
+#include <algorithm>
+
 #include <nlohmann/json.hpp>
 
 #include "workload/workload_runner.h"
@@ -40,7 +42,17 @@ Result<uint64_t> RequireCount(const json& body, const char* field, uint64_t max,
 
 }  // namespace
 
-Result<ScoreRequest> ParseScoreRequest(std::string_view body, const ScoreLimits& limits, int64_t* priority) {
+Status ValidateClientId(std::string_view id, std::string_view where) {
+  const bool ok = !id.empty() && id.size() <= 64 && std::all_of(id.begin(), id.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '.' ||
+           c == '-';
+  });
+  if (ok) return Status::Ok();
+  return InvalidArgument(std::string(where) + " must be 1 to 64 characters of A-Z a-z 0-9 _ . -");
+}
+
+Result<ScoreRequest> ParseScoreRequest(std::string_view body, const ScoreLimits& limits,
+                                       ScoreScheduling* scheduling) {
   json doc;
   try {
     doc = json::parse(body);
@@ -85,7 +97,22 @@ Result<ScoreRequest> ParseScoreRequest(std::string_view body, const ScoreLimits&
     // The range (--priority-levels) is the server's to check: it can change live.
     auto p = RequireCount(doc, "priority", static_cast<uint64_t>(INT64_MAX), "int64 range");
     if (!p.ok()) return p.status();
-    if (priority != nullptr) *priority = static_cast<int64_t>(p.value());
+    if (scheduling != nullptr) scheduling->priority = static_cast<int64_t>(p.value());
+  }
+  if (doc.contains("timeout_us")) {
+    auto t = RequireCount(doc, "timeout_us", static_cast<uint64_t>(INT64_MAX / 2), "int64 range");
+    if (!t.ok()) return t.status();
+    if (t.value() == 0) return InvalidArgument("field 'timeout_us' must be positive (leave it out for no deadline)");
+    if (scheduling != nullptr) scheduling->timeout_us = static_cast<int64_t>(t.value());
+  }
+  if (auto client = doc.find("client"); client != doc.end()) {
+    if (!client->is_string()) {
+      return InvalidArgument(std::string("field 'client' must be a string, got ") + client->type_name());
+    }
+    const auto& id = client->get_ref<const std::string&>();
+    Status valid = ValidateClientId(id, "field 'client'");
+    if (!valid.ok()) return valid;
+    if (scheduling != nullptr) scheduling->client = id;
   }
   return req;
 }

@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <nlohmann/json.hpp>
 
+#include "core/cost_class.h"
 #include "metrics/perf_counters.h"
 #include "metrics/process_tree.h"
 #include "server/json_reply.h"
@@ -106,6 +107,12 @@ Result<std::unique_ptr<Server>> Server::Create(const ServerOptions& options, Exe
   Status valid = options.executor.Validate();
   if (!valid.ok()) return valid;
   std::unique_ptr<Server> server(new Server(options, env));
+  server->predictor_ = options.predictor ? options.predictor : std::shared_ptr<RuntimePredictor>(MakeEwmaPredictor());
+  if (!options.trace_out.empty()) {
+    auto trace = TraceRecorder::Open(options.trace_out, server->started_us_);
+    if (!trace.ok()) return trace.status();
+    server->trace_ = std::move(trace).value();
+  }
   Server* self = server.get();
   auto http = HttpServer::Create(
       options.http,
@@ -247,8 +254,8 @@ void Server::HandleScore(HttpRequest& request, Responder respond_to_client) {
   };
   if (shutting_down_.load()) return respond(ErrorReply(Unavailable("server is shutting down")));
   if (!ready_.load()) return respond(ErrorReply(Unavailable("workers are starting")));
-  int64_t priority = 0;
-  auto parsed = ParseScoreRequest(request.body, options_.limits, &priority);
+  ScoreScheduling scheduling;
+  auto parsed = ParseScoreRequest(request.body, options_.limits, &scheduling);
   if (!parsed.ok()) return respond(ErrorReply(parsed.status()));
   if (parsed->data.size() > options_.executor.max_payload_bytes) {
     return respond(ErrorReply(InvalidArgument("field 'data' exceeds " +
@@ -257,17 +264,44 @@ void Server::HandleScore(HttpRequest& request, Responder respond_to_client) {
   }
   Job job;
   job.request = std::move(parsed).value();
-  job.priority = priority;
-  SubmitJob(job, respond, [](const ScoreOutcome& outcome) { return RenderScoreReply(outcome); });
+  job.priority = scheduling.priority;
+  job.timeout_us = scheduling.timeout_us;
+  job.client = std::move(scheduling.client);
+  SubmitJob(job, request, respond, [](const ScoreOutcome& outcome) { return RenderScoreReply(outcome); });
 }
 
-void Server::SubmitJob(Job& job, const Responder& respond, std::function<std::string(const ScoreOutcome&)> render) {
+void Server::SubmitJob(Job& job, const HttpRequest& request, const Responder& respond,
+                       std::function<std::string(const ScoreOutcome&)> render) {
+  if (!request.client_id.empty()) {
+    Status valid = ValidateClientId(request.client_id, "header X-Client-Id");
+    if (!valid.ok()) return respond(ErrorReply(valid));
+    job.client = request.client_id;
+  }
   job.id = next_job_id_.fetch_add(1, std::memory_order_relaxed);
   job.arrival_us = SteadyClock::Now();
-  job.on_done = [this, respond, render = std::move(render), arrival = job.arrival_us](ScoreOutcome outcome) {
+  if (job.timeout_us > 0) job.deadline_us = job.arrival_us + job.timeout_us;
+  // The predictor's features, and its guess for sjf, mlfq and drr.
+  PredictorFeatures& f = job.features;
+  f.cost_class = CostClassOf(job.request);
+  f.input_bytes = static_cast<int64_t>(request.body.size());
+  f.cpu_utilisation = machine_load_.CpuUtilisation();
+  f.hour_of_day = machine_load_.HourOfDay();
+  if (std::shared_ptr<Executor> executor = CurrentExecutor()) f.queue_length = static_cast<int64_t>(executor->queued());
+  job.predicted_us = predictor_->PredictUs(f);
+  job.on_done = [this, respond, render = std::move(render), arrival = job.arrival_us, features = job.features,
+                 client = trace_ ? job.client : std::string(), priority = job.priority](ScoreOutcome outcome) {
     metrics_.queue_us.Record(outcome.queue_us);
     metrics_.service_us.Record(outcome.service_us);
     metrics_.total_us.Record(SteadyClock::Now() - arrival);
+    if (outcome.status.ok()) predictor_->Observe(features, outcome.service_us);
+    if (trace_) {
+      trace_->Record(features, {.arrival_us = arrival,
+                                .service_us = outcome.service_us,
+                                .queue_us = outcome.queue_us,
+                                .client = client,
+                                .priority = priority,
+                                .http_status = outcome.status.ok() ? 200 : HttpStatusOf(outcome.status.code())});
+    }
     if (outcome.status.ok()) {
       respond(JsonReply(200, render(outcome)));
     } else {
@@ -312,7 +346,7 @@ void Server::HandleV2(HttpRequest& request, Responder respond) {
   if (!prepared.ok()) return respond(ErrorReply(prepared.status()));
   auto p = std::make_shared<V2Api::Prepared>(std::move(prepared).value());
   Job job = std::move(p->job);
-  SubmitJob(job, respond,
+  SubmitJob(job, request, respond,
             [p](const ScoreOutcome& outcome) { return V2Api::RenderInferReply(*p, outcome.result_json); });
 }
 

@@ -17,6 +17,9 @@
 #include "core/serial_worker.h"
 #include "core/thread_annotations.h"
 #include "executor/executor.h"
+#include "metrics/machine_load.h"
+#include "predict/runtime_predictor.h"
+#include "sim/trace_recorder.h"
 #include "server/http_server.h"
 #include "server/score_api.h"
 #include "server/v2_api.h"
@@ -36,6 +39,10 @@ struct ServerOptions {
   // Counters opened by `serve` before it forked anything; not owned, must
   // outlive the Server. Null: /stats reports every perf counter unavailable.
   const PerfCounters* perf_counters = nullptr;
+  // Guesses each request's service time for sjf, mlfq and drr, and learns
+  // from the answers. Null: the online EWMA (MakeEwmaPredictor).
+  std::shared_ptr<RuntimePredictor> predictor;
+  std::string trace_out;  // --trace-out: record every answered request here
 };
 
 // Create, port() and Run() from one thread (main); RequestShutdown() from any.
@@ -64,7 +71,10 @@ class Server {
   // or answers 503 at once; job.on_done answers otherwise.
   // Stamps `job` (id, arrival), sets its completion — latency figures, then
   // `render(result_json)` as the 200 body or the error reply — and submits it.
-  void SubmitJob(Job& job, const Responder& respond, std::function<std::string(const ScoreOutcome&)> render);
+  // `request` gives the client id (X-Client-Id) and the body size; the job's
+  // own client (from the body) counts when there is no header.
+  void SubmitJob(Job& job, const HttpRequest& request, const Responder& respond,
+                 std::function<std::string(const ScoreOutcome&)> render);
   void HandleAdminConfig(HttpRequest& request, Responder respond);
   void HandleStatsReset(HttpRequest& request, Responder respond);
   // False (and a 403 sent) unless the request carries the admin token.
@@ -80,6 +90,9 @@ class Server {
   ServerMetrics metrics_;
   std::unique_ptr<HttpServer> http_;
   const int64_t started_us_;
+  std::shared_ptr<RuntimePredictor> predictor_;
+  std::unique_ptr<TraceRecorder> trace_;  // null without --trace-out
+  MachineLoad machine_load_;
 
   mutable Mutex executor_mu_;
   std::shared_ptr<Executor> executor_ GUARDED_BY(executor_mu_);

@@ -24,6 +24,17 @@ Status NonNegativeField(simdjson::dom::object line, std::string_view key, bool r
   return Status::Ok();
 }
 
+Status FractionField(simdjson::dom::object line, std::string_view key, double& out) {
+  element e;
+  if (line.at_key(key).get(e) != simdjson::SUCCESS) return Status::Ok();
+  double v = 0;
+  if (e.get_double().get(v) != simdjson::SUCCESS || !(v >= 0 && v <= 1)) {
+    return InvalidArgument("'" + std::string(key) + "' must be a number from 0 to 1");
+  }
+  out = v;
+  return Status::Ok();
+}
+
 Status StringField(simdjson::dom::object line, std::string_view key, std::string& out) {
   element e;
   if (line.at_key(key).get(e) != simdjson::SUCCESS) return Status::Ok();
@@ -60,9 +71,14 @@ Result<std::vector<TraceRequest>> ParseTrace(std::string_view text, const std::s
     for (Status s : {NonNegativeField(object, "arrival_us", true, r.arrival_us),
                      NonNegativeField(object, "service_us", true, r.service_us),
                      NonNegativeField(object, "priority", false, r.priority), StringField(object, "class", r.klass),
-                     StringField(object, "client", r.client)}) {
+                     StringField(object, "client", r.client), NonNegativeField(object, "queue_us", false, r.queue_us),
+                     NonNegativeField(object, "input_bytes", false, r.input_bytes),
+                     NonNegativeField(object, "queue_length", false, r.queue_length),
+                     FractionField(object, "cpu_util", r.cpu_util), NonNegativeField(object, "hour", false, r.hour),
+                     NonNegativeField(object, "status", false, r.status)}) {
       if (!s.ok()) return fail(s.message());
     }
+    if (r.hour > 23) return fail("'hour' must be from 0 to 23");
     requests.push_back(std::move(r));
   }
   return requests;

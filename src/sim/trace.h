@@ -1,12 +1,21 @@
 // A request trace: what arrived when, and how long it took to serve. The
-// simulator replays it; the server will record the same format
-// (--trace-out, with extra fields, which are ignored here).
+// simulator replays it; `serve --trace-out` records it; `train-predictor`
+// learns service times from it.
 //
 // JSON Lines, one request a line:
-//   {"arrival_us":1200,"service_us":850,"class":"mobilenet","client":"a","priority":1}
+//   {"arrival_us":1200,"service_us":850,"class":"model:mobilenet","client":"a","priority":1}
 // arrival_us and service_us are required non-negative integers; class
 // (default "default"), client (default "") and priority (default 0) are
 // optional. Blank lines are skipped.
+//
+// The server's recording adds the predictor's features and what happened:
+//   "queue_us":…       admitted -> started (µs)
+//   "input_bytes":…    request body bytes
+//   "queue_length":…   jobs waiting when it was admitted
+//   "cpu_util":0.42    the machine's CPU utilisation over the last second, 0..1
+//   "hour":13          local hour of day at arrival, 0..23
+//   "status":200       the HTTP status it was answered with
+// Optional when reading; other fields are ignored.
 #pragma once
 
 #include <cstdint>
@@ -24,6 +33,13 @@ struct TraceRequest {
   std::string klass;   // "class" in the file
   std::string client;
   int64_t priority = 0;
+  // Recorded by the server (0 when absent).
+  int64_t queue_us = 0;
+  int64_t input_bytes = 0;
+  int64_t queue_length = 0;
+  double cpu_util = 0;
+  int64_t hour = 0;
+  int64_t status = 0;
 };
 
 // InvalidArgument naming the file, the line and the problem.

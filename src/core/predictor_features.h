@@ -1,0 +1,23 @@
+// PredictorFeatures: what the runtime predictor (predict/runtime_predictor.h)
+// knows about a request before it runs. Seed 002's features: the workload or
+// model, the input size, the queue length, the CPU utilisation and the hour
+// of day. Carried by every Job, and recorded by `serve --trace-out`.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+namespace switchyard {
+
+struct PredictorFeatures {
+  // What the request asks for, coarse enough to learn from: "cpu:2^17"
+  // (SHA-256 chain, iterations rounded to a power of two), "io",
+  // "sleep:2^4" (ms), "model:NAME". See CostClassOf (core/cost_class.h).
+  std::string cost_class;
+  int64_t input_bytes = 0;     // request body bytes
+  int64_t queue_length = 0;    // jobs waiting when it was admitted
+  double cpu_utilisation = 0;  // 0..1, the machine's, over the last second
+  int hour_of_day = 0;         // 0..23, local time
+};
+
+}  // namespace switchyard
