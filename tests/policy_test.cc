@@ -40,15 +40,35 @@ TEST_P(PolicyConformanceTest, EveryJobComesOutExactlyOnceAndSizeCounts) {
   std::set<uint64_t> pushed, popped;
   uint64_t next = 1;
   int64_t now = 0;
-  // Interleaved pushes and pops, priorities in and out of range.
+  // Interleaved pushes, pops and expiries; priorities in and out of range,
+  // predicted costs, clients, modes (sliceable or not), slices, deadlines.
+  std::vector<Job> expired;
   for (int step = 0; step < 5000; ++step) {
     now += static_cast<int64_t>(rng() % 300);
-    if (rng() % 3 != 0) {
+    const uint64_t action = rng() % 10;
+    if (action < 6) {
       pushed.insert(next);
-      p.Push(MakeJob(next, static_cast<int64_t>(rng() % 6)), now);
+      Job job = MakeJob(next, static_cast<int64_t>(rng() % 6));
+      job.predicted_us = static_cast<int64_t>(rng() % 100'000);
+      job.client = "c" + std::to_string(rng() % 4);
+      job.request.mode = static_cast<ScoreMode>(rng() % 4);
+      job.slices = static_cast<int>(rng() % 5);
+      if (rng() % 4 == 0) job.deadline_us = now + static_cast<int64_t>(rng() % 20'000);
+      p.Push(std::move(job), now);
       ++next;
-    } else if (auto j = p.Pop(now)) {
-      EXPECT_TRUE(popped.insert(j->id).second) << "job " << j->id << " popped twice";
+    } else if (action < 9) {
+      if (auto j = p.Pop(now)) {
+        EXPECT_TRUE(popped.insert(j->id).second) << "job " << j->id << " popped twice";
+        EXPECT_GE(p.SliceUs(*j), 0);
+      }
+    } else {
+      expired.clear();
+      p.TakeExpired(now, expired);
+      for (const Job& j : expired) {
+        EXPECT_LE(j.deadline_us, now) << "job " << j.id << " expired early";
+        EXPECT_GT(j.deadline_us, 0);
+        EXPECT_TRUE(popped.insert(j.id).second) << "job " << j.id << " came out twice";
+      }
     }
     EXPECT_EQ(p.size(), pushed.size() - popped.size());
   }
@@ -130,6 +150,150 @@ TEST(PolicyTest, BadNamesAndOptionsAreErrorsNamingThem) {
   auto b = CreatePolicy("fifo", negative_aging);
   ASSERT_FALSE(b.ok());
   EXPECT_NE(b.status().message().find("aging"), std::string::npos);
+}
+
+Job CostJob(uint64_t id, int64_t predicted_us, std::string client = "", ScoreMode mode = ScoreMode::kInfer) {
+  Job j = MakeJob(id);
+  j.predicted_us = predicted_us;
+  j.client = std::move(client);
+  j.request.mode = mode;
+  return j;
+}
+
+TEST(PolicyTest, SjfServesTheShortestPredictionFirstAndFifoAmongEquals) {
+  auto p = MakeSjfPolicy();
+  const std::vector<std::pair<uint64_t, int64_t>> jobs = {{1, 500}, {2, 20}, {3, 9000}, {4, 20}, {5, 1}};
+  for (const auto& [id, cost] : jobs) p->Push(CostJob(id, cost), 0);
+  EXPECT_EQ(Drain(*p), (std::vector<uint64_t>{5, 2, 4, 1, 3}));
+  EXPECT_EQ(p->SliceUs(CostJob(9, 100, "", ScoreMode::kCpu)), 0) << "sjf never preempts";
+}
+
+TEST(PolicyTest, MlfqStartsSliceableWorkAtTheTopAndDemotesItPerSliceUsed) {
+  PolicyOptions options;
+  options.mlfq_quanta_us = {1000, 4000, 16000};
+  auto p = MakeMlfqPolicy(options);
+  // A long chain that has used two slices already sits at level 2; a fresh
+  // chain and a fresh sleep start at level 0.
+  Job old = CostJob(1, 1'000'000, "", ScoreMode::kCpu);
+  old.slices = 2;
+  p->Push(std::move(old), 0);
+  p->Push(CostJob(2, 1'000'000, "", ScoreMode::kCpu), 0);
+  Job once = CostJob(3, 1'000'000, "", ScoreMode::kSleep);
+  once.slices = 1;
+  p->Push(std::move(once), 0);
+  p->Push(CostJob(4, 1'000'000, "", ScoreMode::kSleep), 0);
+  std::vector<uint64_t> order;
+  std::vector<int64_t> slices;
+  while (auto j = p->Pop(0)) {
+    order.push_back(j->id);
+    slices.push_back(p->SliceUs(*j));
+  }
+  EXPECT_EQ(order, (std::vector<uint64_t>{2, 4, 3, 1}));
+  EXPECT_EQ(slices, (std::vector<int64_t>{1000, 1000, 4000, 16000}));
+  // Demotion stops at the last level, which keeps its quantum.
+  Job deep = CostJob(5, 1, "", ScoreMode::kCpu);
+  deep.slices = 40;
+  EXPECT_EQ(p->SliceUs(deep), 16000);
+}
+
+TEST(PolicyTest, MlfqPlacesUnsliceableWorkByItsPredictedCostAndNeverSlicesIt) {
+  PolicyOptions options;
+  options.mlfq_quanta_us = {1000, 4000, 16000};
+  auto p = MakeMlfqPolicy(options);
+  // Levels cover [0,1000), [1000,5000), [5000,...) of predicted service.
+  p->Push(CostJob(1, 50'000), 0);  // level 2
+  p->Push(CostJob(2, 2'000), 0);   // level 1
+  p->Push(CostJob(3, 999), 0);     // level 0
+  p->Push(CostJob(4, 4'999), 0);   // level 1
+  std::vector<uint64_t> order;
+  while (auto j = p->Pop(0)) {
+    order.push_back(j->id);
+    EXPECT_EQ(p->SliceUs(*j), 0) << "an inference cannot be cut";
+  }
+  EXPECT_EQ(order, (std::vector<uint64_t>{3, 2, 4, 1}));
+}
+
+TEST(PolicyTest, DrrGivesBackloggedClientsEqualServiceWhateverTheirJobSizes) {
+  PolicyOptions options;
+  options.drr_quantum_us = 1000;
+  auto p = MakeDrrPolicy(options);
+  // Client a: 400 jobs of 1 ms; client b: 100 jobs of 4 ms; c: 20 of 20 ms.
+  uint64_t id = 0;
+  std::map<uint64_t, std::pair<std::string, int64_t>> info;
+  auto add = [&](const std::string& client, int n, int64_t cost) {
+    for (int i = 0; i < n; ++i) {
+      info[++id] = {client, cost};
+      p->Push(CostJob(id, cost, client), 0);
+    }
+  };
+  add("a", 400, 1000);
+  add("b", 100, 4000);
+  add("c", 20, 20000);
+  // Serve 120 ms of work, then compare what each client got.
+  std::map<std::string, int64_t> served;
+  int64_t total = 0;
+  while (total < 120'000) {
+    auto j = p->Pop(0);
+    ASSERT_TRUE(j.has_value());
+    served[info[j->id].first] += info[j->id].second;
+    total += info[j->id].second;
+  }
+  for (const char* c : {"a", "b", "c"}) {
+    EXPECT_NEAR(static_cast<double>(served[c]), 40'000, 20'000) << "client " << c;
+  }
+  // Everything still comes out, each job once.
+  std::set<uint64_t> rest;
+  while (auto j = p->Pop(0)) EXPECT_TRUE(rest.insert(j->id).second);
+  EXPECT_EQ(p->size(), 0u);
+}
+
+TEST(PolicyTest, DrrServesAHeavyClientOnlyItsShareAgainstALightOne) {
+  auto p = MakeDrrPolicy({});
+  // Client "heavy" queued 100 jobs before "light" sent 5: light does not wait
+  // behind all of heavy's.
+  for (uint64_t i = 1; i <= 100; ++i) p->Push(CostJob(i, 1000, "heavy"), 0);
+  for (uint64_t i = 101; i <= 105; ++i) p->Push(CostJob(i, 1000, "light"), 0);
+  std::vector<uint64_t> first_ten;
+  for (int i = 0; i < 10; ++i) first_ten.push_back(p->Pop(0)->id);
+  const auto light = std::count_if(first_ten.begin(), first_ten.end(), [](uint64_t id) { return id > 100; });
+  EXPECT_EQ(light, 5) << "alternating turns give light half of the first ten";
+}
+
+TEST(PolicyTest, ExpiredJobsLeaveEveryPolicyAndTheRestKeepTheirOrder) {
+  for (const std::string& name : PolicyNames()) {
+    auto p = CreatePolicy(name);
+    ASSERT_TRUE(p.ok());
+    for (uint64_t i = 1; i <= 6; ++i) {
+      Job j = CostJob(i, 1000, "c");
+      if (i % 2 == 0) j.deadline_us = 100 * static_cast<int64_t>(i);  // 200, 400, 600
+      (*p)->Push(std::move(j), 0);
+    }
+    std::vector<Job> expired;
+    (*p)->TakeExpired(400, expired);
+    std::set<uint64_t> ids;
+    for (const Job& j : expired) ids.insert(j.id);
+    EXPECT_EQ(ids, (std::set<uint64_t>{2, 4})) << name;
+    EXPECT_EQ((*p)->size(), 4u) << name;
+    std::set<uint64_t> rest;
+    for (uint64_t id : Drain(**p, 400)) rest.insert(id);
+    EXPECT_EQ(rest, (std::set<uint64_t>{1, 3, 5, 6})) << name;
+  }
+}
+
+TEST(PolicyTest, BadQuantaAreErrorsNamingThem) {
+  PolicyOptions zero;
+  zero.mlfq_quanta_us = {1000, 0};
+  auto a = CreatePolicy("mlfq", zero);
+  ASSERT_FALSE(a.ok());
+  EXPECT_NE(a.status().message().find("quantum of level 1"), std::string::npos) << a.status().message();
+  PolicyOptions none;
+  none.mlfq_quanta_us = {};
+  EXPECT_FALSE(CreatePolicy("mlfq", none).ok());
+  PolicyOptions negative;
+  negative.drr_quantum_us = -1;
+  auto b = CreatePolicy("drr", negative);
+  ASSERT_FALSE(b.ok());
+  EXPECT_NE(b.status().message().find("drr quantum"), std::string::npos);
 }
 
 }  // namespace

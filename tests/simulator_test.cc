@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 
 #include <fstream>
+#include <random>
+#include <utility>
 
 #include "server_harness.h"
 #include "sim/simulator.h"
@@ -98,6 +100,94 @@ TEST(SimulatorTest, EveryPolicyCompletesEveryRequestDeterministically) {
     EXPECT_EQ(first->classes.at("a").completed + first->classes.at("b").completed, 2000) << name;
     for (size_t i = 0; i < trace.size(); ++i) ASSERT_GE(first->wait_us[i], 0) << name;
   }
+}
+
+// Fast, medium and slow requests (1, 5, 20 ms; 60/30/10 %) in a seeded
+// Poisson stream at about 85% utilisation of 2 workers.
+std::vector<TraceRequest> MixedTrace(int n, uint64_t seed) {
+  std::mt19937_64 rng(seed);
+  std::exponential_distribution<double> gap_ms(0.85 * 2 / 4.1);
+  std::uniform_real_distribution<double> pick(0, 1);
+  std::vector<TraceRequest> trace;
+  double t_ms = 0;
+  for (int i = 0; i < n; ++i) {
+    t_ms += gap_ms(rng);
+    const double p = pick(rng);
+    const auto [klass, service] = p < 0.6 ? std::pair{"fast", 1000} : p < 0.9 ? std::pair{"medium", 5000}
+                                                                               : std::pair{"slow", 20000};
+    trace.push_back(Req(static_cast<int64_t>(t_ms * 1000), service, klass));
+  }
+  return trace;
+}
+
+TEST(SimulatorTest, SjfCutsTheMeanWaitOfAMixedWorkloadByAFifthAgainstFifo) {
+  const auto trace = MixedTrace(50'000, 11);
+  auto fifo = Simulate(trace, "fifo", {}, 2);
+  auto sjf = Simulate(trace, "sjf", {}, 2);  // the online EWMA, as the server
+  ASSERT_TRUE(fifo.ok());
+  ASSERT_TRUE(sjf.ok());
+  EXPECT_LE(sjf->all.mean_wait_us, 0.8 * fifo->all.mean_wait_us)
+      << "fifo " << fifo->all.mean_wait_us << " us, sjf " << sjf->all.mean_wait_us << " us";
+  EXPECT_LT(sjf->classes.at("fast").mean_wait_us, fifo->classes.at("fast").mean_wait_us);
+  // The price: the slow class waits longer at the tail.
+  EXPECT_GT(sjf->classes.at("slow").p99_wait_us, fifo->classes.at("slow").p99_wait_us);
+  // A perfect predictor does no worse than the learned estimate here (the
+  // classes are exact, so the EWMA converges to the truth).
+  SimulationOptions oracle;
+  oracle.prediction = SimulationOptions::Prediction::kOracle;
+  auto best = Simulate(trace, "sjf", {}, 2, oracle);
+  ASSERT_TRUE(best.ok());
+  EXPECT_LE(best->all.mean_wait_us, sjf->all.mean_wait_us * 1.02);
+}
+
+TEST(SimulatorTest, MlfqPreemptsLongSliceableWorkSoShortWorkOvertakesIt) {
+  // One worker; a 200 ms chain at 0 and a 1 ms request every 10 ms.
+  std::vector<TraceRequest> trace = {Req(0, 200'000, "long")};
+  for (int64_t t = 5'000; t < 400'000; t += 10'000) trace.push_back(Req(t, 1'000, "short"));
+  PolicyOptions options;
+  options.mlfq_quanta_us = {2'000, 10'000, 50'000};
+  auto fifo = Simulate(trace, "fifo", options, 1);
+  auto mlfq = Simulate(trace, "mlfq", options, 1);
+  ASSERT_TRUE(fifo.ok());
+  ASSERT_TRUE(mlfq.ok());
+  EXPECT_GT(mlfq->preemptions, 3);
+  EXPECT_EQ(mlfq->all.completed, static_cast<int64_t>(trace.size()));
+  // A short request waits at most for the slice in progress.
+  EXPECT_LE(mlfq->classes.at("short").max_wait_us, 50'000);
+  EXPECT_LT(mlfq->classes.at("short").mean_wait_us, fifo->classes.at("short").mean_wait_us / 4);
+  // Work is conserved: the same makespan, the long job finishes last.
+  EXPECT_EQ(mlfq->makespan_us, fifo->makespan_us);
+  EXPECT_GT(mlfq->wait_us[0], fifo->wait_us[0]);
+
+  // An inference cannot be cut: the same trace as model requests is never preempted.
+  for (auto& r : trace) r.klass = "model:" + r.klass;
+  auto unsliced = Simulate(trace, "mlfq", options, 1);
+  ASSERT_TRUE(unsliced.ok());
+  EXPECT_EQ(unsliced->preemptions, 0);
+}
+
+TEST(SimulatorTest, DrrSharesTheWorkersEquallyBetweenAClientAndOneSendingTenTimesMore) {
+  // Both clients ask for more than half the single worker: light 0.6 of it,
+  // heavy 6 times that. Served in arrival order, heavy takes ten elevenths.
+  std::vector<TraceRequest> trace;
+  for (int64_t t = 0; t < 1'000'000; t += 1'667) {
+    TraceRequest r = Req(t, 1'000, "light");
+    r.client = "light";
+    trace.push_back(r);
+  }
+  for (int64_t t = 0; t < 1'000'000; t += 167) {
+    TraceRequest r = Req(t, 1'000, "heavy");
+    r.client = "heavy";
+    trace.push_back(r);
+  }
+  auto fifo = Simulate(trace, "fifo", {}, 1);
+  auto drr = Simulate(trace, "drr", {}, 1);
+  ASSERT_TRUE(fifo.ok());
+  ASSERT_TRUE(drr.ok());
+  EXPECT_LT(fifo->jain_index, 0.7);
+  EXPECT_GE(drr->jain_index, 0.95);
+  EXPECT_LT(drr->clients.at("light").mean_wait_us, fifo->clients.at("light").mean_wait_us / 10);
+  EXPECT_EQ(drr->all.completed, static_cast<int64_t>(trace.size()));
 }
 
 TEST(SimulatorTest, BadPolicyOrWorkersAreErrors) {

@@ -3,11 +3,14 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <future>
 #include <set>
 #include <thread>
 #include <vector>
 
 #include "policy/policy.h"
+#include "workload/workload_runner.h"
+#include "workload/sha256_chain.h"
 
 namespace switchyard {
 namespace {
@@ -86,6 +89,128 @@ TEST(WorkQueueTest, EveryJobIsPoppedExactlyOnceByConcurrentWorkers) {
   for (auto& t : workers) t.join();
   EXPECT_EQ(seen.size(), 10000u);
   for (uint64_t id : seen) EXPECT_EQ(seen.count(id), 1u);
+}
+
+TEST(WorkQueueTest, AJobPastItsDeadlineIsAnsweredDeadlineExceededAndNeverHandedOut) {
+  ManualClock clock(1'000);
+  WorkQueue q(MakeFifoPolicy(), 10, clock);
+  std::vector<ScoreOutcome> answered;
+  Job late = MakeJob(1);
+  late.arrival_us = 1'000;
+  late.timeout_us = 500;
+  late.deadline_us = 1'500;
+  late.on_done = [&](ScoreOutcome o) { answered.push_back(std::move(o)); };
+  Job patient = MakeJob(2);
+  patient.on_done = [&](ScoreOutcome o) { answered.push_back(std::move(o)); };
+  ASSERT_EQ(q.TryPush(late), Admission::kOk);
+  ASSERT_EQ(q.TryPush(patient), Admission::kOk);
+  clock.Set(1'499);
+  q.ExpireDue();
+  EXPECT_TRUE(answered.empty()) << "expired before its deadline";
+  clock.Set(1'500);
+  q.ExpireDue();
+  ASSERT_EQ(answered.size(), 1u);
+  EXPECT_EQ(answered[0].status.code(), StatusCode::kDeadlineExceeded);
+  EXPECT_NE(answered[0].status.message().find("not run"), std::string::npos) << answered[0].status.message();
+  EXPECT_EQ(answered[0].queue_us, 500);
+  EXPECT_EQ(q.size(), 1u);
+  EXPECT_EQ(q.TryPop()->id, 2u) << "the expired job is never handed out";
+  EXPECT_FALSE(q.TryPop().has_value());
+}
+
+TEST(WorkQueueTest, TheBackgroundThreadAnswersAtTheDeadlineWhileNoWorkerPops) {
+  // Real time: nobody pops, the deadline alone must answer the job.
+  WorkQueue q(MakeFifoPolicy(), 10, SteadyClock::Instance());
+  std::promise<ScoreOutcome> answered;
+  Job job = MakeJob(1);
+  job.arrival_us = SteadyClock::Now();
+  job.timeout_us = 20'000;
+  job.deadline_us = job.arrival_us + job.timeout_us;
+  job.on_done = [&](ScoreOutcome o) { answered.set_value(std::move(o)); };
+  ASSERT_EQ(q.TryPush(job), Admission::kOk);
+  auto future = answered.get_future();
+  ASSERT_EQ(future.wait_for(std::chrono::seconds(10)), std::future_status::ready) << "never expired";
+  EXPECT_EQ(future.get().status.code(), StatusCode::kDeadlineExceeded);
+  EXPECT_EQ(q.size(), 0u);
+}
+
+// Runs whatever the queue hands out until it is empty, as a worker would.
+void RunUntilEmpty(WorkQueue& q, Sha256Chain& sha, int& runs) {
+  while (auto job = q.TryPop()) {
+    ++runs;
+    ScoreOutcome outcome;
+    if (job->request.mode == ScoreMode::kCpu) {
+      outcome = RunCpuScore(sha, job->request);
+    } else {
+      outcome.result_json = std::to_string(job->request.sleep_ms);
+    }
+    outcome.service_us = 100;
+    job->on_done(std::move(outcome));
+  }
+}
+
+TEST(WorkQueueTest, MlfqRunsAChainInSlicesWhoseEndResultIsTheWholeChain) {
+  ManualClock clock;
+  PolicyOptions options;
+  options.mlfq_quanta_us = {100, 100};
+  WorkQueue q(MakeMlfqPolicy(options), 10, clock);
+  Sha256Chain sha;
+  std::optional<ScoreOutcome> answer;
+  Job job = MakeJob(1);
+  job.request.mode = ScoreMode::kCpu;
+  job.request.iters = 1000;
+  job.request.data = "seed";
+  job.predicted_us = 10'000;  // 10 µs a hash: about 10 hashes a slice
+  job.on_done = [&](ScoreOutcome o) { answer = std::move(o); };
+  ASSERT_EQ(q.TryPush(job), Admission::kOk);
+  int runs = 0;
+  RunUntilEmpty(q, sha, runs);
+  ASSERT_TRUE(answer.has_value());
+  ASSERT_TRUE(answer->status.ok());
+  EXPECT_EQ(answer->result_json, "\"" + sha.ComputeHex("seed", 1000) + "\"");
+  EXPECT_GT(runs, 5) << "it was not sliced";
+  EXPECT_EQ(answer->service_us, 100 * runs) << "the service time of all slices";
+}
+
+TEST(WorkQueueTest, MlfqSlicesASleepAndAnswersWithWhatWasAskedFor) {
+  ManualClock clock;
+  PolicyOptions options;
+  options.mlfq_quanta_us = {2000};
+  WorkQueue q(MakeMlfqPolicy(options), 10, clock);
+  Sha256Chain sha;
+  std::optional<ScoreOutcome> answer;
+  Job job = MakeJob(1);
+  job.request.mode = ScoreMode::kSleep;
+  job.request.sleep_ms = 7;
+  job.on_done = [&](ScoreOutcome o) { answer = std::move(o); };
+  ASSERT_EQ(q.TryPush(job), Admission::kOk);
+  int runs = 0;
+  RunUntilEmpty(q, sha, runs);
+  ASSERT_TRUE(answer.has_value());
+  EXPECT_EQ(answer->result_json, "7");
+  EXPECT_EQ(runs, 4) << "2 + 2 + 2 + 1 ms";
+}
+
+TEST(WorkQueueTest, ASliceThatFailsFailsTheWholeJobOnce) {
+  ManualClock clock;
+  PolicyOptions options;
+  options.mlfq_quanta_us = {1000};
+  WorkQueue q(MakeMlfqPolicy(options), 10, clock);
+  int answers = 0;
+  Job job = MakeJob(1);
+  job.request.mode = ScoreMode::kSleep;
+  job.request.sleep_ms = 5;
+  job.on_done = [&](ScoreOutcome o) {
+    ++answers;
+    EXPECT_EQ(o.status.code(), StatusCode::kUnavailable);
+  };
+  ASSERT_EQ(q.TryPush(job), Admission::kOk);
+  auto slice = q.TryPop();
+  ASSERT_TRUE(slice.has_value());
+  EXPECT_EQ(slice->request.sleep_ms, 1u);
+  slice->on_done(ScoreOutcome{Unavailable("worker died"), "", 0, 0});
+  EXPECT_EQ(answers, 1);
+  EXPECT_EQ(q.size(), 0u) << "nothing requeued after a failure";
 }
 
 }  // namespace

@@ -16,6 +16,7 @@
 #include "executor/process/zygote.h"
 #include "metrics/perf_counters.h"
 #include "model/model_repository.h"
+#include "predict/xgboost_predictor.h"
 #include "workload/kv_store.h"
 
 namespace switchyard {
@@ -192,6 +193,20 @@ int RunServe(ServeFlags& f, const CLI::App& app) {
   }
   Status valid = o.executor.Validate();
   if (!valid.ok()) return Fail(valid);
+  if (!f.predictor_model.empty()) {
+    // A model that does not load must not stop the server: the online
+    // estimate serves instead, and the operator is told why.
+    auto model = LoadXgboostPredictor(f.predictor_model);
+    if (model.ok()) {
+      o.predictor = std::move(model).value();
+      std::printf("switchyard: runtime predictor: %s\n", f.predictor_model.c_str());
+    } else {
+      std::printf("switchyard: WARNING: --predictor %s did not load (%s); using the online per-class estimate "
+                  "(ewma) instead\n",
+                  f.predictor_model.c_str(), model.status().message().c_str());
+    }
+    std::fflush(stdout);
+  }
   env.workload.intra_op_threads = f.intra_op_threads;
   if (!f.models_dir.empty()) {
     // Loaded (and warmed up) now, before anything is forked, so the zygote and

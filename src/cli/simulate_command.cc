@@ -9,6 +9,7 @@
 
 #include "cli/policy_flags.h"
 #include "core/file_util.h"
+#include "predict/xgboost_predictor.h"
 #include "sim/simulator.h"
 #include "sim/trace.h"
 
@@ -39,6 +40,11 @@ void AddSimulateFlags(CLI::App& app, SimulateFlags& f) {
   app.add_option("--workers", f.workers, "Workers serving the queue")
       ->check(CLI::Range(1, 100000))
       ->capture_default_str();
+  app.add_option("--predictor", f.predictor,
+                 "What sjf, mlfq and drr order by: ewma (the server's online per-class estimate, learning "
+                 "from the simulated completions), oracle (each request's true service time), or a model "
+                 "file from `switchyard train-predictor`")
+      ->capture_default_str();
   app.add_option("--json", f.json, "Write the summary here: completed, mean_wait_us, p50/p99/max_wait_us, "
                                    "mean_sojourn_us, and the same per class under classes");
   app.footer("Virtual time: no request is really run, so a million-request trace takes seconds. Exit status: 0 "
@@ -52,7 +58,21 @@ int RunSimulate(const SimulateFlags& f) {
     std::fprintf(stderr, "switchyard simulate: %s\n", trace.status().message().c_str());
     return 2;
   }
-  auto result = Simulate(*trace, f.policy, f.policy_options, f.workers);
+  SimulationOptions sim;
+  std::unique_ptr<RuntimePredictor> model;
+  if (f.predictor == "oracle") {
+    sim.prediction = SimulationOptions::Prediction::kOracle;
+  } else if (f.predictor != "ewma") {
+    auto loaded = LoadXgboostPredictor(f.predictor);
+    if (!loaded.ok()) {
+      std::fprintf(stderr, "switchyard simulate: --predictor: %s\n", loaded.status().message().c_str());
+      return 2;
+    }
+    model = std::move(loaded).value();
+    sim.prediction = SimulationOptions::Prediction::kModel;
+    sim.model = model.get();
+  }
+  auto result = Simulate(*trace, f.policy, f.policy_options, f.workers, sim);
   if (!result.ok()) {
     std::fprintf(stderr, "switchyard simulate: %s\n", result.status().message().c_str());
     return 2;
@@ -66,6 +86,14 @@ int RunSimulate(const SimulateFlags& f) {
                      "p50 wait ms", "p99 wait ms", "max wait ms");
   out += Row("all", result->all);
   for (const auto& [name, figures] : result->classes) out += Row(name, figures);
+  if (result->clients.size() >= 2) {
+    out += fmt::format("{:<16} {:>10} {:>12} {:>12} {:>12} {:>12}\n", "client", "requests", "mean wait ms",
+                       "p50 wait ms", "p99 wait ms", "max wait ms");
+    for (const auto& [name, figures] : result->clients) out += Row(name.empty() ? "(none)" : name, figures);
+    out += fmt::format("Jain's fairness index of the service received while every client had requests: {:.3f}\n",
+                       result->jain_index);
+  }
+  if (result->preemptions > 0) out += fmt::format("mlfq preemptions: {}\n", result->preemptions);
   std::fputs(out.c_str(), stdout);
   if (!f.json.empty()) {
     nlohmann::json j = FiguresJson(result->all);
@@ -75,6 +103,11 @@ int RunSimulate(const SimulateFlags& f) {
     j["utilisation"] = result->utilisation;
     j["classes"] = nlohmann::json::object();
     for (const auto& [name, figures] : result->classes) j["classes"][name] = FiguresJson(figures);
+    j["clients"] = nlohmann::json::object();
+    for (const auto& [name, figures] : result->clients) j["clients"][name] = FiguresJson(figures);
+    j["jain_index"] = result->clients.size() >= 2 ? nlohmann::json(result->jain_index) : nlohmann::json(nullptr);
+    j["preemptions"] = result->preemptions;
+    j["predictor"] = f.predictor;
     Status written = WriteFileAtomically(f.json, j.dump(1) + "\n");
     if (!written.ok()) {
       std::fprintf(stderr, "switchyard simulate: %s\n", written.message().c_str());

@@ -17,6 +17,7 @@ struct SimulateFlags {
   std::string policy = "fifo";
   int workers = 2;
   PolicyOptions policy_options;
+  std::string predictor = "ewma";  // ewma, oracle, or a train-predictor model file
   std::string json;
 };
 

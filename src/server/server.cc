@@ -34,6 +34,13 @@ json ConfigJson(const ExecutorConfig& c) {
     j["ipc"] = IpcKindName(c.ipc);
   }
   if (c.kind == ExecutorKind::kAsync) j["offload"] = c.offload;
+  const PolicyOptions& p = c.policy_options;
+  json quanta = json::array();
+  for (int64_t q : p.mlfq_quanta_us) quanta.push_back(static_cast<double>(q) / 1000);
+  j["policy_options"] = {{"priority_levels", p.priority_levels},
+                         {"aging_ms", static_cast<double>(p.aging_us) / 1000},
+                         {"mlfq_quanta_ms", quanta},
+                         {"drr_quantum_ms", static_cast<double>(p.drr_quantum_us) / 1000}};
   return j;
 }
 
@@ -84,13 +91,32 @@ Status ApplyConfigPatch(const json& body, ExecutorConfig& config) {
       auto v = need_int(0, 1024);
       if (!v.ok()) return v.status();
       config.offload = static_cast<int>(v.value());
+    } else if (key == "priority_levels") {
+      auto v = need_int(1, 1000);
+      if (!v.ok()) return v.status();
+      config.policy_options.priority_levels = static_cast<int>(v.value());
+    } else if (key == "aging_ms" || key == "drr_quantum_ms") {
+      if (!value.is_number() || value.get<double>() < 0 || value.get<double>() > 3.6e6) {
+        return InvalidArgument("field '" + key + "' must be a number of milliseconds from 0 to 3600000");
+      }
+      const int64_t us = static_cast<int64_t>(value.get<double>() * 1000);
+      (key == "aging_ms" ? config.policy_options.aging_us : config.policy_options.drr_quantum_us) = us;
+    } else if (key == "mlfq_quanta_ms") {
+      if (!value.is_array()) return InvalidArgument("field 'mlfq_quanta_ms' must be an array of milliseconds");
+      std::vector<int64_t> quanta;
+      for (const json& q : value) {
+        if (!q.is_number()) return InvalidArgument("field 'mlfq_quanta_ms' must hold numbers of milliseconds");
+        quanta.push_back(static_cast<int64_t>(q.get<double>() * 1000));
+      }
+      config.policy_options.mlfq_quanta_us = std::move(quanta);
     } else if (key == "max_queue") {
       auto v = need_int(1, 1'000'000);
       if (!v.ok()) return v.status();
       config.max_queue = static_cast<size_t>(v.value());
     } else {
       return InvalidArgument("unknown field '" + key +
-                             "' (known: executor, workers, start, ipc, offload, policy, max_queue)");
+                             "' (known: executor, workers, start, ipc, offload, policy, priority_levels, aging_ms, "
+                             "mlfq_quanta_ms, drr_quantum_ms, max_queue)");
     }
   }
   return config.Validate();
@@ -486,6 +512,7 @@ std::string Server::RenderStats() const {
   config["max_body_bytes"] = options_.http.max_body_bytes;
   config["max_connections"] = options_.http.max_connections;
   j["config"] = config;
+  j["predictor"] = {{"name", predictor_->name()}};
   j["score"] = CountersJson(metrics_.score_by_status);      // POST /score replies
   j["replies"] = CountersJson(metrics_.replies_by_status);  // every reply
   if (executor) {
