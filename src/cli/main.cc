@@ -5,6 +5,7 @@
 //   bench    the load generator
 //   study    runs a study file's matrix against fresh servers
 //   report   HTML page, Markdown summary and SVG charts of a study's results
+//   train-predictor  the learned runtime predictor, from a recorded trace
 //   __worker (internal) a worker process started with --start spawn
 #include <CLI/CLI.hpp>
 #include <cstdio>
@@ -16,6 +17,7 @@
 #include "cli/serve_command.h"
 #include "cli/simulate_command.h"
 #include "cli/study_command.h"
+#include "cli/train_predictor_command.h"
 #include "executor/process/worker_process.h"
 
 int main(int argc, char** argv) {
@@ -57,6 +59,11 @@ int main(int argc, char** argv) {
       "simulate", "Replay a request trace under a scheduling policy and worker count, in virtual time");
   switchyard::AddSimulateFlags(*simulate, simulate_flags);
 
+  switchyard::TrainPredictorFlags train_flags;
+  CLI::App* train = app.add_subcommand(
+      "train-predictor", "Fit the learned runtime predictor (XGBoost) on a recorded trace and measure it");
+  switchyard::AddTrainPredictorFlags(*train, train_flags);
+
   CLI11_PARSE(app, argc, argv);
   if (*serve) return switchyard::RunServe(serve_flags, *serve);
   if (*gen_db) return switchyard::RunGenDb(gen_db_flags);
@@ -64,5 +71,6 @@ int main(int argc, char** argv) {
   if (*study) return switchyard::RunStudyCommand(study_flags);
   if (*report) return switchyard::RunReport(report_flags);
   if (*simulate) return switchyard::RunSimulate(simulate_flags);
+  if (*train) return switchyard::RunTrainPredictor(train_flags);
   return 2;
 }
