@@ -134,6 +134,28 @@ TEST(WorkQueueTest, TheBackgroundThreadAnswersAtTheDeadlineWhileNoWorkerPops) {
   EXPECT_EQ(q.size(), 0u);
 }
 
+TEST(WorkQueueTest, AWaitBoundRefusesNewcomersWhileThePredictedWaitExceedsIt) {
+  ManualClock clock;
+  WorkQueue q(MakeFifoPolicy(), 100, clock);
+  q.SetWaitBound(5'000, 2);  // 5 ms over 2 workers
+  auto job = [](uint64_t id) {
+    Job j = MakeJob(id);
+    j.predicted_us = 4'000;
+    return j;
+  };
+  for (uint64_t i = 1; i <= 3; ++i) {
+    Job j = job(i);
+    ASSERT_EQ(q.TryPush(j), Admission::kOk) << i;  // waits of 0, 2 and 4 ms
+  }
+  EXPECT_EQ(q.PredictedWaitUs(), 6'000);
+  Job refused = job(4);
+  EXPECT_EQ(q.TryPush(refused), Admission::kOverloaded);
+  EXPECT_EQ(refused.id, 4u) << "the caller keeps a refused job";
+  ASSERT_TRUE(q.TryPop().has_value());
+  EXPECT_EQ(q.PredictedWaitUs(), 4'000);
+  EXPECT_EQ(q.TryPush(refused), Admission::kOk);
+}
+
 // Runs whatever the queue hands out until it is empty, as a worker would.
 void RunUntilEmpty(WorkQueue& q, Sha256Chain& sha, int& runs) {
   while (auto job = q.TryPop()) {

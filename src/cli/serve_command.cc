@@ -93,6 +93,12 @@ void AddServeFlags(CLI::App& app, ServeFlags& f) {
                  "Requests that may wait for a worker; beyond it /score answers 503 with Retry-After")
       ->check(CLI::Range(size_t{1}, size_t{1'000'000}))
       ->capture_default_str();
+  app.add_option_function<double>(
+         "--max-queue-wait-ms", [&o](double ms) { o.executor.max_queue_wait_us = static_cast<int64_t>(ms * 1000); },
+         "Admission control: answer 503 with Retry-After while the predicted wait of a new request (the "
+         "queued requests' predicted service over the workers) exceeds this, so that under overload the "
+         "requests admitted still meet their latency (default 0: off; only --max-queue bounds the queue)")
+      ->check(CLI::Range(0.0, 3.6e6));
   app.add_option("--max-iters", o.limits.max_iters, "Largest cpu iters accepted (400 above)")
       ->capture_default_str();
   app.add_option("--max-sleep-ms", o.limits.max_sleep_ms, "Largest sleep ms accepted (400 above)")

@@ -37,7 +37,9 @@ struct ScoreOutcome {
 
 // Whether a job was admitted to a queue. On anything but kOk the caller
 // still owns the job.
-enum class Admission { kOk, kFull, kClosed };
+// kOverloaded: the queue has room but the predicted wait of a newcomer is
+// past the executor's bound (ExecutorConfig::max_queue_wait_us).
+enum class Admission { kOk, kFull, kOverloaded, kClosed };
 
 // One admitted request. The executor that accepts a Job calls `on_done`
 // exactly once, from any thread; the callback must be cheap and must not block

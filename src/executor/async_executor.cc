@@ -59,7 +59,9 @@ class AsyncExecutor final : public Executor {
                // still holds its own count, so the total cannot touch zero in
                // between); an expired job is one fewer, never run.
                WorkQueue::Hooks{.on_requeue = [this] { pending_.fetch_add(1, std::memory_order_relaxed); },
-                                .on_expired = [this] { FinishOne(); }}) {}
+                                .on_expired = [this] { FinishOne(); }}) {
+    queue_.SetWaitBound(config.max_queue_wait_us, config.offload > 0 ? config.offload : config.workers);
+  }
 
   ~AsyncExecutor() override { Drain(); }
 
@@ -147,6 +149,7 @@ class AsyncExecutor final : public Executor {
 
   const ExecutorConfig& config() const override { return config_; }
   size_t queued() const override { return queue_.size(); }
+  int64_t PredictedWaitUs() const override { return queue_.PredictedWaitUs(); }
 
  private:
   // Starts queued jobs on this loop while it has room. Runs on its thread.

@@ -67,6 +67,7 @@ Status ExecutorConfig::Validate() const {
     return InvalidArgument("workers must be between 1 and 1024, got " + std::to_string(workers));
   }
   if (max_queue < 1) return InvalidArgument("max_queue must be at least 1");
+  if (max_queue_wait_us < 0) return InvalidArgument("max_queue_wait must not be negative");
   if (offload < 0 || offload > 1024) {
     return InvalidArgument("offload must be between 0 and 1024, got " + std::to_string(offload));
   }

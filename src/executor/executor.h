@@ -41,6 +41,10 @@ struct ExecutorConfig {
   std::string policy = "fifo";
   PolicyOptions policy_options;     // priority levels, aging
   size_t max_queue = 1024;          // admitted but not started
+  // Admission control: refuse (503) while the predicted wait of a newcomer
+  // — the queued jobs' predicted service over the workers — exceeds this.
+  // 0: off, only max_queue bounds the queue.
+  int64_t max_queue_wait_us = 0;
   // processes only
   StartMethod start = StartMethod::kForkServer;
   IpcKind ipc = IpcKind::kShm;
@@ -101,6 +105,8 @@ class Executor {
   virtual ExecutorStats Stats() const = 0;
   // Jobs waiting in the scheduling queue (cheaper than Stats()).
   virtual size_t queued() const = 0;
+  // The queued jobs' predicted service over the workers (admission control).
+  virtual int64_t PredictedWaitUs() const = 0;
   virtual const ExecutorConfig& config() const = 0;
 };
 

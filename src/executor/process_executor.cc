@@ -96,7 +96,9 @@ class ProcessExecutor final : public Executor {
         spec_(MakeWorkerSpec(config, env.workload)),
         zygote_(env.zygote),
         clock_(*env.clock),
-        queue_(std::move(policy), config.max_queue, *env.clock) {}
+        queue_(std::move(policy), config.max_queue, *env.clock) {
+    queue_.SetWaitBound(config.max_queue_wait_us, config.workers);
+  }
 
   ~ProcessExecutor() override { Drain(); }
 
@@ -204,6 +206,7 @@ class ProcessExecutor final : public Executor {
 
   const ExecutorConfig& config() const override { return config_; }
   size_t queued() const override { return queue_.size(); }
+  int64_t PredictedWaitUs() const override { return queue_.PredictedWaitUs(); }
 
  private:
   // What a dispatcher does next, decided under mu_.

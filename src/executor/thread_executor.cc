@@ -16,7 +16,9 @@ namespace {
 class ThreadExecutor final : public Executor {
  public:
   ThreadExecutor(const ExecutorConfig& config, ExecutorEnv& env, std::unique_ptr<Policy> policy)
-      : config_(config), clock_(*env.clock), queue_(std::move(policy), config.max_queue, *env.clock) {}
+      : config_(config), clock_(*env.clock), queue_(std::move(policy), config.max_queue, *env.clock) {
+    queue_.SetWaitBound(config.max_queue_wait_us, config.workers);
+  }
 
   ~ThreadExecutor() override { Drain(); }
 
@@ -65,6 +67,7 @@ class ThreadExecutor final : public Executor {
 
   const ExecutorConfig& config() const override { return config_; }
   size_t queued() const override { return queue_.size(); }
+  int64_t PredictedWaitUs() const override { return queue_.PredictedWaitUs(); }
 
  private:
   void WorkerLoop(WorkloadRunner& runner) {

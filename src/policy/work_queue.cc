@@ -24,7 +24,23 @@ WorkQueue::~WorkQueue() {
   if (expiry_thread_.joinable()) expiry_thread_.join();
 }
 
+void WorkQueue::SetWaitBound(int64_t max_wait_us, int servers) {
+  max_wait_us_ = max_wait_us;
+  servers_ = servers < 1 ? 1 : servers;
+}
+
+int64_t WorkQueue::PredictedWaitUs() const {
+  MutexLock lock(mu_);
+  return backlog_us_ / servers_;
+}
+
+void WorkQueue::ForgetLocked(const Job& job) {
+  if (job.deadline_us > 0) deadlines_.erase(deadlines_.find(job.deadline_us));
+  backlog_us_ -= job.predicted_us - job.attained_us;
+}
+
 void WorkQueue::PushLocked(Job job) {
+  backlog_us_ += job.predicted_us - job.attained_us;
   if (job.deadline_us > 0) {
     deadlines_.insert(job.deadline_us);
     if (!expiry_thread_.joinable()) {
@@ -41,6 +57,7 @@ Admission WorkQueue::TryPush(Job& job) {
     MutexLock lock(mu_);
     if (closed_) return Admission::kClosed;
     if (policy_->size() >= max_size_) return Admission::kFull;
+    if (max_wait_us_ > 0 && backlog_us_ / servers_ > max_wait_us_) return Admission::kOverloaded;
     PushLocked(std::move(job));
   }
   cv_.notify_one();
@@ -59,7 +76,7 @@ void WorkQueue::Requeue(Job job) {
 std::optional<Job> WorkQueue::PopLocked() {
   std::optional<Job> job = policy_->Pop(clock_.NowMicros());
   if (!job) return job;
-  if (job->deadline_us > 0) deadlines_.erase(deadlines_.find(job->deadline_us));
+  ForgetLocked(*job);
   const int64_t slice_us = policy_->SliceUs(*job);
   if (slice_us > 0) {
     return TakeSlice(std::move(*job), slice_us, [this](Job rest) { Requeue(std::move(rest)); }, clock_);
@@ -93,7 +110,7 @@ void WorkQueue::ExpireDue() {
     MutexLock lock(mu_);
     if (deadlines_.empty() || *deadlines_.begin() > now) return;
     policy_->TakeExpired(now, expired);
-    for (const Job& job : expired) deadlines_.erase(deadlines_.find(job.deadline_us));
+    for (const Job& job : expired) ForgetLocked(job);
   }
   for (Job& job : expired) {
     ScoreOutcome outcome;

@@ -43,8 +43,17 @@ class WorkQueue {
   ~WorkQueue();
 
   // On kOk the queue owns `job`; otherwise `job` is left untouched and the
-  // caller still owns it.
+  // caller still owns it. kFull at max_size; kOverloaded when a wait bound
+  // is set and the predicted service of the jobs queued, spread over the
+  // servers, already exceeds it.
   Admission TryPush(Job& job) EXCLUDES(mu_);
+
+  // Admission control by predicted wait: refuse newcomers while
+  // (Σ predicted_us of the queued jobs) / servers > max_wait_us. 0: off.
+  // Call before the first push.
+  void SetWaitBound(int64_t max_wait_us, int servers);
+  // The queued jobs' predicted service over the servers, in µs.
+  int64_t PredictedWaitUs() const EXCLUDES(mu_);
 
   // Blocks until a job is available; nullopt once closed and empty.
   std::optional<Job> Pop() EXCLUDES(mu_);
@@ -67,6 +76,8 @@ class WorkQueue {
   // Pushes a slice's rest back: never refused, whatever the bound or state.
   void Requeue(Job job) EXCLUDES(mu_);
   void PushLocked(Job job) REQUIRES(mu_);
+  // Bookkeeping for a job leaving the queue (popped or expired).
+  void ForgetLocked(const Job& job) REQUIRES(mu_);
   // The popped job, or a slice of it.
   std::optional<Job> PopLocked() REQUIRES(mu_);
   void ExpiryLoop() EXCLUDES(mu_);
@@ -79,6 +90,9 @@ class WorkQueue {
   std::condition_variable cv_;
   std::unique_ptr<Policy> policy_ GUARDED_BY(mu_);
   bool closed_ GUARDED_BY(mu_) = false;
+  int64_t max_wait_us_ = 0;
+  int servers_ = 1;
+  int64_t backlog_us_ GUARDED_BY(mu_) = 0;  // Σ predicted_us of the queued jobs
   // Deadlines of the queued jobs that have one (earliest first).
   std::multiset<int64_t> deadlines_ GUARDED_BY(mu_);
   std::condition_variable expiry_cv_;

@@ -28,7 +28,8 @@ json HistogramJson(const LatencyHistogram& h) {
 
 json ConfigJson(const ExecutorConfig& c) {
   json j = {{"executor", ExecutorKindName(c.kind)}, {"workers", c.workers},
-            {"policy", c.policy},                   {"max_queue", c.max_queue}};
+            {"policy", c.policy},                   {"max_queue", c.max_queue},
+            {"max_queue_wait_ms", static_cast<double>(c.max_queue_wait_us) / 1000}};
   if (c.kind == ExecutorKind::kProcesses) {
     j["start"] = StartMethodName(c.start);
     j["ipc"] = IpcKindName(c.ipc);
@@ -95,6 +96,11 @@ Status ApplyConfigPatch(const json& body, ExecutorConfig& config) {
       auto v = need_int(1, 1000);
       if (!v.ok()) return v.status();
       config.policy_options.priority_levels = static_cast<int>(v.value());
+    } else if (key == "max_queue_wait_ms") {
+      if (!value.is_number() || value.get<double>() < 0 || value.get<double>() > 3.6e6) {
+        return InvalidArgument("field 'max_queue_wait_ms' must be a number of milliseconds from 0 to 3600000");
+      }
+      config.max_queue_wait_us = static_cast<int64_t>(value.get<double>() * 1000);
     } else if (key == "aging_ms" || key == "drr_quantum_ms") {
       if (!value.is_number() || value.get<double>() < 0 || value.get<double>() > 3.6e6) {
         return InvalidArgument("field '" + key + "' must be a number of milliseconds from 0 to 3600000");
@@ -116,7 +122,7 @@ Status ApplyConfigPatch(const json& body, ExecutorConfig& config) {
     } else {
       return InvalidArgument("unknown field '" + key +
                              "' (known: executor, workers, start, ipc, offload, policy, priority_levels, aging_ms, "
-                             "mlfq_quanta_ms, drr_quantum_ms, max_queue)");
+                             "mlfq_quanta_ms, drr_quantum_ms, max_queue, max_queue_wait_ms)");
     }
   }
   return config.Validate();
@@ -346,6 +352,11 @@ void Server::SubmitJob(Job& job, const HttpRequest& request, const Responder& re
     }
     switch (executor->Submit(job)) {
       case Admission::kOk: return;
+      case Admission::kOverloaded:
+        return respond(ErrorReply(Unavailable(
+            "overloaded: the predicted wait of " + std::to_string(executor->PredictedWaitUs() / 1000) +
+            " ms is past the bound of " + std::to_string(executor->config().max_queue_wait_us / 1000) +
+            " ms (--max-queue-wait-ms)")));
       case Admission::kFull:
         return respond(ErrorReply(Unavailable(
             "queue full (" + std::to_string(executor->config().max_queue) + " waiting, --max-queue)")));
