@@ -57,6 +57,32 @@ TEST(BenchCliTest, WritesTheJsonAndCsvItPromises) {
   EXPECT_EQ(csv.rfind("t_s,phase,sent,requests,errors,p50_us,p99_us,max_us\n", 0), 0u) << csv;
 }
 
+TEST(BenchCliTest, ReportsEachEntryAndClientWithTheFairnessIndex) {
+  testing::ServerProcess server({"--executor", "threads", "--workers", "1"});
+  ASSERT_TRUE(server.ready()) << server.output();
+  testing::TempDir dir;
+  auto r = RunSwitchyard({"bench", "--url", "http://127.0.0.1:" + std::to_string(server.port()) + "/score", "-c",
+                          "2", "-n", "100", "-d", "30s", "--warmup", "0s", "-q", "--mix",
+                          "cpu:iters=10:client=a,cpu:iters=10:client=b:timeout_us=10000000:label=bee,sleep:ms=1",
+                          "--json", dir.File("out.json")});
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("per client"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("Jain's fairness index"), std::string::npos) << r.output;
+  auto json = nlohmann::json::parse(*ReadFile(dir.File("out.json")));
+  EXPECT_EQ(json["mix"], "cpu:iters=10:client=a:1,cpu:iters=10:client=b:timeout_us=10000000:label=bee:1,sleep:ms=1:1");
+  ASSERT_EQ(json["entries"].size(), 3u) << json["entries"];
+  uint64_t requests = 0;
+  for (const char* label : {"cpu:iters=10:client=a", "bee", "sleep:ms=1"}) {
+    ASSERT_TRUE(json["entries"].contains(label)) << label;
+    requests += json["entries"][label]["requests"].get<uint64_t>();
+  }
+  EXPECT_EQ(requests, json["requests"].get<uint64_t>());
+  for (const char* client : {"a", "b", ""}) EXPECT_TRUE(json["clients"].contains(client)) << client;
+  ASSERT_TRUE(json["jain_index"].is_number()) << json["jain_index"];
+  EXPECT_GT(json["jain_index"].get<double>(), 0.5);
+  EXPECT_LE(json["jain_index"].get<double>(), 1.0 + 1e-9);
+}
+
 TEST(BenchCliTest, BadFlagsAreRefusedWithAMessage) {
   struct Case {
     std::vector<std::string> args;
@@ -73,6 +99,9 @@ TEST(BenchCliTest, BadFlagsAreRefusedWithAMessage) {
       {{"bench", "--arrivals", "constant"}, "--arrivals needs --rate"},
       {{"bench", "--phases", dir.File("p.toml"), "--rate", "5"}, "cannot be combined with --phases"},
       {{"bench", "--phases", dir.File("missing.toml")}, "missing.toml"},
+      {{"bench", "--mix", "cpu:client=a/b"}, "client 'a/b'"},
+      {{"bench", "--mix", "cpu:timeout_us=0"}, "timeout_us '0'"},
+      {{"bench", "--mix", "cpu:label=x,io:label=x"}, "the same label 'x'"},
   };
   for (const Case& c : cases) {
     auto r = RunSwitchyard(c.args);

@@ -14,6 +14,7 @@
 #include <atomic>
 #include <chrono>
 #include <functional>
+#include <map>
 #include <mutex>
 #include <string>
 #include <thread>
@@ -27,11 +28,12 @@ namespace switchyard {
 namespace {
 
 // A tiny blocking HTTP/1.1 server on loopback, one thread per connection.
-// `respond` sees each request's body (and the request count so far) and
-// returns the status to answer; it may sleep to stall.
+// `respond` sees each request (its head, up to the blank line, and its body;
+// and the request count so far) and returns the status to answer; it may
+// sleep to stall.
 class ScriptedServer {
  public:
-  using Respond = std::function<int(const std::string& body, int n)>;
+  using Respond = std::function<int(const std::string& head, const std::string& body, int n)>;
 
   explicit ScriptedServer(Respond respond) : respond_(std::move(respond)) {
     listen_fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
@@ -62,6 +64,10 @@ class ScriptedServer {
   std::vector<std::string> bodies() {
     std::lock_guard lock(mu_);
     return bodies_;
+  }
+  std::vector<std::string> heads() {
+    std::lock_guard lock(mu_);
+    return heads_;
   }
 
  private:
@@ -95,14 +101,16 @@ class ScriptedServer {
         if (n <= 0) return;
         buf.append(chunk, static_cast<size_t>(n));
       }
+      std::string head = buf.substr(0, header_end + 2);
       std::string body = buf.substr(header_end + 4, length);
       buf.erase(0, header_end + 4 + length);
       int n = ++count_;
       {
         std::lock_guard lock(mu_);
+        heads_.push_back(head);
         bodies_.push_back(body);
       }
-      int status = respond_(body, n);
+      int status = respond_(head, body, n);
       if (status == 0) continue;  // never answer this one
       std::string reply = "HTTP/1.1 " + std::to_string(status) + " X\r\nContent-Length: 2\r\n\r\nok";
       if (::send(fd, reply.data(), reply.size(), MSG_NOSIGNAL) < 0) return;
@@ -118,6 +126,7 @@ class ScriptedServer {
   std::mutex mu_;
   std::vector<int> fds_;
   std::vector<std::thread> handlers_;
+  std::vector<std::string> heads_;
   std::vector<std::string> bodies_;
 };
 
@@ -137,7 +146,7 @@ TEST(LoadGeneratorTest, OpenLoopLatencyIncludesAServerStallInFull) {
   // their scheduled time, they carry up to the whole stall.
   constexpr int64_t kStallUs = 500'000;
   std::atomic<int64_t> stall_at{0};
-  ScriptedServer server([&](const std::string&, int) {
+  ScriptedServer server([&](const std::string&, const std::string&, int) {
     int64_t at = stall_at.load();
     if (at > 0 && SteadyClock::Now() >= at && stall_at.compare_exchange_strong(at, -1)) {
       std::this_thread::sleep_for(std::chrono::microseconds(kStallUs));
@@ -169,7 +178,7 @@ TEST(LoadGeneratorTest, OpenLoopLatencyIncludesAServerStallInFull) {
 }
 
 TEST(LoadGeneratorTest, ClosedLoopStopsAtTheRequestCountAndCountsStatuses) {
-  ScriptedServer server([](const std::string&, int n) { return n % 4 == 0 ? 503 : 200; });
+  ScriptedServer server([](const std::string&, const std::string&, int n) { return n % 4 == 0 ? 503 : 200; });
   LoadOptions o = Options(server.port());
   o.phases[0].connections = 4;
   o.phases[0].duration_us = 30'000'000;
@@ -189,7 +198,7 @@ TEST(LoadGeneratorTest, ClosedLoopStopsAtTheRequestCountAndCountsStatuses) {
 }
 
 TEST(LoadGeneratorTest, WarmupIsNotCountedAndPhasesKeepTheirOwnFigures) {
-  ScriptedServer server([](const std::string&, int) { return 200; });
+  ScriptedServer server([](const std::string&, const std::string&, int) { return 200; });
   LoadOptions o = Options(server.port(), "cpu:iters=1");
   o.warmup_us = 300'000;
   o.phases[0].connections = 2;
@@ -228,7 +237,7 @@ TEST(LoadGeneratorTest, WarmupIsNotCountedAndPhasesKeepTheirOwnFigures) {
 }
 
 TEST(LoadGeneratorTest, UnansweredRequestsTimeOut) {
-  ScriptedServer server([](const std::string&, int) { return 0; });  // never answers
+  ScriptedServer server([](const std::string&, const std::string&, int) { return 0; });  // never answers
   LoadOptions o = Options(server.port());
   o.phases[0].connections = 2;
   o.phases[0].duration_us = 300'000;
@@ -240,6 +249,137 @@ TEST(LoadGeneratorTest, UnansweredRequestsTimeOut) {
   ASSERT_EQ(total.errors.count("timeout"), 1u);
   EXPECT_GE(total.errors.at("timeout"), 2u);
   EXPECT_GE(total.latency->min(), 100'000);
+}
+
+// The value of header `name` in a request head, or "" when it has none.
+std::string HeaderOf(const std::string& head, const std::string& name) {
+  const std::string key = "\r\n" + name + ": ";
+  size_t at = head.find(key);
+  if (at == std::string::npos) return "";
+  size_t from = at + key.size();
+  return head.substr(from, head.find("\r\n", from) - from);
+}
+
+TEST(LoadGeneratorTest, RequestsCarryTheClientHeaderAndBodyFields) {
+  ScriptedServer server([](const std::string&, const std::string&, int) { return 200; });
+  LoadOptions o = Options(server.port(),
+                          "cpu:iters=1:client=alpha:priority=3:timeout_us=2500,io:keys=5:client=beta:timeout_us=9,"
+                          "get:client=alpha,sleep:ms=1");
+  o.phases[0].connections = 2;
+  o.phases[0].duration_us = 30'000'000;
+  o.max_requests = 200;
+  auto r = RunLoad(o);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  const std::vector<std::string> heads = server.heads();
+  const std::vector<std::string> bodies = server.bodies();
+  ASSERT_EQ(heads.size(), bodies.size());
+  std::map<std::string, int> seen;  // by kind
+  for (size_t i = 0; i < heads.size(); ++i) {
+    const std::string client = HeaderOf(heads[i], "X-Client-Id");
+    if (bodies[i].empty()) {
+      EXPECT_EQ(heads[i].rfind("GET /score HTTP/1.1\r\n", 0), 0u) << heads[i];
+      EXPECT_EQ(client, "alpha") << heads[i];
+      ++seen["get"];
+      continue;
+    }
+    auto body = nlohmann::json::parse(bodies[i]);
+    const std::string mode = body["mode"];
+    ++seen[mode];
+    if (mode == "cpu") {
+      EXPECT_EQ(client, "alpha") << heads[i];
+      EXPECT_EQ(body["priority"], 3) << bodies[i];
+      EXPECT_EQ(body["timeout_us"], 2500) << bodies[i];
+    } else if (mode == "io") {
+      EXPECT_EQ(client, "beta") << heads[i];
+      EXPECT_EQ(body["timeout_us"], 9) << bodies[i];
+      EXPECT_FALSE(body.contains("priority")) << bodies[i];
+    } else {
+      EXPECT_EQ(mode, "sleep");
+      EXPECT_EQ(heads[i].find("X-Client-Id"), std::string::npos) << heads[i];
+      EXPECT_FALSE(body.contains("priority")) << bodies[i];
+      EXPECT_FALSE(body.contains("timeout_us")) << bodies[i];
+    }
+  }
+  // 200 picks of four equally weighted entries: each kind went out.
+  for (const char* kind : {"cpu", "io", "get", "sleep"}) EXPECT_GT(seen[kind], 0) << kind;
+}
+
+TEST(LoadGeneratorTest, CountsPerClientAndPerEntryWith504Apart) {
+  // Client a: every 4th of its requests expires (504). Client b: always
+  // refused (503). No client: always 200.
+  std::atomic<int> a_seen{0}, b_seen{0}, none_seen{0};
+  ScriptedServer server([&](const std::string& head, const std::string&, int) {
+    const std::string client = HeaderOf(head, "X-Client-Id");
+    if (client == "a") return ++a_seen % 4 == 0 ? 504 : 200;
+    if (client == "b") {
+      ++b_seen;
+      return 503;
+    }
+    ++none_seen;
+    return 200;
+  });
+  LoadOptions o = Options(server.port(), "cpu:iters=1:client=a:label=fast,cpu:iters=2:client=b,sleep:ms=1");
+  o.phases[0].connections = 4;
+  o.phases[0].duration_us = 30'000'000;
+  o.max_requests = 300;
+  o.threads = 2;
+  auto r = RunLoad(o);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  const PhaseStats total = r->stats.Total();
+  ASSERT_EQ(total.requests, 300u);
+  const uint64_t a = static_cast<uint64_t>(a_seen.load());
+  const uint64_t b = static_cast<uint64_t>(b_seen.load());
+  const uint64_t none = static_cast<uint64_t>(none_seen.load());
+  ASSERT_EQ(a + b + none, 300u);
+  ASSERT_GT(a, 0u);
+  ASSERT_GT(b, 0u);
+
+  ASSERT_EQ(total.entries.size(), 3u);
+  const std::vector<GroupStats> clients = total.Clients();
+  ASSERT_EQ(clients.size(), 3u);
+  const GroupStats& fast = total.entries[0];
+  EXPECT_EQ(fast.name, "fast");
+  EXPECT_EQ(fast.requests, a);
+  EXPECT_EQ(fast.errors_of("504"), a / 4);
+  EXPECT_EQ(fast.errors_of("503"), 0u);
+  EXPECT_EQ(fast.ok, a - a / 4);
+  EXPECT_EQ(fast.ok_latency->count(), fast.ok);
+  EXPECT_EQ(total.entries[1].name, "cpu:iters=2:client=b");
+  EXPECT_EQ(total.entries[1].errors_of("503"), b);
+  EXPECT_EQ(total.entries[1].ok, 0u);
+  EXPECT_EQ(total.entries[2].name, "sleep:ms=1");
+  EXPECT_EQ(total.entries[2].ok, none);
+  EXPECT_EQ(clients[0].name, "a");
+  EXPECT_EQ(clients[0].requests, a);
+  EXPECT_EQ(clients[1].name, "b");
+  EXPECT_EQ(clients[1].requests, b);
+  EXPECT_EQ(clients[2].name, "");
+  EXPECT_EQ(clients[2].requests, none);
+
+  RunDescription run;
+  run.url = o.target.ToString();
+  run.phases = o.phases;
+  nlohmann::json j = SummaryJson(run, *r);
+  EXPECT_EQ(j["entries"]["fast"]["expired_504"], a / 4);
+  EXPECT_EQ(j["entries"]["fast"]["rejected_503"], 0);
+  EXPECT_EQ(j["entries"]["fast"]["errors_by_status"]["504"], a / 4);
+  EXPECT_EQ(j["entries"]["fast"]["client"], "a");
+  EXPECT_EQ(j["entries"]["fast"]["spec"], "cpu:iters=1:client=a");
+  EXPECT_EQ(j["entries"]["fast"]["ok_latency_us"]["count"], a - a / 4);
+  EXPECT_EQ(j["clients"]["b"]["rejected_503"], b);
+  EXPECT_EQ(j["clients"]["b"]["goodput_rps"], 0.0);
+  EXPECT_EQ(j["clients"][""]["ok"], none);
+  EXPECT_EQ(j["errors_by_status"]["503"], b);
+  EXPECT_EQ(j["errors_by_status"]["504"], a / 4);
+  // Of the two named clients one got nothing through: Jain's index is 1/2,
+  // the client without a name left out.
+  ASSERT_TRUE(j["jain_index"].is_number()) << j["jain_index"];
+  EXPECT_DOUBLE_EQ(j["jain_index"].get<double>(), 0.5);
+  const std::string table = HumanSummary(run, j);
+  EXPECT_NE(table.find("per entry"), std::string::npos) << table;
+  EXPECT_NE(table.find("per client"), std::string::npos) << table;
+  EXPECT_NE(table.find("(none)"), std::string::npos) << table;
+  EXPECT_NE(table.find("Jain's fairness index of ok/s across clients: 0.5000"), std::string::npos) << table;
 }
 
 TEST(LoadGeneratorTest, ARefusedConnectionIsUnavailableBeforeAnythingRuns) {

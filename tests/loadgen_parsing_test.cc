@@ -139,6 +139,114 @@ TEST(RequestMixTest, ReadsAFileWithCommentsAndNewlines) {
   EXPECT_FALSE(RequestMix::Parse("@" + dir.File("missing")).ok());
 }
 
+TEST(RequestMixTest, ParsesClientPriorityTimeoutAndLabel) {
+  auto mix = RequestMix::Parse(
+      "cpu:iters=10:client=a:priority=2:timeout_us=5000:3,io:keys=10:client=b.x-1_:timeout_us=7,"
+      "sleep:ms=1:label=nap,get:client=a,infer:model=m:client=b.x-1_:label=Inf.2");
+  ASSERT_TRUE(mix.ok()) << mix.status().ToString();
+  const auto& e = mix->entries();
+  ASSERT_EQ(e.size(), 5u);
+  EXPECT_EQ(e[0].client, "a");
+  EXPECT_EQ(e[0].priority, 2);
+  EXPECT_EQ(e[0].timeout_us, 5000);
+  EXPECT_EQ(e[0].weight, 3);
+  EXPECT_EQ(e[1].client, "b.x-1_");
+  EXPECT_FALSE(e[1].priority.has_value());
+  EXPECT_EQ(e[1].timeout_us, 7);
+  EXPECT_EQ(e[2].client, "");
+  EXPECT_FALSE(e[2].timeout_us.has_value());
+
+  // Labels: given, or the entry's own text without its weight.
+  EXPECT_EQ(mix->Label(0), "cpu:iters=10:client=a:priority=2:timeout_us=5000");
+  EXPECT_EQ(mix->Label(1), "io:keys=10:client=b.x-1_:timeout_us=7");
+  EXPECT_EQ(mix->Label(2), "nap");
+  EXPECT_EQ(mix->Label(3), "get:client=a");
+  EXPECT_EQ(mix->Label(4), "Inf.2");
+  // Clients in order of first appearance, "" for the entries that name none.
+  EXPECT_EQ(mix->clients(), (std::vector<std::string>{"a", "b.x-1_", ""}));
+  EXPECT_EQ(mix->Headers(0), "X-Client-Id: a\r\n");
+  EXPECT_EQ(mix->Headers(2), "");
+  EXPECT_EQ(mix->Headers(4), "X-Client-Id: b.x-1_\r\n");
+
+  // The body fields, in fixed bodies and in those drawn per request.
+  std::mt19937_64 rng(1);
+  auto cpu = nlohmann::json::parse(mix->Body(0, rng));
+  EXPECT_EQ(cpu, (nlohmann::json{{"mode", "cpu"}, {"iters", 10}, {"data", ""}, {"priority", 2}, {"timeout_us", 5000}}));
+  for (int i = 0; i < 20; ++i) {
+    auto io = nlohmann::json::parse(mix->Body(1, rng));
+    EXPECT_EQ(io["mode"], "io");
+    EXPECT_LT(io["key"].get<int>(), 10);
+    EXPECT_EQ(io["timeout_us"], 7);
+    EXPECT_FALSE(io.contains("priority"));
+  }
+  EXPECT_EQ(nlohmann::json::parse(mix->Body(2, rng)), (nlohmann::json{{"mode", "sleep"}, {"ms", 1}}));
+
+  const std::string canonical =
+      "cpu:iters=10:client=a:priority=2:timeout_us=5000:3,io:keys=10:client=b.x-1_:timeout_us=7:1,"
+      "sleep:ms=1:label=nap:1,get:client=a:1,infer:model=m:shape=1:datatype=FP32:client=b.x-1_:label=Inf.2:1";
+  EXPECT_EQ(mix->ToString(), canonical);
+  EXPECT_EQ(RequestMix::Parse(canonical)->ToString(), canonical);
+  EXPECT_EQ(mix->EntryText(2), "sleep:ms=1");
+  // A 64-character name is the longest allowed.
+  EXPECT_TRUE(RequestMix::Parse("cpu:client=" + std::string(64, 'c')).ok());
+  // Without client=, the one client is "".
+  EXPECT_EQ(RequestMix::Parse("cpu,io")->clients(), std::vector<std::string>{""});
+}
+
+// A mix that must be refused, and what the message must name.
+struct BadMix {
+  std::string spec;
+  const char* mentions;
+};
+
+TEST(RequestMixTest, RejectsBadClientPriorityTimeoutAndLabelNamingThem) {
+  const BadMix cases[] = {
+      {"cpu:client=", "client ''"},
+      {"cpu:client=a b", "client 'a b'"},
+      {"cpu:client=a/b", "client 'a/b'"},
+      {"cpu:client=\xc3\xa4", "client"},
+      {"cpu:client=" + std::string(65, 'c'), "1 to 64"},
+      {"cpu:label=", "label ''"},
+      {"cpu:label=a=b", "label 'a=b'"},
+      {"cpu:label=x:y", "'y'"},
+      {"cpu:priority=-1", "priority '-1'"},
+      {"cpu:priority=x", "priority 'x'"},
+      {"sleep:priority=1.5", "priority '1.5'"},
+      {"cpu:timeout_us=0", "timeout_us '0'"},
+      {"io:timeout_us=-5", "timeout_us '-5'"},
+      {"io:timeout_us=5ms", "timeout_us '5ms'"},
+      {"get:priority=1", "unknown parameter 'priority' for get"},
+      {"get:timeout_us=5", "unknown parameter 'timeout_us' for get"},
+      {"infer:model=m:priority=1", "unknown parameter 'priority' for infer"},
+  };
+  for (const BadMix& c : cases) {
+    auto r = RequestMix::Parse(c.spec);
+    ASSERT_FALSE(r.ok()) << c.spec;
+    EXPECT_NE(r.status().message().find(c.mentions), std::string::npos)
+        << "for " << c.spec << " got: " << r.status().message();
+  }
+}
+
+TEST(RequestMixTest, RefusesDuplicateLabelsSayingHowToFixThem) {
+  const BadMix cases[] = {
+      {"cpu:label=x,io:label=x", "entries 1 and 2 have the same label 'x'"},
+      {"cpu,cpu:2", "entries 1 and 2 have the same label 'cpu:iters=1000'"},
+      {"get,io,cpu:label=get", "entries 1 and 3 have the same label 'get'"},
+      {"sleep:client=a,sleep:ms=10:client=a", "label 'sleep:ms=10:client=a'"},
+  };
+  for (const BadMix& c : cases) {
+    auto r = RequestMix::Parse(c.spec);
+    ASSERT_FALSE(r.ok()) << c.spec;
+    EXPECT_NE(r.status().message().find(c.mentions), std::string::npos)
+        << "for " << c.spec << " got: " << r.status().message();
+    EXPECT_NE(r.status().message().find("label=NAME"), std::string::npos) << r.status().message();
+  }
+  // The same request for two clients, or twice under two labels, is fine.
+  EXPECT_TRUE(RequestMix::Parse("cpu:client=a,cpu:client=b").ok());
+  EXPECT_TRUE(RequestMix::Parse("cpu:label=first,cpu:label=second").ok());
+  EXPECT_TRUE(RequestMix::Parse("cpu,cpu:label=again").ok());
+}
+
 // Gaps of a schedule, in microseconds.
 std::vector<double> Gaps(ArrivalSchedule& s, int n) {
   std::vector<double> gaps;

@@ -38,8 +38,14 @@ void AddBenchFlags(CLI::App& app, BenchFlags& f) {
                  "Request mix: KIND[:NAME=VALUE]...[:WEIGHT],... with kinds cpu (iters, data), io (key | keys), "
                  "sleep (ms), get, infer (model, version, shape, datatype, max: a KServe v2 request to "
                  "/v2/models/MODEL/infer); e.g. cpu:iters=100000:3,io:1,sleep:ms=20:1 or "
-                 "infer:model=mobilenet_v2:shape=1x3x32x32. @FILE reads it from FILE "
-                 "(default cpu:iters=1000)");
+                 "infer:model=mobilenet_v2:shape=1x3x32x32. Every kind also takes client=NAME (sent as the "
+                 "header X-Client-Id: NAME; NAME is 1-64 of A-Z a-z 0-9 _ . -) and label=NAME (the entry's name "
+                 "in reports; default its own text, e.g. cpu:iters=1000; unique within the mix); cpu, io and "
+                 "sleep also priority=N (body field \"priority\", N >= 0) and timeout_us=N (body field "
+                 "\"timeout_us\", the request's deadline; the server answers 504 when it passes while queued). "
+                 "The report breaks results down per entry and per client, with Jain's fairness index across "
+                 "named clients; e.g. cpu:iters=20000:client=a:3,cpu:iters=20000:client=b:timeout_us=50000:1. "
+                 "@FILE reads it from FILE (default cpu:iters=1000)");
   app.add_option("--phases", f.phases_file,
                  "TOML file of [[phase]] tables (duration, rate or connections, mix, arrivals) run back to "
                  "back; replaces --duration, --rate, --connections and --mix")

@@ -119,7 +119,9 @@ class GeneratorThread {
         stats_(options.phases.size()),
         rng_(options.seed * 7919 + static_cast<uint64_t>(index)),
         endpoint_(asio::ip::make_address(options.target.address), options.target.port),
-        host_header_(options.target.host + ":" + std::to_string(options.target.port)) {}
+        host_header_(options.target.host + ":" + std::to_string(options.target.port)) {
+    for (size_t i = 0; i < options.phases.size(); ++i) stats_.NameEntries(i, options.phases[i].mix);
+  }
 
   void Run() {
     asio::co_spawn(ctx_, Main(), asio::detached);
@@ -317,11 +319,15 @@ class GeneratorThread {
   }
 
   std::string Build(const LoadPhase& load, size_t entry) {
-    if (load.mix.IsGet(entry)) return "GET " + options_.target.path + " HTTP/1.1\r\nHost: " + host_header_ + "\r\n\r\n";
+    const std::string& headers = load.mix.Headers(entry);
+    if (load.mix.IsGet(entry)) {
+      return "GET " + options_.target.path + " HTTP/1.1\r\nHost: " + host_header_ + "\r\n" + headers + "\r\n";
+    }
     std::string body = load.mix.Body(entry, rng_);
     std::string path = load.mix.Path(entry);
-    return "POST " + (path.empty() ? options_.target.path : path) + " HTTP/1.1\r\nHost: " + host_header_ +
-           "\r\nContent-Type: application/json\r\nContent-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
+    return "POST " + (path.empty() ? options_.target.path : path) + " HTTP/1.1\r\nHost: " + host_header_ + "\r\n" +
+           headers + "Content-Type: application/json\r\nContent-Length: " + std::to_string(body.size()) +
+           "\r\n\r\n" + body;
   }
 
   void Sent(int phase, int64_t at_us) {
@@ -333,8 +339,8 @@ class GeneratorThread {
     const int64_t now = SteadyClock::Now();
     if (phase < 0) return;
     last_answer_us_ = std::max(last_answer_us_, now);
-    RequestKind kind = options_.phases[static_cast<size_t>(phase)].mix.entries()[entry].kind;
-    stats_.RecordOutcome(static_cast<size_t>(phase), SecondOf(now), kind, latency_us, o.status, o.error);
+    const RequestKind kind = options_.phases[static_cast<size_t>(phase)].mix.entries()[entry].kind;
+    stats_.RecordOutcome(static_cast<size_t>(phase), SecondOf(now), kind, entry, latency_us, o.status, o.error);
     shared_.requests.fetch_add(1, std::memory_order_relaxed);
     if (o.status < 200 || o.status >= 300) shared_.errors.fetch_add(1, std::memory_order_relaxed);
   }

@@ -18,6 +18,27 @@
 
 namespace switchyard {
 
+// One slice of a phase's outcomes: a mix entry (named by its label, with the
+// client it sends as) or a client (named by its id; "" for the requests
+// that name none, and then `client` is the same id).
+struct GroupStats {
+  GroupStats(std::string group_name, std::string client_id);
+  std::string name;
+  std::string client;
+  uint64_t requests = 0;  // final outcomes
+  uint64_t ok = 0;        // 2xx
+  std::map<std::string, uint64_t> errors;  // as PhaseStats::errors: "503", "504", "timeout", ...
+  std::unique_ptr<LatencyHistogram> ok_latency;  // of the 2xx answers only
+
+  uint64_t error_count() const;
+  uint64_t errors_of(const std::string& what) const;
+  void Merge(const GroupStats& other);
+};
+
+// Adds `from` into `into`, matching groups by name and client and appending
+// those `into` lacks, in their order.
+void MergeGroups(std::vector<GroupStats>& into, const std::vector<GroupStats>& from);
+
 struct PhaseStats {
   PhaseStats();
   uint64_t sent = 0;       // requests sent in this phase (measured window only)
@@ -28,8 +49,16 @@ struct PhaseStats {
   std::map<std::string, uint64_t> errors;  // "503", "socket", "timeout", ...
   std::unique_ptr<LatencyHistogram> latency;
   std::array<std::unique_ptr<LatencyHistogram>, kRequestKinds> by_kind;
+  // Per mix entry, indexed like the phase's mix (LoadStats::NameEntries);
+  // in a merged total, one per (label, client) of the phases merged.
+  std::vector<GroupStats> entries;
 
   uint64_t error_count() const;
+  // The entries added up per client, in the order of first appearance.
+  std::vector<GroupStats> Clients() const;
+  // Adds `other`'s figures; entries are matched by label and client, those
+  // missing here are appended, so phases with different mixes merge into
+  // one total.
   void Merge(const PhaseStats& other);
 };
 
@@ -51,9 +80,15 @@ class LoadStats {
   SecondStats& second(size_t s);
   const std::vector<SecondStats>& seconds() const { return seconds_; }
 
-  // One final outcome: `status` is the HTTP status, or 0 with `error` set
-  // ("socket", "timeout", "connect").
-  void RecordOutcome(size_t phase, size_t second, RequestKind kind, int64_t latency_us, int status,
+  // Sets up phase `phase`'s per-entry groups from its mix: call before
+  // recording, so that the hot path indexes them and allocates nothing.
+  // (Per-client figures are the entries' sums, made when asked for.)
+  void NameEntries(size_t phase, const RequestMix& mix);
+
+  // One final outcome of entry `entry` (of kind `kind`) of the phase's mix:
+  // `status` is the HTTP status, or 0 with `error` set ("socket",
+  // "timeout", "connect").
+  void RecordOutcome(size_t phase, size_t second, RequestKind kind, size_t entry, int64_t latency_us, int status,
                      const char* error);
   void RecordSend(size_t phase, size_t second);
 

@@ -1,5 +1,6 @@
 #include "loadgen/request_mix.h"
 
+#include <algorithm>
 #include <cctype>
 #include <charconv>
 #include <fstream>
@@ -27,6 +28,10 @@ std::vector<std::string_view> Split(std::string_view s, char sep) {
     }
   }
   return parts;
+}
+
+bool IsScore(RequestKind kind) {
+  return kind == RequestKind::kCpu || kind == RequestKind::kIo || kind == RequestKind::kSleep;
 }
 
 template <typename T>
@@ -101,9 +106,26 @@ Result<MixEntry> ParseEntry(std::string_view text) {
       ok = e.datatype == "FP32" || e.datatype == "FP64" || e.datatype == "INT32" || e.datatype == "INT64";
     } else if (e.kind == RequestKind::kInfer && name == "max") {
       ok = ParseNumber(value, e.max_int) && e.max_int > 0;
+    } else if (name == "client" || name == "label") {
+      if (!IsValidMixName(value)) {
+        return bad(std::string(name) + " '" + std::string(value) + "' must be 1 to 64 of A-Z a-z 0-9 _ . -");
+      }
+      (name == "client" ? e.client : e.label) = std::string(value);
+      if (name == "label") e.label_given = true;
+    } else if (IsScore(e.kind) && name == "priority") {
+      int64_t priority = 0;
+      ok = ParseNumber(value, priority) && priority >= 0;
+      if (!ok) return bad("priority '" + std::string(value) + "' must be an integer >= 0");
+      e.priority = priority;
+    } else if (IsScore(e.kind) && name == "timeout_us") {
+      int64_t timeout = 0;
+      ok = ParseNumber(value, timeout) && timeout > 0;
+      if (!ok) return bad("timeout_us '" + std::string(value) + "' must be an integer > 0 (microseconds)");
+      e.timeout_us = timeout;
     } else {
       return bad("unknown parameter '" + std::string(name) + "' for " + std::string(kind) +
-                 " (cpu: iters, data; io: key, keys; sleep: ms; get: none; infer: model, version, shape, datatype, max)");
+                 " (cpu: iters, data; io: key, keys; sleep: ms; get: none; infer: model, version, shape, datatype, "
+                 "max; cpu, io and sleep also priority, timeout_us; every kind client, label)");
     }
     if (!ok) return bad("bad value '" + std::string(value) + "' for " + std::string(name));
   }
@@ -139,6 +161,14 @@ std::string RequestMix::Path(size_t i) const {
   return "/v2/models/" + e.model + (e.version > 0 ? "/versions/" + std::to_string(e.version) : "") + "/infer";
 }
 
+bool IsValidMixName(std::string_view name) {
+  if (name.empty() || name.size() > 64) return false;
+  for (char c : name) {
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '_' && c != '.' && c != '-') return false;
+  }
+  return true;
+}
+
 std::string_view RequestKindName(RequestKind kind) {
   switch (kind) {
     case RequestKind::kCpu: return "cpu";
@@ -172,11 +202,26 @@ Result<RequestMix> RequestMix::Parse(std::string_view spec) {
     if (!entry.ok()) return entry.status();
     mix.entries_.push_back(std::move(entry).value());
   }
+  // Labels: given, or the entry's text; either way unique, since reports
+  // are keyed by them.
+  for (size_t i = 0; i < mix.entries_.size(); ++i) {
+    MixEntry& e = mix.entries_[i];
+    if (!e.label_given) e.label = mix.EntryText(i);
+    for (size_t j = 0; j < i; ++j) {
+      if (mix.entries_[j].label == e.label) {
+        return InvalidArgument(fmt::format(
+            "mix entries {} and {} have the same label '{}': reports are keyed by label, so give one of "
+            "them a label=NAME of its own (or merge them into one entry with the sum of the weights)",
+            j + 1, i + 1, e.label));
+      }
+    }
+  }
   double sum = 0;
   for (const MixEntry& e : mix.entries_) {
     sum += e.weight;
     mix.cumulative_.push_back(sum);
     nlohmann::json body;
+    std::string suffix;  // the same fields for bodies built per request
     switch (e.kind) {
       case RequestKind::kCpu: body = {{"mode", "cpu"}, {"iters", e.iters}, {"data", e.data}}; break;
       case RequestKind::kIo:
@@ -186,9 +231,22 @@ Result<RequestMix> RequestMix::Parse(std::string_view spec) {
       case RequestKind::kGet: break;
       case RequestKind::kInfer: break;
     }
+    if (e.priority) {
+      if (body.is_object()) body["priority"] = *e.priority;
+      suffix += R"(,"priority":)" + std::to_string(*e.priority);
+    }
+    if (e.timeout_us) {
+      if (body.is_object()) body["timeout_us"] = *e.timeout_us;
+      suffix += R"(,"timeout_us":)" + std::to_string(*e.timeout_us);
+    }
     mix.fixed_bodies_.push_back(e.kind == RequestKind::kInfer ? InferBody(e)
                                 : body.is_null()              ? std::string()
                                                               : body.dump());
+    mix.body_suffix_.push_back(std::move(suffix));
+    mix.headers_.push_back(e.client.empty() ? std::string() : "X-Client-Id: " + e.client + "\r\n");
+    if (std::find(mix.clients_.begin(), mix.clients_.end(), e.client) == mix.clients_.end()) {
+      mix.clients_.push_back(e.client);
+    }
   }
   return mix;
 }
@@ -206,36 +264,47 @@ std::string RequestMix::Body(size_t i, std::mt19937_64& rng) const {
   const MixEntry& e = entries_[i];
   if (e.kind == RequestKind::kIo && !e.key) {
     int64_t key = std::uniform_int_distribution<int64_t>(0, e.keys - 1)(rng);
-    return R"({"mode":"io","key":)" + std::to_string(key) + "}";
+    return R"({"mode":"io","key":)" + std::to_string(key) + body_suffix_[i] + "}";
   }
   return fixed_bodies_[i];
 }
 
+std::string RequestMix::EntryText(size_t i) const {
+  const MixEntry& e = entries_[i];
+  std::string out(RequestKindName(e.kind));
+  switch (e.kind) {
+    case RequestKind::kCpu:
+      out += ":iters=" + std::to_string(e.iters);
+      if (!e.data.empty()) out += ":data=" + e.data;
+      break;
+    case RequestKind::kIo:
+      out += e.key ? ":key=" + std::to_string(*e.key) : ":keys=" + std::to_string(e.keys);
+      break;
+    case RequestKind::kSleep: out += ":ms=" + std::to_string(e.sleep_ms); break;
+    case RequestKind::kGet: break;
+    case RequestKind::kInfer: {
+      out += ":model=" + e.model;
+      if (e.version > 0) out += ":version=" + std::to_string(e.version);
+      std::string shape;
+      for (int64_t d : e.shape) shape += (shape.empty() ? "" : "x") + std::to_string(d);
+      out += ":shape=" + shape + ":datatype=" + e.datatype;
+      if (e.datatype.rfind("INT", 0) == 0) out += ":max=" + std::to_string(e.max_int);
+      break;
+    }
+  }
+  if (!e.client.empty()) out += ":client=" + e.client;
+  if (e.priority) out += ":priority=" + std::to_string(*e.priority);
+  if (e.timeout_us) out += ":timeout_us=" + std::to_string(*e.timeout_us);
+  return out;
+}
+
 std::string RequestMix::ToString() const {
   std::string out;
-  for (const MixEntry& e : entries_) {
+  for (size_t i = 0; i < entries_.size(); ++i) {
+    const MixEntry& e = entries_[i];
     if (!out.empty()) out += ',';
-    out += RequestKindName(e.kind);
-    switch (e.kind) {
-      case RequestKind::kCpu:
-        out += ":iters=" + std::to_string(e.iters);
-        if (!e.data.empty()) out += ":data=" + e.data;
-        break;
-      case RequestKind::kIo:
-        out += e.key ? ":key=" + std::to_string(*e.key) : ":keys=" + std::to_string(e.keys);
-        break;
-      case RequestKind::kSleep: out += ":ms=" + std::to_string(e.sleep_ms); break;
-      case RequestKind::kGet: break;
-      case RequestKind::kInfer: {
-        out += ":model=" + e.model;
-        if (e.version > 0) out += ":version=" + std::to_string(e.version);
-        std::string shape;
-        for (int64_t d : e.shape) shape += (shape.empty() ? "" : "x") + std::to_string(d);
-        out += ":shape=" + shape + ":datatype=" + e.datatype;
-        if (e.datatype.rfind("INT", 0) == 0) out += ":max=" + std::to_string(e.max_int);
-        break;
-      }
-    }
+    out += EntryText(i);
+    if (e.label_given) out += ":label=" + e.label;
     std::ostringstream w;
     w << e.weight;
     out += ":" + w.str();

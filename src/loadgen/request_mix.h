@@ -50,7 +50,15 @@ struct MixEntry {
   std::vector<int64_t> shape = {1};   // infer
   std::string datatype = "FP32";      // infer
   int64_t max_int = 1000;             // infer: integers in [0, max_int)
+  std::string client;                 // any kind: X-Client-Id, "" for none
+  std::optional<int64_t> priority;    // score kinds: body "priority"
+  std::optional<int64_t> timeout_us;  // score kinds: body "timeout_us"
+  std::string label;                  // given with label=, else the canonical text
+  bool label_given = false;           // written out by ToString only when given
 };
+
+// The characters a client id or a label may hold: [A-Za-z0-9_.-], 1..64 of them.
+bool IsValidMixName(std::string_view name);
 
 // Immutable after Parse: safe to share between threads; each thread brings
 // its own random engine.
@@ -70,11 +78,27 @@ class RequestMix {
   // kinds, get).
   std::string Path(size_t i) const;
 
-  // The spec with every default written out, for reports.
+  // The extra header lines of entry `i`'s requests ("X-Client-Id: NAME\r\n"
+  // or empty).
+  const std::string& Headers(size_t i) const { return headers_[i]; }
+
+  // The distinct clients of the mix in order of first appearance, "" among
+  // them when some entry names none.
+  const std::vector<std::string>& clients() const { return clients_; }
+  // Entry `i`'s name in reports (unique within the mix).
+  const std::string& Label(size_t i) const { return entries_[i].label; }
+
+  // The spec with every default written out, for reports. Labels appear
+  // only where one was given.
   std::string ToString() const;
+  // Entry `i` as ToString writes it, without label and weight: its default label.
+  std::string EntryText(size_t i) const;
 
  private:
   std::vector<MixEntry> entries_;
+  std::vector<std::string> headers_;      // per entry
+  std::vector<std::string> body_suffix_;  // per entry: ',"priority":N,...' for random bodies
+  std::vector<std::string> clients_;
   std::vector<double> cumulative_;  // running sum of weights, for Pick
   std::vector<std::string> fixed_bodies_;  // per entry; empty when random (io with keys)
 };
