@@ -111,17 +111,6 @@ std::string Ms(const json& latency, const char* key) {
 
 }  // namespace
 
-std::optional<double> JainIndex(const std::vector<double>& x) {
-  if (x.size() < 2) return std::nullopt;
-  double sum = 0;
-  double squares = 0;
-  for (double v : x) {
-    sum += v;
-    squares += v * v;
-  }
-  if (squares <= 0) return std::nullopt;
-  return sum * sum / (static_cast<double>(x.size()) * squares);
-}
 
 std::string UtcNowRfc3339() {
   std::time_t now = std::time(nullptr);

@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "loadgen/load_generator.h"
+#include "metrics/jain_index.h"
 
 namespace switchyard {
 
@@ -29,10 +30,6 @@ std::string TimeseriesCsv(const LoadResult& result);
 // fell behind or requests failed.
 std::string HumanSummary(const RunDescription& run, const nlohmann::json& summary);
 
-// Jain's fairness index of `x`, (sum x)^2 / (n * sum x^2): 1 when all are
-// equal, 1/n when one gets everything. nullopt for fewer than 2 values or
-// when all are 0. Thread-safe (pure).
-std::optional<double> JainIndex(const std::vector<double>& x);
 
 // UTC now as RFC 3339 ("2026-11-24T15:04:05Z").
 std::string UtcNowRfc3339();

@@ -7,6 +7,8 @@
 #include <queue>
 #include <tuple>
 
+#include "metrics/jain_index.h"
+
 namespace switchyard {
 
 namespace {
@@ -41,16 +43,6 @@ ScoreMode ModeOfClass(const std::string& klass) {
 // A worker's current run ends: (end time, request index, ran µs).
 using RunEnd = std::tuple<int64_t, size_t, int64_t>;
 
-// Jain's fairness index: (Σx)² / (n·Σx²); 1 when all shares are equal.
-double JainFairness(const std::vector<double>& shares) {
-  double sum = 0, squares = 0;
-  for (double x : shares) {
-    sum += x;
-    squares += x * x;
-  }
-  if (shares.empty() || squares <= 0) return 0;
-  return sum * sum / (static_cast<double>(shares.size()) * squares);
-}
 
 }  // namespace
 
@@ -205,7 +197,7 @@ Result<SimulationResult> Simulate(const std::vector<TraceRequest>& trace, const 
     for (const Run& run : runs) {
       if (run.start < window_end) service[run.client] += static_cast<double>(std::min(run.end, window_end) - run.start);
     }
-    result.jain_index = JainFairness(service);
+    result.jain_index = JainIndex(service).value_or(0);
   }
   return result;
 }
