@@ -1,7 +1,9 @@
 // Test fixtures for the report: realistic `switchyard study` result records
 // (docs/results-schema.md), written the way the study writes them, with the
 // fields the report ignores (client url, time series-less bench summary,
-// server queue/service latencies, perf counters) and a few unknown fields.
+// server service latencies, perf counters) and a few unknown fields. The
+// bench summary's `entries`, `clients` and `jain_index` are written only when
+// a run names them, so the default records are in the older format.
 //
 // Header-only so that each test binary can include it.
 #pragma once
@@ -10,6 +12,7 @@
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace switchyard::report::fixture {
@@ -19,7 +22,28 @@ struct Config {
   int workers = 2;
   std::string ipc = "shm";  // meaningful for processes only
   int offload = 0;
+  std::string policy = "fifo";
 };
+
+// A mix entry's (client.entries) or a client's (client.clients) figures.
+struct FixtureGroup {
+  std::string name;
+  double goodput = 100;
+  double ok_p50_ms = 1, ok_p99_ms = 3;
+  std::string client;  // entries: the client the entry names
+  double rejected_503 = 0, expired_504 = 0;
+};
+
+inline FixtureGroup Group(std::string name, double goodput, double ok_p50_ms, double ok_p99_ms,
+                          std::string client = "") {
+  FixtureGroup g;
+  g.name = std::move(name);
+  g.goodput = goodput;
+  g.ok_p50_ms = ok_p50_ms;
+  g.ok_p99_ms = ok_p99_ms;
+  g.client = std::move(client);
+  return g;
+}
 
 // What one record says. Optional figures left empty are written as null
 // (perf counters) or left out (server figures).
@@ -40,6 +64,11 @@ struct FixtureRun {
   std::optional<double> ctxt_per_request = 2.5;
   std::optional<double> pss_mib = 40;
   std::string cell_override;  // non-empty: the cell id to write
+  // server.latency_us.queue; empty: left out.
+  std::optional<double> queue_mean_us = 150, queue_p99_us = 900;
+  // Non-empty: client.entries / client.clients (and client.jain_index).
+  std::vector<FixtureGroup> entries, clients;
+  std::optional<double> jain_index;  // written (null when empty) with clients
 };
 
 inline std::string FormatX(double x) {
@@ -49,7 +78,7 @@ inline std::string FormatX(double x) {
 
 inline std::string CellId(const FixtureRun& r) {
   if (!r.cell_override.empty()) return r.cell_override;
-  std::string id = r.config.executor + ".w" + std::to_string(r.config.workers) + ".fifo";
+  std::string id = r.config.executor + ".w" + std::to_string(r.config.workers) + "." + r.config.policy;
   if (r.config.executor == "processes") id += ".forkserver." + r.config.ipc;
   id += "." + r.workload + (r.open_loop ? ".r" : ".c") + FormatX(r.x);
   return id;
@@ -80,7 +109,7 @@ inline nlohmann::json MakeRecord(const FixtureRun& r) {
       {"config",
        {{"executor", r.config.executor},
         {"workers", r.config.workers},
-        {"policy", "fifo"},
+        {"policy", r.config.policy},
         {"start", "forkserver"},
         {"ipc", r.config.ipc},
         {"offload", r.config.offload},
@@ -122,6 +151,37 @@ inline nlohmann::json MakeRecord(const FixtureRun& r) {
       {"latency_us", Latency(r.p50_ms, r.p95_ms, r.p99_ms, requests)},
       {"latency_by_kind_us", {{"cpu", Latency(r.p50_ms, r.p95_ms, r.p99_ms, requests)}}},
   };
+  auto group = [&](const FixtureGroup& g) {
+    double g_ok = std::round(g.goodput * duration);
+    double g_errors = g.rejected_503 + g.expired_504;
+    json out = {{"requests", g_ok + g_errors},
+                {"ok", g_ok},
+                {"errors", g_errors},
+                {"errors_by_status", json::object()},
+                {"rejected_503", g.rejected_503},
+                {"expired_504", g.expired_504},
+                {"throughput_rps", (g_ok + g_errors) / duration},
+                {"goodput_rps", g.goodput},
+                {"ok_latency_us", Latency(g.ok_p50_ms, g.ok_p99_ms, g.ok_p99_ms, g_ok)}};
+    if (g.rejected_503 > 0) out["errors_by_status"]["503"] = g.rejected_503;
+    if (g.expired_504 > 0) out["errors_by_status"]["504"] = g.expired_504;
+    return out;
+  };
+  if (!r.entries.empty()) {
+    json entries = json::object();
+    for (const auto& g : r.entries) {
+      entries[g.name] = group(g);
+      entries[g.name]["spec"] = "cpu:iters=1000:label=" + g.name;
+      entries[g.name]["client"] = g.client;
+    }
+    client["entries"] = entries;
+  }
+  if (!r.clients.empty()) {
+    json clients = json::object();
+    for (const auto& g : r.clients) clients[g.name] = group(g);
+    client["clients"] = clients;
+    client["jain_index"] = r.jain_index ? json(*r.jain_index) : json(nullptr);
+  }
   client["load"] = rec["load"];
   if (r.open_loop) client["offered_rps"] = r.x;
   rec["client"] = client;
@@ -145,12 +205,14 @@ inline nlohmann::json MakeRecord(const FixtureRun& r) {
     tree["involuntary_ctxt_switches"] = std::round(*r.ctxt_per_request * requests * 0.25);
   }
   if (r.pss_mib) tree["pss_bytes"] = *r.pss_mib * 1024 * 1024;
-  rec["server"] = {
-      {"latency_us",
-       {{"queue", {{"p50", 100}, {"p95", 400}, {"p99", 900}, {"mean", 150}, {"count", requests}}},
-        {"service", {{"p50", 800}, {"p95", 1200}, {"p99", 1500}, {"mean", 850}, {"count", requests}}},
-        {"total", {{"p50", 900}, {"p95", 1600}, {"p99", 2400}, {"mean", 1000}, {"count", requests}}}}},
-      {"process_tree", tree}};
+  json queue = {{"p50", 100}, {"p95", 400}, {"count", requests}};
+  if (r.queue_mean_us) queue["mean"] = *r.queue_mean_us;
+  if (r.queue_p99_us) queue["p99"] = *r.queue_p99_us;
+  json latency = {
+      {"service", {{"p50", 800}, {"p95", 1200}, {"p99", 1500}, {"mean", 850}, {"count", requests}}},
+      {"total", {{"p50", 900}, {"p95", 1600}, {"p99", 2400}, {"mean", 1000}, {"count", requests}}}};
+  if (r.queue_mean_us || r.queue_p99_us) latency["queue"] = queue;
+  rec["server"] = {{"latency_us", latency}, {"process_tree", tree}};
   json derived = json::object();
   derived["cpu_s_per_request"] = r.cpu_s_per_request ? json(*r.cpu_s_per_request) : json(nullptr);
   derived["ctxt_switches_per_request"] = r.ctxt_per_request ? json(*r.ctxt_per_request) : json(nullptr);

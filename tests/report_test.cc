@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 #include <stdlib.h>  // mkdtemp
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
@@ -23,6 +24,7 @@ namespace {
 
 namespace fs = std::filesystem;
 using fixture::FixtureRun;
+using fixture::Group;
 using switchyard::testing::XmlProblem;
 
 bool Has(const std::string& s, const std::string& needle) { return s.find(needle) != std::string::npos; }
@@ -147,12 +149,14 @@ TEST_F(TinyReportTest, TableShowsMediansAcrossRepetitions) {
   ASSERT_EQ(model.p99_ms, 16);
   // Medians: goodput 240 req/s (throughput 240.3 with errors), p50 4 ms, p95 8 ms, p99 16 ms,
   // errors 3 (2 and 4), CPU 0.004 s, ctx switches 3, PSS 31 MiB; the best at 16 connections in bold.
-  std::string md_row = "| 16 | **threads w2** | 240 | 240 | 4.00 | 8.00 | 16.0 | 3 | 0.004 | 3 | 31.0 | 2 |";
+  std::string md_row =
+      "| 16 | **threads w2** | 240 | 240 | 4.00 | 8.00 | 16.0 | 0.150 | 0.900 | 3 | 0.004 | 3 | 31.0 | 2 |";
   EXPECT_TRUE(Has(md_, md_row)) << md_;
   EXPECT_TRUE(Has(html_,
                   "<tr class=\"best\"><td class=\"num\">16</td><td>threads w2</td><td class=\"num\">240</td>"
                   "<td class=\"num\">240</td><td class=\"num\">4.00</td><td class=\"num\">8.00</td>"
-                  "<td class=\"num\">16.0</td><td class=\"num\">3</td>"));
+                  "<td class=\"num\">16.0</td><td class=\"num\">0.150</td><td class=\"num\">0.900</td>"
+                  "<td class=\"num\">3</td>"));
   // A cell with one successful repetition (the other failed) shows that one.
   EXPECT_TRUE(Has(md_, "| 2000 | **async w2** | 1,800 | 1,800 |"));
 }
@@ -170,7 +174,8 @@ TEST_F(TinyReportTest, SummaryHasTablesAndCrossoverStatements) {
   EXPECT_TRUE(Has(md_, "## Summary"));
   EXPECT_TRUE(Has(md_,
                   "| Load (connections) | Executor | Throughput (req/s) | Goodput (req/s) | p50 (ms) | "
-                  "p95 (ms) | p99 (ms) | Errors | CPU s/request | Ctx switches/request | PSS (MiB) |"));
+                  "p95 (ms) | p99 (ms) | Queue mean (ms) | Queue p99 (ms) | Errors | CPU s/request | "
+                  "Ctx switches/request | PSS (MiB) |"));
   EXPECT_TRUE(Has(md_, "| Load (req/s) |"));
   EXPECT_TRUE(Has(md_, "## Crossover points"));
   EXPECT_TRUE(Has(md_, "- cpu: threads w2 is best at every load point measured"));
@@ -407,7 +412,7 @@ TEST(ReportRenderTest, MissingFiguresShowNaNeverZero) {
   EXPECT_FALSE(c.median.cpu_s_per_request.has_value());
   EXPECT_FALSE(c.median.pss_bytes.has_value());
   RenderedReport rep = RenderReport(s);
-  EXPECT_TRUE(Has(rep.summary_md, "| 3.00 | 0 | n/a | n/a | n/a | 1 |")) << rep.summary_md;
+  EXPECT_TRUE(Has(rep.summary_md, "| 3.00 | 0.150 | 0.900 | 0 | n/a | n/a | n/a | 1 |")) << rep.summary_md;
   // The bar charts draw "n/a" where a bar would be.
   for (const auto& chart : rep.charts) {
     if (chart.file_name == "cpu-pss.svg") {
@@ -506,6 +511,223 @@ TEST(ReportRenderTest, WorkloadWithClosedAndOpenLoopIsSplit) {
   RenderedReport rep = RenderReport(s);
   std::set<std::string> names;
   for (const auto& c : rep.charts) EXPECT_TRUE(names.insert(c.file_name).second) << c.file_name;
+}
+
+// ---- scheduling: queue wait, policies, entries, clients, workers -----------------
+
+// The open-loop mixed workload of studies/scheduling.toml at one cell.
+FixtureRun Mixed(const std::string& policy, int workers, int repetition = 0) {
+  FixtureRun r;
+  r.workload = "mixed";
+  r.mix = "cpu:iters=5000:label=fast:6,cpu:iters=100000:label=slow:1";
+  r.open_loop = true;
+  r.x = 400;
+  r.config = {"threads", workers, "shm", 0, policy};
+  r.repetition = repetition;
+  return r;
+}
+
+TEST(ReportSchedulingTest, QueueWaitIsAColumnWithMediansAcrossRepetitions) {
+  std::vector<FixtureRun> runs;
+  const double means[] = {4000, 6000, 5000};
+  for (int rep = 0; rep < 3; ++rep) {
+    FixtureRun r = Mixed("fifo", 2, rep);
+    r.queue_mean_us = means[rep];
+    r.queue_p99_us = 10 * means[rep];
+    runs.push_back(r);
+  }
+  RenderedReport rep = RenderReport(Parse(fixture::ToJsonl(runs)));
+  EXPECT_TRUE(Has(rep.summary_md, "| p99 (ms) | Queue mean (ms) | Queue p99 (ms) | Errors |"))
+      << rep.summary_md;
+  EXPECT_TRUE(Has(rep.summary_md, "| 3.00 | 5.00 | 50.0 | 0 |")) << rep.summary_md;
+  EXPECT_TRUE(Has(rep.index_html, "<th>Queue mean (ms)</th><th>Queue p99 (ms)</th>"));
+  EXPECT_TRUE(Has(rep.index_html, "<td class=\"num\">5.00</td><td class=\"num\">50.0</td>"));
+  EXPECT_TRUE(Has(rep.summary_md, "server.latency\\_us.queue"));
+}
+
+TEST(ReportSchedulingTest, EachPolicyQueueWaitIsComparedWithFifos) {
+  std::vector<FixtureRun> runs;
+  for (int workers : {1, 2}) {
+    for (const char* policy : {"fifo", "sjf", "mlfq"}) {
+      FixtureRun r = Mixed(policy, workers);
+      bool fifo = r.config.policy == "fifo";
+      r.queue_mean_us = fifo ? 5000 : r.config.policy == "sjf" ? 3000 : 5500;
+      r.entries = {Group("fast", 300, 1, fifo ? 8 : 2), Group("slow", 50, 12, fifo ? 30 : 48)};
+      runs.push_back(r);
+    }
+  }
+  Study s = Parse(fixture::ToJsonl(runs));
+  RenderedReport rep = RenderReport(s);
+  const std::string sjf_vs_fifo =
+      "mixed, 2 workers: sjf mean queue wait 3.00 ms vs fifo 5.00 ms (\u221240%), slow entry p99 latency "
+      "48.0 ms vs 30.0 ms (+60%); mlfq mean queue wait 5.50 ms vs fifo 5.00 ms (+10%), slow entry p99 "
+      "latency 48.0 ms vs 30.0 ms (+60%)";
+  EXPECT_TRUE(Has(rep.summary_md, "## Scheduling policies")) << rep.summary_md;
+  EXPECT_TRUE(Has(rep.summary_md, "- " + sjf_vs_fifo + "\n")) << rep.summary_md;
+  EXPECT_TRUE(
+      Has(rep.summary_md, "- mixed, 1 worker: sjf mean queue wait 3.00 ms vs fifo 5.00 ms (\u221240%)"));
+  EXPECT_TRUE(Has(rep.index_html, "<h2 id=\"policies\">Scheduling policies</h2>"));
+  EXPECT_TRUE(Has(rep.index_html, "<li>" + sjf_vs_fifo + "</li>"));
+  EXPECT_TRUE(Has(rep.index_html, "<a href=\"#policies\">"));
+}
+
+TEST(ReportSchedulingTest, PolicyStatementWithoutEntriesOrQueueFiguresSaysNa) {
+  FixtureRun fifo = Mixed("fifo", 2);
+  FixtureRun sjf = Mixed("sjf", 2);
+  sjf.queue_mean_us.reset();
+  RenderedReport rep = RenderReport(Parse(fixture::ToJsonl({fifo, sjf})));
+  EXPECT_TRUE(Has(rep.summary_md, "- mixed, 2 workers: sjf mean queue wait n/a vs fifo 0.150 ms\n"))
+      << rep.summary_md;
+}
+
+TEST(ReportSchedulingTest, PerEntryTableNamesEveryLabelInMixOrder) {
+  std::vector<FixtureRun> runs;
+  for (const char* policy : {"fifo", "sjf"}) {
+    for (int rep = 0; rep < 3; ++rep) {
+      FixtureRun r = Mixed(policy, 2, rep);
+      r.mix = "cpu:iters=100000:label=slow:1,cpu:iters=5000:label=fast:6";  // slow named first
+      double f = rep == 0 ? 0.5 : rep == 1 ? 1.5 : 1;                       // the median is rep 2
+      r.entries = {Group("fast", 300 * f, 1.5 * f, 4 * f), Group("slow", 50 * f, 12 * f, 30 * f)};
+      runs.push_back(r);
+    }
+  }
+  RenderedReport rep = RenderReport(Parse(fixture::ToJsonl(runs)));
+  EXPECT_TRUE(Has(rep.summary_md, "#### mixed: per mix entry")) << rep.summary_md;
+  EXPECT_TRUE(Has(rep.summary_md,
+                  "| Load (req/s) | Executor | slow goodput (req/s) | slow ok p50 (ms) | slow ok p99 (ms) | "
+                  "fast goodput (req/s) | fast ok p50 (ms) | fast ok p99 (ms) |"))
+      << rep.summary_md;
+  EXPECT_TRUE(Has(rep.summary_md, "| 400 | threads w2 fifo | 50.0 | 12.0 | 30.0 | 300 | 1.50 | 4.00 |"))
+      << rep.summary_md;
+  EXPECT_TRUE(Has(rep.summary_md, "| 400 | threads w2 sjf | 50.0 | 12.0 | 30.0 | 300 | 1.50 | 4.00 |"));
+  EXPECT_TRUE(Has(rep.index_html, "<h4>mixed: per mix entry</h4>"));
+  EXPECT_TRUE(Has(rep.index_html, "<th colspan=\"3\">slow</th><th colspan=\"3\">fast</th>"));
+  EXPECT_TRUE(Has(rep.index_html, "<td>threads w2 fifo</td><td class=\"num\">50.0</td>"));
+  size_t table = rep.index_html.find("<table class=\"entries\">");
+  size_t table_end = rep.index_html.find("</table>", table) + 8;
+  EXPECT_EQ(XmlProblem(rep.index_html.substr(table, table_end - table)), "");
+}
+
+TEST(ReportSchedulingTest, EntryRefusalsAreShownWhereAnyEntryHadOne) {
+  FixtureRun r = Mixed("fifo", 2);
+  r.entries = {Group("fast", 300, 1, 4), Group("slow", 50, 12, 30)};
+  r.entries[1].rejected_503 = 7;
+  r.entries[1].expired_504 = 2;
+  RenderedReport rep = RenderReport(Parse(fixture::ToJsonl({r})));
+  EXPECT_TRUE(Has(rep.summary_md, "| fast ok p99 (ms) | fast 503 / 504 | slow goodput (req/s) |"))
+      << rep.summary_md;
+  EXPECT_TRUE(Has(rep.summary_md, "| 4.00 | 0 / 0 | 50.0 | 12.0 | 30.0 | 7 / 2 |")) << rep.summary_md;
+  // Without refusals the column is left out.
+  r.entries[1].rejected_503 = 0;
+  r.entries[1].expired_504 = 0;
+  rep = RenderReport(Parse(fixture::ToJsonl({r})));
+  EXPECT_FALSE(Has(rep.summary_md, "fast 503 / 504")) << rep.summary_md;
+  EXPECT_TRUE(Has(rep.summary_md, "| 4.00 | 50.0 | 12.0 | 30.0 |")) << rep.summary_md;
+}
+
+TEST(ReportSchedulingTest, ASingleEntryOrASingleNamedClientGetsNoTable) {
+  FixtureRun r = Mixed("fifo", 2);
+  r.entries = {Group("all", 300, 1, 4, "a")};
+  r.clients = {Group("a", 300, 1, 4), Group("", 0, 0, 0)};
+  RenderedReport rep = RenderReport(Parse(fixture::ToJsonl({r})));
+  EXPECT_FALSE(Has(rep.summary_md, "per mix entry"));
+  EXPECT_FALSE(Has(rep.summary_md, "per client"));
+  EXPECT_FALSE(Has(rep.summary_md, "Jain"));
+}
+
+TEST(ReportSchedulingTest, ClientsTableShowsGoodputAndJainIndex) {
+  std::vector<FixtureRun> runs;
+  for (int rep = 0; rep < 3; ++rep) {
+    FixtureRun r = Mixed("fifo", 2, rep);
+    r.mix = "cpu:iters=5000:client=alice:label=a:1,cpu:iters=5000:client=bob:label=b:1";
+    r.entries = {Group("a", 200, 1, 4, "alice"), Group("b", 100, 1, 9, "bob")};
+    r.clients = {Group("alice", 200, 1, 4), Group("bob", 100, 1, 9)};
+    r.jain_index = rep == 0 ? 0.8 : rep == 1 ? 0.95 : 0.9;
+    runs.push_back(r);
+  }
+  RenderedReport rep = RenderReport(Parse(fixture::ToJsonl(runs)));
+  EXPECT_TRUE(Has(rep.summary_md, "#### mixed: per client")) << rep.summary_md;
+  EXPECT_TRUE(
+      Has(rep.summary_md,
+          "| Load (req/s) | Executor | alice goodput (req/s) | alice ok p99 (ms) | bob goodput (req/s) | "
+          "bob ok p99 (ms) | Jain's index |"))
+      << rep.summary_md;
+  EXPECT_TRUE(Has(rep.summary_md, "| 400 | threads w2 | 200 | 4.00 | 100 | 9.00 | 0.900 |"))
+      << rep.summary_md;
+  EXPECT_TRUE(Has(rep.index_html, "<h4>mixed: per client</h4>"));
+  EXPECT_TRUE(Has(rep.index_html, "<th rowspan=\"2\">Jain&#39;s index</th>"));
+  EXPECT_TRUE(Has(rep.index_html, "<td class=\"num\">0.900</td>"));
+  // Entries with the clients' labels are a table too.
+  EXPECT_TRUE(Has(rep.summary_md, "#### mixed: per mix entry"));
+}
+
+TEST(ReportSchedulingTest, WorkersChartHasASeriesPerPolicy) {
+  std::vector<FixtureRun> runs;
+  for (int workers : {1, 2, 4, 8}) {
+    for (const char* policy : {"fifo", "sjf"}) {
+      FixtureRun r = Mixed(policy, workers);
+      r.goodput = 100.0 * workers;
+      r.p99_ms = 40.0 / workers;
+      runs.push_back(r);
+    }
+  }
+  RenderedReport rep = RenderReport(Parse(fixture::ToJsonl(runs)));
+  std::set<std::string> files;
+  for (const auto& c : rep.charts) files.insert(c.file_name);
+  ASSERT_TRUE(files.count("mixed-throughput-vs-workers.svg")) << rep.summary_md;
+  ASSERT_TRUE(files.count("mixed-p99-vs-workers.svg"));
+  for (const auto& c : rep.charts) {
+    if (c.file_name.find("-vs-workers") == std::string::npos) continue;
+    EXPECT_EQ(XmlProblem(c.svg), "") << c.file_name;
+    EXPECT_TRUE(Has(c.svg, ">workers</text>")) << c.file_name;
+    EXPECT_TRUE(Has(c.svg, ">fifo</text>")) << c.file_name;
+    EXPECT_TRUE(Has(c.svg, ">sjf</text>")) << c.file_name;
+    EXPECT_TRUE(Has(rep.summary_md, "](charts/" + c.file_name + ")"));
+  }
+  const ChartFile& tp = *std::find_if(rep.charts.begin(), rep.charts.end(), [](const ChartFile& c) {
+    return c.file_name == "mixed-throughput-vs-workers.svg";
+  });
+  EXPECT_TRUE(Has(tp.title, "throughput against workers"));
+  for (const char* point : {"<title>fifo: workers 1, throughput (req/s) 100</title>",
+                            "<title>sjf: workers 8, throughput (req/s) 800</title>"}) {
+    EXPECT_TRUE(Has(tp.svg, point)) << point;
+  }
+  // The worker axis ticks whole numbers only.
+  EXPECT_FALSE(Has(tp.svg, ">0.5</text>"));
+  EXPECT_FALSE(Has(tp.svg, ">2.5</text>"));
+  EXPECT_TRUE(Has(tp.svg, ">8</text>"));
+}
+
+TEST(ReportSchedulingTest, OlderRecordsGetNoNewSections) {
+  // Records without queue figures, entries, clients or Jain's index, at one
+  // worker count and one policy: the report of before.
+  std::vector<FixtureRun> runs = fixture::TinyStudy();
+  for (auto& r : runs) {
+    r.queue_mean_us.reset();
+    r.queue_p99_us.reset();
+  }
+  RenderedReport rep = RenderReport(Parse(fixture::ToJsonl(runs)));
+  EXPECT_FALSE(Has(rep.summary_md, "Queue mean"));
+  EXPECT_FALSE(Has(rep.summary_md, "per mix entry"));
+  EXPECT_FALSE(Has(rep.summary_md, "per client"));
+  EXPECT_FALSE(Has(rep.summary_md, "Scheduling policies"));
+  EXPECT_FALSE(Has(rep.index_html, "Scheduling policies"));
+  EXPECT_FALSE(Has(rep.index_html, "Jain"));
+  EXPECT_TRUE(Has(rep.summary_md, "| 16.0 | 3 | 0.004 |")) << rep.summary_md;  // p99, then errors
+  for (const auto& c : rep.charts) EXPECT_EQ(c.file_name.find("workers"), std::string::npos) << c.file_name;
+}
+
+TEST(ReportSchedulingTest, MalformedEntriesNameTheField) {
+  FixtureRun r = Mixed("fifo", 2);
+  r.entries = {Group("fast", 300, 1, 4), Group("slow", 50, 12, 30)};
+  auto rec = fixture::MakeRecord(r);
+  rec["client"]["entries"]["slow"] = 7;
+  Status st = ParseError(rec.dump() + "\n");
+  EXPECT_TRUE(Has(st.message(), "field `client.entries.slow` must be an object, not number")) << st.message();
+  rec = fixture::MakeRecord(r);
+  rec["client"]["entries"]["fast"]["goodput_rps"] = "lots";
+  st = ParseError(rec.dump() + "\n");
+  EXPECT_TRUE(Has(st.message(), "field `client.entries.fast.goodput_rps` must be a number")) << st.message();
 }
 
 }  // namespace

@@ -3,13 +3,17 @@
 #include <fmt/format.h>
 #include <stdlib.h>  // mkdtemp
 
+#include <algorithm>
 #include <cctype>
 #include <cerrno>
 #include <cmath>
 #include <cstdint>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <functional>
+#include <map>
+#include <optional>
 #include <set>
 #include <system_error>
 
@@ -144,33 +148,247 @@ struct Column {
   bool numeric;
 };
 
-const std::vector<Column>& SummaryColumns() {
-  static const std::vector<Column> kColumns = {{"Load", true},
-                                               {"Executor", false},
-                                               {"Throughput (req/s)", true},
-                                               {"Goodput (req/s)", true},
-                                               {"p50 (ms)", true},
-                                               {"p95 (ms)", true},
-                                               {"p99 (ms)", true},
-                                               {"Errors", true},
-                                               {"CPU s/request", true},
-                                               {"Ctx switches/request", true},
-                                               {"PSS (MiB)", true},
-                                               {"Repetitions", true}};
-  return kColumns;
-}
-
-std::vector<std::string> SummaryRow(const Cell& c) {
-  const CellFigures& m = c.median;
-  return {FormatLoadValue(c.x),      c.series,
-          Rate(m.throughput_rps),    Rate(m.goodput_rps),
-          Millis(m.p50_us),          Millis(m.p95_us),
-          Millis(m.p99_us),          Count(m.errors),
-          Sig3(m.cpu_s_per_request), Sig3(m.ctxt_switches_per_request),
-          Mib(m.pss_bytes),          std::to_string(c.repetitions)};
-}
-
 std::string LoadHeader(const Workload& w) { return fmt::format("Load ({})", LoadUnit(w.mode)); }
+
+// The summary table's columns; the server's queue wait only where some cell has it.
+std::vector<Column> SummaryColumns(bool queue) {
+  std::vector<Column> c = {{"Load", true},
+                           {"Executor", false},
+                           {"Throughput (req/s)", true},
+                           {"Goodput (req/s)", true},
+                           {"p50 (ms)", true},
+                           {"p95 (ms)", true},
+                           {"p99 (ms)", true}};
+  if (queue) c.insert(c.end(), {{"Queue mean (ms)", true}, {"Queue p99 (ms)", true}});
+  c.insert(c.end(), {{"Errors", true},
+                     {"CPU s/request", true},
+                     {"Ctx switches/request", true},
+                     {"PSS (MiB)", true},
+                     {"Repetitions", true}});
+  return c;
+}
+
+std::vector<std::string> SummaryRow(const Cell& c, bool queue) {
+  const CellFigures& m = c.median;
+  std::vector<std::string> row = {FormatLoadValue(c.x), c.series,         Rate(m.throughput_rps),
+                                  Rate(m.goodput_rps),  Millis(m.p50_us), Millis(m.p95_us),
+                                  Millis(m.p99_us)};
+  if (queue) row.insert(row.end(), {Millis(m.queue_mean_us), Millis(m.queue_p99_us)});
+  row.insert(row.end(), {Count(m.errors), Sig3(m.cpu_s_per_request), Sig3(m.ctxt_switches_per_request),
+                         Mib(m.pss_bytes), std::to_string(c.repetitions)});
+  return row;
+}
+
+bool HasQueueFigures(const Study& s) {
+  for (const auto& w : s.workloads) {
+    for (const auto& c : w.cells) {
+      if (c.median.queue_mean_us || c.median.queue_p99_us) return true;
+    }
+  }
+  return false;
+}
+
+// ---- per entry, per client ---------------------------------------------------
+
+// A table whose middle columns come in groups (one per entry or client): the
+// page heads them with a spanning row, the Markdown names the group in each
+// column's title.
+struct GroupedTable {
+  std::vector<std::string> lead;           // leading columns: load point, configuration
+  std::vector<std::string> groups;         // entry labels or client ids
+  std::vector<std::string> group_columns;  // the columns of each group
+  std::vector<std::string> tail;           // trailing columns
+  std::vector<std::vector<std::string>> rows;
+};
+
+const GroupFigures* FindGroup(const std::vector<GroupFigures>& v, const std::string& name) {
+  for (const auto& g : v) {
+    if (g.name == name) return &g;
+  }
+  return nullptr;
+}
+
+// Names across the cells of `w`, in order of first appearance.
+std::vector<std::string> GroupNames(const Workload& w, std::vector<GroupFigures> Cell::*groups,
+                                    bool named_only) {
+  std::vector<std::string> names;
+  for (const auto& c : w.cells) {
+    for (const auto& g : c.*groups) {
+      if (named_only && g.name.empty()) continue;
+      if (std::find(names.begin(), names.end(), g.name) == names.end()) names.push_back(g.name);
+    }
+  }
+  return names;
+}
+
+// Cells in table order: by load point, then configuration.
+template <typename F>
+void ForEachCell(const Workload& w, F f) {
+  for (double x : w.load_points) {
+    for (const auto& s : w.series) {
+      if (const Cell* c = w.Find(s, x)) f(*c);
+    }
+  }
+}
+
+// Per mix entry: goodput and ok latency, where a cell's mix has more than one
+// entry; and the 503 and 504 answers where any entry had one.
+std::optional<GroupedTable> EntryTable(const Workload& w) {
+  bool several = false;
+  bool refusals = false;
+  for (const auto& c : w.cells) {
+    several = several || c.entries.size() > 1;
+    for (const auto& g : c.entries) {
+      refusals = refusals || g.rejected_503.value_or(0) > 0 || g.expired_504.value_or(0) > 0;
+    }
+  }
+  if (!several) return std::nullopt;
+  GroupedTable t;
+  t.lead = {LoadHeader(w), "Executor"};
+  t.groups = GroupNames(w, &Cell::entries, false);
+  t.group_columns = {"goodput (req/s)", "ok p50 (ms)", "ok p99 (ms)"};
+  if (refusals) t.group_columns.push_back("503 / 504");
+  ForEachCell(w, [&](const Cell& c) {
+    std::vector<std::string> row = {FormatLoadValue(c.x), c.series};
+    for (const auto& name : t.groups) {
+      const GroupFigures* g = FindGroup(c.entries, name);
+      row.push_back(g ? Rate(g->goodput_rps) : kNa);
+      row.push_back(g ? Millis(g->ok_p50_us) : kNa);
+      row.push_back(g ? Millis(g->ok_p99_us) : kNa);
+      if (refusals) row.push_back(g ? Count(g->rejected_503) + " / " + Count(g->expired_504) : kNa);
+    }
+    t.rows.push_back(std::move(row));
+  });
+  return t;
+}
+
+std::string Jain(const Figure& f) { return f ? fmt::format("{:.3f}", *f) : std::string(kNa); }
+
+// Per named client: goodput and ok p99, and Jain's index, where a cell has two named clients.
+std::optional<GroupedTable> ClientTable(const Workload& w) {
+  bool several = false;
+  for (const auto& c : w.cells) several = several || c.NamedClients() >= 2;
+  if (!several) return std::nullopt;
+  GroupedTable t;
+  t.lead = {LoadHeader(w), "Executor"};
+  t.groups = GroupNames(w, &Cell::clients, true);
+  t.group_columns = {"goodput (req/s)", "ok p99 (ms)"};
+  t.tail = {"Jain's index"};
+  ForEachCell(w, [&](const Cell& c) {
+    std::vector<std::string> row = {FormatLoadValue(c.x), c.series};
+    for (const auto& name : t.groups) {
+      const GroupFigures* g = FindGroup(c.clients, name);
+      row.push_back(g ? Rate(g->goodput_rps) : kNa);
+      row.push_back(g ? Millis(g->ok_p99_us) : kNa);
+    }
+    row.push_back(Jain(c.median.jain_index));
+    t.rows.push_back(std::move(row));
+  });
+  return t;
+}
+
+// ---- scheduling policies -----------------------------------------------------
+
+// "−40%", "+60%", "±0%"; empty without a positive baseline.
+std::string PercentChange(const Figure& v, const Figure& base) {
+  if (!v || !base || *base <= 0) return {};
+  long pct = std::lround((*v - *base) / *base * 100);
+  if (pct == 0) return "±0%";
+  return fmt::format("{}{}%", pct < 0 ? "\u2212" : "+", std::labs(pct));
+}
+
+std::string MsWithChange(const Figure& v, const Figure& base) {
+  std::string pct = PercentChange(v, base);
+  return pct.empty() ? "" : " (" + pct + ")";
+}
+
+std::string MsText(const Figure& us) { return us ? Millis(us) + " ms" : std::string(kNa); }
+
+// Where a workload's cells differ in policy: per configuration apart from the
+// policy (worker count, executor, ...) and load point, each policy's mean
+// queue wait against fifo's (or, without fifo, the first policy's), and,
+// when the mix has several entries, the p99 latency of the slowest entry
+// (the highest ok p50 under the baseline), e.g.
+//   "mixed, 2 workers: sjf mean queue wait 3.10 ms vs fifo 5.20 ms (−40%), slow entry p99 latency
+//    48.0 ms vs 30.0 ms (+60%); mlfq mean queue wait ..."
+std::vector<std::string> PolicyStatements(const Workload& w) {
+  std::vector<std::string> policies;
+  std::set<std::string> executors;
+  for (const auto& c : w.cells) {
+    if (std::find(policies.begin(), policies.end(), c.config.policy) == policies.end()) {
+      policies.push_back(c.config.policy);
+    }
+    executors.insert(c.config.executor);
+  }
+  if (policies.size() < 2) return {};
+  std::string base_policy =
+      std::find(policies.begin(), policies.end(), "fifo") != policies.end() ? "fifo" : policies[0];
+  // Groups: configurations that differ only in the policy, in series order.
+  auto without_policy = [](ServerConfig c) {
+    c.policy.clear();
+    return c;
+  };
+  std::vector<ServerConfig> groups;
+  for (const auto& s : w.series) {
+    for (const auto& c : w.cells) {
+      if (c.series != s) continue;
+      ServerConfig g = without_policy(c.config);
+      if (std::find(groups.begin(), groups.end(), g) == groups.end()) groups.push_back(g);
+      break;
+    }
+  }
+  auto describe = [&](const ServerConfig& g) {
+    std::string d = g.workers ? fmt::format("{} worker{}", *g.workers, *g.workers == 1 ? "" : "s") : "";
+    if (executors.size() > 1 || d.empty()) d = g.executor + (d.empty() ? "" : " " + d);
+    return d;
+  };
+  std::map<std::string, int> described;
+  for (const auto& g : groups) ++described[describe(g)];
+
+  std::vector<std::string> out;
+  for (const auto& g : groups) {
+    for (double x : w.load_points) {
+      const Cell* base = nullptr;
+      std::vector<const Cell*> others;
+      for (const auto& s : w.series) {
+        const Cell* c = w.Find(s, x);
+        if (!c || without_policy(c->config) != g) continue;
+        if (c->config.policy == base_policy && !base) {
+          base = c;
+        } else {
+          others.push_back(c);
+        }
+      }
+      if (!base || others.empty()) continue;
+      std::string head = w.name + ", " + describe(g);
+      if (described[describe(g)] > 1) head += " (" + base->series + ")";
+      if (w.load_points.size() > 1) head += ", " + FormatLoadPoint(x, w.mode);
+      // The slowest entry under the baseline.
+      const GroupFigures* slow = nullptr;
+      if (base->entries.size() > 1) {
+        for (const auto& e : base->entries) {
+          if (e.ok_p50_us && (!slow || *e.ok_p50_us > *slow->ok_p50_us)) slow = &e;
+        }
+      }
+      std::string text = head + ":";
+      for (size_t i = 0; i < others.size(); ++i) {
+        const Cell* c = others[i];
+        std::string policy = c->config.policy.empty() ? c->series : c->config.policy;
+        text += fmt::format("{} {} mean queue wait {} vs {} {}{}", i ? ";" : "", policy,
+                            MsText(c->median.queue_mean_us), base_policy, MsText(base->median.queue_mean_us),
+                            MsWithChange(c->median.queue_mean_us, base->median.queue_mean_us));
+        if (slow) {
+          const GroupFigures* e = FindGroup(c->entries, slow->name);
+          Figure p99 = e ? e->ok_p99_us : std::nullopt;
+          text += fmt::format(", {} entry p99 latency {} vs {}{}", slow->name, MsText(p99),
+                              MsText(slow->ok_p99_us), MsWithChange(p99, slow->ok_p99_us));
+        }
+      }
+      out.push_back(std::move(text));
+    }
+  }
+  return out;
+}
 
 // Charts of one workload.
 std::vector<ChartFile> WorkloadCharts(const Workload& w, const std::string& slug) {
@@ -255,6 +473,83 @@ std::vector<ChartFile> WorkloadCharts(const Workload& w, const std::string& slug
        &CellFigures::ctxt_switches_per_request, 1.0);
   bars("pss", w.name + ": PSS of the server's process tree", "PSS (MiB)", &CellFigures::pss_bytes,
        1.0 / (1024.0 * 1024.0));
+
+  // 6, 7: where the cells differ in worker count, throughput and p99 against
+  // it: a series per configuration apart from the workers (and per load point
+  // when there are several; the lower ones dashed).
+  std::set<int64_t> worker_counts;
+  std::set<std::string> executors;
+  for (const auto& c : w.cells) {
+    if (c.config.workers) worker_counts.insert(*c.config.workers);
+    executors.insert(c.config.executor);
+  }
+  if (worker_counts.size() > 1) {
+    struct Line {
+      ServerConfig config;  // without the workers
+      double x;
+      std::string name;
+      std::vector<const Cell*> cells;
+    };
+    std::vector<Line> lines;
+    std::vector<ServerConfig> configs;  // distinct, for colours
+    for (double x : w.load_points) {
+      for (const auto& s : w.series) {
+        const Cell* c = w.Find(s, x);
+        if (!c || !c->config.workers) continue;
+        ServerConfig key = c->config;
+        key.workers.reset();
+        if (std::find(configs.begin(), configs.end(), key) == configs.end()) configs.push_back(key);
+        auto it = std::find_if(lines.begin(), lines.end(),
+                               [&](const Line& l) { return l.config == key && l.x == x; });
+        if (it == lines.end()) {
+          // The series label without " wN" (and without the executor when there is one).
+          std::string name = c->series;
+          std::string token = fmt::format(" w{}", *c->config.workers);
+          if (size_t p = name.find(token);
+              p != std::string::npos && (p + token.size() == name.size() || name[p + token.size()] == ' ')) {
+            name.erase(p, token.size());
+          }
+          if (executors.size() == 1 && name.rfind(c->config.executor + " ", 0) == 0) {
+            name.erase(0, c->config.executor.size() + 1);
+          }
+          if (w.load_points.size() > 1) name += " @ " + FormatLoadPoint(x, w.mode);
+          lines.push_back({key, x, name, {}});
+          it = lines.end() - 1;
+        }
+        it->cells.push_back(c);
+      }
+    }
+    auto by_workers = [&](const std::string& title, const std::string& y_label, auto value) {
+      LineChartSpec spec;
+      spec.title = title;
+      spec.x.label = "workers";
+      spec.x.scale = Scale::kLinear;
+      spec.x.from_zero = true;
+      spec.x.whole_numbers = true;
+      spec.y.label = y_label;
+      spec.y.from_zero = true;
+      for (auto& l : lines) {
+        std::stable_sort(l.cells.begin(), l.cells.end(), [](const Cell* a, const Cell* b) {
+          return *a->config.workers < *b->config.workers;
+        });
+        XYSeries s;
+        s.name = l.name;
+        s.color = static_cast<int>(std::find(configs.begin(), configs.end(), l.config) - configs.begin());
+        s.dashed = l.x != w.load_points.back();
+        for (const Cell* c : l.cells) {
+          if (Figure v = value(*c)) s.points.emplace_back(static_cast<double>(*c->config.workers), *v);
+        }
+        spec.series.push_back(std::move(s));
+      }
+      return spec;
+    };
+    LineChartSpec tw = by_workers(w.name + ": throughput against workers", "throughput (req/s)",
+                                  [](const Cell& c) { return c.median.throughput_rps; });
+    add("throughput-vs-workers", tw.title, [&](SvgMode m) { return RenderLineChart(tw, m); });
+    LineChartSpec pw = by_workers(w.name + ": p99 latency against workers", "p99 latency (ms)",
+                                  [](const Cell& c) { return Scaled(c.median.p99_us, 1e-3); });
+    add("p99-vs-workers", pw.title, [&](SvgMode m) { return RenderLineChart(pw, m); });
+  }
   return out;
 }
 
@@ -367,17 +662,62 @@ struct Parts {
   std::vector<std::string> statements;         // crossover statements, per workload
   std::string crossover_rule;
   std::vector<ConfigRow> config_rows;
+  bool queue_columns = false;                              // some cell has the server's queue wait
+  std::vector<std::optional<GroupedTable>> entry_tables;   // per workload
+  std::vector<std::optional<GroupedTable>> client_tables;  // per workload
+  std::vector<std::string> policy_statements;              // every workload's, in order
 };
 
-std::vector<std::string> SummaryHeaders() {
+void HtmlGroupedTable(std::string& h, const GroupedTable& t, const char* css_class) {
+  h += fmt::format("<div class=\"wrap\"><table class=\"{}\">\n<thead><tr>", css_class);
+  const bool grouped = !t.groups.empty() && !t.group_columns.empty();
+  const std::string span = grouped ? " rowspan=\"2\"" : "";
+  for (const auto& c : t.lead) h += "<th" + span + ">" + Html(c) + "</th>";
+  for (const auto& g : t.groups) {
+    h += fmt::format("<th colspan=\"{}\">", t.group_columns.size()) + Html(g.empty() ? "(no client)" : g) +
+         "</th>";
+  }
+  for (const auto& c : t.tail) h += "<th" + span + ">" + Html(c) + "</th>";
+  h += "</tr>\n";
+  if (grouped) {
+    h += "<tr>";
+    for (size_t i = 0; i < t.groups.size(); ++i) {
+      for (const auto& c : t.group_columns) h += "<th>" + Html(c) + "</th>";
+    }
+    h += "</tr>\n";
+  }
+  h += "</thead>\n<tbody>\n";
+  for (const auto& row : t.rows) {
+    h += "<tr>";
+    for (size_t i = 0; i < row.size(); ++i)
+      h += (i == 1 ? "<td>" : "<td class=\"num\">") + Html(row[i]) + "</td>";
+    h += "</tr>\n";
+  }
+  h += "</tbody></table></div>\n";
+}
+
+void MdGroupedTable(std::string& m, const GroupedTable& t) {
+  std::vector<std::string> headers = t.lead;
+  for (const auto& g : t.groups) {
+    for (const auto& c : t.group_columns) headers.push_back((g.empty() ? "(no client)" : g) + " " + c);
+  }
+  headers.insert(headers.end(), t.tail.begin(), t.tail.end());
+  std::vector<bool> numeric(headers.size(), true);
+  if (numeric.size() > 1) numeric[1] = false;
+  MdTableHead(m, headers, numeric);
+  for (const auto& row : t.rows) MdRow(m, row);
+  m += "\n";
+}
+
+std::vector<std::string> SummaryHeaders(bool queue) {
   std::vector<std::string> out;
-  for (const auto& c : SummaryColumns()) out.push_back(c.title);
+  for (const auto& c : SummaryColumns(queue)) out.push_back(c.title);
   return out;
 }
 
-std::vector<bool> SummaryNumeric() {
+std::vector<bool> SummaryNumeric(bool queue) {
   std::vector<bool> out;
-  for (const auto& c : SummaryColumns()) out.push_back(c.numeric);
+  for (const auto& c : SummaryColumns(queue)) out.push_back(c.numeric);
   return out;
 }
 
@@ -385,6 +725,26 @@ const std::vector<std::string>& FailedHeaders() {
   static const std::vector<std::string> kHeaders = {"Cell",     "Repetition", "Workload",
                                                     "Executor", "Error",      "Line"};
   return kHeaders;
+}
+
+constexpr const char* kQueueNote =
+    "Queue: the server's own figure (server.latency_us.queue), the time admitted requests waited for a "
+    "worker; mean and p99 over the measured window.";
+constexpr const char* kEntryNote =
+    "Per mix entry (where a mix has several): goodput counts the ok answers, and the latency percentiles "
+    "are those of the ok answers only, as the client saw them; 503 / 504 (where any): answers refused "
+    "(queue full, predicted wait too long) / expired while queued, per measured window.";
+constexpr const char* kClientNote =
+    "Per client (where a mix names several): goodput and ok p99 as per entry; Jain's index of the named "
+    "clients' goodputs is 1 when every client got the same, 1/n when one got everything.";
+constexpr const char* kPolicyNote =
+    "Each policy's mean queue wait against fifo's (without fifo: the first policy's) in the same "
+    "configuration and load point (medians "
+    "across repetitions); where the mix has several entries, also the p99 latency of the slowest entry "
+    "(the one with the highest ok p50 under fifo).";
+
+bool HasTable(const std::vector<std::optional<GroupedTable>>& tables) {
+  return std::any_of(tables.begin(), tables.end(), [](const auto& t) { return t.has_value(); });
 }
 
 std::string RenderHtml(const Study& study, const Parts& p, const ReportOptions& options) {
@@ -405,15 +765,20 @@ std::string RenderHtml(const Study& study, const Parts& p, const ReportOptions& 
   for (const auto& w : study.warnings) h += "<dt>Warning</dt><dd>" + Html(w) + "</dd>\n";
   h += "</dl>\n";
   h += "<nav><a href=\"#summary\">Summary</a><a href=\"#charts\">Charts</a><a href=\"#crossover\">Crossover "
-       "points</a><a href=\"#failed\">Failed cells</a><a href=\"#configuration\">Configuration</a></nav>\n";
+       "points</a>";
+  if (!p.policy_statements.empty()) h += "<a href=\"#policies\">Scheduling policies</a>";
+  h += "<a href=\"#failed\">Failed cells</a><a href=\"#configuration\">Configuration</a></nav>\n";
 
   h += "<h2 id=\"summary\">Summary</h2>\n";
   h += "<p class=\"note\">Each figure is the median across a cell's successful repetitions. Latency is the "
        "client's (open loop: from the scheduled send time). Bold: the best configuration at that load point. "
        "n/a: not measured.</p>\n";
+  if (p.queue_columns) h += "<p class=\"note\">" + Html(kQueueNote) + "</p>\n";
+  if (HasTable(p.entry_tables)) h += "<p class=\"note\">" + Html(kEntryNote) + "</p>\n";
+  if (HasTable(p.client_tables)) h += "<p class=\"note\">" + Html(kClientNote) + "</p>\n";
   if (study.workloads.empty()) h += "<p>No cell ran successfully.</p>\n";
-  std::vector<std::string> headers = SummaryHeaders();
-  std::vector<bool> numeric = SummaryNumeric();
+  std::vector<std::string> headers = SummaryHeaders(p.queue_columns);
+  std::vector<bool> numeric = SummaryNumeric(p.queue_columns);
   for (size_t wi = 0; wi < study.workloads.size(); ++wi) {
     const Workload& w = study.workloads[wi];
     headers[0] = LoadHeader(w);
@@ -426,7 +791,7 @@ std::string RenderHtml(const Study& study, const Parts& p, const ReportOptions& 
         const Cell* c = w.Find(s, x);
         if (!c) continue;
         bool best = p.best_of[wi][li].series == s;
-        auto row = SummaryRow(*c);
+        auto row = SummaryRow(*c, p.queue_columns);
         h += best ? "<tr class=\"best\">" : "<tr>";
         for (size_t i = 0; i < row.size(); ++i) {
           h += numeric[i] ? "<td class=\"num\">" : "<td>";
@@ -437,6 +802,14 @@ std::string RenderHtml(const Study& study, const Parts& p, const ReportOptions& 
       h += "</tbody>\n";
     }
     h += "</table></div>\n";
+    if (const auto& t = p.entry_tables[wi]) {
+      h += "<h4>" + Html(w.name) + ": per mix entry</h4>\n";
+      HtmlGroupedTable(h, *t, "entries");
+    }
+    if (const auto& t = p.client_tables[wi]) {
+      h += "<h4>" + Html(w.name) + ": per client</h4>\n";
+      HtmlGroupedTable(h, *t, "clients");
+    }
   }
 
   h += "<h2 id=\"charts\">Charts</h2>\n";
@@ -456,6 +829,13 @@ std::string RenderHtml(const Study& study, const Parts& p, const ReportOptions& 
   } else {
     h += "<ul class=\"statements\">\n";
     for (const auto& s : p.statements) h += "<li>" + Html(s) + "</li>\n";
+    h += "</ul>\n";
+  }
+
+  if (!p.policy_statements.empty()) {
+    h += "<h2 id=\"policies\">Scheduling policies</h2>\n<p class=\"note\">" + Html(kPolicyNote) + "</p>\n";
+    h += "<ul class=\"statements\">\n";
+    for (const auto& s : p.policy_statements) h += "<li>" + Html(s) + "</li>\n";
     h += "</ul>\n";
   }
 
@@ -494,8 +874,8 @@ std::string RenderHtml(const Study& study, const Parts& p, const ReportOptions& 
 
 std::string RenderMarkdown(const Study& study, const Parts& p) {
   std::string m;
-  std::vector<std::string> headers = SummaryHeaders();
-  std::vector<bool> numeric = SummaryNumeric();
+  std::vector<std::string> headers = SummaryHeaders(p.queue_columns);
+  std::vector<bool> numeric = SummaryNumeric(p.queue_columns);
   const std::vector<std::string>& failed_headers = FailedHeaders();
   m += "# switchyard report: " + Md(p.name) + "\n\n";
   m += "- Date: " + Md(DateText(study)) + "\n";
@@ -505,6 +885,9 @@ std::string RenderMarkdown(const Study& study, const Parts& p) {
   m += "\n";
   m += "## Summary\n\nEach figure is the median across a cell's successful repetitions; bold: the best "
        "configuration at that load point; n/a: not measured.\n\n";
+  if (p.queue_columns) m += Md(kQueueNote) + "\n\n";
+  if (HasTable(p.entry_tables)) m += Md(kEntryNote) + "\n\n";
+  if (HasTable(p.client_tables)) m += Md(kClientNote) + "\n\n";
   if (study.workloads.empty()) m += "No cell ran successfully.\n\n";
   for (size_t wi = 0; wi < study.workloads.size(); ++wi) {
     const Workload& w = study.workloads[wi];
@@ -515,14 +898,26 @@ std::string RenderMarkdown(const Study& study, const Parts& p) {
       for (const auto& s : w.series) {
         const Cell* c = w.Find(s, w.load_points[li]);
         if (!c) continue;
-        MdRow(m, SummaryRow(*c), p.best_of[wi][li].series == s ? 1 : SIZE_MAX);
+        MdRow(m, SummaryRow(*c, p.queue_columns), p.best_of[wi][li].series == s ? 1 : SIZE_MAX);
       }
     }
     m += "\n";
+    if (const auto& t = p.entry_tables[wi]) {
+      m += "#### " + Md(w.name) + ": per mix entry\n\n";
+      MdGroupedTable(m, *t);
+    }
+    if (const auto& t = p.client_tables[wi]) {
+      m += "#### " + Md(w.name) + ": per client\n\n";
+      MdGroupedTable(m, *t);
+    }
   }
   m += "## Crossover points\n\n" + Md(p.crossover_rule) + "\n\n";
   for (const auto& s : p.statements) m += "- " + Md(s) + "\n";
   if (p.statements.empty()) m += "No workload has a successful cell.\n";
+  if (!p.policy_statements.empty()) {
+    m += "\n## Scheduling policies\n\n" + Md(kPolicyNote) + "\n\n";
+    for (const auto& s : p.policy_statements) m += "- " + Md(s) + "\n";
+  }
   m += "\n## Charts\n\n";
   for (size_t wi = 0; wi < study.workloads.size(); ++wi) {
     m += "### " + Md(study.workloads[wi].name) + "\n\n";
@@ -567,7 +962,11 @@ RenderedReport RenderReport(const Study& study, const ReportOptions& options) {
     }
     p.best_of.push_back(BestPerLoadPoint(w, options.tie_fraction));
     p.statements.push_back(CrossoverStatement(w, p.best_of.back()));
+    p.entry_tables.push_back(EntryTable(w));
+    p.client_tables.push_back(ClientTable(w));
+    for (auto& s : PolicyStatements(w)) p.policy_statements.push_back(std::move(s));
   }
+  p.queue_columns = HasQueueFigures(study);
   p.crossover_rule = fmt::format(
       "At each load point the best configuration has the highest goodput; goodputs within {:g}% of the "
       "highest are tied, and the tie goes to the lowest p99 latency.",

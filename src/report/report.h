@@ -2,11 +2,16 @@
 // inline SVG, no network reference), a Markdown summary, and every chart as a
 // standalone SVG file.
 //
-//   DIR/index.html   title, machine; summary tables; charts; crossover
-//                    statements; failed cells; the configuration of each cell
+//   DIR/index.html   title, machine; summary tables (with the server's queue
+//                    wait where records have it), per mix entry and per
+//                    client tables where a mix has several; charts;
+//                    crossover statements; scheduling-policy statements
+//                    where policies vary; failed cells; the configuration
+//                    of each cell
 //   DIR/summary.md   the same tables and statements, linking charts/*.svg
 //   DIR/charts/*.svg per workload: throughput vs p99, latency vs load, CPU
-//                    time and context switches per request, PSS
+//                    time and context switches per request, PSS; where the
+//                    worker count varies, throughput and p99 vs workers
 //
 // Rendering is separate from writing: RenderReport builds every file in
 // memory, WriteReport puts them on disk (all or nothing).

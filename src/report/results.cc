@@ -99,6 +99,50 @@ std::optional<double> Sum(Figure a, Figure b) {
   return *a + *b;
 }
 
+// Where an entry appears in its mix: at its `label=NAME`, else at its text;
+// npos when neither is found (a token ends at ':', ',' or the end).
+size_t PositionInMix(const std::string& mix, const GroupFigures& g) {
+  auto find_token = [&](const std::string& token) {
+    for (size_t p = mix.find(token); p != std::string::npos; p = mix.find(token, p + 1)) {
+      size_t end = p + token.size();
+      if (end == mix.size() || mix[end] == ':' || mix[end] == ',') return p;
+    }
+    return std::string::npos;
+  };
+  size_t p = find_token("label=" + g.name);
+  if (p == std::string::npos && !g.spec.empty()) p = find_token(g.spec);
+  return p;
+}
+
+// client.entries or client.clients: an object of group objects keyed by name.
+std::vector<GroupFigures> ParseGroups(LineReader& r, const json* client, const char* key) {
+  std::vector<GroupFigures> out;
+  const std::string path = fmt::format("client.{}", key);
+  const json* groups = r.Object(client, key, path);
+  if (groups == nullptr) return out;
+  for (const auto& [name, v] : groups->items()) {
+    const std::string at = path + "." + name;
+    if (v.is_null()) continue;
+    if (!v.is_object()) {
+      r.Fail(fmt::format("field `{}` must be an object, not {}", at, TypeName(v)));
+      break;
+    }
+    GroupFigures g;
+    g.name = name;
+    g.client = r.String(&v, "client", at + ".client");
+    g.spec = r.String(&v, "spec", at + ".spec");
+    g.goodput_rps = r.Number(&v, "goodput_rps", at + ".goodput_rps");
+    if (const json* lat = r.Object(&v, "ok_latency_us", at + ".ok_latency_us")) {
+      g.ok_p50_us = r.Number(lat, "p50", at + ".ok_latency_us.p50");
+      g.ok_p99_us = r.Number(lat, "p99", at + ".ok_latency_us.p99");
+    }
+    g.rejected_503 = r.Number(&v, "rejected_503", at + ".rejected_503");
+    g.expired_504 = r.Number(&v, "expired_504", at + ".expired_504");
+    out.push_back(std::move(g));
+  }
+  return out;
+}
+
 Result<RunRecord> ParseRecord(const json& j, std::string_view source, int line) {
   LineReader r(source, line);
   if (!j.is_object()) {
@@ -195,9 +239,23 @@ Result<RunRecord> ParseRecord(const json& j, std::string_view source, int line) 
       f.p95_us = r.Number(lat, "p95", "client.latency_us.p95");
       f.p99_us = r.Number(lat, "p99", "client.latency_us.p99");
     }
+    f.jain_index = r.Number(c, "jain_index", "client.jain_index");
+    rec.entries = ParseGroups(r, c, "entries");
+    rec.clients = ParseGroups(r, c, "clients");
+    // The mix's order (JSON objects come back sorted by key).
+    std::stable_sort(rec.entries.begin(), rec.entries.end(),
+                     [&](const GroupFigures& a, const GroupFigures& b) {
+                       return PositionInMix(rec.mix, a) < PositionInMix(rec.mix, b);
+                     });
   }
   Figure cpu_s, ctxt;
   if (const json* s = r.Object(root, "server", "server")) {
+    if (const json* lat = r.Object(s, "latency_us", "server.latency_us")) {
+      if (const json* q = r.Object(lat, "queue", "server.latency_us.queue")) {
+        f.queue_mean_us = r.Number(q, "mean", "server.latency_us.queue.mean");
+        f.queue_p99_us = r.Number(q, "p99", "server.latency_us.queue.p99");
+      }
+    }
     if (const json* pt = r.Object(s, "process_tree", "server.process_tree")) {
       f.pss_bytes = r.Number(pt, "pss_bytes", "server.process_tree.pss_bytes");
       cpu_s = Sum(r.Number(pt, "cpu_user_s", "server.process_tree.cpu_user_s"),
@@ -326,10 +384,51 @@ CellFigures Medians(const std::vector<const RunRecord*>& runs) {
   m.cpu_s_per_request = med(&CellFigures::cpu_s_per_request);
   m.ctxt_switches_per_request = med(&CellFigures::ctxt_switches_per_request);
   m.pss_bytes = med(&CellFigures::pss_bytes);
+  m.queue_mean_us = med(&CellFigures::queue_mean_us);
+  m.queue_p99_us = med(&CellFigures::queue_p99_us);
+  m.jain_index = med(&CellFigures::jain_index);
   return m;
 }
 
+// Per name, the medians over the runs that report it; names in the last
+// run's order, then those only earlier runs had.
+std::vector<GroupFigures> GroupMedians(const std::vector<const RunRecord*>& runs,
+                                       std::vector<GroupFigures> RunRecord::*groups) {
+  std::vector<GroupFigures> out;
+  for (auto it = runs.rbegin(); it != runs.rend(); ++it) {
+    for (const GroupFigures& g : (*it)->*groups) {
+      auto same = [&](const GroupFigures& x) { return x.name == g.name; };
+      if (std::find_if(out.begin(), out.end(), same) != out.end()) continue;
+      GroupFigures m;
+      m.name = g.name;
+      m.client = g.client;
+      m.spec = g.spec;
+      auto med = [&](Figure GroupFigures::*field) {
+        std::vector<double> v;
+        for (const RunRecord* r : runs) {
+          for (const GroupFigures& x : r->*groups) {
+            if (x.name == g.name && x.*field) v.push_back(*(x.*field));
+          }
+        }
+        return MedianOf(std::move(v));
+      };
+      m.goodput_rps = med(&GroupFigures::goodput_rps);
+      m.ok_p50_us = med(&GroupFigures::ok_p50_us);
+      m.ok_p99_us = med(&GroupFigures::ok_p99_us);
+      m.rejected_503 = med(&GroupFigures::rejected_503);
+      m.expired_504 = med(&GroupFigures::expired_504);
+      out.push_back(std::move(m));
+    }
+  }
+  return out;
+}
+
 }  // namespace
+
+int Cell::NamedClients() const {
+  return static_cast<int>(
+      std::count_if(clients.begin(), clients.end(), [](const GroupFigures& g) { return !g.name.empty(); }));
+}
 
 const Cell* Workload::Find(std::string_view series_label, double x) const {
   for (const auto& c : cells) {
@@ -495,6 +594,8 @@ Study Aggregate(const std::vector<RunRecord>& records) {
     c.x = *last->load_x;
     c.repetitions = static_cast<int>(runs.size());
     c.median = Medians(runs);
+    c.entries = GroupMedians(runs, &RunRecord::entries);
+    c.clients = GroupMedians(runs, &RunRecord::clients);
     w.cells.push_back(std::move(c));
   }
 

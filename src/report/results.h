@@ -51,13 +51,26 @@ struct ServerConfig {
 
 // The figures the report shows for one run, or for a cell (medians).
 struct CellFigures {
-  Figure throughput_rps;             // client.throughput_rps
-  Figure goodput_rps;                // client.goodput_rps
-  Figure p50_us, p95_us, p99_us;     // client.latency_us
-  Figure errors;                     // client.errors
-  Figure cpu_s_per_request;          // derived (or process_tree cpu / client requests)
-  Figure ctxt_switches_per_request;  // derived (or process_tree switches / client requests)
-  Figure pss_bytes;                  // server.process_tree.pss_bytes
+  Figure throughput_rps;               // client.throughput_rps
+  Figure goodput_rps;                  // client.goodput_rps
+  Figure p50_us, p95_us, p99_us;       // client.latency_us
+  Figure errors;                       // client.errors
+  Figure cpu_s_per_request;            // derived (or process_tree cpu / client requests)
+  Figure ctxt_switches_per_request;    // derived (or process_tree switches / client requests)
+  Figure pss_bytes;                    // server.process_tree.pss_bytes
+  Figure queue_mean_us, queue_p99_us;  // server.latency_us.queue: admitted requests' wait for a worker
+  Figure jain_index;                   // client.jain_index (fairness of ok/s across named clients)
+};
+
+// The figures of one mix entry (client.entries, keyed by label) or one client
+// (client.clients, keyed by client id) of a run, or of a cell (medians).
+struct GroupFigures {
+  std::string name;    // the label or the client id ("": the entries that name no client)
+  std::string client;  // entries only: the client the entry sends as ("" when none)
+  std::string spec;    // entries only: the entry's text, e.g. "cpu:iters=5000:label=fast"
+  Figure goodput_rps;
+  Figure ok_p50_us, ok_p99_us;  // ok_latency_us: the ok answers only
+  Figure rejected_503, expired_504;
 };
 
 // One line of the results file.
@@ -76,6 +89,8 @@ struct RunRecord {
   std::optional<LoadMode> load_mode;
   Figure load_x;  // load.x, else load.connections (closed) or load.rate (open)
   CellFigures figures;
+  std::vector<GroupFigures> entries;  // client.entries, in the order the mix names them
+  std::vector<GroupFigures> clients;  // client.clients, by client id
 };
 
 // A cell of the matrix with its successful repetitions aggregated.
@@ -88,6 +103,14 @@ struct Cell {
   double x = 0;         // the load point
   int repetitions = 0;  // successful repetitions aggregated
   CellFigures median;   // per figure, the median over the repetitions that have it
+  // Per mix entry and per client, each figure the median over the repetitions
+  // that report that entry or client; in the order of the last repetition
+  // (entries: the mix's order), then any only earlier ones had.
+  std::vector<GroupFigures> entries;
+  std::vector<GroupFigures> clients;
+
+  // The clients with a name (not ""): the ones Jain's index is taken over.
+  int NamedClients() const;
 };
 
 // A failed (cell, repetition) that no later successful record of the same

@@ -153,6 +153,8 @@ Axis ResolveAxis(const std::vector<double>& values, const AxisSpec& spec) {
     }
   }
   double step = NiceStep((mx - mn) / 5);
+  if (spec.whole_numbers && step < 1) step = 1;
+  if (spec.whole_numbers && step == 2.5) step = 2;
   a.lo = std::floor(mn / step + 1e-9) * step;
   a.hi = std::ceil(mx / step - 1e-9) * step;
   if (a.hi <= a.lo) a.hi = a.lo + step;

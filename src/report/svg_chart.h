@@ -25,7 +25,8 @@ enum class Scale { kAuto, kLinear, kLog };
 struct AxisSpec {
   std::string label;  // with its unit, e.g. "p99 latency (ms)"
   Scale scale = Scale::kAuto;
-  bool from_zero = false;  // a linear axis starts at 0 even when every value is larger
+  bool from_zero = false;      // a linear axis starts at 0 even when every value is larger
+  bool whole_numbers = false;  // a linear axis ticks whole numbers only (counts, e.g. workers)
 };
 
 // kStandalone: a complete SVG document (XML declaration and xmlns), for a
