@@ -16,6 +16,11 @@ struct PredictorFeatures {
   std::string cost_class;
   int64_t input_bytes = 0;     // request body bytes
   int64_t queue_length = 0;    // jobs waiting when it was admitted
+  // Requests in the server when it was admitted (queued, running, or being
+  // answered), itself excluded: beyond the seed's list, what a request
+  // competes with for the cores once it runs, which the queue length alone
+  // does not say on a machine with more workers than idle cores.
+  int64_t in_system = 0;
   double cpu_utilisation = 0;  // 0..1, the machine's, over the last second
   int hour_of_day = 0;         // 0..23, local time
 };

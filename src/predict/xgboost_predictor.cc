@@ -80,7 +80,8 @@ std::array<float, kPredictorFeatureCount> FeatureRow(int class_code, const Predi
   return {
       static_cast<float>(class_code),        static_cast<float>(ParseCostClassName(f.cost_class).log2_size),
       static_cast<float>(f.input_bytes),     static_cast<float>(f.queue_length),
-      static_cast<float>(f.cpu_utilisation), static_cast<float>(f.hour_of_day)};
+      static_cast<float>(f.cpu_utilisation), static_cast<float>(f.hour_of_day),
+      static_cast<float>(f.in_system)};
 }
 
 std::string ModelMetadata::ToJson() const {

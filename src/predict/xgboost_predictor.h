@@ -14,8 +14,9 @@
 //                 training, so one split on the code separates cheap classes
 //                 from dear ones
 //   log2_size     k of a "family:2^k" class ("cpu:2^17" -> 17), -1 if none
-//   input_bytes, queue_length, cpu_util, hour    as recorded
-// Target: ln(service_us), exponentiated when predicting. Service times span
+//   input_bytes, queue_length, cpu_util, hour, in_system    as recorded
+// Target: ln(service_us), fitted with absolute error (the conditional median;
+// predictor_training.cc says why), exponentiated when predicting. Service times span
 // four orders of magnitude and the error that matters is relative (MAPE):
 // squared error on the log is a relative error, where squared error on µs
 // lets the 20 ms classes drown the 50 µs ones. Measured on two synthetic
@@ -43,9 +44,9 @@ namespace switchyard {
 // ---- The model file, shared by training and prediction ----
 
 inline constexpr std::string_view kPredictorMetadataAttr = "switchyard_predictor";
-inline constexpr int kPredictorFeatureCount = 6;
+inline constexpr int kPredictorFeatureCount = 7;
 inline constexpr std::array<std::string_view, kPredictorFeatureCount> kFeatureNames = {
-    "class_code", "log2_size", "input_bytes", "queue_length", "cpu_util", "hour"};
+    "class_code", "log2_size", "input_bytes", "queue_length", "cpu_util", "hour", "in_system"};
 
 // "cpu:2^17" -> {"cpu", 17}; "model:mobilenet" -> {"model", -1}; "io" -> {"io", -1}.
 struct CostClassParts {

@@ -318,6 +318,8 @@ void Server::SubmitJob(Job& job, const HttpRequest& request, const Responder& re
   f.input_bytes = static_cast<int64_t>(request.body.size());
   f.cpu_utilisation = machine_load_.CpuUtilisation();
   f.hour_of_day = machine_load_.HourOfDay();
+  // requests_in_progress counts this request too (read, not yet answered).
+  f.in_system = std::max<int64_t>(0, metrics_.requests_in_progress.load(std::memory_order_relaxed) - 1);
   if (std::shared_ptr<Executor> executor = CurrentExecutor()) f.queue_length = static_cast<int64_t>(executor->queued());
   job.predicted_us = predictor_->PredictUs(f);
   job.on_done = [this, respond, render = std::move(render), arrival = job.arrival_us, features = job.features,

@@ -71,6 +71,7 @@ Result<SimulationResult> Simulate(const std::vector<TraceRequest>& trace, const 
     f.queue_length = static_cast<int64_t>(queue.size());
     f.cpu_utilisation = r.cpu_util;
     f.hour_of_day = static_cast<int>(r.hour);
+    f.in_system = r.in_system;
     return f;
   };
   auto predict = [&](const TraceRequest& r) -> int64_t {

@@ -75,6 +75,7 @@ Result<std::vector<TraceRequest>> ParseTrace(std::string_view text, const std::s
                      NonNegativeField(object, "input_bytes", false, r.input_bytes),
                      NonNegativeField(object, "queue_length", false, r.queue_length),
                      FractionField(object, "cpu_util", r.cpu_util), NonNegativeField(object, "hour", false, r.hour),
+                     NonNegativeField(object, "in_system", false, r.in_system),
                      NonNegativeField(object, "status", false, r.status)}) {
       if (!s.ok()) return fail(s.message());
     }

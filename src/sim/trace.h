@@ -14,6 +14,7 @@
 //   "queue_length":…   jobs waiting when it was admitted
 //   "cpu_util":0.42    the machine's CPU utilisation over the last second, 0..1
 //   "hour":13          local hour of day at arrival, 0..23
+//   "in_system":3      other requests in the server at arrival
 //   "status":200       the HTTP status it was answered with
 // Optional when reading; other fields are ignored.
 #pragma once
@@ -39,6 +40,7 @@ struct TraceRequest {
   int64_t queue_length = 0;
   double cpu_util = 0;
   int64_t hour = 0;
+  int64_t in_system = 0;
   int64_t status = 0;
 };
 
