@@ -196,6 +196,40 @@ TEST(PolicyTest, MlfqStartsSliceableWorkAtTheTopAndDemotesItPerSliceUsed) {
   EXPECT_EQ(p->SliceUs(deep), 16000);
 }
 
+TEST(PolicyTest, MlfqBoostsDemotedWorkBackToTheTopSoItCannotStarve) {
+  PolicyOptions options;
+  options.mlfq_quanta_us = {1000, 4000};
+  options.mlfq_boost_us = 50'000;
+  auto p = MakeMlfqPolicy(options);
+  Job demoted = CostJob(1'000'000, 1'000'000, "", ScoreMode::kCpu);
+  demoted.slices = 1;
+  p->Push(std::move(demoted), 1);
+  int64_t served_at = -1;
+  // A fresh top-level request every ms, one pop per ms: level 0 never empties.
+  for (int64_t t = 1000; t < 200'000 && served_at < 0; t += 1000) {
+    p->Push(CostJob(static_cast<uint64_t>(t), 1000, "", ScoreMode::kCpu), t);
+    auto j = p->Pop(t);
+    ASSERT_TRUE(j.has_value());
+    if (j->id == 1'000'000) {
+      served_at = t;
+      EXPECT_EQ(j->slices, 0) << "a boost forgets the demotions";
+      EXPECT_EQ(p->SliceUs(*j), 1000) << "and it runs with the top quantum";
+    }
+  }
+  ASSERT_GE(served_at, 0) << "starved";
+  EXPECT_LE(served_at, 52'000) << "served within a boost period (and the one job ahead of it)";
+
+  options.mlfq_boost_us = 0;  // no boost: it starves
+  auto q = MakeMlfqPolicy(options);
+  Job starved = CostJob(1'000'000, 1'000'000, "", ScoreMode::kCpu);
+  starved.slices = 1;
+  q->Push(std::move(starved), 1);
+  for (int64_t t = 1000; t < 200'000; t += 1000) {
+    q->Push(CostJob(static_cast<uint64_t>(t), 1000, "", ScoreMode::kCpu), t);
+    ASSERT_NE(q->Pop(t)->id, 1'000'000u);
+  }
+}
+
 TEST(PolicyTest, MlfqPlacesUnsliceableWorkByItsPredictedCostAndNeverSlicesIt) {
   PolicyOptions options;
   options.mlfq_quanta_us = {1000, 4000, 16000};
@@ -289,6 +323,9 @@ TEST(PolicyTest, BadQuantaAreErrorsNamingThem) {
   PolicyOptions none;
   none.mlfq_quanta_us = {};
   EXPECT_FALSE(CreatePolicy("mlfq", none).ok());
+  PolicyOptions negative_boost;
+  negative_boost.mlfq_boost_us = -1;
+  EXPECT_FALSE(CreatePolicy("mlfq", negative_boost).ok());
   PolicyOptions negative;
   negative.drr_quantum_us = -1;
   auto b = CreatePolicy("drr", negative);

@@ -255,5 +255,29 @@ TEST(SimulateCliTest, WritesTheJsonSummaryAndRefusesABadTrace) {
   EXPECT_NE(unknown.exit_code, 0);
 }
 
+TEST(SimulateCliTest, ReportsClientsAndJainAndTakesAnOraclePredictor) {
+  testing::TempDir dir;
+  std::ofstream(dir.File("t.jsonl")) << "{\"arrival_us\":0,\"service_us\":30,\"client\":\"a\"}\n"
+                                        "{\"arrival_us\":0,\"service_us\":10,\"client\":\"b\"}\n"
+                                        "{\"arrival_us\":0,\"service_us\":20,\"client\":\"a\"}\n";
+  auto ok = testing::RunSwitchyard({"simulate", "--trace", dir.File("t.jsonl"), "--policy", "sjf", "--predictor",
+                                    "oracle", "--workers", "1", "--json", dir.File("s.json")});
+  ASSERT_EQ(ok.exit_code, 0) << ok.output;
+  EXPECT_NE(ok.output.find("Jain"), std::string::npos) << ok.output;
+  std::ifstream in(dir.File("s.json"));
+  auto j = nlohmann::json::parse(in, nullptr, false);
+  ASSERT_TRUE(j.is_object());
+  // Shortest first with exact predictions: 10, 20, 30 -> waits 0, 10, 30.
+  EXPECT_DOUBLE_EQ(j["mean_wait_us"].get<double>(), 40.0 / 3);
+  EXPECT_EQ(j["clients"]["a"]["completed"], 2);
+  EXPECT_TRUE(j["jain_index"].is_number());
+  EXPECT_EQ(j["predictor"], "oracle");
+
+  auto missing = testing::RunSwitchyard(
+      {"simulate", "--trace", dir.File("t.jsonl"), "--policy", "sjf", "--predictor", dir.File("nope.json")});
+  EXPECT_EQ(missing.exit_code, 2);
+  EXPECT_NE(missing.output.find("nope.json"), std::string::npos) << missing.output;
+}
+
 }  // namespace
 }  // namespace switchyard

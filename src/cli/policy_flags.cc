@@ -58,6 +58,11 @@ void AddPolicyFlags(CLI::App& app, std::string& policy, PolicyOptions& options) 
         return std::string();
       });
   app.add_option_function<double>(
+         "--mlfq-boost-ms", [&options](double ms) { options.mlfq_boost_us = std::llround(ms * 1000); },
+         "mlfq: every this many ms all waiting work returns to the top level, so long requests cannot starve "
+         "behind a stream of short ones (default 100; 0: never)")
+      ->check(CLI::Range(0.0, 3.6e6));
+  app.add_option_function<double>(
          "--drr-quantum-ms", [&options](double ms) { options.drr_quantum_us = std::llround(ms * 1000); },
          "drr: service (predicted) credited to each waiting client per round (default 1)")
       ->check(CLI::Range(0.001, 3.6e6));

@@ -60,7 +60,8 @@ struct Job {
   PredictorFeatures features;
   int64_t predicted_us = 0;
   // mlfq: service received so far by a job run in slices, and how many
-  // slices it has had; 0 for a job that has not run yet.
+  // slices it has used up since it last started at the top level (its
+  // demotions); 0 for a job that has not run yet.
   int64_t attained_us = 0;
   int slices = 0;
   uint64_t units_done = 0;  // hashes or ms done by those slices

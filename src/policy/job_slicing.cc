@@ -41,7 +41,9 @@ Job TakeSlice(Job job, int64_t slice_us, std::function<void(Job)> requeue, const
   if (slice_us <= 0 || !IsSliceable(job.request)) return job;
   const uint64_t left = UnitsLeft(job.request);
   const uint64_t units = std::min(left, UnitsPerSlice(job, slice_us));
-  if (units >= left && job.slices == 0) return job;  // fits whole: no wrapper needed
+  // Fits whole and never cut: no wrapper needed. (A job that was cut has
+  // units_done > 0; its slices count is reset by mlfq's boosts.)
+  if (units >= left && job.units_done == 0) return job;
 
   Job slice;
   slice.id = job.id;

@@ -11,6 +11,11 @@
 // Work that cannot be sliced (a model inference, a database lookup) is placed
 // once, by its predicted cost, at the level its whole run would have reached
 // had it been sliced, and runs to its end.
+//
+// Every `mlfq_boost_us` everything queued moves back to the top level, its
+// demotions forgotten (Job::slices counts demotions since the last boost):
+// without it, a closed-loop stream of short requests kept the top level busy
+// and a 2 ms chain demoted after its first slice waited 580 ms at the p99.
 #include <deque>
 #include <vector>
 
@@ -22,7 +27,7 @@ namespace {
 class MlfqPolicy final : public Policy {
  public:
   explicit MlfqPolicy(const PolicyOptions& options)
-      : quanta_us_(options.mlfq_quanta_us), levels_(options.mlfq_quanta_us.size()) {}
+      : quanta_us_(options.mlfq_quanta_us), boost_us_(options.mlfq_boost_us), levels_(options.mlfq_quanta_us.size()) {}
 
   std::string_view name() const override { return "mlfq"; }
 
@@ -31,7 +36,8 @@ class MlfqPolicy final : public Policy {
     ++size_;
   }
 
-  std::optional<Job> Pop(int64_t /*now_us*/) override {
+  std::optional<Job> Pop(int64_t now_us) override {
+    if (boost_us_ > 0 && now_us - last_boost_us_ >= boost_us_) Boost(now_us);
     for (auto& level : levels_) {
       if (level.empty()) continue;
       Job job = std::move(level.front());
@@ -55,6 +61,18 @@ class MlfqPolicy final : public Policy {
   }
 
  private:
+  // Everything below the top goes back to it, in level order (FIFO within).
+  void Boost(int64_t now_us) {
+    last_boost_us_ = now_us;
+    for (size_t l = 1; l < levels_.size(); ++l) {
+      for (Job& job : levels_[l]) {
+        job.slices = 0;
+        levels_[0].push_back(std::move(job));
+      }
+      levels_[l].clear();
+    }
+  }
+
   size_t LevelOf(const Job& job) const {
     const size_t last = levels_.size() - 1;
     if (IsSliceable(job.request)) {
@@ -72,6 +90,8 @@ class MlfqPolicy final : public Policy {
   }
 
   const std::vector<int64_t> quanta_us_;
+  const int64_t boost_us_;
+  int64_t last_boost_us_ = 0;
   std::vector<std::deque<Job>> levels_;
   size_t size_ = 0;
 };

@@ -17,6 +17,9 @@ Status PolicyOptions::Validate() const {
                              std::to_string(mlfq_quanta_us[i]) + " us");
     }
   }
+  if (mlfq_boost_us < 0) {
+    return InvalidArgument("mlfq boost period must not be negative, got " + std::to_string(mlfq_boost_us) + " us");
+  }
   if (drr_quantum_us <= 0) {
     return InvalidArgument("drr quantum must be positive, got " + std::to_string(drr_quantum_us) + " us");
   }

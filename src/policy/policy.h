@@ -73,6 +73,10 @@ struct PolicyOptions {
   // first. A job that has run longer than its level's quantum is demoted one
   // level; the last level's quantum is its round-robin slice.
   std::vector<int64_t> mlfq_quanta_us = {2'000, 10'000, 50'000};
+  // mlfq: every `mlfq_boost_us` all queued work goes back to the top level
+  // (its demotions forgotten), so a steady stream of short requests cannot
+  // starve long ones forever (OSTEP's MLFQ rule 5). 0: never.
+  int64_t mlfq_boost_us = 100'000;
   // drr: service (predicted µs) credited to each backlogged client per round.
   int64_t drr_quantum_us = 1'000;
 

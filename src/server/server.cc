@@ -41,6 +41,7 @@ json ConfigJson(const ExecutorConfig& c) {
   j["policy_options"] = {{"priority_levels", p.priority_levels},
                          {"aging_ms", static_cast<double>(p.aging_us) / 1000},
                          {"mlfq_quanta_ms", quanta},
+                         {"mlfq_boost_ms", static_cast<double>(p.mlfq_boost_us) / 1000},
                          {"drr_quantum_ms", static_cast<double>(p.drr_quantum_us) / 1000}};
   return j;
 }
@@ -101,6 +102,11 @@ Status ApplyConfigPatch(const json& body, ExecutorConfig& config) {
         return InvalidArgument("field 'max_queue_wait_ms' must be a number of milliseconds from 0 to 3600000");
       }
       config.max_queue_wait_us = static_cast<int64_t>(value.get<double>() * 1000);
+    } else if (key == "mlfq_boost_ms") {
+      if (!value.is_number() || value.get<double>() < 0 || value.get<double>() > 3.6e6) {
+        return InvalidArgument("field 'mlfq_boost_ms' must be a number of milliseconds from 0 to 3600000");
+      }
+      config.policy_options.mlfq_boost_us = static_cast<int64_t>(value.get<double>() * 1000);
     } else if (key == "aging_ms" || key == "drr_quantum_ms") {
       if (!value.is_number() || value.get<double>() < 0 || value.get<double>() > 3.6e6) {
         return InvalidArgument("field '" + key + "' must be a number of milliseconds from 0 to 3600000");
@@ -122,7 +128,7 @@ Status ApplyConfigPatch(const json& body, ExecutorConfig& config) {
     } else {
       return InvalidArgument("unknown field '" + key +
                              "' (known: executor, workers, start, ipc, offload, policy, priority_levels, aging_ms, "
-                             "mlfq_quanta_ms, drr_quantum_ms, max_queue, max_queue_wait_ms)");
+                             "mlfq_quanta_ms, mlfq_boost_ms, drr_quantum_ms, max_queue, max_queue_wait_ms)");
     }
   }
   return config.Validate();
