@@ -12,7 +12,10 @@ Per repetition, each against a freshly started `switchyard serve`:
              (ok/s) as a share of capacity, and the p99 of admitted requests
              as a multiple of the 80% p99.
   200% off   the same without admission control (only --max-queue), to show
-             what shedding buys.
+             what shedding buys. Its ok/s is not a rate the server sustained:
+             the load generator waits for the answers still owed when the
+             window closes and counts them against the window, and here they
+             come seconds late (see its p99).
 Medians over --repeat runs; ratios are taken within a run.
 
 On the 2-core reference machine the server is pinned to CPU 1 and the load
@@ -172,8 +175,8 @@ def main():
     print(f"  200% with admission control      {summary['load200_goodput_rps']:8.0f} ok/s = "
           f"{summary['goodput_share']:.2f} of capacity (target >= 0.9), p99 {summary['load200_p99_ms']:.1f} ms = "
           f"{summary['p99_ratio']:.2f} x the 80% p99 (target <= 3)")
-    print(f"  200% without                     {summary['load200_off_goodput_rps']:8.0f} ok/s, "
-          f"p99 {summary['load200_off_p99_ms']:.1f} ms = {summary['p99_ratio_off']:.1f} x the 80% p99")
+    print(f"  200% without                     p99 {summary['load200_off_p99_ms']:.1f} ms = "
+          f"{summary['p99_ratio_off']:.0f} x the 80% p99 (every request queued; answered seconds late)")
     if a.json:
         with open(a.json, "w") as f:
             json.dump({"date": datetime.date.today().isoformat(), "machine": platform.platform(),

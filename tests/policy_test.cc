@@ -160,12 +160,32 @@ Job CostJob(uint64_t id, int64_t predicted_us, std::string client = "", ScoreMod
   return j;
 }
 
-TEST(PolicyTest, SjfServesTheShortestPredictionFirstAndFifoAmongEquals) {
+Job ClassJob(uint64_t id, const std::string& cost_class, int64_t predicted_us) {
+  Job j = CostJob(id, predicted_us);
+  j.features.cost_class = cost_class;
+  return j;
+}
+
+TEST(PolicyTest, SjfServesTheShortestPredictedClassFirstAndFifoWithinAClass) {
   auto p = MakeSjfPolicy();
-  const std::vector<std::pair<uint64_t, int64_t>> jobs = {{1, 500}, {2, 20}, {3, 9000}, {4, 20}, {5, 1}};
-  for (const auto& [id, cost] : jobs) p->Push(CostJob(id, cost), 0);
+  p->Push(ClassJob(1, "mid", 500), 0);
+  p->Push(ClassJob(2, "short", 20), 0);
+  p->Push(ClassJob(3, "long", 9000), 0);
+  p->Push(ClassJob(4, "short", 20), 0);
+  p->Push(ClassJob(5, "tiny", 1), 0);
   EXPECT_EQ(Drain(*p), (std::vector<uint64_t>{5, 2, 4, 1, 3}));
-  EXPECT_EQ(p->SliceUs(CostJob(9, 100, "", ScoreMode::kCpu)), 0) << "sjf never preempts";
+  EXPECT_EQ(p->SliceUs(ClassJob(9, "x", 100)), 0) << "sjf never preempts";
+}
+
+TEST(PolicyTest, SjfKeepsArrivalOrderWithinAClassWhateverTheEstimateDid) {
+  // The estimate of one class drifts while its requests queue: the oldest
+  // still goes first, and the class is ranked by its newest estimate.
+  auto p = MakeSjfPolicy();
+  p->Push(ClassJob(1, "chain", 3000), 0);
+  p->Push(ClassJob(2, "chain", 1000), 0);
+  p->Push(ClassJob(3, "lookup", 2000), 0);
+  p->Push(ClassJob(4, "chain", 1500), 0);  // chain's estimate is now 1500 < lookup's 2000
+  EXPECT_EQ(Drain(*p), (std::vector<uint64_t>{1, 2, 4, 3}));
 }
 
 TEST(PolicyTest, MlfqStartsSliceableWorkAtTheTopAndDemotesItPerSliceUsed) {

@@ -257,9 +257,10 @@ TEST(SimulateCliTest, WritesTheJsonSummaryAndRefusesABadTrace) {
 
 TEST(SimulateCliTest, ReportsClientsAndJainAndTakesAnOraclePredictor) {
   testing::TempDir dir;
-  std::ofstream(dir.File("t.jsonl")) << "{\"arrival_us\":0,\"service_us\":30,\"client\":\"a\"}\n"
-                                        "{\"arrival_us\":0,\"service_us\":10,\"client\":\"b\"}\n"
-                                        "{\"arrival_us\":0,\"service_us\":20,\"client\":\"a\"}\n";
+  std::ofstream(dir.File("t.jsonl"))
+      << "{\"arrival_us\":0,\"service_us\":30,\"client\":\"a\",\"class\":\"x\"}\n"
+         "{\"arrival_us\":0,\"service_us\":10,\"client\":\"b\",\"class\":\"y\"}\n"
+         "{\"arrival_us\":0,\"service_us\":20,\"client\":\"a\",\"class\":\"z\"}\n";
   auto ok = testing::RunSwitchyard({"simulate", "--trace", dir.File("t.jsonl"), "--policy", "sjf", "--predictor",
                                     "oracle", "--workers", "1", "--json", dir.File("s.json")});
   ASSERT_EQ(ok.exit_code, 0) << ok.output;

@@ -158,6 +158,7 @@ Result<SimulationResult> Simulate(const std::vector<TraceRequest>& trace, const 
       job.priority = r.priority;
       job.arrival_us = now;
       job.client = r.client;
+      job.features.cost_class = r.klass;
       job.request.mode = ModeOfClass(r.klass);
       job.predicted_us = predict(r);
       remaining_us[i] = r.service_us;
