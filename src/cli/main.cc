@@ -64,7 +64,14 @@ int main(int argc, char** argv) {
       "train-predictor", "Fit the learned runtime predictor (XGBoost) on a recorded trace and measure it");
   switchyard::AddTrainPredictorFlags(*train, train_flags);
 
-  CLI11_PARSE(app, argc, argv);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    // CLI11 prints the message (or the help); every command documents exit
+    // status 2 for bad flags, whatever CLI11's own code for the kind of error.
+    const int code = app.exit(e);
+    return code == 0 ? 0 : 2;
+  }
   if (*serve) return switchyard::RunServe(serve_flags, *serve);
   if (*gen_db) return switchyard::RunGenDb(gen_db_flags);
   if (*bench) return switchyard::RunBench(bench_flags, *bench);
