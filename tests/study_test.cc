@@ -218,11 +218,14 @@ TEST(StudyRunnerTest, AServerThatDiesFailsItsCellAndTheStudyGoesOn) {
   testing::TempDir dir;
   // A "switchyard" that kills its server 300 ms in when it has 3 workers.
   const std::string script = dir.File("flaky-switchyard");
+  // The server it keeps is exec()ed, so the study's SIGTERM (and the
+  // parent-death signal) reach the server itself, not a shell that would
+  // leave it running.
   std::ofstream(script) << "#!/bin/sh\n"
-                           "case \"$*\" in *\"--workers 3\"*) flaky=1 ;; esac\n"
+                           "case \"$*\" in *\"--workers 3\"*) ;; *) exec \"" SWITCHYARD_BINARY "\" \"$@\" ;; esac\n"
                            "\"" SWITCHYARD_BINARY "\" \"$@\" &\n"
                            "pid=$!\n"
-                           "if [ -n \"$flaky\" ]; then sleep 0.3; kill -9 $pid; fi\n"
+                           "sleep 0.3; kill -9 $pid\n"
                            "wait $pid\n";
   ::chmod(script.c_str(), 0755);
   auto spec = ParseStudy(R"(
