@@ -2,6 +2,7 @@
 //
 //   serve    the inference server (threads | processes | async)
 //   gen-db   the SQLite database of the io workload
+//   gen-data the synthetic data set of the loading pipeline (files + manifest)
 //   bench    the load generator
 //   study    runs a study file's matrix against fresh servers
 //   report   HTML page, Markdown summary and SVG charts of a study's results
@@ -12,6 +13,7 @@
 #include <string_view>
 
 #include "cli/bench_command.h"
+#include "cli/gen_data_command.h"
 #include "cli/gen_db_command.h"
 #include "cli/report_command.h"
 #include "cli/serve_command.h"
@@ -38,6 +40,11 @@ int main(int argc, char** argv) {
   switchyard::GenDbFlags gen_db_flags;
   CLI::App* gen_db = app.add_subcommand("gen-db", "Write the deterministic SQLite kv database of mode io");
   switchyard::AddGenDbFlags(*gen_db, gen_db_flags);
+
+  switchyard::GenDataFlags gen_data_flags;
+  CLI::App* gen_data = app.add_subcommand(
+      "gen-data", "Write a deterministic synthetic data set (random-sized binary files + manifest.json)");
+  switchyard::AddGenDataFlags(*gen_data, gen_data_flags);
 
   switchyard::BenchFlags bench_flags;
   CLI::App* bench = app.add_subcommand(
@@ -74,6 +81,7 @@ int main(int argc, char** argv) {
   }
   if (*serve) return switchyard::RunServe(serve_flags, *serve);
   if (*gen_db) return switchyard::RunGenDb(gen_db_flags);
+  if (*gen_data) return switchyard::RunGenData(gen_data_flags);
   if (*bench) return switchyard::RunBench(bench_flags, *bench);
   if (*study) return switchyard::RunStudyCommand(study_flags);
   if (*report) return switchyard::RunReport(report_flags);
