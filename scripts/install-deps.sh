@@ -20,6 +20,8 @@ packages=(
   libtorch-dev python3-torch python3-torchvision python3-sklearn
   # the learned runtime predictor (switchyard train-predictor, serve --predictor)
   libxgboost-dev
+  # data sets' checksums (switchyard gen-data, the loaders)
+  libxxhash-dev
   # BLAS for LibTorch: the OpenMP build (see below)
   libopenblas0-openmp
   # tests and micro-benchmarks

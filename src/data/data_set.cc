@@ -1,5 +1,7 @@
 #include "data/data_set.h"
 
+#include <xxhash.h>
+
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
@@ -26,35 +28,6 @@ namespace fs = std::filesystem;
 
 constexpr const char* kFormat = "switchyard-data-set";
 constexpr size_t kBlockBytes = size_t{4} << 20;  // generate, hash and write 4 MiB at a time
-
-// ---- XXH64 -----------------------------------------------------------------
-
-constexpr uint64_t kP1 = 0x9E3779B185EBCA87ULL;
-constexpr uint64_t kP2 = 0xC2B2AE3D27D4EB4FULL;
-constexpr uint64_t kP3 = 0x165667B19E3779F9ULL;
-constexpr uint64_t kP4 = 0x85EBCA77C2B2AE63ULL;
-constexpr uint64_t kP5 = 0x27D4EB2F165667C5ULL;
-
-inline uint64_t Rotl(uint64_t x, int r) { return (x << r) | (x >> (64 - r)); }
-inline uint64_t Read64(const unsigned char* p) {
-  uint64_t v;
-  std::memcpy(&v, p, 8);
-  return v;  // little-endian hosts only (x86-64, aarch64), as the file format
-}
-inline uint32_t Read32(const unsigned char* p) {
-  uint32_t v;
-  std::memcpy(&v, p, 4);
-  return v;
-}
-inline uint64_t Round(uint64_t acc, uint64_t input) {
-  acc += input * kP2;
-  acc = Rotl(acc, 31);
-  return acc * kP1;
-}
-inline uint64_t MergeRound(uint64_t acc, uint64_t val) {
-  acc ^= Round(0, val);
-  return acc * kP1 + kP4;
-}
 
 // ---- splitmix64 ------------------------------------------------------------
 
@@ -279,79 +252,19 @@ Result<int64_t> ParseByteSize(std::string_view text) {
   return static_cast<int64_t>(bytes);
 }
 
-// ---- XXH64 ---------------------------------------------------------------------
+// ---- XXH64 (Debian's libxxhash) -------------------------------------------------
 
-Xxh64::Xxh64(uint64_t seed) : acc_{seed + kP1 + kP2, seed + kP2, seed, seed - kP1}, seed_(seed), pending_{} {}
-
-void Xxh64::Update(const void* data, size_t size) {
-  auto p = static_cast<const unsigned char*>(data);
-  total_ += size;
-  if (pending_size_ > 0) {
-    const size_t take = std::min(size, 32 - pending_size_);
-    std::memcpy(pending_ + pending_size_, p, take);
-    pending_size_ += take;
-    p += take;
-    size -= take;
-    if (pending_size_ < 32) return;
-    for (int l = 0; l < 4; ++l) acc_[l] = Round(acc_[l], Read64(pending_ + 8 * l));
-    pending_size_ = 0;
-  }
-  uint64_t a0 = acc_[0], a1 = acc_[1], a2 = acc_[2], a3 = acc_[3];
-  while (size >= 32) {
-    a0 = Round(a0, Read64(p));
-    a1 = Round(a1, Read64(p + 8));
-    a2 = Round(a2, Read64(p + 16));
-    a3 = Round(a3, Read64(p + 24));
-    p += 32;
-    size -= 32;
-  }
-  acc_[0] = a0, acc_[1] = a1, acc_[2] = a2, acc_[3] = a3;
-  std::memcpy(pending_, p, size);
-  pending_size_ = size;
+Xxh64::Xxh64(uint64_t seed)
+    : state_(XXH64_createState(), [](XXH64_state_t* state) { XXH64_freeState(state); }) {
+  if (!state_) throw std::bad_alloc();
+  XXH64_reset(state_.get(), seed);
 }
 
-uint64_t Xxh64::Digest() const {
-  uint64_t h;
-  if (total_ >= 32) {
-    h = Rotl(acc_[0], 1) + Rotl(acc_[1], 7) + Rotl(acc_[2], 12) + Rotl(acc_[3], 18);
-    for (uint64_t a : acc_) h = MergeRound(h, a);
-  } else {
-    h = seed_ + kP5;
-  }
-  h += total_;
-  const unsigned char* p = pending_;
-  size_t n = pending_size_;
-  while (n >= 8) {
-    h ^= Round(0, Read64(p));
-    h = Rotl(h, 27) * kP1 + kP4;
-    p += 8;
-    n -= 8;
-  }
-  if (n >= 4) {
-    h ^= static_cast<uint64_t>(Read32(p)) * kP1;
-    h = Rotl(h, 23) * kP2 + kP3;
-    p += 4;
-    n -= 4;
-  }
-  while (n > 0) {
-    h ^= (*p) * kP5;
-    h = Rotl(h, 11) * kP1;
-    ++p;
-    --n;
-  }
-  h ^= h >> 33;
-  h *= kP2;
-  h ^= h >> 29;
-  h *= kP3;
-  h ^= h >> 32;
-  return h;
-}
+void Xxh64::Update(const void* data, size_t size) { XXH64_update(state_.get(), data, size); }
 
-uint64_t Xxh64::Of(const void* data, size_t size, uint64_t seed) {
-  Xxh64 h(seed);
-  h.Update(data, size);
-  return h.Digest();
-}
+uint64_t Xxh64::Digest() const { return XXH64_digest(state_.get()); }
+
+uint64_t Xxh64::Of(const void* data, size_t size, uint64_t seed) { return XXH64(data, size, seed); }
 
 std::string ChecksumHex(uint64_t checksum) {
   char buf[17];

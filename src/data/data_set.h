@@ -23,11 +23,14 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "core/status.h"
+
+struct XXH64_state_s;  // xxhash.h's streaming state, used only by data_set.cc
 
 namespace switchyard {
 
@@ -42,8 +45,8 @@ inline constexpr int64_t kMaxDataFiles = 1'000'000;
 // whole bytes. InvalidArgument with the accepted forms otherwise.
 Result<int64_t> ParseByteSize(std::string_view text);
 
-// XXH64 of a byte stream, fed in pieces of any size. Not thread-safe; cheap to
-// create, one per stream.
+// XXH64 of a byte stream, fed in pieces of any size: Debian's libxxhash
+// behind a small RAII wrapper. Not thread-safe; one per stream.
 class Xxh64 {
  public:
   explicit Xxh64(uint64_t seed = 0);
@@ -53,11 +56,7 @@ class Xxh64 {
   static uint64_t Of(const void* data, size_t size, uint64_t seed = 0);
 
  private:
-  uint64_t acc_[4];
-  uint64_t seed_;
-  uint64_t total_ = 0;
-  unsigned char pending_[32];
-  size_t pending_size_ = 0;
+  std::unique_ptr<::XXH64_state_s, void (*)(::XXH64_state_s*)> state_;
 };
 
 // The 16 lowercase hex digits the manifest stores.
