@@ -17,34 +17,18 @@ import json
 import os
 import platform
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
 
+from benchlib import free_port, wait_port
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 MIX = ("infer:model=mobilenet_v2:shape=1x3x32x32:label=mobilenet:10,"
        "infer:model=lstm_forecaster:shape=1x336x7:label=lstm:3,"
        "infer:model=distilbert_like:shape=1x128:datatype=INT64:max=30522:label=distilbert:1")
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def wait_port(port, timeout=120.0):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-                return True
-        except OSError:
-            time.sleep(0.1)
-    return False
 
 
 def main():
