@@ -22,8 +22,11 @@ packages=(
   libxgboost-dev
   # data sets' checksums (switchyard gen-data, the loaders)
   libxxhash-dev
-  # BLAS for LibTorch: the OpenMP build (see below)
-  libopenblas0-openmp
+  # BLAS for LibTorch and the loaders' augmentation (cblas.h from
+  # libblas-dev; libblas.so.3 resolves to the OpenMP build of OpenBLAS, below)
+  libopenblas0-openmp libblas-dev
+  # the async loader's reads (io_uring)
+  liburing-dev
   # tests and micro-benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev
   # demonstration load and the figures it is compared against

@@ -3,6 +3,7 @@
 //   serve    the inference server (threads | processes | async)
 //   gen-db   the SQLite database of the io workload
 //   gen-data the synthetic data set of the loading pipeline (files + manifest)
+//   load     the data-loading pipeline benchmark
 //   bench    the load generator
 //   study    runs a study file's matrix against fresh servers
 //   report   HTML page, Markdown summary and SVG charts of a study's results
@@ -15,6 +16,7 @@
 #include "cli/bench_command.h"
 #include "cli/gen_data_command.h"
 #include "cli/gen_db_command.h"
+#include "cli/load_command.h"
 #include "cli/report_command.h"
 #include "cli/serve_command.h"
 #include "cli/simulate_command.h"
@@ -45,6 +47,11 @@ int main(int argc, char** argv) {
   CLI::App* gen_data = app.add_subcommand(
       "gen-data", "Write a deterministic synthetic data set (random-sized binary files + manifest.json)");
   switchyard::AddGenDataFlags(*gen_data, gen_data_flags);
+
+  switchyard::LoadFlags load_flags;
+  CLI::App* load = app.add_subcommand(
+      "load", "Data-loading pipeline benchmark: read, augment (BLAS), batch and feed a consumer with a chosen loader");
+  switchyard::AddLoadFlags(*load, load_flags);
 
   switchyard::BenchFlags bench_flags;
   CLI::App* bench = app.add_subcommand(
@@ -82,6 +89,7 @@ int main(int argc, char** argv) {
   if (*serve) return switchyard::RunServe(serve_flags, *serve);
   if (*gen_db) return switchyard::RunGenDb(gen_db_flags);
   if (*gen_data) return switchyard::RunGenData(gen_data_flags);
+  if (*load) return switchyard::RunLoad(load_flags);
   if (*bench) return switchyard::RunBench(bench_flags, *bench);
   if (*study) return switchyard::RunStudyCommand(study_flags);
   if (*report) return switchyard::RunReport(report_flags);

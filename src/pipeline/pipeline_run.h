@@ -1,0 +1,43 @@
+// RunPipeline: one run of the data-loading pipeline — the coordinator that
+// drives a loader (batch_source.h) and plays the consumer.
+//
+// The coordinator runs on the calling thread. It plans each epoch's batches
+// (epoch_plan.h), keeps up to workers x prefetch of them in the loader's
+// hands, receives them complete, reorders them for in-order delivery, checks
+// every item is delivered exactly once per epoch (and its bytes, with
+// verify), then plays the training step (a sleep of consumer_ms) and hands
+// the slot back. The time it spends waiting for the next batch is the
+// consumer's starvation. Once a second it samples the process tree (CPU,
+// context switches, PSS) into the timeline.
+//
+// Not reentrant with other work that forks: the processes loader needs the
+// calling process to be single-threaded when it starts (checked).
+#pragma once
+
+#include "core/status.h"
+#include "data/data_set.h"
+#include "pipeline/load_options.h"
+#include "pipeline/load_report.h"
+
+namespace switchyard {
+
+// Errors: InvalidArgument / NotFound for options or a data directory that
+// cannot be used (nothing ran); Internal when the run failed (an I/O error
+// of the machinery, --strict and a short or unreadable file, workers that
+// keep dying), naming the file or worker. Unreadable files without --strict
+// are counted in the report (errors, warnings), not an error of the run.
+Result<LoadReport> RunPipeline(const LoadOptions& options);
+
+// The machine's page-cache read bandwidth on the data set, MB/s: `threads`
+// threads pread() every file into reused 1 MiB buffers; the faster of two
+// passes (the first also warms the cache).
+Result<double> MeasurePageCacheBandwidth(const Manifest& manifest, int threads);
+
+// Share of the data set's pages resident in the page cache (mincore).
+double PageCacheResidency(const Manifest& manifest);
+
+// Asks the kernel to drop the data set's pages from the page cache
+// (posix_fadvise DONTNEED; clean pages go at once, no privileges needed).
+void EvictFromPageCache(const Manifest& manifest);
+
+}  // namespace switchyard
