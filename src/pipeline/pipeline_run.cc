@@ -218,6 +218,15 @@ Result<LoadReport> RunPipeline(const LoadOptions& o) {
   const int64_t total_batches = batches_per_epoch * o.epochs;
 
   const int workers = o.loader == LoaderKind::kSync ? 1 : o.workers;
+  if (o.direct) {
+    // Some filesystems (tmpfs) refuse O_DIRECT: say so once, up front,
+    // rather than fail every item.
+    const int fd = ::open(manifest.PathOf(manifest.items[0]).c_str(), O_RDONLY | O_CLOEXEC | O_DIRECT);
+    if (fd < 0 && errno == EINVAL) {
+      return InvalidArgument(fmt::format("--direct: the filesystem of {} does not support O_DIRECT", o.data_dir));
+    }
+    if (fd >= 0) ::close(fd);
+  }
   if (o.verify && o.progress) std::fprintf(stderr, "load: --verify: the consumer checks every item\n");
   if (o.page_cache_baseline) {
     auto bw = MeasurePageCacheBandwidth(manifest, workers);
@@ -287,7 +296,9 @@ Result<LoadReport> RunPipeline(const LoadOptions& o) {
     report.rss_bytes = std::max(report.rss_bytes, tree->rss_bytes);
     const double span = static_cast<double>(now - last_tick) / 1e6;
     const double cpu = tree->cpu_user_s + tree->cpu_system_s;
-    if (span > 0.05 || !final) {
+    // The last, partial interval too, unless it is a sliver after a tick
+    // (every run gets at least one point).
+    if (!final || span > 0.05 || report.timeline.empty()) {
       TimelinePoint p;
       p.t_s = static_cast<double>(now - t0) / 1e6;
       p.items = tick_items;
