@@ -58,7 +58,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 LOADERS = ["sync", "threads", "processes", "async"]
 RATIO_TARGETS = {0: 1.0, 200: 1.5, 500: 1.0}  # best loader items/s over torch's
 PAGE_CACHE_TARGET = 0.8  # best loader MB/s over page-cache bandwidth, at M = 0
-SMOKE = {"files": 12, "min": "64KB", "max": "256KB", "matrix_sizes": [0, 16], "repeat": 1}
+SMOKE = {"files": 12, "min": "64KB", "max": "256KB", "matrix_sizes": [0, 16], "repeat": 1, "epochs": 1}
 
 try:
     import torch
@@ -108,18 +108,19 @@ def collate_stack(batch):
 def run_torch(paths, m, a):
     loader = torch.utils.data.DataLoader(
         FileDataset(paths, m), batch_size=a.batch, shuffle=False, num_workers=a.workers,
-        prefetch_factor=a.prefetch, persistent_workers=False,
+        prefetch_factor=a.prefetch, persistent_workers=a.epochs > 1,
         collate_fn=collate_list if m == 0 else collate_stack)
     items = nbytes = skipped = batches = 0
     first = None
     t0 = time.perf_counter()
-    for payload, n, s in loader:  # creating the iterator starts the workers
-        if first is None:
-            first = time.perf_counter() - t0
-        batches += 1
-        nbytes += n
-        skipped += s
-        items += 0 if payload is None else len(payload)
+    for _ in range(a.epochs):
+        for payload, n, s in loader:  # creating the first iterator starts the workers
+            if first is None:
+                first = time.perf_counter() - t0
+            batches += 1
+            nbytes += n
+            skipped += s
+            items += 0 if payload is None else len(payload)
     wall = time.perf_counter() - t0
     return {"items": items, "bytes": nbytes, "batches": batches, "skipped": skipped, "wall_s": wall,
             "first_batch_s": first, "items_per_s": items / wall, "mb_per_s": nbytes / 1e6 / wall}
@@ -131,6 +132,7 @@ def run_switchyard(a, data_dir, loader, m, baseline, out_dir, tag):
     path = os.path.join(out_dir, f"{tag}-{loader}-m{m}.json")
     cmd = [a.binary, "load", "--data", data_dir, "--loader", loader, "--workers", str(a.workers),
            "--matrix-size", str(m), "--batch", str(a.batch), "--prefetch", str(a.prefetch),
+           "--epochs", str(a.epochs),
            "--json", path, "--quiet"] + (["--baseline"] if baseline else [])
     p = subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     if p.returncode != 0:
@@ -260,6 +262,9 @@ def main():
     p.add_argument("--matrix-sizes", type=int, nargs="+", default=[0, 200, 500],
                    help="M values; 0 = pure I/O (default %(default)s)")
     p.add_argument("--workers", type=int, default=2, help="workers on both sides, >= 1 (default %(default)s)")
+    p.add_argument("--epochs", type=int, default=3,
+                   help="passes over the data set per run, both sides (torch: persistent_workers when > 1), so a "
+                        "run is long against starting the workers (default %(default)s)")
     p.add_argument("--batch", type=int, default=8, help="items per batch (default %(default)s)")
     p.add_argument("--prefetch", type=int, default=2,
                    help="batches in flight per worker, DataLoader's prefetch_factor (default %(default)s)")

@@ -32,6 +32,7 @@ class BatchPool {
   const BatchLayout& layout() const { return layout_; }
   int64_t bytes() const { return layout_.SlotBytes() * slots_; }
 
+  std::byte* base() const { return base_; }
   BatchHeader* Header(int slot) const { return reinterpret_cast<BatchHeader*>(SlotBase(slot)); }
   std::byte* Payload(int slot, int item) const { return SlotBase(slot) + layout_.PayloadOffset(item); }
 

@@ -17,6 +17,7 @@
 #include <fmt/format.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/mman.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -46,6 +47,10 @@ struct Worker {
 };
 
 [[noreturn]] void WorkerMain(const ItemLoader& loader, int task_fd, int result_fd) {
+  // fork() does not copy page-table entries of shared mappings: the child
+  // would fault on every 4 KiB page of the pool at its first write. One
+  // populate call maps them all at once (Linux 5.14+; older kernels fault).
+  ::madvise(loader.pool().base(), static_cast<size_t>(loader.pool().bytes()), MADV_POPULATE_WRITE);
   AlignedBuffer scratch(loader.ScratchBytes());
   for (;;) {
     int32_t slot = 0;
