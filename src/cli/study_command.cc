@@ -1,9 +1,11 @@
 #include "cli/study_command.h"
 
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 
+#include "cli/load_command.h"
 #include "cli/report_command.h"
 #include "study/study_runner.h"
 
@@ -20,9 +22,38 @@ void AddStudyFlags(CLI::App& app, StudyFlags& f) {
   app.add_flag("--check", f.check, "Check the study file and list its cells; run nothing");
   app.footer(
       "Each cell starts `switchyard serve` with its configuration on a free loopback port, warms up, measures "
-      "with the built-in load generator and stops the server. Exit status: 0 every run succeeded; 1 some runs "
-      "failed (they are recorded with the reason); 2 bad study file or flags.");
+      "with the built-in load generator and stops the server. A pipeline study ([pipeline] instead of [server], "
+      "see studies/pipeline.toml) generates its data set once in the work directory (OUT.d) and runs each cell "
+      "as a child `switchyard load`. Exit status: 0 every run succeeded; 1 some runs failed (they are recorded "
+      "with the reason); 2 bad study file or flags.");
 }
+
+namespace {
+
+// Parses a pipeline cell's `switchyard load` flags as `switchyard load`
+// would, without running anything: InvalidArgument with its complaint.
+Status CheckLoadArgs(const PipelineCellConfig& cell) {
+  CLI::App app;
+  LoadFlags flags;
+  AddLoadFlags(app, flags);
+  std::vector<std::string> args = {"--data", "(the study's data set)"};
+  const std::vector<std::string> cell_args = cell.LoadArgs();
+  args.insert(args.end(), cell_args.begin(), cell_args.end());
+  std::reverse(args.begin(), args.end());  // CLI11 takes them last first
+  try {
+    app.parse(args);
+  } catch (const CLI::Success&) {  // --help
+    return InvalidArgument("asks for help, not a run");
+  } catch (const CLI::ParseError& e) {
+    return InvalidArgument(e.what());
+  }
+  if (flags.delivery != "in-order" && flags.delivery != "as-ready") {
+    return InvalidArgument("--delivery " + flags.delivery + ": in-order or as-ready");
+  }
+  return ValidateLoadOptions(flags.options);
+}
+
+}  // namespace
 
 int RunStudyCommand(const StudyFlags& f) {
   auto spec = LoadStudyFile(f.file);
@@ -30,14 +61,36 @@ int RunStudyCommand(const StudyFlags& f) {
     std::fprintf(stderr, "switchyard study: %s\n", spec.status().message().c_str());
     return 2;
   }
-  const auto cells = spec->Cells();
-  const int runs = static_cast<int>(cells.size()) * spec->repetitions;
-  const double per_run_s = static_cast<double>(spec->duration_us + spec->warmup_us) / 1e6 + 0.5;
-  std::printf("study %s: %zu cells x %d repetitions = %d runs, about %.0f s\n", spec->name.c_str(), cells.size(),
-              spec->repetitions, runs, runs * per_run_s);
-  if (f.check) {
-    for (const StudyCell& c : cells) std::printf("  %s\n", c.id.c_str());
-    return 0;
+  if (spec->pipeline) {
+    // Extra `switchyard load` flags that it would refuse would fail every
+    // cell one by one: say it once, now.
+    if (Status s = CheckLoadArgs(spec->pipeline->cells.front()); !s.ok()) {
+      std::fprintf(stderr, "switchyard study: %s: [pipeline] args: %s\n", f.file.c_str(), s.message().c_str());
+      return 2;
+    }
+    const auto& cells = spec->pipeline->cells;
+    const int runs = static_cast<int>(cells.size()) * spec->repetitions;
+    const StudyDataSet& d = spec->pipeline->data;
+    std::printf(
+        "study %s (pipeline): %zu cells x %d repetitions = %d runs of switchyard load on %lld files of %.3g to "
+        "%.3g MB (each run at most %.0f s)\n",
+        spec->name.c_str(), cells.size(), spec->repetitions, runs, static_cast<long long>(d.files),
+        static_cast<double>(d.min_bytes) / 1e6, static_cast<double>(d.max_bytes) / 1e6,
+        static_cast<double>(spec->pipeline->timeout_us) / 1e6);
+    if (f.check) {
+      for (const PipelineCellConfig& c : cells) std::printf("  %s\n", c.Id().c_str());
+      return 0;
+    }
+  } else {
+    const auto cells = spec->Cells();
+    const int runs = static_cast<int>(cells.size()) * spec->repetitions;
+    const double per_run_s = static_cast<double>(spec->duration_us + spec->warmup_us) / 1e6 + 0.5;
+    std::printf("study %s: %zu cells x %d repetitions = %d runs, about %.0f s\n", spec->name.c_str(), cells.size(),
+                spec->repetitions, runs, runs * per_run_s);
+    if (f.check) {
+      for (const StudyCell& c : cells) std::printf("  %s\n", c.id.c_str());
+      return 0;
+    }
   }
   // A missing model repository would fail every cell one by one: say it once.
   for (const ServerConfig& s : spec->servers) {

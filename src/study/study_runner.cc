@@ -14,10 +14,12 @@
 
 #include "core/clock.h"
 #include "core/file_util.h"
+#include "data/data_set.h"
 #include "loadgen/bench_summary.h"
 #include "loadgen/load_generator.h"
 #include "study/http_fetch.h"
 #include "study/machine_info.h"
+#include "study/pipeline_cell_run.h"
 #include "study/server_child.h"
 #include "workload/kv_store.h"
 
@@ -122,22 +124,40 @@ class Runner {
     std::error_code ec;
     std::filesystem::create_directories(options_.work_dir, ec);
     if (ec) return InvalidArgument("cannot create '" + options_.work_dir + "': " + ec.message());
-    token_ = RandomToken();
-    token_path_ = options_.work_dir + "/admin-token";
-    Status wrote = WriteFileAtomically(token_path_, token_ + "\n");
-    if (!wrote.ok()) return wrote;
-    ::chmod(token_path_.c_str(), 0600);
-    if (spec_.UsesDb()) {
-      Status db = PrepareDb();
-      if (!db.ok()) return db;
-    }
     machine_ = DescribeMachine();
 
-    const std::vector<StudyCell> cells = spec_.Cells();
+    // Every cell of the study, with how to run one repetition of it.
+    struct PlannedCell {
+      std::string id;
+      std::function<json(int repetition)> run;
+    };
+    std::vector<PlannedCell> cells;
+    const std::vector<StudyCell> server_cells = spec_.Cells();
+    if (spec_.pipeline) {
+      Status data = PrepareDataSet();
+      if (!data.ok()) return data;
+      for (const PipelineCellConfig& c : spec_.pipeline->cells) {
+        cells.push_back({c.Id(), [this, &c](int rep) { return RunPipelineRepetition(c, rep); }});
+      }
+    } else {
+      token_ = RandomToken();
+      token_path_ = options_.work_dir + "/admin-token";
+      Status wrote = WriteFileAtomically(token_path_, token_ + "\n");
+      if (!wrote.ok()) return wrote;
+      ::chmod(token_path_.c_str(), 0600);
+      if (spec_.UsesDb()) {
+        Status db = PrepareDb();
+        if (!db.ok()) return db;
+      }
+      for (const StudyCell& c : server_cells) {
+        cells.push_back({c.id, [this, &c](int rep) { return RunCell(c, rep); }});
+      }
+    }
+
     StudyTally tally;
     tally.runs = static_cast<int>(cells.size()) * spec_.repetitions;
-    std::vector<std::pair<const StudyCell*, int>> todo;
-    for (const StudyCell& c : cells) {
+    std::vector<std::pair<const PlannedCell*, int>> todo;
+    for (const PlannedCell& c : cells) {
       for (int r = 0; r < spec_.repetitions; ++r) {
         if (done->count({c.id, r}) > 0) {
           ++tally.skipped;
@@ -152,12 +172,16 @@ class Runner {
       const auto& [cell, rep] = todo[i];
       Log(fmt::format("[{}/{}] {} (repetition {})", tally.skipped + static_cast<int>(i) + 1, tally.runs, cell->id,
                       rep + 1));
-      json record = RunCell(*cell, rep);
+      json record = cell->run(rep);
       Status appended = AppendLine(options_.results_path, record.dump() + "\n");
       if (!appended.ok()) return appended;
       const int64_t elapsed = SteadyClock::Now() - started;
       const int64_t left = elapsed / static_cast<int64_t>(i + 1) * static_cast<int64_t>(todo.size() - i - 1);
-      if (record["status"] == "ok") {
+      if (record["status"] == "ok" && spec_.pipeline) {
+        ++tally.ok;
+        Log(fmt::format("      {}   (elapsed {}, about {} left)", PipelineProgressLine(record), Clock(elapsed),
+                        Clock(left)));
+      } else if (record["status"] == "ok") {
         ++tally.ok;
         const json& c = record["client"];
         Log(fmt::format("      {:.0f} req/s, p50 {:.2f} ms, p99 {:.2f} ms, errors {}   (elapsed {}, about {} left)",
@@ -190,14 +214,64 @@ class Runner {
     return GenerateKvDatabase(db_path_, spec_.db_rows);
   }
 
-  json RunCell(const StudyCell& cell, int repetition) {
+  // The fields every record starts with.
+  json RecordHead(const std::string& cell_id, int repetition) const {
     json record;
     record["schema"] = 1;
     record["study"] = spec_.name;
-    record["cell"] = cell.id;
+    record["cell"] = cell_id;
     record["repetition"] = repetition;
     record["started_at"] = UtcNowRfc3339();
     record["machine"] = machine_;
+    return record;
+  }
+
+  // The pipeline study's data set, generated once into the work directory
+  // and reused by every cell and every later resume of the study.
+  Status PrepareDataSet() {
+    const StudyDataSet& d = spec_.pipeline->data;
+    // Absolute: the records name it, and must still when read from elsewhere.
+    std::error_code ec;
+    const std::filesystem::path absolute = std::filesystem::absolute(options_.work_dir, ec);
+    data_dir_ = (ec ? std::filesystem::path(options_.work_dir) : absolute).lexically_normal().string() + "/" +
+                d.DirName();
+    auto manifest = LoadManifest(data_dir_);
+    const bool reusable = manifest.ok() && manifest->files == d.files && manifest->min_bytes == d.min_bytes &&
+                          manifest->max_bytes == d.max_bytes && manifest->seed == d.seed;
+    if (!reusable) {
+      Log(fmt::format("generating the data set ({} files of {} to {} bytes, seed {}) at {}", d.files, d.min_bytes,
+                      d.max_bytes, d.seed, data_dir_));
+      DataSetOptions gen;
+      gen.files = d.files;
+      gen.min_bytes = d.min_bytes;
+      gen.max_bytes = d.max_bytes;
+      gen.seed = d.seed;
+      gen.out_dir = data_dir_;
+      gen.force = true;  // what an interrupted generation left behind
+      manifest = GenerateDataSet(gen);
+      if (!manifest.ok()) {
+        return Status(manifest.status().code(), "the study's data set: " + manifest.status().message());
+      }
+    }
+    data_json_ = {{"dir", data_dir_},           {"files", d.files}, {"min_bytes", d.min_bytes},
+                  {"max_bytes", d.max_bytes}, {"seed", d.seed},   {"bytes", manifest->total_bytes}};
+    return Status::Ok();
+  }
+
+  json RunPipelineRepetition(const PipelineCellConfig& cell, int repetition) {
+    json record = RecordHead(cell.Id(), repetition);
+    record["kind"] = "pipeline";
+    record["data"] = data_json_;
+    PipelineRunSetup setup;
+    setup.binary = options_.binary;
+    setup.data_dir = data_dir_;
+    setup.scratch_dir = options_.work_dir;
+    setup.timeout_us = spec_.pipeline->timeout_us;
+    return RunPipelineCell(setup, cell, std::move(record));
+  }
+
+  json RunCell(const StudyCell& cell, int repetition) {
+    json record = RecordHead(cell.id, repetition);
     json config = {{"executor", cell.server.executor}, {"workers", cell.server.workers}, {"policy", cell.server.policy}};
     if (!cell.server.start.empty()) config["start"] = cell.server.start;
     if (!cell.server.ipc.empty()) config["ipc"] = cell.server.ipc;
@@ -303,6 +377,8 @@ class Runner {
   std::string token_;
   std::string token_path_;
   std::string db_path_;
+  std::string data_dir_;  // pipeline studies
+  json data_json_;        // pipeline studies: the record's `data`
   json machine_;
 };
 

@@ -8,9 +8,15 @@
 // difference of the two reads; latency percentiles cover the measured window
 // only.
 //
+// A pipeline study (StudySpec::pipeline) instead first generates its data set
+// in the work directory (once: a later run or resume reuses it), then runs
+// each (cell, repetition) as a child `switchyard load` with a timeout
+// (study/pipeline_cell_run.h) and records its summary.
+//
 // Resuming: a (cell, repetition) already recorded as "ok" in the results file
 // is not run again; failed ones are retried. A cell that fails (the server
-// does not start, dies, or the load cannot reach it) is recorded as failed
+// does not start, dies, or the load cannot reach it; the load run exits
+// non-zero, crashes or times out) is recorded as failed
 // with its reason and the study goes on. Records are appended whole
 // (core/file_util.h), so an interrupted study never leaves half a record.
 #pragma once
@@ -24,9 +30,11 @@
 namespace switchyard {
 
 struct StudyOptions {
-  std::string binary = "/proc/self/exe";  // the switchyard to serve with
+  std::string binary = "/proc/self/exe";  // the switchyard to serve (or load) with
   std::string results_path;               // JSON Lines, appended to
-  std::string work_dir;                   // the io database and the admin token live here
+  // The io database and the admin token live here; for a pipeline study the
+  // data set and each run's JSON summary and output log.
+  std::string work_dir;
   // One line per event (a cell starting, its figures, a failure); may be empty.
   std::function<void(const std::string&)> log;
 };

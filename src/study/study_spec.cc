@@ -34,8 +34,19 @@ Result<std::vector<std::string>> Names(const TomlTable& t, std::string_view key,
 Result<StudySpec> SpecOf(const TomlDocument& doc) {
   TomlTable root = doc.root();
   Status known = root.CheckKeys({"name", "description", "duration", "warmup", "repetitions", "db_rows", "server",
-                                 "workload"});
+                                 "workload", "data", "pipeline"});
   if (!known.ok()) return known;
+  const bool pipeline = root.Has("pipeline");
+  if (pipeline) {
+    for (const char* key : {"duration", "warmup", "db_rows", "server", "workload"}) {
+      if (root.Has(key)) {
+        return root.Error(key, "does not apply to a pipeline study (one with a [pipeline] table): each run "
+                               "lasts its epochs");
+      }
+    }
+  } else if (root.Has("data")) {
+    return root.Error("data", "applies only to a pipeline study (one with a [pipeline] table)");
+  }
   StudySpec spec;
   spec.file = root.file();
   auto name = root.String("name");
@@ -62,10 +73,18 @@ Result<StudySpec> SpecOf(const TomlDocument& doc) {
   if (!rows.ok()) return rows.status();
   spec.db_rows = rows->value_or(spec.db_rows);
 
+  if (pipeline) {
+    auto matrix = ParsePipelineMatrix(root);
+    if (!matrix.ok()) return matrix.status();
+    spec.pipeline = std::move(*matrix);
+    return spec;
+  }
+
   // [server]: the configuration matrix.
   auto server_table = root.Table("server");
   if (!server_table.ok()) return server_table.status();
-  if (!*server_table) return root.Error("server", "missing: the [server] table says which configurations to compare");
+  if (!*server_table) return root.Error("server", "missing: the [server] table says which configurations to compare "
+                                        "(a pipeline study has a [pipeline] table instead)");
   const TomlTable& st = **server_table;
   Status server_known = st.CheckKeys({"executors", "workers", "policies", "start", "ipc", "offload", "models",
                                              "intra_op_threads", "args"});

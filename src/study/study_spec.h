@@ -25,6 +25,10 @@
 //   # rate = [100, 200]       # open-loop load points (requests/s)
 //   # arrivals = "poisson"
 //
+// A study with a [pipeline] table (and [data]) instead of [server] and
+// [[workload]] measures the data-loading pipeline, `switchyard load`
+// (study/pipeline_matrix.h); duration, warmup and db_rows do not apply to it.
+//
 // Every key is checked before anything runs: unknown keys, wrong types and
 // impossible values (0 workers, a negative rate) are errors naming the file,
 // line and key.
@@ -38,6 +42,7 @@
 #include "core/status.h"
 #include "loadgen/arrival_schedule.h"
 #include "loadgen/request_mix.h"
+#include "study/pipeline_matrix.h"
 
 namespace switchyard {
 
@@ -82,6 +87,9 @@ struct StudySpec {
   int64_t db_rows = 100000;
   std::vector<ServerConfig> servers;
   std::vector<StudyWorkload> workloads;
+  // Set for a pipeline study, whose cells are pipeline->cells; servers and
+  // workloads are then empty (and Cells() too).
+  std::optional<PipelineMatrix> pipeline;
 
   // Every cell, in the order they run (server configuration outermost, then
   // workload, then load point); ids are unique. Each cell gets a fresh
