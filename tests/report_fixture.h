@@ -290,4 +290,171 @@ inline std::vector<FixtureRun> TinyStudy() {
   return runs;
 }
 
+// ---- pipeline records (`kind` "pipeline": one `switchyard load` run each) ----
+
+// What one pipeline record says; mb_per_s is items_per_s x 5.5 (the mean
+// file of the data set below).
+struct PipelineFixtureRun {
+  std::string study = "pipeline fixture";
+  std::string loader = "threads";
+  int workers = 2;  // written as 1 for sync, as the study does
+  int matrix_size = 0;
+  int batch = 8;
+  int repetition = 0;
+  bool failed = false;
+  std::string error;  // failed only
+  bool summary = true;  // failed runs: whether the child wrote its summary
+  double items_per_s = 1000;
+  double starvation = 0.25;
+  double batch_wait_p99_ms = 4;
+  double cpu_cores = 1.5;
+  double pss_mb = 120;  // MB = 1e6 bytes
+  double skipped = 0, errors = 0;
+  std::string cache_state = "warm";
+};
+
+inline std::string PipelineCellId(const PipelineFixtureRun& r) {
+  std::string id = r.loader;
+  if (r.loader != "sync") id += ".w" + std::to_string(r.workers);
+  return id + ".m" + std::to_string(r.matrix_size) + ".b" + std::to_string(r.batch) + ".pf2.c0.e1";
+}
+
+// A record as the study runner writes it, with the summary's fields the
+// report does not read.
+inline nlohmann::json MakePipelineRecord(const PipelineFixtureRun& r) {
+  using nlohmann::json;
+  const int workers = r.loader == "sync" ? 1 : r.workers;
+  json rec = {
+      {"schema", 1},
+      {"kind", "pipeline"},
+      {"study", r.study},
+      {"cell", PipelineCellId(r)},
+      {"repetition", r.repetition},
+      {"status", r.failed ? "failed" : "ok"},
+      {"started_at", "2026-11-26T09:0" + std::to_string(r.repetition % 10) + ":00Z"},
+      {"machine",
+       {{"cores", 2}, {"cpu", "AMD EPYC 7B13"}, {"kernel", "6.1.0-27-amd64"}, {"memory_gib", 7.8},
+        {"hostname", "bench-vm"}}},
+      {"data",
+       {{"dir", "/tmp/results/pipeline.jsonl.d/data-f200-1000000-10000000-s1"},
+        {"files", 200},
+        {"min_bytes", 1000000},
+        {"max_bytes", 10000000},
+        {"seed", 1},
+        {"bytes", 1071780628}}},
+      {"config",
+       {{"loader", r.loader},
+        {"workers", workers},
+        {"matrix_size", r.matrix_size},
+        {"batch", r.batch},
+        {"prefetch", 2},
+        {"consumer_ms", 0.0},
+        {"epochs", 1}}},
+      {"exit_status", r.failed ? 1 : 0},
+      {"run_wall_s", 0.5},
+  };
+  if (r.failed) rec["error"] = r.error;
+  if (r.failed && !r.summary) return rec;
+  const double wall = 200 / r.items_per_s;
+  rec["pipeline"] = {
+      {"loader", r.loader},
+      {"workers", workers},
+      {"matrix_size", r.matrix_size},
+      {"batch", r.batch},
+      {"prefetch", 2},
+      {"consumer_ms", 0.0},
+      {"epochs", 1},
+      {"delivery", "in-order"},
+      {"data", {{"dir", "/tmp/data"}, {"files", 200}, {"bytes", 1071780628}}},
+      {"cache", {{"resident_at_start", r.cache_state == "warm" ? 1.0 : 0.0}, {"state", r.cache_state}}},
+      {"items", 200 - r.skipped - r.errors},
+      {"bytes", 1071780628},
+      {"batches", 25},
+      {"skipped", r.skipped},
+      {"errors", r.errors},
+      {"setup_s", 0.01},
+      {"wall_s", wall},
+      {"items_per_s", r.items_per_s},
+      {"mb_per_s", r.items_per_s * 5.5},
+      {"batches_per_s", 25 / wall},
+      {"starvation", r.starvation},
+      {"batch_wait_ms",
+       {{"p50", r.batch_wait_p99_ms / 4},
+        {"p95", r.batch_wait_p99_ms / 2},
+        {"p99", r.batch_wait_p99_ms},
+        {"max", r.batch_wait_p99_ms * 2},
+        {"mean", r.batch_wait_p99_ms / 3}}},
+      {"cpu", {{"user_s", r.cpu_cores * wall * 0.7}, {"system_s", r.cpu_cores * wall * 0.3},
+               {"utilisation", r.cpu_cores}}},
+      {"ctx_switches", {{"voluntary", 900}, {"involuntary", 40}}},
+      {"pss_bytes", r.pss_mb * 1e6},
+      {"rss_bytes", r.pss_mb * 1.5e6},
+      {"workers_replaced", 0},
+      {"duplicates", 0},
+      {"missing", 0},
+      {"verify", {{"checked", false}}},
+      {"warnings", json::array()},
+      {"warnings_total", 0},
+  };
+  return rec;
+}
+
+inline std::string PipelineJsonl(const std::vector<PipelineFixtureRun>& runs) {
+  std::string out;
+  for (const auto& r : runs) out += MakePipelineRecord(r).dump() + "\n";
+  return out;
+}
+
+// The pipeline study: matrix sizes 0 and 200 x sync, threads, processes and
+// async x 1, 2 and 4 workers (sync once) x 3 repetitions at 0.9, 1.0 and 1.1
+// times the modelled figures (so a cell's median is the model,
+// PipelineModel). At matrix 0 async w4 is fastest (1400 items/s), then
+// threads w4 (1300), and sync does 500; at matrix 200 processes w4 (700) is
+// fastest, then threads w2 (600), sync 200. The last record (async w4,
+// matrix 200, repetition 2) failed with its summary written.
+inline PipelineFixtureRun PipelineModel(const std::string& loader, int workers, int matrix_size) {
+  PipelineFixtureRun r;
+  r.loader = loader;
+  r.workers = workers;
+  r.matrix_size = matrix_size;
+  const int w = workers == 1 ? 0 : workers == 2 ? 1 : 2;
+  // items/s by loader and worker index (1, 2, 4)
+  static const double kM0[][3] = {{500, 500, 500}, {700, 1100, 1300}, {600, 900, 1200}, {800, 1200, 1400}};
+  static const double kM200[][3] = {{200, 200, 200}, {300, 600, 550}, {280, 500, 700}, {250, 400, 450}};
+  const int l = loader == "sync" ? 0 : loader == "threads" ? 1 : loader == "processes" ? 2 : 3;
+  r.items_per_s = (matrix_size == 0 ? kM0 : kM200)[l][w];
+  r.starvation = 0.1 * (l + 1) + 0.01 * w;
+  r.batch_wait_p99_ms = 2.0 + l + w;
+  r.cpu_cores = 0.5 + 0.5 * w;
+  r.pss_mb = 100.0 + 50.0 * l + 10.0 * w;
+  return r;
+}
+
+inline std::vector<PipelineFixtureRun> PipelineStudy() {
+  std::vector<PipelineFixtureRun> runs;
+  for (int m : {0, 200}) {
+    for (std::string loader : {"sync", "threads", "processes", "async"}) {
+      for (int workers : {1, 2, 4}) {
+        if (loader == "sync" && workers > 1) continue;
+        for (int rep = 0; rep < 3; ++rep) {
+          PipelineFixtureRun r = PipelineModel(loader, workers, m);
+          r.repetition = rep;
+          const double f = rep == 0 ? 0.9 : rep == 1 ? 1.1 : 1.0;
+          r.items_per_s *= f;
+          r.starvation *= f;
+          r.batch_wait_p99_ms *= f;
+          r.cpu_cores *= f;
+          r.pss_mb *= f;
+          runs.push_back(r);
+        }
+      }
+    }
+  }
+  PipelineFixtureRun& last = runs.back();
+  last.failed = true;
+  last.error = "switchyard load exited with status 1: 3 file(s) could not be read";
+  last.errors = 3;
+  return runs;
+}
+
 }  // namespace switchyard::report::fixture

@@ -15,6 +15,7 @@
 
 #include "cli/report_command.h"
 #include "report/crossover.h"
+#include "report/pipeline_section.h"
 #include "report/results.h"
 #include "report_fixture.h"
 #include "xml_check.h"
@@ -728,6 +729,233 @@ TEST(ReportSchedulingTest, MalformedEntriesNameTheField) {
   rec["client"]["entries"]["fast"]["goodput_rps"] = "lots";
   st = ParseError(rec.dump() + "\n");
   EXPECT_TRUE(Has(st.message(), "field `client.entries.fast.goodput_rps` must be a number")) << st.message();
+}
+
+// ---- pipeline records ------------------------------------------------------
+
+using fixture::PipelineFixtureRun;
+
+const ChartFile* FindChart(const RenderedReport& rep, const std::string& file_name) {
+  for (const auto& c : rep.charts) {
+    if (c.file_name == file_name) return &c;
+  }
+  return nullptr;
+}
+
+TEST(ReportPipelineTest, RecordsBecomeOneGroupPerMatrixSizeWithMediansAcrossRepetitions) {
+  Study s = Parse(fixture::PipelineJsonl(fixture::PipelineStudy()));
+  EXPECT_EQ(s.pipeline_records, 60);
+  EXPECT_EQ(s.server_records, 0);
+  EXPECT_TRUE(s.workloads.empty());
+  ASSERT_EQ(s.pipeline_groups.size(), 2u);
+  const PipelineGroup& m0 = s.pipeline_groups[0];
+  EXPECT_EQ(m0.title, "matrix 0");
+  EXPECT_EQ(s.pipeline_groups[1].title, "matrix 200");
+  EXPECT_EQ(m0.loaders, (std::vector<std::string>{"sync", "threads", "processes", "async"}));
+  EXPECT_EQ(m0.worker_counts, (std::vector<int64_t>{1, 2, 4}));
+  EXPECT_EQ(m0.cells.size(), 10u);  // sync once, the others at 1, 2 and 4 workers
+  const PipelineCell* async4 = m0.Find("async", 4);
+  ASSERT_NE(async4, nullptr);
+  EXPECT_EQ(async4->repetitions, 3);
+  EXPECT_DOUBLE_EQ(*async4->median.items_per_s, 1400);
+  EXPECT_DOUBLE_EQ(*async4->median.mb_per_s, 1400 * 5.5);
+  EXPECT_DOUBLE_EQ(*async4->median.batch_wait_p99_ms, 2.0 + 3 + 2);
+  EXPECT_DOUBLE_EQ(*async4->median.pss_bytes, (100.0 + 150 + 20) * 1e6);
+  EXPECT_EQ(async4->median.cache_state, "warm");
+  // The failed repetition is left out of its cell's medians and listed.
+  const PipelineCell* failed_cell = s.pipeline_groups[1].Find("async", 4);
+  ASSERT_NE(failed_cell, nullptr);
+  EXPECT_EQ(failed_cell->repetitions, 2);
+  ASSERT_EQ(s.failed.size(), 1u);
+  EXPECT_EQ(s.failed[0].cell, "async.w4.m200.b8.pf2.c0.e1");
+  EXPECT_EQ(s.failed[0].series, "async w4, matrix 200");
+  ASSERT_TRUE(s.pipeline_data.has_value());
+  EXPECT_EQ(s.pipeline_data->files, 200);
+}
+
+TEST(ReportPipelineTest, TablePerMatrixSizeShowsLoaderByWorkersWithEveryFigure) {
+  RenderedReport rep = RenderReport(Parse(fixture::PipelineJsonl(fixture::PipelineStudy())));
+  for (const std::string* doc : {&rep.summary_md, &rep.index_html}) {
+    EXPECT_TRUE(Has(*doc, "matrix 0")) << *doc;
+    EXPECT_TRUE(Has(*doc, "matrix 200"));
+    for (const char* column : {"Loader", "Workers", "Items/s", "MB/s", "Starvation", "Batch wait p99 (ms)",
+                               "CPU (cores)", "PSS (MB)", "Cache", "Repetitions"}) {
+      EXPECT_TRUE(Has(*doc, column)) << column;
+    }
+  }
+  // Medians: loader, workers, items/s, MB/s, starvation, wait p99, cores, PSS, cache, repetitions;
+  // the fastest of the table in bold.
+  EXPECT_TRUE(Has(rep.summary_md, "| threads | 2 | 1100 | 6050 | 0.210 | 4.00 | 1.00 | 160.0 | warm | 3 |"))
+      << rep.summary_md;
+  EXPECT_TRUE(Has(rep.summary_md, "| sync | 1 | 500 | 2750 | 0.100 | 2.00 | 0.50 | 100.0 | warm | 3 |"));
+  EXPECT_TRUE(Has(rep.summary_md, "| **async** | **4** | **1400** | **7700** |"));
+  EXPECT_TRUE(Has(rep.summary_md, "| **processes** | **4** | **700** |"));
+  EXPECT_TRUE(Has(rep.index_html, "<tr class=\"best\"><td>async</td><td class=\"num\">4</td>"));
+  // No column for figures that are zero everywhere.
+  EXPECT_FALSE(Has(rep.summary_md, "| Skipped |"));
+  EXPECT_TRUE(Has(rep.summary_md, "Data set: 200 files, 1071.8 MB (1 to 10 MB each, seed 1)."));
+}
+
+TEST(ReportPipelineTest, StatementNamesTheBestLoaderAndItsMarginOverTheNextAndOverSync) {
+  RenderedReport rep = RenderReport(Parse(fixture::PipelineJsonl(fixture::PipelineStudy())));
+  ASSERT_EQ(rep.pipeline_statements.size(), 2u);
+  EXPECT_EQ(rep.pipeline_statements[0],
+            "matrix 0: async w4 is best with 1400 items/s, 8% more than threads w4 (1300 items/s) and 2.80x sync "
+            "(500 items/s)");
+  EXPECT_EQ(rep.pipeline_statements[1],
+            "matrix 200: processes w4 is best with 700 items/s, 17% more than threads w2 (600 items/s) and 3.50x "
+            "sync (200 items/s)");
+  for (const auto& st : rep.pipeline_statements) {
+    EXPECT_TRUE(Has(rep.summary_md, "- " + st.substr(0, 20))) << st;
+  }
+  EXPECT_TRUE(Has(rep.index_html, "Best loader per matrix size"));
+}
+
+TEST(ReportPipelineTest, StatementSaysATieOneLoaderAndSyncAsTheNext) {
+  PipelineGroup g;
+  g.title = "matrix 16";
+  auto cell = [](const std::string& loader, int64_t workers, double items) {
+    PipelineCell c;
+    c.config.loader = loader;
+    c.config.workers = workers;
+    c.median.items_per_s = items;
+    return c;
+  };
+  g.loaders = {"threads"};
+  g.cells = {cell("threads", 1, 300), cell("threads", 2, 500)};
+  EXPECT_EQ(PipelineStatement(g, 0.05), "matrix 16: only threads was measured; best at 2 workers with 500 items/s");
+  g.loaders = {"sync", "threads"};
+  g.cells.insert(g.cells.begin(), cell("sync", 1, 490));
+  EXPECT_EQ(PipelineStatement(g, 0.05),
+            "matrix 16: threads w2 is best with 500 items/s, 2% more than sync (490 items/s) (within 5%: a tie)");
+  g.cells[0].median.items_per_s = 100;
+  EXPECT_EQ(PipelineStatement(g, 0.05), "matrix 16: threads w2 is best with 500 items/s, 5.00x sync (100 items/s)");
+  g.cells = {cell("sync", 1, 100)};
+  g.loaders = {"sync"};
+  EXPECT_EQ(PipelineStatement(g, 0.05), "matrix 16: only sync was measured: 100 items/s");
+}
+
+TEST(ReportPipelineTest, ChartPerMatrixSizeHasALinePerLoaderAndSyncAsALevel) {
+  RenderedReport rep = RenderReport(Parse(fixture::PipelineJsonl(fixture::PipelineStudy())));
+  ASSERT_EQ(rep.charts.size(), 2u);  // no server charts
+  for (const char* name : {"pipeline-m0-items-vs-workers.svg", "pipeline-m200-items-vs-workers.svg"}) {
+    const ChartFile* c = FindChart(rep, name);
+    ASSERT_NE(c, nullptr) << name;
+    EXPECT_EQ(XmlProblem(c->svg), "") << name;
+    EXPECT_TRUE(Has(c->svg, ">workers</text>"));
+    EXPECT_TRUE(Has(c->svg, ">items/s</text>"));
+    for (const char* series : {">threads</text>", ">processes</text>", ">async</text>", ">sync (no workers)</text>"}) {
+      EXPECT_TRUE(Has(c->svg, series)) << name << series;
+    }
+    EXPECT_TRUE(Has(rep.summary_md, std::string("](charts/") + name + ")"));
+    EXPECT_TRUE(Has(rep.index_html, std::string("charts/") + name));
+  }
+  const ChartFile* m0 = FindChart(rep, "pipeline-m0-items-vs-workers.svg");
+  EXPECT_TRUE(Has(m0->svg, "<title>async: workers 4, items/s 1400</title>")) << m0->svg;
+  // sync: the same level at the fewest and the most workers.
+  EXPECT_TRUE(Has(m0->svg, "<title>sync (no workers): workers 1, items/s 500</title>"));
+  EXPECT_TRUE(Has(m0->svg, "<title>sync (no workers): workers 4, items/s 500</title>"));
+}
+
+TEST(ReportPipelineTest, APipelineOnlyStudyHasNoServerSectionsAndTheFilesAreWritten) {
+  ScratchDir dir;
+  fs::path results = dir.Write("pipeline.jsonl", fixture::PipelineJsonl(fixture::PipelineStudy()));
+  ASSERT_EQ(Report(results, dir.path() / "report"), 0);
+  const std::string html = Slurp(dir.path() / "report" / "index.html");
+  const std::string md = Slurp(dir.path() / "report" / "summary.md");
+  EXPECT_TRUE(fs::exists(dir.path() / "report" / "charts" / "pipeline-m0-items-vs-workers.svg"));
+  for (const std::string* doc : {&html, &md}) {
+    EXPECT_TRUE(Has(*doc, "Pipeline")) << *doc;
+    EXPECT_TRUE(Has(*doc, "Failed cells"));
+    EXPECT_TRUE(Has(*doc, "Configuration of each pipeline cell"));
+    EXPECT_TRUE(Has(*doc, "async.w4.m200.b8.pf2.c0.e1"));  // the failed run, and the cell's configuration
+    EXPECT_TRUE(Has(*doc, "3 file(s) could not be read"));
+    EXPECT_FALSE(Has(*doc, "Crossover points"));
+    EXPECT_FALSE(Has(*doc, "Configuration of each cell"));
+  }
+  EXPECT_FALSE(Has(html, "href=\"#summary\""));
+  EXPECT_TRUE(Has(html, "href=\"#pipeline\""));
+}
+
+TEST(ReportPipelineTest, AStudyWithServerAndPipelineRecordsShowsBoth) {
+  std::string jsonl = fixture::ToJsonl(fixture::TinyStudy());
+  PipelineFixtureRun p;
+  p.study = "fixture study";
+  jsonl += fixture::PipelineJsonl({p});
+  Study s = Parse(jsonl);
+  EXPECT_EQ(s.workloads.size(), 2u);  // the pipeline record is no workload
+  ASSERT_EQ(s.pipeline_groups.size(), 1u);
+  RenderedReport rep = RenderReport(s);
+  EXPECT_TRUE(Has(rep.index_html, ">Summary</h2>"));
+  EXPECT_TRUE(Has(rep.index_html, ">Crossover points</h2>"));
+  EXPECT_TRUE(Has(rep.index_html, ">Pipeline</h2>"));
+  EXPECT_TRUE(Has(rep.summary_md, "## Configuration of each cell"));
+  EXPECT_TRUE(Has(rep.summary_md, "### Configuration of each pipeline cell"));
+  EXPECT_EQ(rep.crossover_statements.size(), 2u);
+  EXPECT_EQ(rep.pipeline_statements, (std::vector<std::string>{
+                                         "matrix 0: only threads was measured; best at 2 workers with 1000 items/s"}));
+  EXPECT_NE(FindChart(rep, "pipeline-m0-items-vs-workers.svg"), nullptr);
+  EXPECT_NE(FindChart(rep, "cpu-throughput-vs-p99.svg"), nullptr);
+}
+
+TEST(ReportPipelineTest, SettingsThatVaryNameTheGroupBesideTheMatrixSize) {
+  std::vector<PipelineFixtureRun> runs;
+  for (int batch : {8, 32}) {
+    PipelineFixtureRun r;
+    r.batch = batch;
+    runs.push_back(r);
+  }
+  RenderedReport rep = RenderReport(Parse(fixture::PipelineJsonl(runs)));
+  EXPECT_NE(FindChart(rep, "pipeline-m0-b8-items-vs-workers.svg"), nullptr);
+  EXPECT_NE(FindChart(rep, "pipeline-m0-b32-items-vs-workers.svg"), nullptr);
+  EXPECT_TRUE(Has(rep.summary_md, "### matrix 0, batch 32"));
+}
+
+TEST(ReportPipelineTest, MissingFiguresShowNaAndSkippedFilesGetAColumn) {
+  PipelineFixtureRun r;
+  r.skipped = 4;
+  auto rec = fixture::MakePipelineRecord(r);
+  rec["pipeline"].erase("pss_bytes");
+  rec["pipeline"]["starvation"] = nullptr;
+  RenderedReport rep = RenderReport(Parse(rec.dump() + "\n"));
+  EXPECT_TRUE(Has(rep.summary_md, "| Skipped |"));
+  EXPECT_TRUE(Has(rep.summary_md, "| **threads** | **2** | **1000** | **5500** | **n/a** | **4.00** | **1.50** | "
+                                  "**n/a** | **4** | **warm** | **1** |"))
+      << rep.summary_md;
+}
+
+TEST(ReportPipelineTest, MalformedPipelineFieldsNameTheLineAndField) {
+  PipelineFixtureRun r;
+  auto rec = fixture::MakePipelineRecord(r);
+  rec["pipeline"]["items_per_s"] = "fast";
+  Status st = ParseError(rec.dump() + "\n");
+  EXPECT_TRUE(Has(st.message(), "test.jsonl:1: field `pipeline.items_per_s` must be a number")) << st.message();
+  rec = fixture::MakePipelineRecord(r);
+  rec["config"]["args"] = {"--shuffle", 3};
+  st = ParseError(rec.dump() + "\n");
+  EXPECT_TRUE(Has(st.message(), "field `config.args` must hold strings")) << st.message();
+  rec = fixture::MakePipelineRecord(r);
+  rec["config"].erase("loader");
+  st = ParseError(rec.dump() + "\n");
+  EXPECT_TRUE(Has(st.message(), "an ok pipeline record needs `config.loader`")) << st.message();
+  rec = fixture::MakePipelineRecord(r);
+  rec.erase("pipeline");
+  st = ParseError(rec.dump() + "\n");
+  EXPECT_TRUE(Has(st.message(), "needs its `pipeline` figures")) << st.message();
+  rec = fixture::MakePipelineRecord(r);
+  rec["kind"] = "training";
+  st = ParseError(rec.dump() + "\n");
+  EXPECT_TRUE(Has(st.message(), "field `kind` must be \"pipeline\"")) << st.message();
+  // A failed run without its summary is fine: it is listed.
+  r.failed = true;
+  r.summary = false;
+  r.error = "switchyard load timed out after 10:00 and was killed: (no output)";
+  Study s = Parse(fixture::PipelineJsonl({r}));
+  ASSERT_EQ(s.failed.size(), 1u);
+  EXPECT_TRUE(s.pipeline_groups.empty());
+  RenderedReport rep = RenderReport(s);
+  EXPECT_TRUE(Has(rep.summary_md, "No pipeline cell ran successfully."));
+  EXPECT_TRUE(Has(rep.summary_md, "timed out after 10:00"));
 }
 
 }  // namespace

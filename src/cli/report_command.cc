@@ -51,6 +51,7 @@ int RunReport(const ReportFlags& flags) {
       study->records, study->ok_records, study->failed.size(), study->workloads.size(),
       rendered.charts.size(), flags.out.c_str());
   for (const auto& line : rendered.crossover_statements) std::printf("  %s\n", line.c_str());
+  for (const auto& line : rendered.pipeline_statements) std::printf("  %s\n", line.c_str());
   return 0;
 }
 

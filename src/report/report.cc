@@ -17,6 +17,8 @@
 #include <set>
 #include <system_error>
 
+#include "report/markdown.h"
+#include "report/pipeline_section.h"
 #include "report/svg_chart.h"
 
 namespace switchyard::report {
@@ -80,20 +82,7 @@ std::optional<double> Scaled(const Figure& f, double factor) {
 
 std::string Html(std::string_view s) { return EscapeXml(s); }
 
-// Markdown: backslash-escape what would format or break a table; no raw HTML.
-std::string Md(std::string_view s) {
-  std::string out;
-  for (char c : s) {
-    if (c == '\n' || c == '\r' || c == '\t') {
-      out += ' ';
-      continue;
-    }
-    if (static_cast<unsigned char>(c) < 0x20) continue;
-    if (std::string_view("\\`*_[]<>&|~#!").find(c) != std::string_view::npos) out += '\\';
-    out += c;
-  }
-  return out;
-}
+std::string Md(std::string_view s) { return EscapeMarkdown(s); }
 
 // A file name piece from a user-chosen name: [a-z0-9-], never empty.
 std::string Slug(std::string_view s) {
@@ -571,7 +560,7 @@ std::vector<ConfigRow> ConfigRows(const Study& s) {
     }
   }
   for (const auto& f : s.failed) {
-    if (!seen.insert(f.cell).second) continue;
+    if (f.pipeline || !seen.insert(f.cell).second) continue;  // pipeline cells: the pipeline section's table
     std::string load = f.load_x ? FormatLoadPoint(*f.load_x, f.load_mode.value_or(LoadMode::kClosed)) : kNa;
     rows.push_back({f.cell, f.workload, f.mix, load, f.config, "0"});
   }
@@ -666,6 +655,10 @@ struct Parts {
   std::vector<std::optional<GroupedTable>> entry_tables;   // per workload
   std::vector<std::optional<GroupedTable>> client_tables;  // per workload
   std::vector<std::string> policy_statements;              // every workload's, in order
+  // The server sections (summary, charts, crossover points, configuration):
+  // shown unless every record is a pipeline record.
+  bool server_sections = true;
+  PipelineSection pipeline;  // empty html/markdown without pipeline records
 };
 
 void HtmlGroupedTable(std::string& h, const GroupedTable& t, const char* css_class) {
@@ -747,28 +740,9 @@ bool HasTable(const std::vector<std::optional<GroupedTable>>& tables) {
   return std::any_of(tables.begin(), tables.end(), [](const auto& t) { return t.has_value(); });
 }
 
-std::string RenderHtml(const Study& study, const Parts& p, const ReportOptions& options) {
-  std::string h;
-  h += "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n";
-  h += "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n";
-  h +=
-      "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'; "
-      "img-src data:\">\n";
-  h += "<title>switchyard report: " + Html(p.name) + "</title>\n<style>" + kCss +
-       "</style>\n</head>\n<body>\n";
-  h += "<h1>switchyard report: " + Html(p.name) + "</h1>\n";
-  h += "<dl class=\"meta\">\n";
-  h += "<dt>Study</dt><dd>" + Html(p.name) + "</dd>\n";
-  h += "<dt>Date</dt><dd>" + Html(DateText(study)) + "</dd>\n";
-  h += "<dt>Machine</dt><dd>" + Html(MachineText(study)) + "</dd>\n";
-  h += "<dt>Results</dt><dd>" + Html(RecordsText(study)) + "</dd>\n";
-  for (const auto& w : study.warnings) h += "<dt>Warning</dt><dd>" + Html(w) + "</dd>\n";
-  h += "</dl>\n";
-  h += "<nav><a href=\"#summary\">Summary</a><a href=\"#charts\">Charts</a><a href=\"#crossover\">Crossover "
-       "points</a>";
-  if (!p.policy_statements.empty()) h += "<a href=\"#policies\">Scheduling policies</a>";
-  h += "<a href=\"#failed\">Failed cells</a><a href=\"#configuration\">Configuration</a></nav>\n";
-
+// The HTML page's server sections: summary tables, charts, crossover points
+// and scheduling-policy statements.
+void RenderHtmlServerSections(std::string& h, const Study& study, const Parts& p) {
   h += "<h2 id=\"summary\">Summary</h2>\n";
   h += "<p class=\"note\">Each figure is the median across a cell's successful repetitions. Latency is the "
        "client's (open loop: from the scheduled send time). Bold: the best configuration at that load point. "
@@ -838,6 +812,37 @@ std::string RenderHtml(const Study& study, const Parts& p, const ReportOptions& 
     for (const auto& s : p.policy_statements) h += "<li>" + Html(s) + "</li>\n";
     h += "</ul>\n";
   }
+}
+
+std::string RenderHtml(const Study& study, const Parts& p, const ReportOptions& options) {
+  std::string h;
+  h += "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n";
+  h += "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n";
+  h +=
+      "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'; "
+      "img-src data:\">\n";
+  h += "<title>switchyard report: " + Html(p.name) + "</title>\n<style>" + kCss +
+       "</style>\n</head>\n<body>\n";
+  h += "<h1>switchyard report: " + Html(p.name) + "</h1>\n";
+  h += "<dl class=\"meta\">\n";
+  h += "<dt>Study</dt><dd>" + Html(p.name) + "</dd>\n";
+  h += "<dt>Date</dt><dd>" + Html(DateText(study)) + "</dd>\n";
+  h += "<dt>Machine</dt><dd>" + Html(MachineText(study)) + "</dd>\n";
+  h += "<dt>Results</dt><dd>" + Html(RecordsText(study)) + "</dd>\n";
+  for (const auto& w : study.warnings) h += "<dt>Warning</dt><dd>" + Html(w) + "</dd>\n";
+  h += "</dl>\n";
+  h += "<nav>";
+  if (p.server_sections) {
+    h += "<a href=\"#summary\">Summary</a><a href=\"#charts\">Charts</a><a href=\"#crossover\">Crossover "
+         "points</a>";
+  }
+  if (!p.policy_statements.empty()) h += "<a href=\"#policies\">Scheduling policies</a>";
+  if (!p.pipeline.html.empty()) h += "<a href=\"#pipeline\">Pipeline</a>";
+  h += "<a href=\"#failed\">Failed cells</a>";
+  if (p.server_sections) h += "<a href=\"#configuration\">Configuration</a>";
+  h += "</nav>\n";
+  if (p.server_sections) RenderHtmlServerSections(h, study, p);
+  h += p.pipeline.html;
 
   h += "<h2 id=\"failed\">Failed cells</h2>\n";
   const std::vector<std::string>& failed_headers = FailedHeaders();
@@ -856,33 +861,29 @@ std::string RenderHtml(const Study& study, const Parts& p, const ReportOptions& 
     h += "</tbody></table></div>\n";
   }
 
-  h += "<h2 id=\"configuration\">Configuration of each cell</h2>\n<div class=\"wrap\"><table "
-       "class=\"config\">\n";
-  HtmlTableHead(h, ConfigHeaders());
-  h += "<tbody>\n";
-  for (const auto& r : p.config_rows) {
-    h += "<tr>";
-    for (const auto& v : ConfigCells(r)) h += "<td>" + Html(v) + "</td>";
-    h += "</tr>\n";
+  if (p.server_sections) {
+    h += "<h2 id=\"configuration\">Configuration of each cell</h2>\n<div class=\"wrap\"><table "
+         "class=\"config\">\n";
+    HtmlTableHead(h, ConfigHeaders());
+    h += "<tbody>\n";
+    for (const auto& r : p.config_rows) {
+      h += "<tr>";
+      for (const auto& v : ConfigCells(r)) h += "<td>" + Html(v) + "</td>";
+      h += "</tr>\n";
+    }
+    h += "</tbody></table></div>\n";
   }
-  h += "</tbody></table></div>\n";
   h += "<footer>Generated by <code>switchyard report</code>";
   if (!options.source.empty()) h += " from <code>" + Html(options.source) + "</code>";
   h += ".</footer>\n</body>\n</html>\n";
   return h;
 }
 
-std::string RenderMarkdown(const Study& study, const Parts& p) {
-  std::string m;
+// The Markdown summary's server sections: summary tables, crossover points,
+// scheduling-policy statements and charts.
+void RenderMarkdownServerSections(std::string& m, const Study& study, const Parts& p) {
   std::vector<std::string> headers = SummaryHeaders(p.queue_columns);
   std::vector<bool> numeric = SummaryNumeric(p.queue_columns);
-  const std::vector<std::string>& failed_headers = FailedHeaders();
-  m += "# switchyard report: " + Md(p.name) + "\n\n";
-  m += "- Date: " + Md(DateText(study)) + "\n";
-  m += "- Machine: " + Md(MachineText(study)) + "\n";
-  m += "- Results: " + Md(RecordsText(study)) + "\n";
-  for (const auto& w : study.warnings) m += "- Warning: " + Md(w) + "\n";
-  m += "\n";
   m += "## Summary\n\nEach figure is the median across a cell's successful repetitions; bold: the best "
        "configuration at that load point; n/a: not measured.\n\n";
   if (p.queue_columns) m += Md(kQueueNote) + "\n\n";
@@ -926,6 +927,19 @@ std::string RenderMarkdown(const Study& study, const Parts& p) {
       m += "![" + Md(c.title) + "](charts/" + c.file_name + ")\n\n";
     }
   }
+}
+
+std::string RenderMarkdown(const Study& study, const Parts& p) {
+  std::string m;
+  const std::vector<std::string>& failed_headers = FailedHeaders();
+  m += "# switchyard report: " + Md(p.name) + "\n\n";
+  m += "- Date: " + Md(DateText(study)) + "\n";
+  m += "- Machine: " + Md(MachineText(study)) + "\n";
+  m += "- Results: " + Md(RecordsText(study)) + "\n";
+  for (const auto& w : study.warnings) m += "- Warning: " + Md(w) + "\n";
+  m += "\n";
+  if (p.server_sections) RenderMarkdownServerSections(m, study, p);
+  m += p.pipeline.markdown;
   m += "## Failed cells\n\n";
   if (study.failed.empty()) {
     m += "None: every cell ran.\n\n";
@@ -937,9 +951,11 @@ std::string RenderMarkdown(const Study& study, const Parts& p) {
     }
     m += "\n";
   }
-  m += "## Configuration of each cell\n\n";
-  MdTableHead(m, ConfigHeaders(), {});
-  for (const auto& r : p.config_rows) MdRow(m, ConfigCells(r));
+  if (p.server_sections) {
+    m += "## Configuration of each cell\n\n";
+    MdTableHead(m, ConfigHeaders(), {});
+    for (const auto& r : p.config_rows) MdRow(m, ConfigCells(r));
+  }
   return m;
 }
 
@@ -972,10 +988,14 @@ RenderedReport RenderReport(const Study& study, const ReportOptions& options) {
       "highest are tied, and the tie goes to the lowest p99 latency.",
       options.tie_fraction * 100);
   p.config_rows = ConfigRows(study);
+  p.server_sections = study.server_records > 0 || study.pipeline_records == 0;
+  p.pipeline = RenderPipelineSection(study, options.tie_fraction);
+  for (auto& c : p.pipeline.charts) out.charts.push_back(c);
 
   out.index_html = RenderHtml(study, p, options);
   out.summary_md = RenderMarkdown(study, p);
   out.crossover_statements = p.statements;
+  out.pipeline_statements = p.pipeline.statements;
   return out;
 }
 

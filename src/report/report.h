@@ -11,7 +11,13 @@
 //   DIR/summary.md   the same tables and statements, linking charts/*.svg
 //   DIR/charts/*.svg per workload: throughput vs p99, latency vs load, CPU
 //                    time and context switches per request, PSS; where the
-//                    worker count varies, throughput and p99 vs workers
+//                    worker count varies, throughput and p99 vs workers;
+//                    per pipeline group, items/s vs workers
+//
+// Pipeline records (`switchyard load` runs of a pipeline study) get their own
+// section (report/pipeline_section.h) before the failed cells; a study of
+// pipeline records only shows no server sections (summary, charts, crossover
+// points, configuration).
 //
 // Rendering is separate from writing: RenderReport builds every file in
 // memory, WriteReport puts them on disk (all or nothing).
@@ -47,6 +53,7 @@ struct RenderedReport {
   std::string summary_md;
   std::vector<ChartFile> charts;
   std::vector<std::string> crossover_statements;  // one per workload
+  std::vector<std::string> pipeline_statements;   // one per pipeline group: the best loader
 };
 
 RenderedReport RenderReport(const Study& study, const ReportOptions& options = {});

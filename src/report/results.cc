@@ -143,6 +143,63 @@ std::vector<GroupFigures> ParseGroups(LineReader& r, const json* client, const c
   return out;
 }
 
+// The fields of a pipeline record (`kind` "pipeline") beside the common ones.
+PipelineRun ParsePipelineRun(LineReader& r, const json* root) {
+  PipelineRun run;
+  if (const json* c = r.Object(root, "config", "config")) {
+    PipelineConfig& p = run.config;
+    p.loader = r.String(c, "loader", "config.loader");
+    p.workers = r.Integer(c, "workers", "config.workers");
+    p.matrix_size = r.Integer(c, "matrix_size", "config.matrix_size");
+    p.batch = r.Integer(c, "batch", "config.batch");
+    p.prefetch = r.Integer(c, "prefetch", "config.prefetch");
+    p.consumer_ms = r.Number(c, "consumer_ms", "config.consumer_ms");
+    p.epochs = r.Integer(c, "epochs", "config.epochs");
+    if (auto a = c->find("args"); a != c->end() && !a->is_null()) {
+      if (!a->is_array()) {
+        r.Fail(fmt::format("field `config.args` must be an array, not {}", TypeName(*a)));
+      } else {
+        for (const json& x : *a) {
+          if (!x.is_string()) {
+            r.Fail(fmt::format("field `config.args` must hold strings, not {}", TypeName(x)));
+            break;
+          }
+          p.args.push_back(x.get<std::string>());
+        }
+      }
+    }
+  }
+  if (const json* d = r.Object(root, "data", "data")) {
+    PipelineDataSet data;
+    data.files = r.Integer(d, "files", "data.files");
+    data.bytes = r.Number(d, "bytes", "data.bytes");
+    data.min_bytes = r.Number(d, "min_bytes", "data.min_bytes");
+    data.max_bytes = r.Number(d, "max_bytes", "data.max_bytes");
+    data.seed = r.Integer(d, "seed", "data.seed");
+    run.data = data;
+  }
+  if (const json* p = r.Object(root, "pipeline", "pipeline")) {
+    PipelineFigures& f = run.figures;
+    f.items_per_s = r.Number(p, "items_per_s", "pipeline.items_per_s");
+    f.mb_per_s = r.Number(p, "mb_per_s", "pipeline.mb_per_s");
+    f.starvation = r.Number(p, "starvation", "pipeline.starvation");
+    if (const json* w = r.Object(p, "batch_wait_ms", "pipeline.batch_wait_ms")) {
+      f.batch_wait_p99_ms = r.Number(w, "p99", "pipeline.batch_wait_ms.p99");
+    }
+    if (const json* cpu = r.Object(p, "cpu", "pipeline.cpu")) {
+      f.cpu_cores = r.Number(cpu, "utilisation", "pipeline.cpu.utilisation");
+    }
+    f.pss_bytes = r.Number(p, "pss_bytes", "pipeline.pss_bytes");
+    f.skipped = r.Number(p, "skipped", "pipeline.skipped");
+    f.errors = r.Number(p, "errors", "pipeline.errors");
+    f.workers_replaced = r.Number(p, "workers_replaced", "pipeline.workers_replaced");
+    if (const json* cache = r.Object(p, "cache", "pipeline.cache")) {
+      f.cache_state = r.String(cache, "state", "pipeline.cache.state");
+    }
+  }
+  return run;
+}
+
 Result<RunRecord> ParseRecord(const json& j, std::string_view source, int line) {
   LineReader r(source, line);
   if (!j.is_object()) {
@@ -190,6 +247,19 @@ Result<RunRecord> ParseRecord(const json& j, std::string_view source, int line) 
     machine.hostname = r.String(m, "hostname", "machine.hostname");
     machine.memory_gib = r.Number(m, "memory_gib", "machine.memory_gib");
     rec.machine = machine;
+  }
+  const std::string kind = r.String(root, "kind", "kind");
+  if (kind == "pipeline") {
+    rec.pipeline = ParsePipelineRun(r, root);
+    if (r.error().ok() && rec.ok) {
+      if (rec.pipeline->config.loader.empty()) r.Fail("an ok pipeline record needs `config.loader`");
+      if (!root->contains("pipeline")) r.Fail("an ok pipeline record needs its `pipeline` figures");
+    }
+    if (!r.error().ok()) return r.error();
+    return rec;
+  }
+  if (!kind.empty() && kind != "server") {
+    r.Fail(fmt::format("field `kind` must be \"pipeline\" (or absent: a server cell), not \"{}\"", kind));
   }
   if (const json* c = r.Object(root, "config", "config")) {
     rec.config.executor = r.String(c, "executor", "config.executor");
@@ -524,6 +594,7 @@ Study Aggregate(const std::vector<RunRecord>& records) {
   std::map<std::pair<std::string, int64_t>, const RunRecord*> ok_runs;
   for (const auto& r : records) {
     if (r.ok) ok_runs[{r.cell, r.repetition}] = &r;
+    ++(r.pipeline ? study.pipeline_records : study.server_records);
   }
   for (const auto& r : records) {
     if (r.ok) continue;
@@ -542,6 +613,12 @@ Study Aggregate(const std::vector<RunRecord>& records) {
     f.mix = r.mix;
     f.load_mode = r.load_mode;
     f.load_x = r.load_x;
+    if (r.pipeline) {
+      f.pipeline = r.pipeline->config;
+      f.workload = "pipeline";
+      if (!r.pipeline->config.loader.empty()) f.series = r.pipeline->config.Label();
+      if (r.pipeline->config.matrix_size) f.series += fmt::format(", matrix {}", *r.pipeline->config.matrix_size);
+    }
     study.failed.push_back(std::move(f));
   }
   study.ok_records = static_cast<int>(ok_runs.size());
@@ -549,12 +626,37 @@ Study Aggregate(const std::vector<RunRecord>& records) {
   // Cells, in order of first appearance; their runs.
   std::vector<std::string> cell_order;
   std::map<std::string, std::vector<const RunRecord*>> runs_of;
+  std::vector<std::string> pipeline_order;
+  std::map<std::string, std::vector<const RunRecord*>> pipeline_runs_of;
   for (const auto& r : records) {
+    if (r.pipeline && r.pipeline->data) {
+      if (!study.pipeline_data) {
+        study.pipeline_data = r.pipeline->data;
+      } else if (*study.pipeline_data != *r.pipeline->data) {
+        study.several_data_sets = true;
+      }
+    }
     if (!r.ok || ok_runs[{r.cell, r.repetition}] != &r) continue;
-    auto& v = runs_of[r.cell];
-    if (v.empty()) cell_order.push_back(r.cell);
+    auto& order = r.pipeline ? pipeline_order : cell_order;
+    auto& v = (r.pipeline ? pipeline_runs_of : runs_of)[r.cell];
+    if (v.empty()) order.push_back(r.cell);
     v.push_back(&r);
   }
+
+  // Pipeline cells: medians of their repetitions, then their groups.
+  std::vector<PipelineCell> pipeline_cells;
+  for (const auto& id : pipeline_order) {
+    const auto& runs = pipeline_runs_of[id];
+    PipelineCell c;
+    c.id = id;
+    c.config = runs.back()->pipeline->config;
+    c.repetitions = static_cast<int>(runs.size());
+    std::vector<const PipelineFigures*> figures;
+    for (const RunRecord* r : runs) figures.push_back(&r->pipeline->figures);
+    c.median = PipelineMedians(figures);
+    pipeline_cells.push_back(std::move(c));
+  }
+  study.pipeline_groups = GroupPipelineCells(pipeline_cells);
 
   // Workloads keyed by (name, mode); a name with both modes gets it spelled out.
   std::map<std::string, std::set<LoadMode>> modes_of;

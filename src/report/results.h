@@ -1,6 +1,8 @@
 // The model of a study's results: the JSON Lines records that `switchyard
 // study` writes (docs/results-schema.md), parsed, and aggregated per cell
 // (medians across repetitions) and per workload (load points, configurations).
+// Pipeline records (`kind` "pipeline", one `switchyard load` run each) are
+// aggregated apart, into the groups of report/pipeline_results.h.
 //
 // Parsing is strict about what it uses and blind to the rest: unknown fields
 // are ignored, a known field of the wrong type or a line that is not a JSON
@@ -19,10 +21,12 @@
 #include <vector>
 
 #include "core/status.h"
+#include "report/pipeline_results.h"
 
 namespace switchyard::report {
 
-// A figure that may be missing (not measured, not reported, null).
+// A figure that may be missing (not measured, not reported, null);
+// declared in report/pipeline_results.h too.
 using Figure = std::optional<double>;
 
 enum class LoadMode { kClosed, kOpen };
@@ -91,6 +95,9 @@ struct RunRecord {
   CellFigures figures;
   std::vector<GroupFigures> entries;  // client.entries, in the order the mix names them
   std::vector<GroupFigures> clients;  // client.clients, by client id
+  // Set for a pipeline record (`kind` "pipeline"): its parameters and
+  // figures; the server fields above are then empty.
+  std::optional<PipelineRun> pipeline;
 };
 
 // A cell of the matrix with its successful repetitions aggregated.
@@ -126,6 +133,7 @@ struct FailedRun {
   std::string mix;
   std::optional<LoadMode> load_mode;
   Figure load_x;
+  std::optional<PipelineConfig> pipeline;  // a pipeline cell's parameters
 };
 
 // One workload at one load mode: the unit of the tables, charts and
@@ -147,6 +155,11 @@ struct Study {
   std::optional<Machine> machine;     // of the first record that has one
   bool several_machines = false;      // records name more than one machine
   std::vector<Workload> workloads;    // in order of first appearance
+  int server_records = 0;             // records of server cells (ok or failed)
+  int pipeline_records = 0;           // records of pipeline cells (ok or failed)
+  std::vector<PipelineGroup> pipeline_groups;  // the pipeline cells that ran, grouped
+  std::optional<PipelineDataSet> pipeline_data;  // of the first pipeline record that has one
+  bool several_data_sets = false;                 // pipeline records name more than one data set
   std::vector<FailedRun> failed;      // in file order
   int records = 0;                    // lines with a record
   int ok_records = 0;                 // successful (cell, repetition) pairs aggregated
