@@ -191,6 +191,16 @@ TEST(StudySpecTest, PipelineStudyDefaults) {
   EXPECT_EQ(m.cells[1].Id(), "threads.w2.m0.b8.pf2.c0.e1");
 }
 
+TEST(StudySpecTest, AnEmptyArgsListMeansNoExtraFlags) {
+  auto pipeline = ParseStudy("name = \"p\"\n[pipeline]\nloaders = \"sync\"\nargs = []\n", "p.toml");
+  ASSERT_TRUE(pipeline.ok()) << pipeline.status().ToString();
+  EXPECT_TRUE(pipeline->pipeline->cells.at(0).args.empty());
+  auto server = ParseStudy(
+      "name = \"s\"\n[server]\nargs = []\n[[workload]]\nname = \"w\"\nmix = \"cpu\"\nconnections = 1\n", "s.toml");
+  ASSERT_TRUE(server.ok()) << server.status().ToString();
+  EXPECT_TRUE(server->servers.at(0).args.empty());
+}
+
 TEST(StudySpecTest, RejectsBadPipelineFilesNamingFileLineAndKey) {
   const std::string head = "name = \"x\"\n[pipeline]\n";
   const BadStudy cases[] = {

@@ -107,12 +107,13 @@ Result<std::optional<std::vector<T>>> ListOf(const toml::node* n, F one) {
 
 }  // namespace
 
-Result<std::optional<std::vector<std::string>>> TomlTable::OptStringList(std::string_view key) const {
+Result<std::optional<std::vector<std::string>>> TomlTable::OptStringList(std::string_view key,
+                                                                       bool allow_empty) const {
   auto list = ListOf<std::string>(Get(key), [&](const toml::node& e) -> Result<std::string> {
     if (!e.is_string()) return Error(key, "must be a string or a list of strings");
     return e.as_string()->get();
   });
-  if (list.ok() && *list && (*list)->empty()) return Error(key, "the list is empty");
+  if (!allow_empty && list.ok() && *list && (*list)->empty()) return Error(key, "the list is empty");
   return list;
 }
 

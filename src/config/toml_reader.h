@@ -38,8 +38,10 @@ class TomlTable {
   Result<std::optional<double>> OptNumber(std::string_view key, bool positive) const;
   // A string duration ("20s"); must be > 0.
   Result<std::optional<int64_t>> OptDurationUs(std::string_view key) const;
-  // A list of strings, or a single string taken as a list of one.
-  Result<std::optional<std::vector<std::string>>> OptStringList(std::string_view key) const;
+  // A list of strings, or a single string taken as a list of one; an empty
+  // list is an error unless `allow_empty` (e.g. extra flags: none).
+  Result<std::optional<std::vector<std::string>>> OptStringList(std::string_view key,
+                                                                bool allow_empty = false) const;
   // A list of integers in [min, max], or a single integer.
   Result<std::optional<std::vector<int64_t>>> OptIntList(std::string_view key, int64_t min, int64_t max) const;
   // A list of numbers > 0 (or >= 0), or a single number.

@@ -130,7 +130,7 @@ Result<PipelineMatrix> ParsePipelineMatrix(const TomlTable& root) {
   auto timeout = t.OptDurationUs("timeout");
   if (!timeout.ok()) return timeout.status();
   m.timeout_us = timeout->value_or(m.timeout_us);
-  auto args = t.OptStringList("args");
+  auto args = t.OptStringList("args", /*allow_empty=*/true);
   if (!args.ok()) return args.status();
   for (const std::string& a : args->value_or(std::vector<std::string>{})) {
     for (const char* owned : kOwnedFlags) {

@@ -107,7 +107,7 @@ Result<StudySpec> SpecOf(const TomlDocument& doc) {
   auto intras = st.OptIntList("intra_op_threads", 1, 1024);
   if (!intras.ok()) return intras.status();
   if (*intras && !*models) return st.Error("intra_op_threads", "applies only with models = \"DIR\"");
-  auto args = st.OptStringList("args");
+  auto args = st.OptStringList("args", /*allow_empty=*/true);
   if (!args.ok()) return args.status();
   for (const std::string& a : args->value_or(std::vector<std::string>{})) {
     for (const char* owned : {"--port", "--db", "--executor", "--workers", "--policy", "--start", "--ipc", "--offload",
