@@ -42,8 +42,8 @@ Manifest MakeDataSet(const std::string& dir, int64_t files = 23, int64_t min = 1
   return *m;
 }
 
-LoadOptions Options(const std::string& dir, LoaderKind kind) {
-  LoadOptions o;
+PipelineOptions Options(const std::string& dir, LoaderKind kind) {
+  PipelineOptions o;
   o.data_dir = dir;
   o.loader = kind;
   o.workers = 2;
@@ -59,7 +59,7 @@ struct Delivery {
   std::vector<std::pair<int, int64_t>> items;  // (epoch, index)
 };
 
-LoadReport RunAndRecord(LoadOptions o, Delivery* seen) {
+LoadReport RunAndRecord(PipelineOptions o, Delivery* seen) {
   o.on_batch = [seen](const DeliveredBatch& b) {
     seen->sequences.push_back(b.sequence);
     for (const auto& it : b.items) seen->items.emplace_back(b.epoch, it.index);
@@ -115,7 +115,7 @@ TEST(AugmentTest, MultiplyBySelfIsTheMatrixProduct) {
 TEST_P(EveryLoader, DeliversEveryFileExactlyOnceInSamplerOrder) {
   TempDir t;
   const Manifest m = MakeDataSet(t.File("d"));
-  LoadOptions o = Options(t.File("d"), GetParam());
+  PipelineOptions o = Options(t.File("d"), GetParam());
   o.epochs = 2;
   o.shuffle = true;
   o.seed = 11;
@@ -143,7 +143,7 @@ TEST_P(EveryLoader, DeliversEveryFileExactlyOnceInSamplerOrder) {
 TEST_P(EveryLoader, AsReadyDeliversEveryFileExactlyOnce) {
   TempDir t;
   MakeDataSet(t.File("d"));
-  LoadOptions o = Options(t.File("d"), GetParam());
+  PipelineOptions o = Options(t.File("d"), GetParam());
   o.in_order = false;
   o.workers = 3;
   Delivery seen;
@@ -161,7 +161,7 @@ TEST_P(EveryLoader, AsReadyDeliversEveryFileExactlyOnce) {
 TEST_P(EveryLoader, DropLastDropsTheShortBatch) {
   TempDir t;
   MakeDataSet(t.File("d"));
-  LoadOptions o = Options(t.File("d"), GetParam());
+  PipelineOptions o = Options(t.File("d"), GetParam());
   o.drop_last = true;
   const auto r = RunPipeline(o);
   ASSERT_TRUE(r.ok()) << r.status().message();
@@ -174,7 +174,7 @@ TEST(PipelineTest, AugmentedItemsAreIdenticalAcrossLoaders) {
   MakeDataSet(t.File("d"));
   std::map<LoaderKind, std::string> digests;
   for (LoaderKind k : kAllLoaders) {
-    LoadOptions o = Options(t.File("d"), k);
+    PipelineOptions o = Options(t.File("d"), k);
     o.matrix_size = 100;
     Delivery seen;
     const LoadReport r = RunAndRecord(o, &seen);
@@ -198,7 +198,7 @@ TEST(PipelineTest, AnItemIsTheProductOfItsFilesLeadingMatrix) {
     f.write(reinterpret_cast<const char*>(a.data()), static_cast<std::streamsize>(a.size() * sizeof(float)));
   }
   for (LoaderKind k : kAllLoaders) {
-    LoadOptions o = Options(t.File("d"), k);
+    PipelineOptions o = Options(t.File("d"), k);
     o.matrix_size = n;
     o.verify = false;
     std::vector<float> got;
@@ -225,7 +225,7 @@ TEST(PipelineTest, AnItemIsTheProductOfItsFilesLeadingMatrix) {
 TEST_P(EveryLoader, AFileDeletedMidEpochIsCountedAndTheRestDelivered) {
   TempDir t;
   const Manifest m = MakeDataSet(t.File("d"));
-  LoadOptions o = Options(t.File("d"), GetParam());
+  PipelineOptions o = Options(t.File("d"), GetParam());
   // One batch in flight at a time: batch 3 is not read before batch 0 is
   // delivered, whatever the loader.
   o.workers = 1;
@@ -249,7 +249,7 @@ TEST_P(EveryLoader, AnUnreadableFileIsCountedAndStrictFailsTheRun) {
   const Manifest m = MakeDataSet(t.File("d"));
   // A directory where a file should be: unreadable also for root.
   const std::string victim = m.PathOf(m.items[5]);
-  LoadOptions o = Options(t.File("d"), GetParam());
+  PipelineOptions o = Options(t.File("d"), GetParam());
   o.verify = false;
   o.on_batch = [&](const DeliveredBatch& b) {
     if (b.sequence == 0 && std::filesystem::remove(victim)) std::filesystem::create_directory(victim);
@@ -278,7 +278,7 @@ TEST_P(EveryLoader, AnUnreadableFileIsCountedAndStrictFailsTheRun) {
 TEST_P(EveryLoader, ShortFilesAreSkippedOrFailTheRunWithStrict) {
   TempDir t;
   MakeDataSet(t.File("d"));
-  LoadOptions o = Options(t.File("d"), GetParam());
+  PipelineOptions o = Options(t.File("d"), GetParam());
   o.matrix_size = 100;
   const auto r = RunPipeline(o);
   ASSERT_TRUE(r.ok()) << r.status().message();
@@ -295,7 +295,7 @@ TEST_P(EveryLoader, ShortFilesAreSkippedOrFailTheRunWithStrict) {
 TEST_P(EveryLoader, DirectReadsDeliverTheSameBytes) {
   TempDir t;
   MakeDataSet(t.File("d"));
-  LoadOptions o = Options(t.File("d"), GetParam());
+  PipelineOptions o = Options(t.File("d"), GetParam());
   o.direct = true;
   const auto r = RunPipeline(o);
   if (!r.ok() && r.status().message().find("does not support O_DIRECT") != std::string::npos) {
@@ -315,7 +315,7 @@ TEST(PipelineTest, AKilledWorkerIsReplacedAndItsBatchesReadAgain) {
   MakeDataSet(t.File("d"), 40);
   auto sync = RunPipeline(Options(t.File("d"), LoaderKind::kSync));
   ASSERT_TRUE(sync.ok()) << sync.status().message();
-  LoadOptions o = Options(t.File("d"), LoaderKind::kProcesses);
+  PipelineOptions o = Options(t.File("d"), LoaderKind::kProcesses);
   o.matrix_size = 0;
   int killed = 0;
   o.on_batch = [&](const DeliveredBatch& b) {
@@ -340,7 +340,7 @@ TEST(PipelineTest, AKilledWorkerIsReplacedAndItsBatchesReadAgain) {
 TEST(PipelineTest, ReportsTheCacheStateAndATimeline) {
   TempDir t;
   MakeDataSet(t.File("d"));
-  LoadOptions o = Options(t.File("d"), LoaderKind::kThreads);
+  PipelineOptions o = Options(t.File("d"), LoaderKind::kThreads);
   o.cold = true;
   const auto cold = RunPipeline(o);
   ASSERT_TRUE(cold.ok()) << cold.status().message();
@@ -381,23 +381,23 @@ TEST(PipelineTest, RejectsImpossibleOptions) {
   MakeDataSet(t.File("d"));
   struct Case {
     const char* flag;
-    std::function<void(LoadOptions&)> set;
+    std::function<void(PipelineOptions&)> set;
   };
   const Case cases[] = {
-      {"--workers", [](LoadOptions& o) { o.workers = 0; }},
-      {"--batch", [](LoadOptions& o) { o.batch = 0; }},
-      {"--prefetch", [](LoadOptions& o) { o.prefetch = 0; }},
-      {"--matrix-size", [](LoadOptions& o) { o.matrix_size = -1; }},
-      {"--epochs", [](LoadOptions& o) { o.epochs = 0; }},
-      {"--consumer-ms", [](LoadOptions& o) { o.consumer_ms = -5; }},
-      {"--drop-last", [](LoadOptions& o) {
+      {"--workers", [](PipelineOptions& o) { o.workers = 0; }},
+      {"--batch", [](PipelineOptions& o) { o.batch = 0; }},
+      {"--prefetch", [](PipelineOptions& o) { o.prefetch = 0; }},
+      {"--matrix-size", [](PipelineOptions& o) { o.matrix_size = -1; }},
+      {"--epochs", [](PipelineOptions& o) { o.epochs = 0; }},
+      {"--consumer-ms", [](PipelineOptions& o) { o.consumer_ms = -5; }},
+      {"--drop-last", [](PipelineOptions& o) {
          o.drop_last = true;
          o.batch = 100;
        }},
-      {"--batch", [](LoadOptions& o) { o.batch = 4096; o.prefetch = 64; o.workers = 256; }},  // pool too large
+      {"--batch", [](PipelineOptions& o) { o.batch = 4096; o.prefetch = 64; o.workers = 256; }},  // pool too large
   };
   for (const auto& c : cases) {
-    LoadOptions o = Options(t.File("d"), LoaderKind::kThreads);
+    PipelineOptions o = Options(t.File("d"), LoaderKind::kThreads);
     c.set(o);
     auto r = RunPipeline(o);
     ASSERT_FALSE(r.ok()) << c.flag;

@@ -11,7 +11,7 @@
 namespace switchyard {
 
 void AddLoadFlags(CLI::App& app, LoadFlags& flags) {
-  LoadOptions& o = flags.options;
+  PipelineOptions& o = flags.options;
   app.footer(
       "Each item: the whole file is read; with --matrix-size M > 0 its first M*M*4 bytes are an FP32 M x M matrix A\n"
       "and the item is A*A (BLAS sgemm, one thread per worker); a file shorter than that is skipped (counted).\n"
@@ -50,7 +50,7 @@ void AddLoadFlags(CLI::App& app, LoadFlags& flags) {
 }
 
 int RunLoad(LoadFlags& flags) {
-  LoadOptions& o = flags.options;
+  PipelineOptions& o = flags.options;
   auto kind = ParseLoaderKind(flags.loader);
   if (!kind.ok()) {
     std::fprintf(stderr, "switchyard load: %s\n", kind.status().message().c_str());

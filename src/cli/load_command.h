@@ -5,7 +5,7 @@
 
 #include <string>
 
-#include "pipeline/load_options.h"
+#include "pipeline/pipeline_options.h"
 
 namespace CLI {
 class App;
@@ -14,7 +14,7 @@ class App;
 namespace switchyard {
 
 struct LoadFlags {
-  LoadOptions options;
+  PipelineOptions options;
   std::string loader = "threads";
   std::string delivery = "in-order";
   std::string json;

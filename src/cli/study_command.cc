@@ -50,7 +50,7 @@ Status CheckLoadArgs(const PipelineCellConfig& cell) {
   if (flags.delivery != "in-order" && flags.delivery != "as-ready") {
     return InvalidArgument("--delivery " + flags.delivery + ": in-order or as-ready");
   }
-  return ValidateLoadOptions(flags.options);
+  return ValidatePipelineOptions(flags.options);
 }
 
 }  // namespace

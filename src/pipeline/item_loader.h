@@ -16,7 +16,7 @@
 #include "data/data_set.h"
 #include "pipeline/batch_layout.h"
 #include "pipeline/batch_pool.h"
-#include "pipeline/load_options.h"
+#include "pipeline/pipeline_options.h"
 
 namespace switchyard {
 
@@ -60,7 +60,7 @@ void ReadWholeFile(const std::string& path, int64_t expected_size, bool direct, 
 
 class ItemLoader {
  public:
-  ItemLoader(const Manifest& manifest, const LoadOptions& options, const BatchPool& pool)
+  ItemLoader(const Manifest& manifest, const PipelineOptions& options, const BatchPool& pool)
       : manifest_(manifest), options_(options), pool_(pool) {}
 
   // Bytes a scratch buffer needs (0 when items are read straight into their
@@ -81,12 +81,12 @@ class ItemLoader {
   std::byte* DirectTarget(int slot, int item) const;
 
   const Manifest& manifest() const { return manifest_; }
-  const LoadOptions& options() const { return options_; }
+  const PipelineOptions& options() const { return options_; }
   const BatchPool& pool() const { return pool_; }
 
  private:
   const Manifest& manifest_;
-  const LoadOptions& options_;
+  const PipelineOptions& options_;
   const BatchPool& pool_;
 };
 

@@ -11,7 +11,7 @@
 
 #include <nlohmann/json_fwd.hpp>
 
-#include "pipeline/load_options.h"
+#include "pipeline/pipeline_options.h"
 
 namespace switchyard {
 
@@ -43,7 +43,7 @@ struct TimelinePoint {
 };
 
 struct LoadReport {
-  LoadOptions options;  // what ran (on_batch cleared)
+  PipelineOptions options;  // what ran (on_batch cleared)
   int64_t data_files = 0;
   int64_t data_bytes = 0;
   double cache_resident_at_start = 0;  // share of the files' pages in the page cache

@@ -51,7 +51,7 @@ Result<Manifest> OpenDataSet(const std::string& dir) {
   return manifest;
 }
 
-std::string ItemProblem(const Manifest& manifest, const ItemRecord& r, const LoadOptions& o) {
+std::string ItemProblem(const Manifest& manifest, const ItemRecord& r, const PipelineOptions& o) {
   const DataFile& f = manifest.items[static_cast<size_t>(r.index)];
   const std::string path = manifest.PathOf(f);
   switch (r.status) {
@@ -73,7 +73,7 @@ std::string ItemProblem(const Manifest& manifest, const ItemRecord& r, const Loa
   return path;
 }
 
-std::unique_ptr<BatchSource> MakeSource(const ItemLoader& loader, const LoadOptions& o) {
+std::unique_ptr<BatchSource> MakeSource(const ItemLoader& loader, const PipelineOptions& o) {
   switch (o.loader) {
     case LoaderKind::kSync:
       return MakeSyncSource(loader);
@@ -193,8 +193,8 @@ Result<double> MeasurePageCacheBandwidth(const Manifest& manifest, int threads) 
   return best;
 }
 
-Result<LoadReport> RunPipeline(const LoadOptions& o) {
-  if (Status s = ValidateLoadOptions(o); !s.ok()) return s;
+Result<LoadReport> RunPipeline(const PipelineOptions& o) {
+  if (Status s = ValidatePipelineOptions(o); !s.ok()) return s;
   auto manifest_or = OpenDataSet(o.data_dir);
   if (!manifest_or.ok()) return manifest_or.status();
   const Manifest& manifest = *manifest_or;

@@ -16,7 +16,7 @@
 
 #include "core/status.h"
 #include "data/data_set.h"
-#include "pipeline/load_options.h"
+#include "pipeline/pipeline_options.h"
 #include "pipeline/load_report.h"
 
 namespace switchyard {
@@ -26,7 +26,7 @@ namespace switchyard {
 // of the machinery, --strict and a short or unreadable file, workers that
 // keep dying), naming the file or worker. Unreadable files without --strict
 // are counted in the report (errors, warnings), not an error of the run.
-Result<LoadReport> RunPipeline(const LoadOptions& options);
+Result<LoadReport> RunPipeline(const PipelineOptions& options);
 
 // The machine's page-cache read bandwidth on the data set, MB/s: `threads`
 // threads pread() every file, after a pass that warms the cache; the faster

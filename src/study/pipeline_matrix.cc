@@ -7,7 +7,7 @@
 #include <optional>
 
 #include "data/data_set.h"
-#include "pipeline/load_options.h"
+#include "pipeline/pipeline_options.h"
 
 namespace switchyard {
 namespace {
@@ -111,7 +111,7 @@ Result<PipelineMatrix> ParsePipelineMatrix(const TomlTable& root) {
       return t.Error("loaders", "'" + n + "': a loader is sync, threads, processes or async");
   }
   if (Status s = Distinct(t, "loaders", names); !s.ok()) return s;
-  // The ranges `switchyard load` accepts (ValidateLoadOptions).
+  // The ranges `switchyard load` accepts (ValidatePipelineOptions).
   auto workers = t.OptIntList("workers", 1, 256);
   if (!workers.ok()) return workers.status();
   auto sizes = t.OptIntList("matrix_sizes", 0, 8192);

@@ -48,9 +48,9 @@ struct StudyDataSet {
 
 // One `switchyard load` configuration: a cell of the matrix.
 //
-// The loader is kept by name (checked by ParsePipelineMatrix), not as
-// pipeline/load_options.h's LoaderKind: that header's LoadOptions shares its
-// name with loadgen/load_generator.h's, which the study runner also needs.
+// The loader is kept by name (checked by ParsePipelineMatrix with
+// pipeline/pipeline_options.h's ParseLoaderKind): it becomes a flag of the
+// `switchyard load` child.
 struct PipelineCellConfig {
   std::string loader = "threads";  // sync | threads | processes | async
   int workers = 1;                 // 1 for sync, which has no workers

@@ -1,4 +1,4 @@
-#include "pipeline/load_options.h"
+#include "pipeline/pipeline_options.h"
 
 #include <fmt/format.h>
 
@@ -25,7 +25,7 @@ Result<LoaderKind> ParseLoaderKind(std::string_view name) {
   return InvalidArgument(fmt::format("--loader {}: unknown loader (sync, threads, processes or async)", name));
 }
 
-Status ValidateLoadOptions(const LoadOptions& o) {
+Status ValidatePipelineOptions(const PipelineOptions& o) {
   auto range = [](std::string_view flag, double v, double lo, double hi) -> Status {
     if (v < lo || v > hi) return InvalidArgument(fmt::format("{} {}: must be in {} .. {}", flag, v, lo, hi));
     return Status::Ok();

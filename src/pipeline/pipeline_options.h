@@ -1,4 +1,4 @@
-// LoadOptions: what one run of the data-loading pipeline (`switchyard load`,
+// PipelineOptions: what one run of the data-loading pipeline (`switchyard load`,
 // issue 6) does — which loader, how many workers, the augmentation, batching,
 // the consumer — and the checks that reject impossible combinations before
 // anything starts. A plain value.
@@ -26,7 +26,7 @@ Result<LoaderKind> ParseLoaderKind(std::string_view name);
 
 struct DeliveredBatch;
 
-struct LoadOptions {
+struct PipelineOptions {
   std::string data_dir;
   LoaderKind loader = LoaderKind::kThreads;
   int workers = 2;
@@ -65,6 +65,6 @@ struct LoadOptions {
 // Checks ranges and combinations (workers 1..256, matrix 0..8192, batch
 // 1..4096, prefetch 1..64, consumer 0..60000 ms, epochs 1..1000);
 // InvalidArgument naming the flag otherwise.
-Status ValidateLoadOptions(const LoadOptions& options);
+Status ValidatePipelineOptions(const PipelineOptions& options);
 
 }  // namespace switchyard
