@@ -28,6 +28,9 @@ class BatchSource {
 
   // Starts the workers. Called once, before anything else.
   virtual Status Start() = 0;
+  // Which of the free slots (a non-empty list) the next batch goes into, as
+  // an index into the list. Any will do unless slots belong to workers.
+  virtual size_t ChooseSlot(const std::vector<int>& free_slots) { return free_slots.size() - 1; }
   // Hands over a slot to fill.
   virtual Status Submit(int slot) = 0;
   // A completed slot, or nullopt once `deadline_us` (SteadyClock, us) has

@@ -29,9 +29,10 @@ namespace switchyard {
 Result<LoadReport> RunPipeline(const PipelineOptions& options);
 
 // The machine's page-cache read bandwidth on the data set, MB/s: `threads`
-// threads pread() every file, after a pass that warms the cache; the faster
-// of 1 MiB preads into a buffer that stays in the CPU cache (what dd or cat
-// measure) and whole-file preads into a reused buffer of the largest file.
+// threads pread() every file, after a pass that warms the cache; the best of
+// three passes each of 1 MiB preads into a buffer that stays in the CPU cache
+// (what dd or cat measure) and of whole-file preads into a reused buffer of
+// the largest file.
 Result<double> MeasurePageCacheBandwidth(const Manifest& manifest, int threads);
 
 // Share of the data set's pages resident in the page cache (mincore).

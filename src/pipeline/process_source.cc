@@ -2,10 +2,17 @@
 // batches (like a DataLoader worker) straight into the shared batch pool and
 // answering with the slot number only.
 //
+// Slots belong to workers (slot s to worker s mod N, prefetch slots each,
+// like a DataLoader worker's own queue): fork() does not copy the page-table
+// entries of a shared mapping, so a worker faults in every page it writes;
+// with slots of its own it maps only those (once, at start: one populate
+// call, not a fault per 4 KiB page), not the whole pool — which, slots
+// wandering between workers, made 4 workers slower than 2 at matrix 0.
+//
 // Channels: per worker a task pipe (slot numbers in) and a result pipe (slot
-// numbers out), 4-byte messages, so writes are atomic. The coordinator gives
-// each new batch to the worker with the fewest outstanding and remembers
-// which slots each worker holds; when a worker dies (EOF on its result pipe)
+// numbers out), 4-byte messages, so writes are atomic. The next batch goes
+// into a free slot of the worker with the fewest outstanding; the
+// coordinator remembers which slots each worker holds; when a worker dies (EOF on its result pipe)
 // it is reaped, a replacement is forked, and the dead worker's slots are
 // reset and handed to the replacement, so their items are read again and
 // every batch still completes exactly once.
@@ -46,11 +53,13 @@ struct Worker {
   std::deque<int> outstanding;  // slots given, not yet returned, in order
 };
 
-[[noreturn]] void WorkerMain(const ItemLoader& loader, int task_fd, int result_fd) {
-  // fork() does not copy page-table entries of shared mappings: the child
-  // would fault on every 4 KiB page of the pool at its first write. One
-  // populate call maps them all at once (Linux 5.14+; older kernels fault).
-  ::madvise(loader.pool().base(), static_cast<size_t>(loader.pool().bytes()), MADV_POPULATE_WRITE);
+[[noreturn]] void WorkerMain(const ItemLoader& loader, size_t index, size_t workers, int task_fd, int result_fd) {
+  // Map this worker's own slots in one call each (Linux 5.14+; older
+  // kernels fault them in page by page as before).
+  const BatchPool& pool = loader.pool();
+  for (int s = static_cast<int>(index); s < pool.slots(); s += static_cast<int>(workers)) {
+    ::madvise(pool.Header(s), static_cast<size_t>(pool.layout().SlotBytes()), MADV_POPULATE_WRITE);
+  }
   AlignedBuffer scratch(loader.ScratchBytes());
   for (;;) {
     int32_t slot = 0;
@@ -75,13 +84,17 @@ class ProcessSource final : public BatchSource {
     return Status::Ok();
   }
 
-  Status Submit(int slot) override {
-    size_t best = 0;
-    for (size_t i = 1; i < workers_.size(); ++i) {
-      if (workers_[i].outstanding.size() < workers_[best].outstanding.size()) best = i;
+  size_t ChooseSlot(const std::vector<int>& free_slots) override {
+    size_t best = free_slots.size() - 1;
+    for (size_t i = 0; i < free_slots.size(); ++i) {
+      if (workers_[Owner(free_slots[i])].outstanding.size() < workers_[Owner(free_slots[best])].outstanding.size()) {
+        best = i;
+      }
     }
-    return Give(best, slot);
+    return best;
   }
+
+  Status Submit(int slot) override { return Give(Owner(slot), slot); }
 
   Result<std::optional<int>> WaitComplete(int64_t deadline_us) override {
     for (;;) {
@@ -145,7 +158,7 @@ class ProcessSource final : public BatchSource {
       // Only this worker's own ends: a sibling's end held here would hide
       // that sibling's death from the coordinator.
       CloseAllFdsExcept({task_pipe[0], result_pipe[1]});
-      WorkerMain(loader_, task_pipe[0], result_pipe[1]);
+      WorkerMain(loader_, index, workers_.size(), task_pipe[0], result_pipe[1]);
     }
     ::close(task_pipe[0]);
     ::close(result_pipe[1]);
@@ -155,6 +168,8 @@ class ProcessSource final : public BatchSource {
     w.results.Reset(result_pipe[0]);
     return Status::Ok();
   }
+
+  size_t Owner(int slot) const { return static_cast<size_t>(slot) % workers_.size(); }
 
   Status Give(size_t index, int slot) {
     Worker& w = workers_[index];
