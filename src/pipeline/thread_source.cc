@@ -5,10 +5,10 @@
 #include <deque>
 #include <mutex>
 #include <thread>
-#include <unordered_map>
 
 #include "core/thread_annotations.h"
 #include "pipeline/batch_source.h"
+#include "pipeline/slot_countdown.h"
 
 namespace switchyard {
 namespace {
@@ -27,7 +27,7 @@ class ThreadSource final : public BatchSource {
     const int count = loader_.pool().Header(slot)->count;
     {
       std::lock_guard lock(mu_);
-      remaining_[slot] = count;
+      countdown_.Start(slot, count);
       for (int i = 0; i < count; ++i) items_.push_back({slot, i});
     }
     work_cv_.notify_all();
@@ -37,11 +37,8 @@ class ThreadSource final : public BatchSource {
   Result<std::optional<int>> WaitComplete(int64_t deadline_us) override {
     std::unique_lock lock(mu_);
     const auto deadline = std::chrono::steady_clock::time_point(std::chrono::microseconds(deadline_us));
-    done_cv_.wait_until(lock, deadline, [&] { return !done_.empty(); });
-    if (done_.empty()) return std::optional<int>();
-    const int slot = done_.front();
-    done_.pop_front();
-    return std::optional<int>(slot);
+    done_cv_.wait_until(lock, deadline, [&] { return countdown_.AnyDone(); });
+    return countdown_.PopDone();
   }
 
   void Stop() override {
@@ -73,11 +70,7 @@ class ThreadSource final : public BatchSource {
       lock.unlock();
       loader_.Load(item.slot, item.index, scratch.data());
       lock.lock();
-      if (--remaining_[item.slot] == 0) {
-        remaining_.erase(item.slot);
-        done_.push_back(item.slot);
-        done_cv_.notify_one();
-      }
+      if (countdown_.ItemDone(item.slot)) done_cv_.notify_one();
     }
   }
 
@@ -88,8 +81,7 @@ class ThreadSource final : public BatchSource {
   std::condition_variable work_cv_;
   std::condition_variable done_cv_;
   std::deque<Item> items_ GUARDED_BY(mu_);
-  std::unordered_map<int, int> remaining_ GUARDED_BY(mu_);
-  std::deque<int> done_ GUARDED_BY(mu_);
+  SlotCountdown countdown_ GUARDED_BY(mu_);
   bool stopping_ GUARDED_BY(mu_) = false;
 };
 

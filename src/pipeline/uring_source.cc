@@ -25,11 +25,11 @@
 #include <deque>
 #include <mutex>
 #include <thread>
-#include <unordered_map>
 
 #include "core/thread_annotations.h"
 #include "executor/process/process_util.h"
 #include "pipeline/batch_source.h"
+#include "pipeline/slot_countdown.h"
 
 namespace switchyard {
 namespace {
@@ -69,7 +69,7 @@ class UringSource final : public BatchSource {
     const int count = loader_.pool().Header(slot)->count;
     {
       std::lock_guard lock(mu_);
-      remaining_[slot] = count;
+      countdown_.Start(slot, count);
       for (int i = 0; i < count; ++i) pending_.push_back({slot, i});
     }
     Wake();
@@ -79,12 +79,9 @@ class UringSource final : public BatchSource {
   Result<std::optional<int>> WaitComplete(int64_t deadline_us) override {
     std::unique_lock lock(mu_);
     const auto deadline = std::chrono::steady_clock::time_point(std::chrono::microseconds(deadline_us));
-    done_cv_.wait_until(lock, deadline, [&] { return !done_.empty() || !failure_.empty(); });
+    done_cv_.wait_until(lock, deadline, [&] { return countdown_.AnyDone() || !failure_.empty(); });
     if (!failure_.empty()) return Internal(failure_);
-    if (done_.empty()) return std::optional<int>();
-    const int slot = done_.front();
-    done_.pop_front();
-    return std::optional<int>(slot);
+    return countdown_.PopDone();
   }
 
   void Stop() override {
@@ -274,11 +271,7 @@ class UringSource final : public BatchSource {
   }
 
   void CompleteLocked(int slot) {
-    if (--remaining_[slot] == 0) {
-      remaining_.erase(slot);
-      done_.push_back(slot);
-      done_cv_.notify_one();
-    }
+    if (countdown_.ItemDone(slot)) done_cv_.notify_one();
   }
 
   void Fail(std::string message) {
@@ -308,8 +301,7 @@ class UringSource final : public BatchSource {
   std::deque<Item> pending_ GUARDED_BY(mu_);
   std::vector<int> free_buffers_ GUARDED_BY(mu_);
   std::deque<std::pair<Item, int>> augment_queue_ GUARDED_BY(mu_);
-  std::unordered_map<int, int> remaining_ GUARDED_BY(mu_);
-  std::deque<int> done_ GUARDED_BY(mu_);
+  SlotCountdown countdown_ GUARDED_BY(mu_);
   int files_in_flight_ GUARDED_BY(mu_) = 0;
   bool stopping_ GUARDED_BY(mu_) = false;
   std::string failure_ GUARDED_BY(mu_);
