@@ -85,5 +85,39 @@ TEST(LatencyHistogramTest, EmptyAndOutOfRangeValues) {
   EXPECT_EQ(h.Percentile(0.0), 0);
 }
 
+TEST(LatencyHistogramTest, SubtractingAnEarlierCopyLeavesTheWindow) {
+  LatencyHistogram h;
+  for (int64_t v = 1; v <= 1000; ++v) h.Record(v * 10);  // before the window
+  const LatencyHistogram before(h);
+  LatencyHistogram window_only;
+  for (int64_t v = 1; v <= 500; ++v) {
+    h.Record(5000 + v);
+    window_only.Record(5000 + v);
+  }
+  LatencyHistogram window(h);
+  window.Subtract(before);
+  EXPECT_EQ(window.count(), 500u);
+  EXPECT_EQ(window.Percentile(0.5), window_only.Percentile(0.5));
+  EXPECT_EQ(window.Percentile(0.99), window_only.Percentile(0.99));
+  EXPECT_DOUBLE_EQ(window.mean(), window_only.mean());
+  EXPECT_LE(window.min(), 5001);
+  EXPECT_GE(window.max(), 5500);
+  LatencyHistogram empty(before);
+  empty.Subtract(before);
+  EXPECT_EQ(empty.count(), 0u);
+  EXPECT_EQ(empty.Percentile(0.99), 0);
+}
+
+TEST(LatencyHistogramTest, CountAtMostCountsTheValuesUpToABound) {
+  LatencyHistogram h;
+  for (int64_t v = 0; v < 100; ++v) h.Record(v);        // exact buckets
+  for (int64_t v = 0; v < 100; ++v) h.Record(100'000);  // far above
+  EXPECT_EQ(h.CountAtMost(49), 50u);
+  EXPECT_EQ(h.CountAtMost(99), 100u);
+  EXPECT_EQ(h.CountAtMost(50'000), 100u);
+  EXPECT_EQ(h.CountAtMost(200'000), 200u);
+  EXPECT_EQ(h.CountAtMost(-1), 0u);
+}
+
 }  // namespace
 }  // namespace switchyard

@@ -12,6 +12,10 @@
 #include <thread>
 
 #include "cli/policy_flags.h"
+#include "control/bandit.h"
+#include "control/candidates.h"
+#include "control/reward.h"
+#include "loadgen/duration.h"
 #include "executor/process/worker_process.h"
 #include "executor/process/zygote.h"
 #include "metrics/perf_counters.h"
@@ -81,6 +85,32 @@ void AddServeFlags(CLI::App& app, ServeFlags& f) {
       ->check(CLI::Range(0, 1024))
       ->capture_default_str();
   AddPolicyFlags(app, o.executor.policy, o.executor.policy_options);
+  app.add_option("--controller", f.controller,
+                 "static (the configuration given here, the default) or an adaptive controller that switches "
+                 "executor, workers and policy live among --candidates as the workload changes: epsilon-greedy, "
+                 "ucb, thompson, contextual (LinUCB on the workload's features)")
+      ->capture_default_str();
+  app.add_option("--window", f.window, "The controller's observation window (one decision per window)")
+      ->capture_default_str();
+  app.add_option("--candidates", f.candidates_file,
+                 "TOML file of [[candidate]] tables (executor, workers, policy, start, offload); default: 12 "
+                 "candidates sized to this machine (threads and processes with cores and 4x cores workers, async "
+                 "with and without offload, each under fifo and sjf)");
+  app.add_option("--reward", f.reward,
+                 "What the controller maximises per window: throughput-p99 (replies/s / (1 + p99 ms)) or slo:MS "
+                 "(replies/s answered within MS ms)")
+      ->capture_default_str();
+  app.add_option("--decisions-out", f.decisions_out,
+                 "Append every controller decision (window figures, features, reward, choice, reason) as a JSON line");
+  app.add_option("--min-dwell", f.min_dwell, "Windows the controller stays on a configuration after a switch")
+      ->check(CLI::Range(1, 1000))
+      ->capture_default_str();
+  app.add_option("--switch-margin", f.switch_margin,
+                 "An exploiting switch must promise this much more reward than the current configuration (0.05: 5%)")
+      ->check(CLI::Range(0.0, 10.0))
+      ->capture_default_str();
+  app.add_option("--controller-seed", f.controller_seed, "Seed of the controller's random choices")
+      ->capture_default_str();
   app.add_option("--predictor", f.predictor_model,
                  "Runtime predictor for sjf, mlfq and drr: a model written by `switchyard train-predictor`. "
                  "Default (or when the model does not load, which is reported): an online per-class "
@@ -171,6 +201,36 @@ int RunServe(ServeFlags& f, const CLI::App& app) {
   std::signal(SIGPIPE, SIG_IGN);
 
   o.executor.kind = ParseExecutorKind(f.executor).value();
+  if (f.controller != "static") {
+    ServerOptions::Adaptive a;
+    a.options.algorithm = f.controller;
+    a.options.bandit.seed = f.controller_seed;
+    a.options.min_dwell_windows = f.min_dwell;
+    a.options.switch_margin = f.switch_margin;
+    a.options.decisions_out = f.decisions_out;
+    auto window = ParseDurationUs(f.window);
+    if (!window.ok()) return Fail(InvalidArgument("--window: " + window.status().message()));
+    if (*window < 100'000) return Fail(InvalidArgument("--window " + f.window + ": at least 100ms"));
+    a.options.window_us = *window;
+    auto reward = ParseReward(f.reward);
+    if (!reward.ok()) return Fail(reward.status());
+    a.options.reward = *reward;
+    // The algorithm's name and options, checked now rather than after the
+    // workers started.
+    if (auto probe = MakeBandit(f.controller, 1, kWorkloadFeatures, a.options.bandit); !probe.ok()) {
+      return Fail(InvalidArgument("--controller: " + probe.status().message() + " (or static)"));
+    }
+    if (!f.candidates_file.empty()) {
+      auto candidates = LoadCandidates(f.candidates_file);
+      if (!candidates.ok()) return Fail(InvalidArgument("--candidates: " + candidates.status().message()));
+      a.candidates = std::move(candidates).value();
+    } else {
+      a.candidates = DefaultCandidates(std::thread::hardware_concurrency());
+    }
+    o.adaptive = std::move(a);
+  } else if (!f.candidates_file.empty() || !f.decisions_out.empty()) {
+    return Fail(InvalidArgument("--candidates and --decisions-out need an adaptive --controller (not static)"));
+  }
   if (f.io_threads_given) {
     if (o.executor.kind == ExecutorKind::kAsync && o.http.loops != o.executor.workers &&
         f.workers_given) {

@@ -25,6 +25,15 @@ struct ServeFlags {
   std::string log_level = "info";
   int64_t read_timeout_ms = 10000;
   int64_t drain_timeout_ms = 30000;
+  // The adaptive controller.
+  std::string controller = "static";
+  std::string window = "2s";
+  std::string candidates_file;
+  std::string reward = "throughput-p99";
+  std::string decisions_out;
+  int min_dwell = 2;
+  double switch_margin = 0.05;
+  uint64_t controller_seed = 1;
   bool io_threads_given = false;
   bool workers_given = false;
 };

@@ -58,6 +58,40 @@ void LatencyHistogram::Merge(const LatencyHistogram& other) {
   }
 }
 
+void LatencyHistogram::Subtract(const LatencyHistogram& earlier) {
+  int lowest = -1;
+  int highest = -1;
+  for (size_t i = 0; i < counts_.size(); ++i) {
+    const uint64_t mine = counts_[i].load(std::memory_order_relaxed);
+    const uint64_t theirs = earlier.counts_[i].load(std::memory_order_relaxed);
+    const uint64_t left = mine > theirs ? mine - theirs : 0;
+    counts_[i].store(left, std::memory_order_relaxed);
+    if (left != 0) {
+      if (lowest < 0) lowest = static_cast<int>(i);
+      highest = static_cast<int>(i);
+    }
+  }
+  const uint64_t n = count_.load(std::memory_order_relaxed);
+  const uint64_t m = earlier.count_.load(std::memory_order_relaxed);
+  count_.store(n > m ? n - m : 0, std::memory_order_relaxed);
+  sum_.store(sum_.load(std::memory_order_relaxed) - earlier.sum_.load(std::memory_order_relaxed),
+             std::memory_order_relaxed);
+  min_.store(lowest < 0 ? INT64_MAX : BucketLow(lowest), std::memory_order_relaxed);
+  max_.store(highest < 0 ? 0 : BucketHigh(highest), std::memory_order_relaxed);
+}
+
+uint64_t LatencyHistogram::CountAtMost(int64_t value) const {
+  uint64_t n = 0;
+  for (size_t i = 0; i < counts_.size(); ++i) {
+    const int b = static_cast<int>(i);
+    if (BucketLow(b) > value) break;
+    if (BucketHigh(b) <= value || (BucketLow(b) + BucketHigh(b)) / 2 <= value) {
+      n += counts_[i].load(std::memory_order_relaxed);
+    }
+  }
+  return n;
+}
+
 void LatencyHistogram::Reset() {
   for (auto& c : counts_) c.store(0, std::memory_order_relaxed);
   count_.store(0, std::memory_order_relaxed);

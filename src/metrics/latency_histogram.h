@@ -30,6 +30,15 @@ class LatencyHistogram {
   void Record(int64_t value);
   void Merge(const LatencyHistogram& other);
   void Reset();
+  // Removes what `earlier` counted, where `earlier` is a copy of this
+  // histogram taken before: what is left is what was recorded since, a
+  // window. Its min and max become the bounds of its lowest and highest
+  // non-empty buckets (the exact ones are not known). Not for concurrent use
+  // with Record() on this histogram (use it on a copy).
+  void Subtract(const LatencyHistogram& earlier);
+  // How many recorded values are at most `value` (exact at bucket bounds;
+  // a bucket that straddles `value` counts when its midpoint is at most it).
+  uint64_t CountAtMost(int64_t value) const;
 
   uint64_t count() const { return count_.load(std::memory_order_relaxed); }
   int64_t max() const { return max_.load(std::memory_order_relaxed); }

@@ -6,12 +6,14 @@
 #include <boost/asio/signal_set.hpp>
 #include <csignal>
 #include <cstdio>
+#include <future>
 #include <nlohmann/json.hpp>
 
 #include "core/cost_class.h"
 #include "metrics/perf_counters.h"
 #include "metrics/process_tree.h"
 #include "server/json_reply.h"
+#include "server/server_window.h"
 
 namespace switchyard {
 
@@ -139,7 +141,68 @@ Status ApplyConfigPatch(const json& body, ExecutorConfig& config) {
 Server::Server(const ServerOptions& options, ExecutorEnv env)
     : options_(options), env_(env), v2_(env.workload.models, options.infer_limits), started_us_(SteadyClock::Now()) {}
 
-Server::~Server() = default;
+// What the controller sees of the server and how it switches it: the
+// window figures from ServerMetrics, and SwitchExecutor on the admin worker,
+// waited for.
+class Server::ControllerView final : public ControlledServer {
+ public:
+  ControllerView(Server& server, double slo_ms)
+      : server_(server), window_(server.metrics_, slo_ms, SteadyClock::Now()) {}
+
+  WindowStats Observe() override {
+    std::shared_ptr<Executor> executor = server_.CurrentExecutor();
+    const double queued = executor ? static_cast<double>(executor->queued()) : 0;
+    return window_.Observe(SteadyClock::Now(), queued, server_.machine_load_.CpuUtilisation());
+  }
+
+  Status Apply(const Candidate& candidate, int64_t* start_us) override {
+    std::shared_ptr<Executor> executor = server_.CurrentExecutor();
+    if (!executor) return Unavailable("no executor");
+    const ExecutorConfig config = candidate.ApplyTo(executor->config());
+    auto done = std::make_shared<std::promise<Result<Switched>>>();
+    std::future<Result<Switched>> result = done->get_future();
+    const bool posted = server_.admin_worker_.Post([this, config, done] {
+      server_.SwitchExecutor(config, [done](Result<Switched> r) { done->set_value(std::move(r)); });
+    });
+    if (!posted) return Unavailable("server is shutting down");
+    Result<Switched> r = result.get();
+    if (!r.ok()) return r.status();
+    *start_us = r->start_us;
+    return Status::Ok();
+  }
+
+ private:
+  Server& server_;
+  ServerWindow window_;
+};
+
+Server::~Server() { StopController(); }
+
+Status Server::StartController() {
+  if (!options_.adaptive) return Status::Ok();
+  const ServerOptions::Adaptive& a = *options_.adaptive;
+  const double slo_ms = a.options.reward.kind == RewardSpec::Kind::kSloGoodput ? a.options.reward.slo_ms : 0;
+  controller_view_ = std::make_unique<ControllerView>(*this, slo_ms);
+  // Async candidates run on this server's loops, whatever they say.
+  std::vector<Candidate> candidates;
+  for (Candidate c : a.candidates) {
+    if (std::find(candidates.begin(), candidates.end(), c) == candidates.end()) candidates.push_back(c);
+  }
+  auto controller = Controller::Create(a.options, std::move(candidates), Candidate::Of(CurrentExecutor()->config()),
+                                       *controller_view_);
+  if (!controller.ok()) return controller.status();
+  controller_ = std::move(controller).value();
+  controller_live_.store(controller_.get());
+  spdlog::info("controller {}: {} candidates, windows of {} ms, reward {}", a.options.algorithm,
+               controller_->candidates().size(), a.options.window_us / 1000, a.options.reward.Describe());
+  controller_thread_ = std::thread([c = controller_.get()] { c->Run(); });
+  return Status::Ok();
+}
+
+void Server::StopController() {
+  if (controller_) controller_->Stop();
+  if (controller_thread_.joinable()) controller_thread_.join();
+}
 
 Result<std::unique_ptr<Server>> Server::Create(const ServerOptions& options, ExecutorEnv env) {
   Status valid = options.executor.Validate();
@@ -220,8 +283,14 @@ int Server::Run() {
     spdlog::info("ready: {}", described);
     std::printf("switchyard: ready (%s)\n", described.c_str());
     std::fflush(stdout);
-    std::unique_lock<std::mutex> lock(shutdown_mu_);
-    shutdown_cv_.wait(lock, [&] { return shutdown_requested_; });
+    if (Status s = StartController(); !s.ok()) {
+      spdlog::error("cannot start the controller: {}", s.message());
+      std::fprintf(stderr, "switchyard: cannot start the controller: %s\n", s.message().c_str());
+      exit_code = 1;
+    } else {
+      std::unique_lock<std::mutex> lock(shutdown_mu_);
+      shutdown_cv_.wait(lock, [&] { return shutdown_requested_; });
+    }
   }
 
   // Drain: refuse new connections and requests, finish what was admitted.
@@ -229,6 +298,7 @@ int Server::Run() {
   ready_.store(false);
   http_->StopAccepting();
   http_->SetDraining();
+  StopController();      // no new switch; one under way finishes below
   admin_worker_.Stop();  // lets a reconfiguration under way finish
   std::shared_ptr<Executor> current = CurrentExecutor();
   if (current) current->Drain();
@@ -328,6 +398,9 @@ void Server::SubmitJob(Job& job, const HttpRequest& request, const Responder& re
   f.in_system = std::max<int64_t>(0, metrics_.requests_in_progress.load(std::memory_order_relaxed) - 1);
   if (std::shared_ptr<Executor> executor = CurrentExecutor()) f.queue_length = static_cast<int64_t>(executor->queued());
   job.predicted_us = predictor_->PredictUs(f);
+  metrics_.admitted_by_kind[static_cast<size_t>(JobKindOf(f.cost_class))].fetch_add(1, std::memory_order_relaxed);
+  metrics_.admitted_predicted_us.fetch_add(static_cast<uint64_t>(std::max<int64_t>(0, job.predicted_us)),
+                                           std::memory_order_relaxed);
   job.on_done = [this, respond, render = std::move(render), arrival = job.arrival_us, features = job.features,
                  client = trace_ ? job.client : std::string(), priority = job.priority](ScoreOutcome outcome) {
     metrics_.queue_us.Record(outcome.queue_us);
@@ -342,6 +415,7 @@ void Server::SubmitJob(Job& job, const HttpRequest& request, const Responder& re
                                 .priority = priority,
                                 .http_status = outcome.status.ok() ? 200 : HttpStatusOf(outcome.status.code())});
     }
+    (outcome.status.ok() ? metrics_.jobs_ok : metrics_.jobs_failed).fetch_add(1, std::memory_order_relaxed);
     if (outcome.status.ok()) {
       respond(JsonReply(200, render(outcome)));
     } else {
@@ -361,11 +435,13 @@ void Server::SubmitJob(Job& job, const HttpRequest& request, const Responder& re
     switch (executor->Submit(job)) {
       case Admission::kOk: return;
       case Admission::kOverloaded:
+        metrics_.jobs_failed.fetch_add(1, std::memory_order_relaxed);
         return respond(ErrorReply(Unavailable(
             "overloaded: the predicted wait of " + std::to_string(executor->PredictedWaitUs() / 1000) +
             " ms is past the bound of " + std::to_string(executor->config().max_queue_wait_us / 1000) +
             " ms (--max-queue-wait-ms)")));
       case Admission::kFull:
+        metrics_.jobs_failed.fetch_add(1, std::memory_order_relaxed);
         return respond(ErrorReply(Unavailable(
             "queue full (" + std::to_string(executor->config().max_queue) + " waiting, --max-queue)")));
       case Admission::kClosed: std::this_thread::yield(); continue;
@@ -436,13 +512,24 @@ void Server::HandleAdminConfig(HttpRequest& request, Responder respond) {
 }
 
 void Server::Reconfigure(ExecutorConfig config, Responder respond) {
-  if (shutting_down_.load()) return respond(ErrorReply(Unavailable("server is shutting down")));
+  SwitchExecutor(std::move(config), [&respond](Result<Switched> r) {
+    if (!r.ok()) return respond(ErrorReply(r.status()));
+    json reply = {{"ok", true},
+                  {"config", ConfigJson(r->config)},
+                  {"previous", r->previous ? ConfigJson(*r->previous) : json(nullptr)},
+                  {"start_us", r->start_us}};
+    respond(JsonReply(200, reply.dump()));
+  });
+}
+
+void Server::SwitchExecutor(ExecutorConfig config, const std::function<void(Result<Switched>)>& switched) {
+  if (shutting_down_.load()) return switched(Unavailable("server is shutting down"));
   config = Normalize(config);
   int64_t t0 = SteadyClock::Now();
   auto created = CreateExecutor(config, env_);
   if (!created.ok()) {
     spdlog::warn("reconfiguration to [{}] failed: {}", config.Describe(), created.status().message());
-    return respond(ErrorReply(created.status()));
+    return switched(created.status());
   }
   std::shared_ptr<Executor> fresh = std::move(created).value();
   int64_t t1 = SteadyClock::Now();
@@ -453,12 +540,9 @@ void Server::Reconfigure(ExecutorConfig config, Responder respond) {
     executor_ = fresh;
   }
   metrics_.reconfigurations.fetch_add(1, std::memory_order_relaxed);
-  json reply = {{"ok", true},
-                {"config", ConfigJson(config)},
-                {"previous", old ? ConfigJson(old->config()) : json(nullptr)},
-                {"start_us", t1 - t0}};
   spdlog::info("reconfigured to [{}] in {} us", config.Describe(), t1 - t0);
-  respond(JsonReply(200, reply.dump()));
+  Switched done{config, old ? std::optional<ExecutorConfig>(old->config()) : std::nullopt, t1 - t0};
+  switched(std::move(done));
   // The old executor finishes what it had admitted; new jobs already go to the new one.
   if (old) old->Drain();
 }
@@ -532,6 +616,8 @@ std::string Server::RenderStats() const {
   config["max_connections"] = options_.http.max_connections;
   j["config"] = config;
   j["predictor"] = {{"name", predictor_->name()}};
+  const Controller* controller = controller_live_.load();
+  j["controller"] = controller ? controller->StatsJson() : json{{"algorithm", "static"}, {"switches", 0}};
   j["score"] = CountersJson(metrics_.score_by_status);      // POST /score replies
   j["replies"] = CountersJson(metrics_.replies_by_status);  // every reply
   if (executor) {

@@ -10,10 +10,13 @@
 #include <condition_variable>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include "control/candidates.h"
+#include "control/controller.h"
 #include "core/serial_worker.h"
 #include "core/thread_annotations.h"
 #include "executor/executor.h"
@@ -43,6 +46,13 @@ struct ServerOptions {
   // from the answers. Null: the online EWMA (MakeEwmaPredictor).
   std::shared_ptr<RuntimePredictor> predictor;
   std::string trace_out;  // --trace-out: record every answered request here
+  // The adaptive controller (--controller other than static): switches the
+  // executor, workers and policy among `candidates` as the workload changes.
+  struct Adaptive {
+    ControllerOptions options;
+    std::vector<Candidate> candidates;
+  };
+  std::optional<Adaptive> adaptive;
 };
 
 // Create, port() and Run() from one thread (main); RequestShutdown() from any.
@@ -80,6 +90,21 @@ class Server {
   // False (and a 403 sent) unless the request carries the admin token.
   bool AdminAllowed(const HttpRequest& request, const Responder& respond);
   void Reconfigure(ExecutorConfig config, Responder respond);
+  // Starts `config`'s executor and makes it current; `switched` is called
+  // once it serves new requests (with how long its workers took to start and
+  // the configuration it replaced) or with the error that kept it from
+  // starting (the old one still serving); then the old one drains. Runs on
+  // admin_worker_.
+  struct Switched {
+    ExecutorConfig config;
+    std::optional<ExecutorConfig> previous;
+    int64_t start_us = 0;
+  };
+  void SwitchExecutor(ExecutorConfig config, const std::function<void(Result<Switched>)>& switched);
+  // The adaptive controller's view of this server (server.cc).
+  class ControllerView;
+  Status StartController();
+  void StopController();
   std::string RenderStats() const;
   ExecutorConfig Normalize(ExecutorConfig config) const;
   std::shared_ptr<Executor> CurrentExecutor() const EXCLUDES(executor_mu_);
@@ -103,6 +128,12 @@ class Server {
 
   // Runs reconfigurations one at a time, off the event loops.
   SerialWorker admin_worker_;
+
+  // --controller: null when static.
+  std::unique_ptr<ControllerView> controller_view_;
+  std::unique_ptr<Controller> controller_;
+  std::atomic<const Controller*> controller_live_{nullptr};  // for /stats, from the event loops
+  std::thread controller_thread_;
 
   std::mutex shutdown_mu_;
   std::condition_variable shutdown_cv_;

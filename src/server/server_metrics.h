@@ -24,6 +24,14 @@ struct ServerMetrics {
   std::atomic<int64_t> requests_in_progress{0};   // read, reply not yet written
   std::atomic<uint64_t> reconfigurations{0};
 
+  // What the adaptive controller reads (server/server_window.h): the jobs
+  // admitted, by kind (index: JobKindOf), their predicted service, and how
+  // the executed ones ended.
+  std::array<std::atomic<uint64_t>, 4> admitted_by_kind{};  // cpu, io, sleep, model
+  std::atomic<uint64_t> admitted_predicted_us{0};
+  std::atomic<uint64_t> jobs_ok{0};
+  std::atomic<uint64_t> jobs_failed{0};
+
   LatencyHistogram queue_us;    // admitted -> started
   LatencyHistogram service_us;  // started -> finished
   LatencyHistogram total_us;    // admitted -> reply handed to the event loop

@@ -1,0 +1,222 @@
+#include "control/controller.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <chrono>
+#include <cstring>
+#include <nlohmann/json.hpp>
+
+#include "core/clock.h"
+
+namespace switchyard {
+namespace {
+
+nlohmann::json WindowJson(const WindowStats& w) {
+  return {{"seconds", w.seconds},
+          {"arrival_rate", w.arrival_rate},
+          {"throughput", w.throughput},
+          {"goodput", w.goodput},
+          {"p95_ms", w.p95_ms},
+          {"p99_ms", w.p99_ms},
+          {"error_rate", w.error_rate},
+          {"queue_length", w.queue_length},
+          {"cpu_utilisation", w.cpu_utilisation},
+          {"mix", {{"cpu", w.share_cpu}, {"io", w.share_io}, {"sleep", w.share_sleep}, {"model", w.share_model}}},
+          {"mean_predicted_ms", w.mean_predicted_ms}};
+}
+
+bool Idle(const WindowStats& w) { return w.throughput <= 0 && w.arrival_rate <= 0; }
+
+}  // namespace
+
+Result<std::unique_ptr<Controller>> Controller::Create(const ControllerOptions& options,
+                                                       std::vector<Candidate> candidates, const Candidate& initial,
+                                                       ControlledServer& server) {
+  if (options.window_us < 100'000) return InvalidArgument("--window: at least 100ms");
+  if (options.min_dwell_windows < 1) return InvalidArgument("--min-dwell: at least 1 window");
+  if (options.switch_margin < 0) return InvalidArgument("--switch-margin: at least 0");
+  auto it = std::find(candidates.begin(), candidates.end(), initial);
+  if (it == candidates.end()) {
+    candidates.insert(candidates.begin(), initial);
+    it = candidates.begin();
+  }
+  const int first = static_cast<int>(it - candidates.begin());
+  auto bandit = MakeBandit(options.algorithm, static_cast<int>(candidates.size()), kWorkloadFeatures, options.bandit);
+  if (!bandit.ok()) return bandit.status();
+  std::FILE* log = nullptr;
+  if (!options.decisions_out.empty()) {
+    log = std::fopen(options.decisions_out.c_str(), "a");
+    if (log == nullptr) {
+      return InvalidArgument(fmt::format("--decisions-out {}: {}", options.decisions_out, std::strerror(errno)));
+    }
+  }
+  return std::unique_ptr<Controller>(
+      new Controller(options, std::move(candidates), first, server, std::move(*bandit), log));
+}
+
+Controller::Controller(const ControllerOptions& options, std::vector<Candidate> candidates, int initial,
+                       ControlledServer& server, std::unique_ptr<Bandit> bandit, std::FILE* log)
+    : options_(options),
+      candidates_(std::move(candidates)),
+      server_(server),
+      bandit_(std::move(bandit)),
+      log_(log),
+      current_(initial),
+      failed_(candidates_.size(), false) {}
+
+Controller::~Controller() {
+  Stop();
+  if (log_ != nullptr) std::fclose(log_);
+}
+
+Decision Controller::Step(int64_t now_us) {
+  if (start_us_ < 0) start_us_ = now_us - options_.window_us;
+  Decision d;
+  d.window = ++windows_;
+  d.t_s = static_cast<double>(now_us - start_us_) / 1e6;
+  d.observed = server_.Observe();
+  d.features = WorkloadFeatures(d.observed);
+  d.serving = current_.load();
+  d.reward = options_.reward.Of(d.observed);
+  d.chosen = d.serving;
+  ++since_switch_;
+
+  // 1. What the window teaches.
+  if (Idle(d.observed)) {
+    d.reason = "idle";
+  } else if (idle_last_window_) {
+    // Load began somewhere inside this window: its figures are part idle.
+    d.reason = "warming";
+  } else if (switched_last_window_) {
+    d.reason = "settling";
+  } else {
+    bandit_->Update(d.serving, d.features, d.reward);
+    d.rewarded = true;
+  }
+  switched_last_window_ = false;
+  idle_last_window_ = Idle(d.observed);
+
+  // 2. What to run next (nothing to decide on an idle or settling window).
+  if (d.reason.empty()) {
+    const int proposed = bandit_->Choose(d.features);
+    const std::vector<ArmEstimate> est = bandit_->Estimates(d.features);
+    int best = d.serving;
+    for (size_t i = 0; i < est.size(); ++i) {
+      if (!est[i].disabled && est[i].plays > 0 && est[i].mean > est[static_cast<size_t>(best)].mean) {
+        best = static_cast<int>(i);
+      }
+    }
+    if (proposed < 0 || proposed == d.serving) {
+      d.reason = "stay";
+    } else if (since_switch_ < options_.min_dwell_windows) {
+      d.reason = "dwell";
+    } else if (est[static_cast<size_t>(proposed)].plays == 0) {
+      d.reason = "untried";
+    } else if (proposed != best) {
+      d.reason = "explore";
+    } else if (est[static_cast<size_t>(proposed)].mean >
+               est[static_cast<size_t>(d.serving)].mean * (1 + options_.switch_margin)) {
+      d.reason = "exploit";
+    } else {
+      d.reason = "within-margin";
+    }
+    if (d.reason == "untried" || d.reason == "explore" || d.reason == "exploit") {
+      // 3. Switch.
+      int64_t start_us = 0;
+      Status s = server_.Apply(candidates_[static_cast<size_t>(proposed)], &start_us);
+      if (s.ok()) {
+        d.chosen = proposed;
+        d.switched = true;
+        d.switch_start_us = start_us;
+        current_.store(proposed);
+        switches_.fetch_add(1);
+        since_switch_ = 0;
+        switched_last_window_ = true;
+      } else {
+        d.reason = "failed";
+        d.error = fmt::format("{}: {}", candidates_[static_cast<size_t>(proposed)].Label(), s.message());
+        bandit_->Disable(proposed);
+        std::lock_guard lock(mu_);
+        failed_[static_cast<size_t>(proposed)] = true;
+      }
+    }
+  }
+
+  // 4. Log.
+  if (log_ != nullptr) {
+    const std::string line = DecisionJson(d).dump() + "\n";
+    std::fputs(line.c_str(), log_);
+    std::fflush(log_);
+  }
+  std::lock_guard lock(mu_);
+  estimates_ = bandit_->Estimates(d.features);
+  recent_.push_back(d);
+  while (recent_.size() > static_cast<size_t>(std::max(1, options_.kept_decisions))) recent_.pop_front();
+  return d;
+}
+
+void Controller::Run() {
+  int64_t next = SteadyClock::Now() + options_.window_us;
+  for (;;) {
+    {
+      std::unique_lock lock(mu_);
+      const auto deadline = std::chrono::steady_clock::time_point(std::chrono::microseconds(next));
+      if (stop_cv_.wait_until(lock, deadline, [&] { return stop_; })) return;
+    }
+    const int64_t now = SteadyClock::Now();
+    Step(now);
+    // The next window starts when this step's switch is done: a window is
+    // always window_us of serving.
+    next = SteadyClock::Now() + options_.window_us;
+  }
+}
+
+void Controller::Stop() {
+  {
+    std::lock_guard lock(mu_);
+    stop_ = true;
+  }
+  stop_cv_.notify_all();
+}
+
+nlohmann::json Controller::DecisionJson(const Decision& d) const {
+  nlohmann::json j = {{"window", d.window},
+                      {"t_s", d.t_s},
+                      {"observed", WindowJson(d.observed)},
+                      {"features", d.features},
+                      {"serving", candidates_[static_cast<size_t>(d.serving)].Label()},
+                      {"reward", d.reward},
+                      {"rewarded", d.rewarded},
+                      {"chosen", candidates_[static_cast<size_t>(d.chosen)].Label()},
+                      {"switched", d.switched},
+                      {"reason", d.reason}};
+  if (d.switched) j["switch_start_ms"] = static_cast<double>(d.switch_start_us) / 1e3;
+  if (!d.error.empty()) j["error"] = d.error;
+  return j;
+}
+
+nlohmann::json Controller::StatsJson() const {
+  std::lock_guard lock(mu_);
+  nlohmann::json arms = nlohmann::json::array();
+  for (size_t i = 0; i < candidates_.size(); ++i) {
+    nlohmann::json a = {{"candidate", candidates_[i].Label()}, {"failed", static_cast<bool>(failed_[i])}};
+    if (i < estimates_.size()) {
+      a["plays"] = estimates_[i].plays;
+      a["mean_reward"] = estimates_[i].mean;
+    }
+    arms.push_back(std::move(a));
+  }
+  nlohmann::json last = nlohmann::json::array();
+  for (const auto& d : recent_) last.push_back(DecisionJson(d));
+  return {{"algorithm", options_.algorithm},
+          {"reward", options_.reward.Describe()},
+          {"window_s", static_cast<double>(options_.window_us) / 1e6},
+          {"current", candidates_[static_cast<size_t>(current_.load())].Label()},
+          {"switches", switches_.load()},
+          {"candidates", std::move(arms)},
+          {"last_decisions", std::move(last)}};
+}
+
+}  // namespace switchyard

@@ -1,0 +1,139 @@
+// Controller: the adaptive meta-scheduler (issue 7). Every window it reads
+// what the server did (WindowStats), scores it (reward.h), tells the bandit
+// which configuration earned that, asks the bandit which to run next, and
+// switches the server to it through live reconfiguration — with hysteresis,
+// so noise does not make it flap.
+//
+// One window, Step():
+//   1. observe the window that just ended; it is *rewarded* to the candidate
+//      that served it unless it was idle (nothing admitted or answered),
+//      warming (the first after an idle one: load began inside it) or a
+//      switch happened in it (the new workers starting and the old draining
+//      are the switch's cost, logged, not the candidate's steady state);
+//   2. choose: the bandit proposes (given the window's workload features, for
+//      the contextual bandit); the controller holds while fewer than
+//      min_dwell_windows have passed since the last switch; otherwise it
+//      switches to an untried candidate, to one the bandit explores, or to
+//      one whose estimate beats the current one's by switch_margin;
+//   3. switch: ControlledServer::Apply; a candidate that fails to start is
+//      disabled for good (logged), and the server keeps the last good one;
+//   4. log the decision (JSON Lines, --decisions-out) and keep the last few
+//      for /stats.
+//
+// Threading: Step() and Run() belong to one thread (Run's); Stop() and
+// StatsJson() may be called from any thread.
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <cstdio>
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json_fwd.hpp>
+
+#include "control/bandit.h"
+#include "control/candidates.h"
+#include "control/reward.h"
+#include "control/window_stats.h"
+#include "core/status.h"
+
+namespace switchyard {
+
+// What the controller needs of a server (the real one, or a fake in tests).
+class ControlledServer {
+ public:
+  virtual ~ControlledServer() = default;
+  // The figures since the previous call (the first: since the server started).
+  virtual WindowStats Observe() = 0;
+  // Switches to `candidate`: returns once it serves new requests, or with the
+  // error that kept it from starting (the previous configuration still
+  // serving). `start_us`: how long the new workers took to start.
+  virtual Status Apply(const Candidate& candidate, int64_t* start_us) = 0;
+};
+
+struct ControllerOptions {
+  std::string algorithm = "ucb";  // a bandit name (BanditNames())
+  int64_t window_us = 2'000'000;
+  RewardSpec reward;
+  int min_dwell_windows = 2;   // windows to stay after a switch before another
+  double switch_margin = 0.05; // an exploiting switch must promise this much more
+  BanditOptions bandit;
+  std::string decisions_out;   // JSON Lines file; empty: none
+  int kept_decisions = 10;     // for /stats
+};
+
+struct Decision {
+  int64_t window = 0;   // 1, 2, ...
+  double t_s = 0;       // end of the window, seconds since the controller started
+  WindowStats observed;
+  std::vector<double> features;
+  int serving = 0;      // the candidate that served the window
+  double reward = 0;
+  bool rewarded = false;  // fed to the bandit (not idle, no switch in it)
+  int chosen = 0;       // the candidate for the next window
+  bool switched = false;
+  std::string reason;   // idle | warming | settling | dwell | stay | untried | explore | exploit | within-margin | failed
+  int64_t switch_start_us = 0;  // the new workers' start, when switched
+  std::string error;    // why a switch failed
+};
+
+class Controller {
+ public:
+  // `initial`: the index of the candidate the server runs now (the server's
+  // configuration is added to the candidates when it is not one of them).
+  // InvalidArgument for an unknown algorithm, bad options, no candidates, or
+  // a decisions file that cannot be opened.
+  static Result<std::unique_ptr<Controller>> Create(const ControllerOptions& options, std::vector<Candidate> candidates,
+                                                    const Candidate& initial, ControlledServer& server);
+  ~Controller();
+
+  // One window (see above), ending at `now_us` (any monotonic clock, us).
+  Decision Step(int64_t now_us);
+
+  // Step() every window_us until Stop(); call from the controller's thread.
+  void Run();
+  void Stop();
+
+  // For /stats: algorithm, reward, window, current candidate, switches,
+  // failed candidates, per-candidate estimates and the last decisions.
+  nlohmann::json StatsJson() const;
+  nlohmann::json DecisionJson(const Decision& d) const;
+
+  int switches() const { return switches_.load(); }
+  int current() const { return current_.load(); }
+  const std::vector<Candidate>& candidates() const { return candidates_; }
+
+ private:
+  Controller(const ControllerOptions& options, std::vector<Candidate> candidates, int initial,
+             ControlledServer& server, std::unique_ptr<Bandit> bandit, std::FILE* log);
+
+  const ControllerOptions options_;
+  const std::vector<Candidate> candidates_;
+  ControlledServer& server_;
+  std::unique_ptr<Bandit> bandit_;
+  std::FILE* log_;  // owned; null without --decisions-out
+
+  // Step's thread only.
+  int64_t start_us_ = -1;
+  int64_t windows_ = 0;
+  int64_t since_switch_ = 1'000'000;  // windows since the last switch
+  bool switched_last_window_ = false;
+  bool idle_last_window_ = true;  // the first window starts from nothing
+
+  std::atomic<int> current_{0};
+  std::atomic<int> switches_{0};
+
+  mutable std::mutex mu_;
+  std::condition_variable stop_cv_;
+  bool stop_ = false;                     // guarded by mu_
+  std::deque<Decision> recent_;           // guarded by mu_
+  std::vector<bool> failed_;              // guarded by mu_
+  std::vector<ArmEstimate> estimates_;    // guarded by mu_ (as of the last step)
+};
+
+}  // namespace switchyard

@@ -1,0 +1,37 @@
+// WindowStats: what the adaptive controller observes of the server over one
+// window — the same figures /stats and the report show, as differences of
+// the server's cumulative counters and histograms between two reads.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+namespace switchyard {
+
+struct WindowStats {
+  double seconds = 0;          // length of the window
+  double arrival_rate = 0;     // requests admitted per second
+  double throughput = 0;       // successful replies (2xx) per second
+  double goodput = 0;          // successful replies within the SLO per second (= throughput without one)
+  double p95_ms = 0;           // latency of successful requests, admission to reply
+  double p99_ms = 0;
+  double error_rate = 0;       // 5xx replies per second (503 refusals, 504 deadlines, failures)
+  double queue_length = 0;     // requests admitted, not started, at the end of the window
+  double cpu_utilisation = 0;  // the machine's, 0..1
+  // The mix of what was admitted, shares summing to 1 (0 when nothing was).
+  double share_cpu = 0;
+  double share_io = 0;
+  double share_sleep = 0;
+  double share_model = 0;
+  // Mean predicted service time of what was admitted, ms (how heavy the mix is).
+  double mean_predicted_ms = 0;
+};
+
+// The contextual bandit's features of a window: the mix, the load and how
+// busy the machine is, each scaled to about 0..1 so none dominates:
+// {share_cpu, share_io, share_sleep, share_model, log10(1 + arrival_rate) / 5,
+//  cpu_utilisation, log10(1 + mean_predicted_ms) / 3}.
+std::vector<double> WorkloadFeatures(const WindowStats& w);
+inline constexpr int kWorkloadFeatures = 7;
+
+}  // namespace switchyard

@@ -1,0 +1,72 @@
+#include "server/server_window.h"
+
+namespace switchyard {
+
+int JobKindOf(std::string_view cost_class) {
+  if (cost_class == "io") return 1;
+  if (cost_class.substr(0, 6) == "sleep:") return 2;
+  if (cost_class.substr(0, 6) == "model:") return 3;
+  return 0;
+}
+
+ServerWindow::ServerWindow(const ServerMetrics& metrics, double slo_ms, int64_t now_us)
+    : metrics_(metrics), slo_ms_(slo_ms), last_us_(now_us), last_(Read()), last_total_(metrics.total_us) {}
+
+ServerWindow::Counters ServerWindow::Read() const {
+  Counters c;
+  for (size_t i = 0; i < 4; ++i) c.admitted[i] = metrics_.admitted_by_kind[i].load(std::memory_order_relaxed);
+  c.predicted_us = metrics_.admitted_predicted_us.load(std::memory_order_relaxed);
+  c.ok = metrics_.jobs_ok.load(std::memory_order_relaxed);
+  c.failed = metrics_.jobs_failed.load(std::memory_order_relaxed);
+  return c;
+}
+
+WindowStats ServerWindow::Observe(int64_t now_us, double queue_length, double cpu_utilisation) {
+  const Counters now = Read();
+  LatencyHistogram total(metrics_.total_us);
+  LatencyHistogram window(total);
+  window.Subtract(last_total_);
+
+  WindowStats w;
+  w.seconds = static_cast<double>(now_us - last_us_) / 1e6;
+  const double secs = w.seconds > 0 ? w.seconds : 1;
+  uint64_t admitted = 0;
+  uint64_t by_kind[4];
+  for (size_t i = 0; i < 4; ++i) {
+    by_kind[i] = now.admitted[i] - last_.admitted[i];
+    admitted += by_kind[i];
+  }
+  w.arrival_rate = static_cast<double>(admitted) / secs;
+  if (admitted > 0) {
+    w.share_cpu = static_cast<double>(by_kind[0]) / static_cast<double>(admitted);
+    w.share_io = static_cast<double>(by_kind[1]) / static_cast<double>(admitted);
+    w.share_sleep = static_cast<double>(by_kind[2]) / static_cast<double>(admitted);
+    w.share_model = static_cast<double>(by_kind[3]) / static_cast<double>(admitted);
+    w.mean_predicted_ms =
+        static_cast<double>(now.predicted_us - last_.predicted_us) / static_cast<double>(admitted) / 1e3;
+  }
+  const uint64_t ok = now.ok - last_.ok;
+  w.throughput = static_cast<double>(ok) / secs;
+  w.error_rate = static_cast<double>(now.failed - last_.failed) / secs;
+  // Latency of what finished in the window (failures too: few, and a slow
+  // failure is slow for its client as well).
+  w.p95_ms = static_cast<double>(window.Percentile(0.95)) / 1e3;
+  w.p99_ms = static_cast<double>(window.Percentile(0.99)) / 1e3;
+  if (slo_ms_ > 0) {
+    const uint64_t within = window.CountAtMost(static_cast<int64_t>(slo_ms_ * 1e3));
+    w.goodput = static_cast<double>(std::min(within, ok)) / secs;
+  } else {
+    w.goodput = w.throughput;
+  }
+  w.queue_length = queue_length;
+  w.cpu_utilisation = cpu_utilisation;
+
+  last_us_ = now_us;
+  last_ = now;
+  // `total` is the copy taken now: the next window starts where it ends.
+  last_total_.Reset();
+  last_total_.Merge(total);
+  return w;
+}
+
+}  // namespace switchyard

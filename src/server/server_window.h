@@ -1,0 +1,48 @@
+// ServerWindow: the server's figures over a window — what the adaptive
+// controller observes — as the differences of ServerMetrics' cumulative
+// counters and latency histogram between two calls.
+//
+// Not synchronized: one caller (the controller's thread). The metrics it
+// reads are atomics and histograms, safe to read while the server records.
+#pragma once
+
+#include <cstdint>
+#include <string_view>
+
+#include "control/window_stats.h"
+#include "metrics/latency_histogram.h"
+#include "server/server_metrics.h"
+
+namespace switchyard {
+
+// 0 cpu, 1 io, 2 sleep, 3 model: from a cost class ("cpu:2^K", "io",
+// "sleep:2^K", "model:NAME"); anything else counts as cpu.
+int JobKindOf(std::string_view cost_class);
+
+class ServerWindow {
+ public:
+  // `slo_ms`: the latency target goodput counts against (0: none, goodput =
+  // throughput).
+  ServerWindow(const ServerMetrics& metrics, double slo_ms, int64_t now_us);
+
+  // The window since the previous call (or construction), ending at `now_us`,
+  // with the instantaneous queue length and CPU utilisation given.
+  WindowStats Observe(int64_t now_us, double queue_length, double cpu_utilisation);
+
+ private:
+  struct Counters {
+    uint64_t admitted[4] = {};
+    uint64_t predicted_us = 0;
+    uint64_t ok = 0;
+    uint64_t failed = 0;
+  };
+  Counters Read() const;
+
+  const ServerMetrics& metrics_;
+  const double slo_ms_;
+  int64_t last_us_;
+  Counters last_;
+  LatencyHistogram last_total_;
+};
+
+}  // namespace switchyard
