@@ -377,6 +377,27 @@ TEST(ControllerTest, RejectsBadOptions) {
   EXPECT_FALSE(Controller::Create(o, candidates, candidates[0], server).ok());
 }
 
+TEST(ControllerTest, TheBaselinesSwitchEveryDwellPeriodWhateverTheRewards) {
+  FakeServer rr_server(TwoPhases());
+  Loop rr = MakeLoop(rr_server, "round-robin");
+  const auto ds = rr.Run(24);
+  std::vector<int> order;
+  for (const auto& d : ds) {
+    if (d.switched) order.push_back(d.chosen);
+  }
+  // Every candidate in turn, again and again (a switch every 2 windows: the
+  // settling window, then a decision).
+  ASSERT_GE(order.size(), 8u);
+  for (size_t i = 1; i < order.size(); ++i) EXPECT_EQ(order[i], (order[i - 1] + 1) % 4) << i;
+
+  FakeServer random_server(TwoPhases());
+  Loop random = MakeLoop(random_server, "random");
+  std::set<int> served;
+  for (const auto& d : random.Run(60)) served.insert(d.serving);
+  EXPECT_EQ(served.size(), 4u);  // all of them, the bad ones too
+  EXPECT_GE(Switches(random.Run(40)), 10);
+}
+
 TEST(ControllerTest, TheServersOwnConfigurationJoinsTheCandidates) {
   FakeServer server(TwoPhases());
   std::vector<Candidate> candidates = FourCandidates();

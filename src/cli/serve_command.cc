@@ -88,7 +88,8 @@ void AddServeFlags(CLI::App& app, ServeFlags& f) {
   app.add_option("--controller", f.controller,
                  "static (the configuration given here, the default) or an adaptive controller that switches "
                  "executor, workers and policy live among --candidates as the workload changes: epsilon-greedy, "
-                 "ucb, thompson, contextual (LinUCB on the workload's features)")
+                 "ucb, thompson, contextual (LinUCB on the workload's features); or the baselines random and "
+                 "round-robin (a new candidate every --min-dwell windows)")
       ->capture_default_str();
   app.add_option("--window", f.window, "The controller's observation window (one decision per window)")
       ->capture_default_str();
@@ -217,8 +218,8 @@ int RunServe(ServeFlags& f, const CLI::App& app) {
     a.options.reward = *reward;
     // The algorithm's name and options, checked now rather than after the
     // workers started.
-    if (auto probe = MakeBandit(f.controller, 1, kWorkloadFeatures, a.options.bandit); !probe.ok()) {
-      return Fail(InvalidArgument("--controller: " + probe.status().message() + " (or static)"));
+    if (auto probe = MakeControllerBandit(f.controller, 1, a.options.bandit); !probe.ok()) {
+      return Fail(InvalidArgument("--controller " + f.controller + ": " + probe.status().message()));
     }
     if (!f.candidates_file.empty()) {
       auto candidates = LoadCandidates(f.candidates_file);

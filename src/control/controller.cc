@@ -8,6 +8,7 @@
 #include <cstring>
 #include <nlohmann/json.hpp>
 
+#include "control/baseline_bandits.h"
 #include "core/clock.h"
 
 namespace switchyard {
@@ -31,6 +32,28 @@ bool Idle(const WindowStats& w) { return w.throughput <= 0 && w.arrival_rate <= 
 
 }  // namespace
 
+std::vector<std::string_view> ControllerAlgorithmNames() {
+  std::vector<std::string_view> names = BanditNames();
+  names.push_back("random");
+  names.push_back("round-robin");
+  return names;
+}
+
+Result<std::unique_ptr<Bandit>> MakeControllerBandit(std::string_view algorithm, int arms,
+                                                     const BanditOptions& options) {
+  if (algorithm == "random" || algorithm == "round-robin") {
+    if (Status s = options.Validate(); !s.ok()) return s;
+    if (arms < 1) return InvalidArgument("the controller needs at least one candidate");
+    return algorithm == "random" ? MakeRandomBandit(arms, options) : MakeRoundRobinBandit(arms, options);
+  }
+  auto bandit = MakeBandit(algorithm, arms, kWorkloadFeatures, options);
+  if (!bandit.ok()) {
+    return InvalidArgument(fmt::format("unknown controller '{}': static, {}", algorithm,
+                                       fmt::join(ControllerAlgorithmNames(), ", ")));
+  }
+  return bandit;
+}
+
 Result<std::unique_ptr<Controller>> Controller::Create(const ControllerOptions& options,
                                                        std::vector<Candidate> candidates, const Candidate& initial,
                                                        ControlledServer& server) {
@@ -43,7 +66,7 @@ Result<std::unique_ptr<Controller>> Controller::Create(const ControllerOptions& 
     it = candidates.begin();
   }
   const int first = static_cast<int>(it - candidates.begin());
-  auto bandit = MakeBandit(options.algorithm, static_cast<int>(candidates.size()), kWorkloadFeatures, options.bandit);
+  auto bandit = MakeControllerBandit(options.algorithm, static_cast<int>(candidates.size()), options.bandit);
   if (!bandit.ok()) return bandit.status();
   std::FILE* log = nullptr;
   if (!options.decisions_out.empty()) {

@@ -56,8 +56,16 @@ class ControlledServer {
   virtual Status Apply(const Candidate& candidate, int64_t* start_us) = 0;
 };
 
+// What --controller takes besides static: the learning bandits
+// (BanditNames()) and the baselines random and round-robin.
+std::vector<std::string_view> ControllerAlgorithmNames();
+// The bandit behind `algorithm`; InvalidArgument naming every choice for an
+// unknown name, or the problem with the options.
+Result<std::unique_ptr<Bandit>> MakeControllerBandit(std::string_view algorithm, int arms,
+                                                     const BanditOptions& options);
+
 struct ControllerOptions {
-  std::string algorithm = "ucb";  // a bandit name (BanditNames())
+  std::string algorithm = "ucb";  // ControllerAlgorithmNames()
   int64_t window_us = 2'000'000;
   RewardSpec reward;
   int min_dwell_windows = 2;   // windows to stay after a switch before another
