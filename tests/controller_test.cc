@@ -138,7 +138,13 @@ class FakeServer : public ControlledServer {
     WindowStats w;
     const Phase& p = phases_[static_cast<size_t>(phase)];
     w.seconds = 2;
+    if (draining_windows > 0) --draining_windows;
     if (idle) return w;
+    if (stalled) {
+      w.in_system = 16;
+      w.queue_length = 14;
+      return w;
+    }
     std::normal_distribution<double> n(1.0, noise_);
     w.throughput = p.throughput[static_cast<size_t>(current)] * n(rng_);
     w.goodput = w.throughput;
@@ -150,8 +156,11 @@ class FakeServer : public ControlledServer {
     return w;
   }
 
+  bool Draining() const override { return draining_windows > 0; }
+
   Status Apply(const Candidate& c, int64_t* start_us) override {
     ++applies;
+    draining_windows = drain_after_switch;
     for (size_t i = 0; i < labels.size(); ++i) {
       if (labels[i] != c.Label()) continue;
       if (static_cast<int>(i) == fails) return Internal("cannot allocate the workers");
@@ -168,6 +177,9 @@ class FakeServer : public ControlledServer {
   int fails = -1;
   int applies = 0;
   bool idle = false;
+  bool stalled = false;
+  int drain_after_switch = 0;  // windows the old configuration drains after a switch
+  int draining_windows = 0;
 
  private:
   std::vector<Phase> phases_;
@@ -286,6 +298,41 @@ TEST(ControllerTest, HysteresisHoldsForTheDwellAndSettlingWindowsAreNotRewarded)
       EXPECT_FALSE(ds[i].switched) << i;  // settling, then at least one more window (dwell 2)
     }
   }
+}
+
+TEST(ControllerTest, WindowsWhileTheOldConfigurationDrainsAreSettlingNotRewards) {
+  FakeServer server(TwoPhases());
+  server.drain_after_switch = 3;
+  Loop loop = MakeLoop(server, "ucb");
+  const auto ds = loop.Run(40);
+  int settling_after = 0;
+  for (size_t i = 1; i < ds.size(); ++i) {
+    if (!ds[i - 1].switched) continue;
+    // The switch's window, then the windows the old one still drained in.
+    for (size_t k = i; k < ds.size() && k < i + 2; ++k) {
+      EXPECT_EQ(ds[k].reason, "settling") << k;
+      EXPECT_FALSE(ds[k].rewarded) << k;
+      ++settling_after;
+    }
+  }
+  EXPECT_GT(settling_after, 0);
+}
+
+TEST(ControllerTest, AStalledServerScoresZeroRatherThanIdle) {
+  FakeServer server(TwoPhases());
+  Loop loop = MakeLoop(server, "ucb");
+  loop.Run(3);
+  server.stalled = true;
+  const auto ds = loop.Run(3);
+  bool rewarded_zero = false;
+  for (const auto& d : ds) {
+    EXPECT_NE(d.reason, "idle");
+    if (d.rewarded) {
+      EXPECT_EQ(d.reward, 0);
+      rewarded_zero = true;
+    }
+  }
+  EXPECT_TRUE(rewarded_zero);
 }
 
 TEST(ControllerTest, ACandidateThatFailsToStartIsNeverChosenAgain) {

@@ -23,12 +23,15 @@ nlohmann::json WindowJson(const WindowStats& w) {
           {"p99_ms", w.p99_ms},
           {"error_rate", w.error_rate},
           {"queue_length", w.queue_length},
+          {"in_system", w.in_system},
           {"cpu_utilisation", w.cpu_utilisation},
           {"mix", {{"cpu", w.share_cpu}, {"io", w.share_io}, {"sleep", w.share_sleep}, {"model", w.share_model}}},
           {"mean_predicted_ms", w.mean_predicted_ms}};
 }
 
-bool Idle(const WindowStats& w) { return w.throughput <= 0 && w.arrival_rate <= 0; }
+// Nothing came, nothing was answered, nothing is waiting: no load. (A
+// window where requests wait but none is answered is a stall, and scores 0.)
+bool Idle(const WindowStats& w) { return w.throughput <= 0 && w.arrival_rate <= 0 && w.in_system <= 0; }
 
 }  // namespace
 
@@ -112,7 +115,7 @@ Decision Controller::Step(int64_t now_us) {
   } else if (idle_last_window_) {
     // Load began somewhere inside this window: its figures are part idle.
     d.reason = "warming";
-  } else if (switched_last_window_) {
+  } else if (switched_last_window_ || server_.Draining()) {
     d.reason = "settling";
   } else {
     bandit_->Update(d.serving, d.features, d.reward);

@@ -7,9 +7,12 @@
 // One window, Step():
 //   1. observe the window that just ended; it is *rewarded* to the candidate
 //      that served it unless it was idle (nothing admitted or answered),
-//      warming (the first after an idle one: load began inside it) or a
-//      switch happened in it (the new workers starting and the old draining
-//      are the switch's cost, logged, not the candidate's steady state);
+//      warming (the first after an idle one: load began inside it) or
+//      settling (a switch happened in it, or the configuration switched away
+//      from was still draining its backlog at its end: the new workers
+//      starting and the old one's queue are the switch's cost, logged, not
+//      the new candidate's steady state). A window with requests in the
+//      server but none answered is a stall, not idle: it scores 0;
 //   2. choose: the bandit proposes (given the window's workload features, for
 //      the contextual bandit); the controller holds while fewer than
 //      min_dwell_windows have passed since the last switch; otherwise it
@@ -54,6 +57,9 @@ class ControlledServer {
   // error that kept it from starting (the previous configuration still
   // serving). `start_us`: how long the new workers took to start.
   virtual Status Apply(const Candidate& candidate, int64_t* start_us) = 0;
+  // True while a configuration switched away from still finishes what it had
+  // admitted: its backlog's latency is not the new configuration's.
+  virtual bool Draining() const { return false; }
 };
 
 // What --controller takes besides static: the learning bandits

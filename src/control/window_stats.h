@@ -17,6 +17,7 @@ struct WindowStats {
   double p99_ms = 0;
   double error_rate = 0;       // 5xx replies per second (503 refusals, 504 deadlines, failures)
   double queue_length = 0;     // requests admitted, not started, at the end of the window
+  double in_system = 0;        // requests read and not yet answered, at the end of the window
   double cpu_utilisation = 0;  // the machine's, 0..1
   // The mix of what was admitted, shares summing to 1 (0 when nothing was).
   double share_cpu = 0;

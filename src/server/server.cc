@@ -155,6 +155,8 @@ class Server::ControllerView final : public ControlledServer {
     return window_.Observe(SteadyClock::Now(), queued, server_.machine_load_.CpuUtilisation());
   }
 
+  bool Draining() const override { return server_.draining_executors_.load() > 0; }
+
   Status Apply(const Candidate& candidate, int64_t* start_us) override {
     std::shared_ptr<Executor> executor = server_.CurrentExecutor();
     if (!executor) return Unavailable("no executor");
@@ -542,9 +544,13 @@ void Server::SwitchExecutor(ExecutorConfig config, const std::function<void(Resu
   metrics_.reconfigurations.fetch_add(1, std::memory_order_relaxed);
   spdlog::info("reconfigured to [{}] in {} us", config.Describe(), t1 - t0);
   Switched done{config, old ? std::optional<ExecutorConfig>(old->config()) : std::nullopt, t1 - t0};
+  if (old) draining_executors_.fetch_add(1);
   switched(std::move(done));
   // The old executor finishes what it had admitted; new jobs already go to the new one.
-  if (old) old->Drain();
+  if (old) {
+    old->Drain();
+    draining_executors_.fetch_sub(1);
+  }
 }
 
 namespace {

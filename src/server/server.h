@@ -133,6 +133,7 @@ class Server {
   std::unique_ptr<ControllerView> controller_view_;
   std::unique_ptr<Controller> controller_;
   std::atomic<const Controller*> controller_live_{nullptr};  // for /stats, from the event loops
+  std::atomic<int> draining_executors_{0};  // switched away from, still finishing their backlog
   std::thread controller_thread_;
 
   std::mutex shutdown_mu_;

@@ -1,5 +1,7 @@
 #include "server/server_window.h"
 
+#include <algorithm>
+
 namespace switchyard {
 
 int JobKindOf(std::string_view cost_class) {
@@ -59,6 +61,7 @@ WindowStats ServerWindow::Observe(int64_t now_us, double queue_length, double cp
     w.goodput = w.throughput;
   }
   w.queue_length = queue_length;
+  w.in_system = static_cast<double>(std::max<int64_t>(0, metrics_.requests_in_progress.load(std::memory_order_relaxed)));
   w.cpu_utilisation = cpu_utilisation;
 
   last_us_ = now_us;
