@@ -185,13 +185,10 @@ Status Server::StartController() {
   const ServerOptions::Adaptive& a = *options_.adaptive;
   const double slo_ms = a.options.reward.kind == RewardSpec::Kind::kSloGoodput ? a.options.reward.slo_ms : 0;
   controller_view_ = std::make_unique<ControllerView>(*this, slo_ms);
-  // Async candidates run on this server's loops, whatever they say.
-  std::vector<Candidate> candidates;
-  for (Candidate c : a.candidates) {
-    if (std::find(candidates.begin(), candidates.end(), c) == candidates.end()) candidates.push_back(c);
-  }
-  auto controller = Controller::Create(a.options, std::move(candidates), Candidate::Of(CurrentExecutor()->config()),
-                                       *controller_view_);
+  // The candidates are distinct (LoadCandidates refuses repeats); the
+  // configuration serving now joins them if it is not one.
+  auto controller =
+      Controller::Create(a.options, a.candidates, Candidate::Of(CurrentExecutor()->config()), *controller_view_);
   if (!controller.ok()) return controller.status();
   controller_ = std::move(controller).value();
   controller_live_.store(controller_.get());
