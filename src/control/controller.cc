@@ -102,6 +102,7 @@ Decision Controller::Step(int64_t now_us) {
   Decision d;
   d.window = ++windows_;
   d.t_s = static_cast<double>(now_us - start_us_) / 1e6;
+  d.at_us = now_us;
   d.observed = server_.Observe();
   d.features = WorkloadFeatures(d.observed);
   d.serving = current_.load();
@@ -210,6 +211,7 @@ void Controller::Stop() {
 nlohmann::json Controller::DecisionJson(const Decision& d) const {
   nlohmann::json j = {{"window", d.window},
                       {"t_s", d.t_s},
+                      {"monotonic_s", static_cast<double>(d.at_us) / 1e6},
                       {"observed", WindowJson(d.observed)},
                       {"features", d.features},
                       {"serving", candidates_[static_cast<size_t>(d.serving)].Label()},

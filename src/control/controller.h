@@ -84,6 +84,7 @@ struct ControllerOptions {
 struct Decision {
   int64_t window = 0;   // 1, 2, ...
   double t_s = 0;       // end of the window, seconds since the controller started
+  int64_t at_us = 0;    // end of the window on Step's clock (Run: CLOCK_MONOTONIC, comparable across processes)
   WindowStats observed;
   std::vector<double> features;
   int serving = 0;      // the candidate that served the window
