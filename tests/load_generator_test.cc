@@ -35,7 +35,10 @@ class ScriptedServer {
  public:
   using Respond = std::function<int(const std::string& head, const std::string& body, int n)>;
 
-  explicit ScriptedServer(Respond respond) : respond_(std::move(respond)) {
+  // `idle_close_ms` > 0: a connection that waits that long for its next
+  // request is closed by the server, as servers with a read timeout do.
+  explicit ScriptedServer(Respond respond, int idle_close_ms = 0)
+      : respond_(std::move(respond)), idle_close_ms_(idle_close_ms) {
     listen_fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
     int one = 1;
     ::setsockopt(listen_fd_, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
@@ -89,6 +92,13 @@ class ScriptedServer {
     for (;;) {
       size_t header_end;
       while ((header_end = buf.find("\r\n\r\n")) == std::string::npos) {
+        if (idle_close_ms_ > 0 && buf.empty()) {
+          pollfd p{fd, POLLIN, 0};
+          if (::poll(&p, 1, idle_close_ms_) == 0) {
+            ::shutdown(fd, SHUT_RDWR);  // the client sees EOF; the destructor closes
+            return;
+          }
+        }
         ssize_t n = ::read(fd, chunk, sizeof chunk);
         if (n <= 0) return;
         buf.append(chunk, static_cast<size_t>(n));
@@ -118,6 +128,7 @@ class ScriptedServer {
   }
 
   Respond respond_;
+  const int idle_close_ms_;
   int listen_fd_ = -1;
   uint16_t port_ = 0;
   std::atomic<bool> stop_{false};
@@ -234,6 +245,35 @@ TEST(LoadGeneratorTest, WarmupIsNotCountedAndPhasesKeepTheirOwnFigures) {
   EXPECT_FALSE(j["timeseries"].empty());
   std::string csv = TimeseriesCsv(*r);
   EXPECT_EQ(csv.rfind("t_s,phase,sent,requests,errors,p50_us,p99_us,max_us\n", 0), 0u);
+}
+
+// Between phases connections wait in the pool; a server may close one that
+// waited past its read timeout. Taking it up again must reconnect, not count
+// the server's orderly close as a failed request.
+TEST(LoadGeneratorTest, ConnectionsTheServerClosedWhileIdleAreReopened) {
+  // 20 ms answers: the warm-up's requests are in flight when phase 1 starts,
+  // so phase 1 opens connections of its own.
+  ScriptedServer server(
+      [](const std::string&, const std::string&, int) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+        return 200;
+      },
+      /*idle_close_ms=*/100);
+  LoadOptions o = Options(server.port(), "cpu:iters=1");
+  o.warmup_us = 200'000;  // its 2 connections go idle when phase 1 starts on 2 new ones
+  o.phases[0].connections = 2;
+  o.phases[0].duration_us = 500'000;
+  LoadPhase wider = o.phases[0];
+  wider.name = "wider";
+  wider.connections = 4;  // takes the 2 idle ones, closed by the server by now
+  wider.duration_us = 300'000;
+  o.phases.push_back(wider);
+  auto r = RunLoad(o);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  const PhaseStats total = r->stats.Total();
+  EXPECT_GT(total.ok, 0u);
+  EXPECT_TRUE(total.errors.empty()) << "errors: " << total.errors.begin()->first << " x " << total.errors.begin()->second;
+  EXPECT_EQ(total.ok, total.requests);
 }
 
 TEST(LoadGeneratorTest, UnansweredRequestsTimeOut) {

@@ -102,6 +102,14 @@ struct Connection {
   bool timed_out = false;
 };
 
+// True when the peer has closed `socket` (an orderly EOF is waiting to be
+// read); a live idle connection has nothing to read.
+bool PeerClosed(tcp::socket& socket) {
+  char byte;
+  const ssize_t n = ::recv(socket.native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+  return n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK);
+}
+
 // A request scheduled in open loop that found no free connection.
 struct Backlogged {
   int phase;
@@ -264,6 +272,15 @@ class GeneratorThread {
     Outcome o;
     error_code ec;
     c.deadline_us = SteadyClock::Now() + options_.timeout_us;
+    if (c.connected && PeerClosed(c.socket)) {
+      // An idle keep-alive connection the server has closed (its read
+      // timeout passed while this connection waited in the pool, e.g.
+      // between phases): not the server failing a request — reconnect.
+      error_code ignored;
+      c.socket.close(ignored);
+      c.connected = false;
+      c.buffer.clear();
+    }
     if (!c.connected) {
       c.socket = tcp::socket(ctx_);
       co_await c.socket.async_connect(endpoint_, asio::redirect_error(asio::use_awaitable, ec));
