@@ -24,7 +24,9 @@ void AddStudyFlags(CLI::App& app, StudyFlags& f) {
       "Each cell starts `switchyard serve` with its configuration on a free loopback port, warms up, measures "
       "with the built-in load generator and stops the server. A pipeline study ([pipeline] instead of [server], "
       "see studies/pipeline.toml) generates its data set once in the work directory (OUT.d) and runs each cell "
-      "as a child `switchyard load`. Exit status: 0 every run succeeded; 1 some runs failed (they are recorded "
+      "as a child `switchyard load`. An adaptive study ([adaptive], see studies/adaptive.toml) runs a phased "
+      "workload against every candidate as a static server and against each adaptive controller. Exit status: 0 "
+      "every run succeeded; 1 some runs failed (they are recorded "
       "with the reason); 2 bad study file or flags.");
 }
 
@@ -61,7 +63,20 @@ int RunStudyCommand(const StudyFlags& f) {
     std::fprintf(stderr, "switchyard study: %s\n", spec.status().message().c_str());
     return 2;
   }
-  if (spec->pipeline) {
+  if (spec->adaptive) {
+    const AdaptiveMatrix& m = *spec->adaptive;
+    double run_s = static_cast<double>(spec->warmup_us) / 1e6 + 1.0;  // + the server's start and stop
+    for (const LoadPhase& p : m.phases) run_s += static_cast<double>(p.duration_us) / 1e6;
+    const int runs = static_cast<int>(m.runs.size()) * spec->repetitions;
+    std::printf("study %s (adaptive): %zu candidates + %zu controllers x %d repetitions = %d runs of %zu phases, "
+                "about %.0f s\n",
+                spec->name.c_str(), m.candidates.size(), m.controllers.size(), spec->repetitions, runs,
+                m.phases.size(), runs * run_s);
+    if (f.check) {
+      for (const AdaptiveRunConfig& r : m.runs) std::printf("  %s\n", r.Id().c_str());
+      return 0;
+    }
+  } else if (spec->pipeline) {
     // Extra `switchyard load` flags that it would refuse would fail every
     // cell one by one: say it once, now.
     if (Status s = CheckLoadArgs(spec->pipeline->cells.front()); !s.ok()) {

@@ -18,6 +18,7 @@
 #include <system_error>
 
 #include "report/markdown.h"
+#include "report/adaptive_section.h"
 #include "report/pipeline_section.h"
 #include "report/svg_chart.h"
 
@@ -560,7 +561,8 @@ std::vector<ConfigRow> ConfigRows(const Study& s) {
     }
   }
   for (const auto& f : s.failed) {
-    if (f.pipeline || !seen.insert(f.cell).second) continue;  // pipeline cells: the pipeline section's table
+    // Pipeline cells: the pipeline section's table; adaptive runs: the adaptive section's.
+    if (f.pipeline || f.adaptive || !seen.insert(f.cell).second) continue;
     std::string load = f.load_x ? FormatLoadPoint(*f.load_x, f.load_mode.value_or(LoadMode::kClosed)) : kNa;
     rows.push_back({f.cell, f.workload, f.mix, load, f.config, "0"});
   }
@@ -659,6 +661,7 @@ struct Parts {
   // shown unless every record is a pipeline record.
   bool server_sections = true;
   PipelineSection pipeline;  // empty html/markdown without pipeline records
+  AdaptiveSection adaptive;  // empty html/markdown without adaptive records
 };
 
 void HtmlGroupedTable(std::string& h, const GroupedTable& t, const char* css_class) {
@@ -838,11 +841,13 @@ std::string RenderHtml(const Study& study, const Parts& p, const ReportOptions& 
   }
   if (!p.policy_statements.empty()) h += "<a href=\"#policies\">Scheduling policies</a>";
   if (!p.pipeline.html.empty()) h += "<a href=\"#pipeline\">Pipeline</a>";
+  if (!p.adaptive.html.empty()) h += "<a href=\"#adaptive\">Adaptive controller</a>";
   h += "<a href=\"#failed\">Failed cells</a>";
   if (p.server_sections) h += "<a href=\"#configuration\">Configuration</a>";
   h += "</nav>\n";
   if (p.server_sections) RenderHtmlServerSections(h, study, p);
   h += p.pipeline.html;
+  h += p.adaptive.html;
 
   h += "<h2 id=\"failed\">Failed cells</h2>\n";
   const std::vector<std::string>& failed_headers = FailedHeaders();
@@ -940,6 +945,7 @@ std::string RenderMarkdown(const Study& study, const Parts& p) {
   m += "\n";
   if (p.server_sections) RenderMarkdownServerSections(m, study, p);
   m += p.pipeline.markdown;
+  m += p.adaptive.markdown;
   m += "## Failed cells\n\n";
   if (study.failed.empty()) {
     m += "None: every cell ran.\n\n";
@@ -988,14 +994,17 @@ RenderedReport RenderReport(const Study& study, const ReportOptions& options) {
       "highest are tied, and the tie goes to the lowest p99 latency.",
       options.tie_fraction * 100);
   p.config_rows = ConfigRows(study);
-  p.server_sections = study.server_records > 0 || study.pipeline_records == 0;
+  p.server_sections = study.server_records > 0 || (study.pipeline_records == 0 && study.adaptive_records == 0);
   p.pipeline = RenderPipelineSection(study, options.tie_fraction);
   for (auto& c : p.pipeline.charts) out.charts.push_back(c);
+  p.adaptive = RenderAdaptiveSection(study);
+  for (auto& c : p.adaptive.charts) out.charts.push_back(c);
 
   out.index_html = RenderHtml(study, p, options);
   out.summary_md = RenderMarkdown(study, p);
   out.crossover_statements = p.statements;
   out.pipeline_statements = p.pipeline.statements;
+  out.adaptive_statements = p.adaptive.statements;
   return out;
 }
 

@@ -17,7 +17,8 @@
 // Pipeline records (`switchyard load` runs of a pipeline study) get their own
 // section (report/pipeline_section.h) before the failed cells; a study of
 // pipeline records only shows no server sections (summary, charts, crossover
-// points, configuration).
+// points, configuration). Adaptive records (the runs of an adaptive study)
+// get theirs likewise (report/adaptive_section.h).
 //
 // Rendering is separate from writing: RenderReport builds every file in
 // memory, WriteReport puts them on disk (all or nothing).
@@ -54,6 +55,7 @@ struct RenderedReport {
   std::vector<ChartFile> charts;
   std::vector<std::string> crossover_statements;  // one per workload
   std::vector<std::string> pipeline_statements;   // one per pipeline group: the best loader
+  std::vector<std::string> adaptive_statements;   // per controller its targets, then lost requests
 };
 
 RenderedReport RenderReport(const Study& study, const ReportOptions& options = {});

@@ -200,6 +200,82 @@ PipelineRun ParsePipelineRun(LineReader& r, const json* root) {
   return run;
 }
 
+// The fields of an adaptive record (`kind` "adaptive") beside the common ones.
+AdaptiveRun ParseAdaptiveRun(LineReader& r, const json* root) {
+  AdaptiveRun run;
+  if (const json* c = r.Object(root, "config", "config")) {
+    const std::string role = r.String(c, "role", "config.role");
+    if (role == "controller") {
+      run.is_static = false;
+      run.name = r.String(c, "controller", "config.controller");
+    } else if (role == "static" || role.empty()) {
+      run.name = r.String(c, "candidate", "config.candidate");
+    } else {
+      r.Fail(fmt::format("field `config.role` must be \"static\" or \"controller\", not \"{}\"", role));
+    }
+    run.window_s = r.Number(c, "window_s", "config.window_s");
+    if (auto a = c->find("candidates"); a != c->end() && a->is_array()) {
+      for (const json& x : *a) {
+        if (x.is_string()) run.candidates.push_back(x.get<std::string>());
+      }
+    }
+  }
+  auto array = [&](const char* key) -> const json* {
+    auto it = root->find(key);
+    if (it == root->end() || it->is_null()) return nullptr;
+    if (!it->is_array()) {
+      r.Fail(fmt::format("field `{}` must be an array, not {}", key, TypeName(*it)));
+      return nullptr;
+    }
+    return &*it;
+  };
+  if (const json* phases = array("phases")) {
+    for (size_t i = 0; i < phases->size(); ++i) {
+      const json* p = &(*phases)[i];
+      const std::string at = fmt::format("phases[{}]", i);
+      if (!p->is_object()) {
+        r.Fail(fmt::format("field `{}` must be an object, not {}", at, TypeName(*p)));
+        break;
+      }
+      AdaptivePhase ph;
+      ph.name = r.String(p, "name", at + ".name");
+      ph.start_s = r.Number(p, "start_s", at + ".start_s").value_or(0);
+      ph.duration_s = r.Number(p, "duration_s", at + ".duration_s").value_or(0);
+      ph.reward = r.Number(p, "reward", at + ".reward");
+      ph.phase_reward = r.Number(p, "phase_reward", at + ".phase_reward");
+      ph.p99_ms = r.Number(p, "p99_ms", at + ".p99_ms");
+      ph.ok_rps = r.Number(p, "ok_rps", at + ".ok_rps");
+      ph.sent = r.Number(p, "sent", at + ".sent").value_or(0);
+      ph.errors = r.Number(p, "errors", at + ".errors").value_or(0);
+      ph.lost = r.Number(p, "lost", at + ".lost").value_or(0);
+      run.phases.push_back(std::move(ph));
+    }
+  }
+  if (const json* series = array("timeseries")) {
+    for (const json& sec : *series) {
+      if (!sec.is_object()) continue;
+      AdaptiveSecond s;
+      s.t_s = r.Number(&sec, "t_s", "timeseries[].t_s").value_or(0);
+      s.phase = r.Integer(&sec, "phase", "timeseries[].phase");
+      s.reward = r.Number(&sec, "reward", "timeseries[].reward").value_or(0);
+      run.seconds.push_back(s);
+    }
+  }
+  if (const json* decisions = array("decisions")) {
+    for (const json& d : *decisions) {
+      if (!d.is_object()) continue;
+      AdaptiveDecision x;
+      x.at_s = r.Number(&d, "at_s", "decisions[].at_s").value_or(0);
+      x.serving = r.String(&d, "serving", "decisions[].serving");
+      x.reason = r.String(&d, "reason", "decisions[].reason");
+      if (auto sw = d.find("switched"); sw != d.end() && sw->is_boolean()) x.switched = sw->get<bool>();
+      run.decisions.push_back(std::move(x));
+    }
+  }
+  run.switches = r.Integer(root, "switches", "switches");
+  return run;
+}
+
 Result<RunRecord> ParseRecord(const json& j, std::string_view source, int line) {
   LineReader r(source, line);
   if (!j.is_object()) {
@@ -258,8 +334,19 @@ Result<RunRecord> ParseRecord(const json& j, std::string_view source, int line) 
     if (!r.error().ok()) return r.error();
     return rec;
   }
+  if (kind == "adaptive") {
+    rec.adaptive = ParseAdaptiveRun(r, root);
+    rec.adaptive->repetition = rec.repetition;
+    if (r.error().ok() && rec.ok) {
+      if (rec.adaptive->name.empty()) r.Fail("an ok adaptive record needs `config.candidate` or `config.controller`");
+      if (rec.adaptive->phases.empty()) r.Fail("an ok adaptive record needs its `phases`");
+    }
+    if (!r.error().ok()) return r.error();
+    return rec;
+  }
   if (!kind.empty() && kind != "server") {
-    r.Fail(fmt::format("field `kind` must be \"pipeline\" (or absent: a server cell), not \"{}\"", kind));
+    r.Fail(fmt::format("field `kind` must be \"pipeline\", \"adaptive\" (or absent: a server cell), not \"{}\"",
+                       kind));
   }
   if (const json* c = r.Object(root, "config", "config")) {
     rec.config.executor = r.String(c, "executor", "config.executor");
@@ -594,7 +681,7 @@ Study Aggregate(const std::vector<RunRecord>& records) {
   std::map<std::pair<std::string, int64_t>, const RunRecord*> ok_runs;
   for (const auto& r : records) {
     if (r.ok) ok_runs[{r.cell, r.repetition}] = &r;
-    ++(r.pipeline ? study.pipeline_records : study.server_records);
+    ++(r.pipeline ? study.pipeline_records : r.adaptive ? study.adaptive_records : study.server_records);
   }
   for (const auto& r : records) {
     if (r.ok) continue;
@@ -619,6 +706,11 @@ Study Aggregate(const std::vector<RunRecord>& records) {
       if (!r.pipeline->config.loader.empty()) f.series = r.pipeline->config.Label();
       if (r.pipeline->config.matrix_size) f.series += fmt::format(", matrix {}", *r.pipeline->config.matrix_size);
     }
+    if (r.adaptive) {
+      f.adaptive = true;
+      f.workload = "adaptive";
+      f.series = (r.adaptive->is_static ? "static " : "controller ") + r.adaptive->name;
+    }
     study.failed.push_back(std::move(f));
   }
   study.ok_records = static_cast<int>(ok_runs.size());
@@ -637,6 +729,10 @@ Study Aggregate(const std::vector<RunRecord>& records) {
       }
     }
     if (!r.ok || ok_runs[{r.cell, r.repetition}] != &r) continue;
+    if (r.adaptive) {
+      study.adaptive_runs.push_back(*r.adaptive);
+      continue;
+    }
     auto& order = r.pipeline ? pipeline_order : cell_order;
     auto& v = (r.pipeline ? pipeline_runs_of : runs_of)[r.cell];
     if (v.empty()) order.push_back(r.cell);

@@ -2,7 +2,9 @@
 // study` writes (docs/results-schema.md), parsed, and aggregated per cell
 // (medians across repetitions) and per workload (load points, configurations).
 // Pipeline records (`kind` "pipeline", one `switchyard load` run each) are
-// aggregated apart, into the groups of report/pipeline_results.h.
+// aggregated apart, into the groups of report/pipeline_results.h; adaptive
+// records (`kind` "adaptive", one server through a phased workload each) are
+// kept as runs for report/adaptive_results.h's comparison.
 //
 // Parsing is strict about what it uses and blind to the rest: unknown fields
 // are ignored, a known field of the wrong type or a line that is not a JSON
@@ -21,6 +23,7 @@
 #include <vector>
 
 #include "core/status.h"
+#include "report/adaptive_results.h"
 #include "report/pipeline_results.h"
 
 namespace switchyard::report {
@@ -98,6 +101,9 @@ struct RunRecord {
   // Set for a pipeline record (`kind` "pipeline"): its parameters and
   // figures; the server fields above are then empty.
   std::optional<PipelineRun> pipeline;
+  // Set for an adaptive record (`kind` "adaptive"); the server fields above
+  // are then empty.
+  std::optional<AdaptiveRun> adaptive;
 };
 
 // A cell of the matrix with its successful repetitions aggregated.
@@ -134,6 +140,7 @@ struct FailedRun {
   std::optional<LoadMode> load_mode;
   Figure load_x;
   std::optional<PipelineConfig> pipeline;  // a pipeline cell's parameters
+  bool adaptive = false;                   // an adaptive run (series: the candidate or controller)
 };
 
 // One workload at one load mode: the unit of the tables, charts and
@@ -157,6 +164,8 @@ struct Study {
   std::vector<Workload> workloads;    // in order of first appearance
   int server_records = 0;             // records of server cells (ok or failed)
   int pipeline_records = 0;           // records of pipeline cells (ok or failed)
+  int adaptive_records = 0;           // records of adaptive runs (ok or failed)
+  std::vector<AdaptiveRun> adaptive_runs;  // the ok ones (the last of each run id and repetition), in file order
   std::vector<PipelineGroup> pipeline_groups;  // the pipeline cells that ran, grouped
   std::optional<PipelineDataSet> pipeline_data;  // of the first pipeline record that has one
   bool several_data_sets = false;                 // pipeline records name more than one data set

@@ -17,6 +17,7 @@
 #include "data/data_set.h"
 #include "loadgen/bench_summary.h"
 #include "loadgen/load_generator.h"
+#include "study/adaptive_run.h"
 #include "study/http_fetch.h"
 #include "study/machine_info.h"
 #include "study/pipeline_cell_run.h"
@@ -139,6 +140,14 @@ class Runner {
       for (const PipelineCellConfig& c : spec_.pipeline->cells) {
         cells.push_back({c.Id(), [this, &c](int rep) { return RunPipelineRepetition(c, rep); }});
       }
+    } else if (spec_.adaptive) {
+      if (spec_.UsesDb()) {
+        Status db = PrepareDb();
+        if (!db.ok()) return db;
+      }
+      for (const AdaptiveRunConfig& r : spec_.adaptive->runs) {
+        cells.push_back({r.Id(), [this, &r](int rep) { return RunAdaptiveRepetition(r, rep); }});
+      }
     } else {
       token_ = RandomToken();
       token_path_ = options_.work_dir + "/admin-token";
@@ -157,13 +166,23 @@ class Runner {
     StudyTally tally;
     tally.runs = static_cast<int>(cells.size()) * spec_.repetitions;
     std::vector<std::pair<const PlannedCell*, int>> todo;
-    for (const PlannedCell& c : cells) {
+    auto plan = [&](const PlannedCell& c, int r) {
+      if (done->count({c.id, r}) > 0) {
+        ++tally.skipped;
+      } else {
+        todo.push_back({&c, r});
+      }
+    };
+    if (spec_.adaptive) {
+      // Repetition outermost: each repetition runs every static candidate
+      // and controller, interleaved, so the comparison within a repetition
+      // shares the machine's state of the moment.
       for (int r = 0; r < spec_.repetitions; ++r) {
-        if (done->count({c.id, r}) > 0) {
-          ++tally.skipped;
-        } else {
-          todo.push_back({&c, r});
-        }
+        for (const PlannedCell& c : cells) plan(c, r);
+      }
+    } else {
+      for (const PlannedCell& c : cells) {
+        for (int r = 0; r < spec_.repetitions; ++r) plan(c, r);
       }
     }
     if (tally.skipped > 0) Log(fmt::format("resuming: {} of {} runs already done", tally.skipped, tally.runs));
@@ -177,7 +196,11 @@ class Runner {
       if (!appended.ok()) return appended;
       const int64_t elapsed = SteadyClock::Now() - started;
       const int64_t left = elapsed / static_cast<int64_t>(i + 1) * static_cast<int64_t>(todo.size() - i - 1);
-      if (record["status"] == "ok" && spec_.pipeline) {
+      if (record["status"] == "ok" && spec_.adaptive) {
+        ++tally.ok;
+        Log(fmt::format("      {}   (elapsed {}, about {} left)", AdaptiveProgressLine(record), Clock(elapsed),
+                        Clock(left)));
+      } else if (record["status"] == "ok" && spec_.pipeline) {
         ++tally.ok;
         Log(fmt::format("      {}   (elapsed {}, about {} left)", PipelineProgressLine(record), Clock(elapsed),
                         Clock(left)));
@@ -268,6 +291,16 @@ class Runner {
     setup.scratch_dir = options_.work_dir;
     setup.timeout_us = spec_.pipeline->timeout_us;
     return RunPipelineCell(setup, cell, std::move(record));
+  }
+
+  json RunAdaptiveRepetition(const AdaptiveRunConfig& run, int repetition) {
+    AdaptiveRunSetup setup;
+    setup.binary = options_.binary;
+    setup.work_dir = options_.work_dir;
+    setup.db_path = spec_.UsesDb() ? db_path_ : "";
+    setup.warmup_us = spec_.warmup_us;
+    setup.ready_timeout_us = kReadyTimeoutUs;
+    return RunAdaptiveServer(setup, *spec_.adaptive, run, repetition, RecordHead(run.Id(), repetition));
   }
 
   json RunCell(const StudyCell& cell, int repetition) {

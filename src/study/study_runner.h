@@ -13,6 +13,10 @@
 // each (cell, repetition) as a child `switchyard load` with a timeout
 // (study/pipeline_cell_run.h) and records its summary.
 //
+// An adaptive study (StudySpec::adaptive) runs, per repetition, every
+// candidate as a static server and every controller, interleaved, each a
+// fresh server driven through all the phases (study/adaptive_run.h).
+//
 // Resuming: a (cell, repetition) already recorded as "ok" in the results file
 // is not run again; failed ones are retried. A cell that fails (the server
 // does not start, dies, or the load cannot reach it; the load run exits

@@ -34,9 +34,19 @@ Result<std::vector<std::string>> Names(const TomlTable& t, std::string_view key,
 Result<StudySpec> SpecOf(const TomlDocument& doc) {
   TomlTable root = doc.root();
   Status known = root.CheckKeys({"name", "description", "duration", "warmup", "repetitions", "db_rows", "server",
-                                 "workload", "data", "pipeline"});
+                                 "workload", "data", "pipeline", "adaptive"});
   if (!known.ok()) return known;
   const bool pipeline = root.Has("pipeline");
+  const bool adaptive = root.Has("adaptive");
+  if (pipeline && adaptive) return root.Error("adaptive", "a study has a [pipeline] or an [adaptive] table, not both");
+  if (adaptive) {
+    for (const char* key : {"duration", "server", "workload", "data"}) {
+      if (root.Has(key)) {
+        return root.Error(key, "does not apply to an adaptive study (one with an [adaptive] table): its phases "
+                               "file says what to send and for how long");
+      }
+    }
+  }
   if (pipeline) {
     for (const char* key : {"duration", "warmup", "db_rows", "server", "workload"}) {
       if (root.Has(key)) {
@@ -73,6 +83,12 @@ Result<StudySpec> SpecOf(const TomlDocument& doc) {
   if (!rows.ok()) return rows.status();
   spec.db_rows = rows->value_or(spec.db_rows);
 
+  if (adaptive) {
+    auto matrix = ParseAdaptiveMatrix(root, spec.file);
+    if (!matrix.ok()) return matrix.status();
+    spec.adaptive = std::move(*matrix);
+    return spec;
+  }
   if (pipeline) {
     auto matrix = ParsePipelineMatrix(root);
     if (!matrix.ok()) return matrix.status();
@@ -225,6 +241,7 @@ std::vector<StudyCell> StudySpec::Cells() const {
 }
 
 bool StudySpec::UsesDb() const {
+  if (adaptive) return adaptive->UsesDb();
   for (const StudyWorkload& w : workloads) {
     if (w.uses_db) return true;
   }

@@ -28,6 +28,9 @@
 // A study with a [pipeline] table (and [data]) instead of [server] and
 // [[workload]] measures the data-loading pipeline, `switchyard load`
 // (study/pipeline_matrix.h); duration, warmup and db_rows do not apply to it.
+// A study with an [adaptive] table instead runs a phased workload against
+// every candidate configuration and every adaptive controller
+// (study/adaptive_matrix.h); duration does not apply to it (the phases say).
 //
 // Every key is checked before anything runs: unknown keys, wrong types and
 // impossible values (0 workers, a negative rate) are errors naming the file,
@@ -42,6 +45,7 @@
 #include "core/status.h"
 #include "loadgen/arrival_schedule.h"
 #include "loadgen/request_mix.h"
+#include "study/adaptive_matrix.h"
 #include "study/pipeline_matrix.h"
 
 namespace switchyard {
@@ -90,12 +94,15 @@ struct StudySpec {
   // Set for a pipeline study, whose cells are pipeline->cells; servers and
   // workloads are then empty (and Cells() too).
   std::optional<PipelineMatrix> pipeline;
+  // Set for an adaptive study, whose runs are adaptive->runs (per
+  // repetition); servers and workloads are then empty.
+  std::optional<AdaptiveMatrix> adaptive;
 
   // Every cell, in the order they run (server configuration outermost, then
   // workload, then load point); ids are unique. Each cell gets a fresh
   // server, so a crash or state left behind cannot leak into the next.
   std::vector<StudyCell> Cells() const;
-  bool UsesDb() const;
+  bool UsesDb() const;  // server and adaptive studies
 };
 
 Result<StudySpec> LoadStudyFile(const std::string& path);

@@ -1,0 +1,277 @@
+#include "report/adaptive_results.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+#include <map>
+
+#include "report/results.h"
+
+namespace switchyard::report {
+namespace {
+
+// A time interval on the measured window served by one candidate.
+struct Segment {
+  double from = 0, to = 0;
+  std::string serving;
+};
+
+std::vector<Segment> ServingSegments(const AdaptiveRun& run) {
+  std::vector<Segment> segs;
+  const double window = run.window_s.value_or(0);
+  for (size_t k = 0; k < run.decisions.size(); ++k) {
+    const AdaptiveDecision& d = run.decisions[k];
+    const double from = d.at_s - window;
+    if (k > 0 && from > run.decisions[k - 1].at_s) {
+      // The previous step (its switch) ran until this window began; the
+      // previous configuration served until the switch returned.
+      segs.push_back({run.decisions[k - 1].at_s, from, run.decisions[k - 1].serving});
+    }
+    segs.push_back({from, d.at_s, d.serving});
+  }
+  return segs;
+}
+
+Figure Mean(const std::vector<Figure>& values) {
+  double sum = 0;
+  for (const Figure& v : values) {
+    if (!v) return std::nullopt;  // a phase without the figure: no fair mean
+    sum += *v;
+  }
+  if (values.empty()) return std::nullopt;
+  return sum / static_cast<double>(values.size());
+}
+
+Figure Ratio(Figure a, Figure b) {
+  if (!a || !b || *b <= 0) return std::nullopt;
+  return *a / *b;
+}
+
+Figure Min(Figure a, Figure b) {
+  if (!a) return b;
+  if (!b) return a;
+  return std::min(*a, *b);
+}
+Figure Max(Figure a, Figure b) {
+  if (!a) return b;
+  if (!b) return a;
+  return std::max(*a, *b);
+}
+
+// Per phase, the median of `field` over `runs`.
+std::vector<Figure> PhaseMedians(const std::vector<const AdaptiveRun*>& runs, size_t phases,
+                                 Figure AdaptivePhase::*field) {
+  std::vector<Figure> out;
+  for (size_t i = 0; i < phases; ++i) {
+    std::vector<double> values;
+    for (const AdaptiveRun* r : runs) {
+      if (const Figure& v = r->phases[i].*field) values.push_back(*v);
+    }
+    out.push_back(MedianOf(values));
+  }
+  return out;
+}
+
+Figure RunMean(const AdaptiveRun& run, Figure AdaptivePhase::*field) {
+  std::vector<Figure> values;
+  for (const AdaptivePhase& p : run.phases) values.push_back(p.*field);
+  return Mean(values);
+}
+
+AdaptiveRow RowOf(const std::string& name, bool is_static, const std::vector<const AdaptiveRun*>& runs,
+                  size_t phases) {
+  AdaptiveRow row;
+  row.name = name;
+  row.is_static = is_static;
+  row.runs = static_cast<int>(runs.size());
+  for (const AdaptiveRun* r : runs) {
+    row.repetitions.push_back(r->repetition);
+    for (const AdaptivePhase& p : r->phases) {
+      row.sent += p.sent;
+      row.errors += p.errors;
+      row.lost += p.lost;
+    }
+  }
+  row.reward = PhaseMedians(runs, phases, &AdaptivePhase::reward);
+  row.phase_reward = PhaseMedians(runs, phases, &AdaptivePhase::phase_reward);
+  row.p99_ms = PhaseMedians(runs, phases, &AdaptivePhase::p99_ms);
+  row.mean_reward = Mean(row.reward);
+  row.mean_phase_reward = Mean(row.phase_reward);
+  return row;
+}
+
+// The best of `rows` in phase `i` by `field`: (figure, name).
+std::pair<Figure, std::string> BestIn(const std::vector<AdaptiveRow>& rows, size_t i,
+                                      std::vector<Figure> AdaptiveRow::*field) {
+  std::pair<Figure, std::string> best;
+  for (const AdaptiveRow& r : rows) {
+    const Figure& v = (r.*field)[i];
+    if (v && (!best.first || *v > *best.first)) best = {v, r.name};
+  }
+  return best;
+}
+
+std::pair<Figure, std::string> BestMean(const std::vector<AdaptiveRow>& rows, Figure AdaptiveRow::*field) {
+  std::pair<Figure, std::string> best;
+  for (const AdaptiveRow& r : rows) {
+    const Figure& v = r.*field;
+    if (v && (!best.first || *v > *best.first)) best = {v, r.name};
+  }
+  return best;
+}
+
+}  // namespace
+
+std::vector<RunAdaptation> AdaptationOf(const AdaptiveRun& run, const std::vector<std::set<std::string>>& good) {
+  const std::vector<Segment> segs = ServingSegments(run);
+  std::vector<RunAdaptation> out;
+  for (size_t i = 0; i < run.phases.size(); ++i) {
+    const double s = run.phases[i].start_s;
+    const double e = s + run.phases[i].duration_s;
+    // The moment the target is judged at: 5 s in, or the end of a shorter phase.
+    const double target = std::min(s + kAdaptiveTargetAdaptS, e - 1e-6);
+    RunAdaptation a;
+    double good_time = 0;
+    for (const Segment& seg : segs) {
+      const double lo = std::max(seg.from, s);
+      const double hi = std::min(seg.to, e);
+      if (hi <= lo) continue;
+      const bool is_good = i < good.size() && good[i].count(seg.serving) > 0;
+      if (lo <= target && target < hi) a.good_at_target = is_good;
+      if (is_good) {
+        good_time += hi - lo;
+        if (!a.adapt_s) a.adapt_s = lo - s;
+      }
+    }
+    if (e > s) a.good_share = good_time / (e - s);
+    out.push_back(a);
+  }
+  return out;
+}
+
+AdaptiveComparison CompareAdaptive(const std::vector<AdaptiveRun>& runs) {
+  AdaptiveComparison c;
+  if (runs.empty()) return c;
+  const AdaptiveRun& first = runs.front();
+  for (const AdaptivePhase& p : first.phases) {
+    c.phases.push_back(p.name);
+    c.phase_start_s.push_back(p.start_s);
+    c.phase_duration_s.push_back(p.duration_s);
+  }
+  const size_t n = c.phases.size();
+
+  // The runs by row, in order: the candidates as the study lists them, then
+  // any other static name and the controllers as first met.
+  std::vector<std::string> static_order = first.candidates;
+  std::vector<std::string> controller_order;
+  std::map<std::string, std::vector<const AdaptiveRun*>> static_runs, controller_runs;
+  for (const AdaptiveRun& r : runs) {
+    bool same_phases = r.phases.size() == n;
+    for (size_t i = 0; same_phases && i < n; ++i) same_phases = r.phases[i].name == c.phases[i];
+    if (!same_phases) {
+      c.notes.push_back(fmt::format("{} {} (repetition {}) ran other phases than the first run: left out",
+                                    r.is_static ? "static" : "controller", r.name, r.repetition));
+      continue;
+    }
+    auto& order = r.is_static ? static_order : controller_order;
+    if (std::find(order.begin(), order.end(), r.name) == order.end()) order.push_back(r.name);
+    (r.is_static ? static_runs : controller_runs)[r.name].push_back(&r);
+  }
+  for (const std::string& name : static_order) {
+    if (static_runs.count(name)) c.statics.push_back(RowOf(name, true, static_runs[name], n));
+  }
+
+  // The oracle and the best static configuration.
+  for (size_t i = 0; i < n; ++i) {
+    auto [reward, pick] = BestIn(c.statics, i, &AdaptiveRow::reward);
+    auto [phase_reward, phase_pick] = BestIn(c.statics, i, &AdaptiveRow::phase_reward);
+    c.oracle_reward.push_back(reward);
+    c.oracle_pick.push_back(pick);
+    c.oracle_phase_reward.push_back(phase_reward);
+    c.oracle_phase_pick.push_back(phase_pick);
+    Figure p99;
+    for (const AdaptiveRow& r : c.statics) {
+      if (r.name == pick) p99 = r.p99_ms[i];
+    }
+    c.oracle_p99_ms.push_back(p99);
+    std::set<std::string> good;
+    for (const AdaptiveRow& r : c.statics) {
+      if (reward && r.reward[i] && *r.reward[i] >= (1 - kAdaptiveGoodWithin) * *reward) good.insert(r.name);
+    }
+    c.good.push_back(std::move(good));
+  }
+  c.oracle_mean = Mean(c.oracle_reward);
+  c.oracle_phase_mean = Mean(c.oracle_phase_reward);
+  std::tie(c.best_mean, c.best_static) = BestMean(c.statics, &AdaptiveRow::mean_reward);
+  std::tie(c.best_phase_mean, c.best_static_phase) = BestMean(c.statics, &AdaptiveRow::mean_phase_reward);
+
+  // Per repetition: that repetition's oracle and best static candidate's run.
+  std::map<int64_t, std::vector<const AdaptiveRun*>> statics_of_rep;
+  for (const AdaptiveRow& row : c.statics) {
+    for (const AdaptiveRun* r : static_runs[row.name]) statics_of_rep[r->repetition].push_back(r);
+  }
+  auto rep_oracle_mean = [&](int64_t rep) -> Figure {
+    auto it = statics_of_rep.find(rep);
+    if (it == statics_of_rep.end()) return std::nullopt;
+    std::vector<Figure> best(n);
+    for (const AdaptiveRun* r : it->second) {
+      for (size_t i = 0; i < n; ++i) best[i] = Max(best[i], r->phases[i].reward);
+    }
+    return Mean(best);
+  };
+  auto rep_best_mean = [&](int64_t rep) -> Figure {
+    for (const AdaptiveRun* r : static_runs[c.best_static]) {
+      if (r->repetition == rep) return RunMean(*r, &AdaptivePhase::reward);
+    }
+    return std::nullopt;
+  };
+
+  for (const std::string& name : controller_order) {
+    const auto& rs = controller_runs[name];
+    AdaptiveRow row = RowOf(name, false, rs, n);
+    row.vs_oracle = Ratio(row.mean_reward, c.oracle_mean);
+    row.vs_best_static = Ratio(row.mean_reward, c.best_mean);
+    row.phase_vs_oracle = Ratio(row.mean_phase_reward, c.oracle_phase_mean);
+    row.phase_vs_best_static = Ratio(row.mean_phase_reward, c.best_phase_mean);
+    std::vector<double> switches;
+    std::vector<std::vector<RunAdaptation>> adaptations;
+    for (const AdaptiveRun* r : rs) {
+      const Figure mean = RunMean(*r, &AdaptivePhase::reward);
+      const Figure vs_oracle = Ratio(mean, rep_oracle_mean(r->repetition));
+      const Figure vs_best = Ratio(mean, rep_best_mean(r->repetition));
+      row.rep_vs_oracle_min = Min(row.rep_vs_oracle_min, vs_oracle);
+      row.rep_vs_oracle_max = Max(row.rep_vs_oracle_max, vs_oracle);
+      row.rep_vs_best_min = Min(row.rep_vs_best_min, vs_best);
+      row.rep_vs_best_max = Max(row.rep_vs_best_max, vs_best);
+      if (r->switches) switches.push_back(static_cast<double>(*r->switches));
+      adaptations.push_back(AdaptationOf(*r, c.good));
+    }
+    row.switches = MedianOf(switches);
+    if (n > 1) row.shifts_met = true;
+    for (size_t i = 0; i < n; ++i) {
+      PhaseAdaptation pa;
+      std::vector<double> adapt, share;
+      for (const auto& a : adaptations) {
+        ++pa.runs;
+        if (a[i].adapt_s) {
+          adapt.push_back(*a[i].adapt_s);
+        } else {
+          ++pa.never;
+        }
+        if (a[i].good_at_target) ++pa.good_at_target;
+        if (a[i].good_share) share.push_back(*a[i].good_share);
+        const bool met = a[i].adapt_s && *a[i].adapt_s <= kAdaptiveTargetAdaptS && a[i].good_at_target;
+        if (i > 0 && !met) row.shifts_met = false;  // the first phase is the start, not a shift
+      }
+      pa.adapt_s = MedianOf(adapt);
+      if (!adapt.empty()) pa.max_adapt_s = *std::max_element(adapt.begin(), adapt.end());
+      pa.good_share = MedianOf(share);
+      row.adaptation.push_back(pa);
+    }
+    c.controllers.push_back(std::move(row));
+  }
+  return c;
+}
+
+}  // namespace switchyard::report

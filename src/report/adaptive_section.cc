@@ -1,0 +1,313 @@
+#include "report/adaptive_section.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+#include <map>
+
+#include "report/markdown.h"
+#include "report/svg_chart.h"
+
+namespace switchyard::report {
+namespace {
+
+constexpr const char* kNa = "n/a";
+
+constexpr const char* kNote =
+    "Each run is a fresh server driven through every phase (the warm-up: the first phase's load): every "
+    "candidate as a static server, and each controller switching among the candidates live. Reward: the mean "
+    "over the phase's seconds of ok answers / (1 + p99 ms) of that second, the controller's own reward per "
+    "window (a second without answers scores 0). Phase reward: the phase's ok/s / (1 + the whole phase's p99 "
+    "ms), stricter: a few bad seconds set the phase's p99. p99: of the whole phase. Each figure is the median "
+    "across repetitions. The oracle is the best static candidate of each phase; the best static configuration "
+    "is the candidate with the best mean over the phases. Lost: requests sent but never answered, plus answers "
+    "that were errors, over every repetition.";
+
+constexpr const char* kAdaptNote =
+    "Good candidates of a phase: those whose static reward is within 5% of the oracle's. Time to adapt: seconds "
+    "after the phase began until the controller first served a good candidate (median over repetitions, the "
+    "slowest in brackets; resolution one window); good at 5 s: the repetitions in which it served one 5 s into "
+    "the phase. The first phase is the start, not a shift. Target (issue 7): after every shift, in every "
+    "repetition, a good candidate within 5 s and still served at 5 s. Switches: median per run.";
+
+std::string Html(std::string_view s) { return EscapeXml(s); }
+std::string Md(std::string_view s) { return EscapeMarkdown(s); }
+
+std::string Num(const Figure& f, int digits = 2) { return f ? fmt::format("{:.{}f}", *f, digits) : kNa; }
+std::string Ratio(const Figure& f) { return f ? fmt::format("{:.3f}", *f) : kNa; }
+std::string Met(bool ok) { return ok ? "met" : "NOT met"; }
+
+std::string Range(const Figure& lo, const Figure& hi) {
+  if (!lo || !hi) return kNa;
+  if (std::fabs(*lo - *hi) < 5e-4) return Ratio(lo);
+  return Ratio(lo) + "–" + Ratio(hi);
+}
+
+template <typename Numeric>
+void HtmlTable(std::string& h, const char* css_class, const std::vector<std::string>& headers,
+               const std::vector<std::vector<std::string>>& rows, const std::vector<bool>& bold, Numeric numeric) {
+  h += fmt::format("<div class=\"wrap\"><table class=\"{}\">\n<thead><tr>", css_class);
+  for (const auto& t : headers) h += "<th>" + Html(t) + "</th>";
+  h += "</tr></thead>\n<tbody>\n";
+  for (size_t i = 0; i < rows.size(); ++i) {
+    h += i < bold.size() && bold[i] ? "<tr class=\"best\">" : "<tr>";
+    for (size_t j = 0; j < rows[i].size(); ++j) {
+      h += numeric(j) ? "<td class=\"num\">" : "<td>";
+      h += Html(rows[i][j]) + "</td>";
+    }
+    h += "</tr>\n";
+  }
+  h += "</tbody></table></div>\n";
+}
+
+template <typename Numeric>
+void MdTable(std::string& m, const std::vector<std::string>& headers,
+             const std::vector<std::vector<std::string>>& rows, const std::vector<bool>& bold, Numeric numeric) {
+  m += "|";
+  for (const auto& t : headers) m += " " + Md(t) + " |";
+  m += "\n|";
+  for (size_t j = 0; j < headers.size(); ++j) m += numeric(j) ? " ---: |" : " --- |";
+  m += "\n";
+  for (size_t i = 0; i < rows.size(); ++i) {
+    const bool b = i < bold.size() && bold[i];
+    m += "|";
+    for (const auto& v : rows[i]) m += " " + (b ? "**" + Md(v) + "**" : Md(v)) + " |";
+    m += "\n";
+  }
+  m += "\n";
+}
+
+// The per-phase table: statics, the oracle, controllers.
+void PhaseTable(const AdaptiveComparison& c, std::vector<std::string>& headers,
+                std::vector<std::vector<std::string>>& rows, std::vector<bool>& bold) {
+  headers = {"Run"};
+  for (const auto& p : c.phases) {
+    headers.push_back(p + ": reward");
+    headers.push_back(p + ": p99 (ms)");
+  }
+  headers.insert(headers.end(), {"Mean reward", "Mean phase reward", "vs oracle", "vs best static",
+                                 "Phase reward vs oracle", "Phase reward vs best static", "Lost", "Runs"});
+  auto row_of = [&](const AdaptiveRow& r) {
+    std::vector<std::string> row = {(r.is_static ? "" : "controller ") + r.name};
+    for (size_t i = 0; i < c.phases.size(); ++i) {
+      row.push_back(Num(r.reward[i]));
+      row.push_back(Num(r.p99_ms[i], 1));
+    }
+    row.insert(row.end(), {Num(r.mean_reward), Num(r.mean_phase_reward)});
+    if (r.is_static) {
+      row.insert(row.end(), {Ratio(r.mean_reward && c.oracle_mean && *c.oracle_mean > 0
+                                       ? Figure(*r.mean_reward / *c.oracle_mean)
+                                       : std::nullopt),
+                             "", "", ""});
+    } else {
+      row.insert(row.end(),
+                 {Ratio(r.vs_oracle), Ratio(r.vs_best_static), Ratio(r.phase_vs_oracle), Ratio(r.phase_vs_best_static)});
+    }
+    row.insert(row.end(), {fmt::format("{:g}", r.lost), std::to_string(r.runs)});
+    return row;
+  };
+  for (const AdaptiveRow& r : c.statics) {
+    rows.push_back(row_of(r));
+    bold.push_back(r.name == c.best_static);
+  }
+  std::vector<std::string> oracle = {"oracle (best static per phase)"};
+  for (size_t i = 0; i < c.phases.size(); ++i) {
+    oracle.push_back(Num(c.oracle_reward[i]));
+    oracle.push_back(Num(c.oracle_p99_ms[i], 1));
+  }
+  oracle.insert(oracle.end(), {Num(c.oracle_mean), Num(c.oracle_phase_mean), "1.000", "", "", "", "", ""});
+  rows.push_back(std::move(oracle));
+  bold.push_back(false);
+  std::vector<std::string> pick = {"  its pick"};
+  for (size_t i = 0; i < c.phases.size(); ++i) {
+    pick.push_back(c.oracle_pick[i].empty() ? kNa : c.oracle_pick[i]);
+    pick.push_back(fmt::format("{} good", c.good[i].size()));
+  }
+  pick.resize(headers.size());
+  rows.push_back(std::move(pick));
+  bold.push_back(false);
+  for (const AdaptiveRow& r : c.controllers) {
+    rows.push_back(row_of(r));
+    bold.push_back(false);
+  }
+}
+
+void AdaptTable(const AdaptiveComparison& c, std::vector<std::string>& headers,
+                std::vector<std::vector<std::string>>& rows) {
+  headers = {"Controller"};
+  for (const auto& p : c.phases) headers.push_back(p);
+  headers.insert(headers.end(), {"Shifts (≤ 5 s)", "Switches"});
+  for (const AdaptiveRow& r : c.controllers) {
+    std::vector<std::string> row = {r.name};
+    for (const PhaseAdaptation& a : r.adaptation) {
+      std::string cell = a.adapt_s ? fmt::format("{:.1f} s", *a.adapt_s) : "never";
+      if (a.max_adapt_s && a.runs > 1) cell += fmt::format(" ({:.1f})", *a.max_adapt_s);
+      if (a.never > 0 && a.adapt_s) cell += fmt::format(", never in {} of {}", a.never, a.runs);
+      cell += fmt::format("; good at 5 s: {}/{}", a.good_at_target, a.runs);
+      row.push_back(cell);
+    }
+    row.push_back(r.shifts_met ? Met(*r.shifts_met) : "no shift");
+    row.push_back(Num(r.switches, 0));
+    rows.push_back(std::move(row));
+  }
+}
+
+// Per-second reward, the median over a controller's runs, against the
+// oracle's level in each phase.
+LineChartSpec RewardChart(const Study& study, const AdaptiveComparison& c) {
+  LineChartSpec spec;
+  spec.title = "Reward per second: controllers against the oracle";
+  spec.x.label = "seconds since measuring began";
+  spec.x.scale = Scale::kLinear;
+  spec.x.from_zero = true;
+  spec.y.label = "reward: ok/s / (1 + p99 ms)";
+  spec.y.scale = Scale::kLinear;
+  spec.y.from_zero = true;
+  XYSeries oracle;
+  oracle.name = "oracle (best static per phase)";
+  oracle.dashed = true;
+  for (size_t i = 0; i < c.phases.size(); ++i) {
+    if (!c.oracle_reward[i]) continue;
+    oracle.points.emplace_back(c.phase_start_s[i], *c.oracle_reward[i]);
+    oracle.points.emplace_back(c.phase_start_s[i] + c.phase_duration_s[i], *c.oracle_reward[i]);
+  }
+  spec.series.push_back(std::move(oracle));
+  for (const AdaptiveRow& r : c.controllers) {
+    std::map<double, std::vector<double>> by_second;
+    for (const AdaptiveRun& run : study.adaptive_runs) {
+      if (run.is_static || run.name != r.name) continue;
+      for (const AdaptiveSecond& s : run.seconds) {
+        if (s.phase) by_second[s.t_s].push_back(s.reward);
+      }
+    }
+    XYSeries line;
+    line.name = r.name;
+    for (auto& [t, values] : by_second) {
+      if (Figure m = MedianOf(values)) line.points.emplace_back(t + 0.5, *m);
+    }
+    spec.series.push_back(std::move(line));
+  }
+  return spec;
+}
+
+std::string LostStatement(const AdaptiveComparison& c) {
+  std::vector<std::string> parts;
+  for (const auto* rows : {&c.statics, &c.controllers}) {
+    for (const AdaptiveRow& r : *rows) {
+      if (r.lost > 0) {
+        parts.push_back(fmt::format("{}{} {:g} of {:g} sent ({:g} error answers)", r.is_static ? "" : "controller ",
+                                    r.name, r.lost, r.sent, r.errors));
+      }
+    }
+  }
+  if (parts.empty()) return "Lost requests: none (target: none).";
+  std::string s = "Lost requests (target: none): ";
+  for (size_t i = 0; i < parts.size(); ++i) s += (i ? "; " : "") + parts[i];
+  return s + ".";
+}
+
+}  // namespace
+
+std::string AdaptiveTargetStatement(const AdaptiveComparison& c, const AdaptiveRow& r) {
+  std::string s = fmt::format("{}: mean reward {} ({} of the oracle's {}: target ≥ {:g}, {}", r.name,
+                              Num(r.mean_reward), Ratio(r.vs_oracle), Num(c.oracle_mean), kAdaptiveTargetVsOracle,
+                              Met(r.vs_oracle && *r.vs_oracle >= kAdaptiveTargetVsOracle));
+  if (r.runs > 1) s += fmt::format("; per repetition {}", Range(r.rep_vs_oracle_min, r.rep_vs_oracle_max));
+  s += fmt::format(") and {} of the best static {}'s {} (target > 1, {}", Ratio(r.vs_best_static),
+                   c.best_static.empty() ? kNa : c.best_static, Num(c.best_mean),
+                   Met(r.vs_best_static && *r.vs_best_static > 1));
+  if (r.runs > 1) s += fmt::format("; per repetition {}", Range(r.rep_vs_best_min, r.rep_vs_best_max));
+  s += fmt::format("); phase reward {} of the oracle's ({}) and {} of the best static {}'s ({})",
+                   Ratio(r.phase_vs_oracle), Met(r.phase_vs_oracle && *r.phase_vs_oracle >= kAdaptiveTargetVsOracle),
+                   Ratio(r.phase_vs_best_static), c.best_static_phase.empty() ? kNa : c.best_static_phase,
+                   Met(r.phase_vs_best_static && *r.phase_vs_best_static > 1));
+  if (r.shifts_met) {
+    s += fmt::format("; a good candidate within {:g} s of every shift: {}", kAdaptiveTargetAdaptS,
+                     Met(*r.shifts_met));
+  }
+  s += fmt::format("; {} switches (median per run).", Num(r.switches, 0));
+  return s;
+}
+
+AdaptiveSection RenderAdaptiveSection(const Study& study) {
+  AdaptiveSection out;
+  if (study.adaptive_records == 0) return out;
+  const AdaptiveComparison c = CompareAdaptive(study.adaptive_runs);
+  std::string& h = out.html;
+  std::string& m = out.markdown;
+  h += "<h2 id=\"adaptive\">Adaptive controller</h2>\n<p class=\"note\">" + Html(kNote) + "</p>\n";
+  m += "## Adaptive controller\n\n" + Md(kNote) + "\n\n";
+  if (c.phases.empty() || c.statics.empty()) {
+    const char* none = c.phases.empty() ? "No adaptive run succeeded." : "No static run succeeded: nothing to compare with.";
+    h += std::string("<p>") + none + "</p>\n";
+    m += std::string(none) + "\n\n";
+    return out;
+  }
+  std::string phases_text = fmt::format("{} phases:", c.phases.size());
+  for (size_t i = 0; i < c.phases.size(); ++i) {
+    phases_text += fmt::format("{} {} ({:g} s)", i ? "," : "", c.phases[i], c.phase_duration_s[i]);
+  }
+  phases_text += fmt::format(". Best static configuration: {} (mean reward {}, {} of the oracle's); by phase "
+                             "reward: {}.",
+                             c.best_static, Num(c.best_mean), Ratio(c.best_mean && c.oracle_mean && *c.oracle_mean > 0
+                                                                        ? Figure(*c.best_mean / *c.oracle_mean)
+                                                                        : std::nullopt),
+                             c.best_static_phase);
+  h += "<p>" + Html(phases_text) + "</p>\n";
+  m += Md(phases_text) + "\n\n";
+
+  std::vector<std::string> headers;
+  std::vector<std::vector<std::string>> rows;
+  std::vector<bool> bold;
+  PhaseTable(c, headers, rows, bold);
+  auto numeric = [](size_t j) { return j != 0; };
+  h += "<h3 id=\"adaptive-phases\">Reward and p99 per phase</h3>\n";
+  m += "### Reward and p99 per phase\n\n";
+  HtmlTable(h, "summary adaptive", headers, rows, bold, numeric);
+  MdTable(m, headers, rows, bold, numeric);
+  const std::string bold_note = "Bold: the best static configuration. vs oracle / vs best static: the mean over "
+                                "the phases against the oracle's and the best static configuration's.";
+  h += "<p class=\"note\">" + Html(bold_note) + "</p>\n";
+  m += Md(bold_note) + "\n\n";
+
+  for (const AdaptiveRow& r : c.controllers) out.statements.push_back(AdaptiveTargetStatement(c, r));
+  out.statements.push_back(LostStatement(c));
+  for (const std::string& n : c.notes) out.statements.push_back(n);
+  h += "<h3 id=\"adaptive-targets\">Targets</h3>\n<ul class=\"statements\">\n";
+  m += "### Targets\n\n";
+  for (const auto& s : out.statements) {
+    h += "<li>" + Html(s) + "</li>\n";
+    m += "- " + Md(s) + "\n";
+  }
+  h += "</ul>\n";
+  m += "\n";
+
+  if (!c.controllers.empty()) {
+    std::vector<std::string> adapt_headers;
+    std::vector<std::vector<std::string>> adapt_rows;
+    AdaptTable(c, adapt_headers, adapt_rows);
+    auto text = [](size_t) { return false; };
+    h += "<h3 id=\"adaptive-shifts\">Time to adapt after each shift</h3>\n<p class=\"note\">" + Html(kAdaptNote) +
+         "</p>\n";
+    m += "### Time to adapt after each shift\n\n" + Md(kAdaptNote) + "\n\n";
+    HtmlTable(h, "adaptive-shifts", adapt_headers, adapt_rows, {}, text);
+    MdTable(m, adapt_headers, adapt_rows, {}, text);
+
+    const LineChartSpec chart = RewardChart(study, c);
+    ChartFile file;
+    file.file_name = "adaptive-reward-over-time.svg";
+    file.title = chart.title;
+    file.workload = "adaptive";
+    file.svg = RenderLineChart(chart, SvgMode::kStandalone);
+    file.svg_inline = RenderLineChart(chart, SvgMode::kInline);
+    h += "<figure>\n" + file.svg_inline + "<figcaption>" + Html(file.title) +
+         " (median per second over the repetitions; <a href=\"charts/" + Html(file.file_name) + "\">charts/" +
+         Html(file.file_name) + "</a>)</figcaption>\n</figure>\n";
+    m += "![" + Md(file.title) + "](charts/" + file.file_name + ")\n\n";
+    out.charts.push_back(std::move(file));
+  }
+  return out;
+}
+
+}  // namespace switchyard::report
