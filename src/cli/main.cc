@@ -7,6 +7,8 @@
 //   bench    the load generator
 //   study    runs a study file's matrix against fresh servers
 //   report   HTML page, Markdown summary and SVG charts of a study's results
+//   simulate a trace under a policy, in virtual time
+//   simulate-controller  the adaptive controller's evaluation, in virtual time
 //   train-predictor  the learned runtime predictor, from a recorded trace
 //   __worker (internal) a worker process started with --start spawn
 #include <CLI/CLI.hpp>
@@ -20,6 +22,7 @@
 #include "cli/report_command.h"
 #include "cli/serve_command.h"
 #include "cli/simulate_command.h"
+#include "cli/simulate_controller_command.h"
 #include "cli/study_command.h"
 #include "cli/train_predictor_command.h"
 #include "executor/process/worker_process.h"
@@ -73,6 +76,12 @@ int main(int argc, char** argv) {
       "simulate", "Replay a request trace under a scheduling policy and worker count, in virtual time");
   switchyard::AddSimulateFlags(*simulate, simulate_flags);
 
+  switchyard::SimulateControllerFlags simulate_controller_flags;
+  CLI::App* simulate_controller = app.add_subcommand(
+      "simulate-controller",
+      "Every candidate and controller through a phased workload in virtual time, on demands from a recorded trace");
+  switchyard::AddSimulateControllerFlags(*simulate_controller, simulate_controller_flags);
+
   switchyard::TrainPredictorFlags train_flags;
   CLI::App* train = app.add_subcommand(
       "train-predictor", "Fit the learned runtime predictor (XGBoost) on a recorded trace and measure it");
@@ -94,6 +103,7 @@ int main(int argc, char** argv) {
   if (*study) return switchyard::RunStudyCommand(study_flags);
   if (*report) return switchyard::RunReport(report_flags);
   if (*simulate) return switchyard::RunSimulate(simulate_flags);
+  if (*simulate_controller) return switchyard::RunSimulateController(simulate_controller_flags);
   if (*train) return switchyard::RunTrainPredictor(train_flags);
   return 2;
 }

@@ -1,0 +1,353 @@
+#include "cli/simulate_controller_command.h"
+
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include <chrono>
+#include <cstdio>
+#include <map>
+#include <thread>
+
+#include "control/candidates.h"
+#include "control/reward.h"
+#include "core/file_util.h"
+#include "loadgen/duration.h"
+#include "sim/evaluation.h"
+#include "sim/trace.h"
+
+namespace switchyard {
+
+namespace {
+
+int Fail(const std::string& message) {
+  std::fprintf(stderr, "switchyard simulate-controller: %s\n", message.c_str());
+  return 2;
+}
+
+nlohmann::json Optional(const std::optional<double>& v) { return v ? nlohmann::json(*v) : nlohmann::json(nullptr); }
+
+std::vector<std::string> SplitList(const std::string& text) {
+  std::vector<std::string> out;
+  size_t start = 0;
+  while (start <= text.size()) {
+    size_t end = text.find(',', start);
+    if (end == std::string::npos) end = text.size();
+    if (end > start) out.push_back(text.substr(start, end - start));
+    start = end + 1;
+  }
+  return out;
+}
+
+// The table's columns: the phases, or with --repeat-phases the phase names,
+// each the mean over its repetitions.
+struct Column {
+  std::string name;
+  std::vector<size_t> instances;
+};
+
+std::vector<Column> ColumnsOf(const Evaluation& ev) {
+  std::vector<Column> columns;
+  for (size_t i = 0; i < ev.phases.size(); ++i) {
+    auto it = std::find_if(columns.begin(), columns.end(), [&](const Column& c) { return c.name == ev.phases[i]; });
+    if (it == columns.end()) {
+      columns.push_back({ev.phases[i], {i}});
+    } else {
+      it->instances.push_back(i);
+    }
+  }
+  return columns;
+}
+
+template <typename Get>
+double MeanOver(const Column& c, Get get) {
+  double sum = 0;
+  for (size_t i : c.instances) sum += get(i);
+  return sum / static_cast<double>(c.instances.size());
+}
+
+std::string Table(const Evaluation& ev) {
+  const std::vector<Column> columns = ColumnsOf(ev);
+  const bool repeated = columns.size() < ev.phases.size();
+  size_t w = 24;
+  for (const StaticRun& s : ev.statics) w = std::max(w, s.candidate.Label().size());
+  std::string out = fmt::format("\n{:<{}}", "static candidate", w);
+  for (const Column& c : columns) out += fmt::format(" {:>24}", c.name.substr(0, 24));
+  out += fmt::format(" {:>8} {:>6}\n", "mean", "lost");
+  for (const StaticRun& s : ev.statics) {
+    out += fmt::format("{:<{}}", s.candidate.Label(), w);
+    for (const Column& c : columns) {
+      const double r = MeanOver(c, [&](size_t i) { return s.run.phases[i].reward; });
+      const double p99 = MeanOver(c, [&](size_t i) { return s.run.phases[i].p99_ms; });
+      out += fmt::format(" {:>24}", fmt::format("{:.2f} ({:.0f} ms)", r, p99));
+    }
+    out += fmt::format(" {:>8.2f} {:>6}\n", s.run.mean_reward(), s.run.lost);
+  }
+  out += fmt::format("{:<{}}", "oracle (best per phase)", w);
+  for (const Column& c : columns) out += fmt::format(" {:>24.2f}", MeanOver(c, [&](size_t i) { return ev.oracle_reward[i]; }));
+  out += fmt::format(" {:>8.2f}\n", ev.oracle_mean);
+  out += fmt::format("{:<{}}", repeated ? "  its pick (most often)" : "  its pick", w);
+  for (const Column& c : columns) {
+    std::map<size_t, int> votes;
+    for (size_t i : c.instances) ++votes[ev.oracle_pick[i]];
+    const auto best = std::max_element(votes.begin(), votes.end(),
+                                       [](const auto& a, const auto& b) { return a.second < b.second; });
+    const std::string label = ev.statics[best->first].candidate.Label();
+    out += fmt::format(" {:>24}", label.size() > 24 ? label.substr(label.size() - 24) : label);
+  }
+  out += "\n";
+  const StaticRun& best = ev.statics[ev.best_static];
+  out += fmt::format("best static overall: {} (mean {:.2f}, {:.3f} of the oracle's)\n", best.candidate.Label(),
+                     best.run.mean_reward(), ev.oracle_mean > 0 ? best.run.mean_reward() / ev.oracle_mean : 0);
+  out += "cells: reward = mean over the phase's seconds of ok/s / (1 + p99 ms) (p99 of the phase)";
+  out += repeated ? ", each the mean over the phase's repetitions\n" : "\n";
+  if (ev.controllers.empty()) return out;
+
+  out += fmt::format("\n{:<12} {:>9} {:>10} {:>10} {:>9} {:>6} {:>10}\n", "controller", "mean", "vs oracle",
+                     "vs static", "switches", "lost", "shifts<=5s");
+  for (const ControllerRun& c : ev.controllers) {
+    out += fmt::format("{:<12} {:>9.2f} {:>10.3f} {:>10.3f} {:>9} {:>6} {:>10}\n", c.algorithm, c.run.mean_reward(),
+                       c.vs_oracle, c.vs_best_static, c.run.switches, c.run.lost, c.shifts_met ? "met" : "NOT met");
+  }
+  out += fmt::format("\n{:<12}", "controller");
+  for (const Column& c : columns) out += fmt::format(" {:>24}", c.name.substr(0, 24));
+  out += "\n";
+  for (const ControllerRun& c : ev.controllers) {
+    out += fmt::format("{:<12}", c.algorithm);
+    for (const Column& col : columns) {
+      // The first instance's adaptation (with repetitions: the median share).
+      const Adaptation& a = c.adaptation[col.instances.front()];
+      const double share = MeanOver(col, [&](size_t i) { return c.adaptation[i].good_share; });
+      const std::string first = a.adapt_s ? fmt::format("{:.1f}", *a.adapt_s) : "never";
+      const std::string settle = a.settle_s ? fmt::format("{:.1f}", *a.settle_s) : "-";
+      out += fmt::format(" {:>24}", fmt::format("{} / {} / {:.0f}%", first, settle, 100 * share));
+    }
+    out += "\n";
+  }
+  out += "cells: s to the first good candidate / s from which on only good ones / share of the phase served by "
+         "good ones (good: static reward within 5% of the oracle's";
+  out += repeated ? "; times of the first repetition, share the mean)\n" : ")\n";
+  return out;
+}
+
+nlohmann::json SummaryJson(const Evaluation& ev) {
+  nlohmann::json s;
+  s["phases"] = ev.phases;
+  s["static"] = nlohmann::json::object();
+  for (const StaticRun& r : ev.statics) {
+    nlohmann::json j;
+    for (const PhaseFigures& p : r.run.phases) {
+      j["reward"].push_back(p.reward);
+      j["phase_reward"].push_back(p.phase_reward);
+      j["p99_ms"].push_back(p.p99_ms);
+      j["ok_rps"].push_back(p.ok_rps);
+    }
+    j["mean_reward"] = r.run.mean_reward();
+    j["sent"] = r.run.sent;
+    j["lost"] = r.run.lost;
+    s["static"][r.candidate.Label()] = j;
+  }
+  nlohmann::json oracle;
+  oracle["reward"] = ev.oracle_reward;
+  for (size_t i = 0; i < ev.phases.size(); ++i) {
+    oracle["pick"].push_back(ev.statics[ev.oracle_pick[i]].candidate.Label());
+    oracle["pick_by_phase_reward"].push_back(ev.statics[ev.oracle_pick_phase_reward[i]].candidate.Label());
+    oracle["good_within_5pct"].push_back(ev.good[i]);
+  }
+  oracle["mean_reward"] = ev.oracle_mean;
+  s["oracle"] = oracle;
+  const StaticRun& best = ev.statics[ev.best_static];
+  s["best_static"] = {{"candidate", best.candidate.Label()},
+                      {"mean_reward", best.run.mean_reward()},
+                      {"vs_oracle", ev.oracle_mean > 0 ? best.run.mean_reward() / ev.oracle_mean : 0}};
+  s["controllers"] = nlohmann::json::object();
+  for (const ControllerRun& c : ev.controllers) {
+    nlohmann::json j;
+    for (const PhaseFigures& p : c.run.phases) {
+      j["reward"].push_back(p.reward);
+      j["phase_reward"].push_back(p.phase_reward);
+      j["p99_ms"].push_back(p.p99_ms);
+    }
+    for (const Adaptation& a : c.adaptation) {
+      j["adapt_s"].push_back(Optional(a.adapt_s));
+      j["settle_s"].push_back(Optional(a.settle_s));
+      j["good_at_target"].push_back(a.good_at_target ? nlohmann::json(*a.good_at_target) : nlohmann::json(nullptr));
+      j["good_share"].push_back(a.good_share);
+    }
+    j["mean_reward"] = c.run.mean_reward();
+    j["vs_oracle"] = c.vs_oracle;
+    j["vs_best_static"] = c.vs_best_static;
+    j["shifts_met"] = c.shifts_met;
+    j["switches"] = c.run.switches;
+    j["sent"] = c.run.sent;
+    j["lost"] = c.run.lost;
+    j["duplicates"] = c.run.duplicates;
+    if (c.run.serving.size() <= 1000) {
+      for (const ServingSegment& seg : c.run.serving) j["serving"].push_back({seg.start_s, seg.end_s, seg.candidate});
+    }
+    s["controllers"][c.algorithm] = j;
+  }
+  return s;
+}
+
+}  // namespace
+
+void AddSimulateControllerFlags(CLI::App& app, SimulateControllerFlags& f) {
+  app.add_option("--trace", f.trace,
+                 "Recorded trace (serve --trace-out) whose requests give each cost class its demand (CPU work "
+                 "de-contended, see docs/simulator.md)")
+      ->required()
+      ->check(CLI::ExistingFile);
+  app.add_option("--phases", f.phases,
+                 "Phases file (bench --phases format): the load's shape; without it the trace's own arrivals "
+                 "are replayed open loop as one phase");
+  app.add_option("--candidates", f.candidates, "Candidates file (serve --candidates format)")
+      ->required()
+      ->check(CLI::ExistingFile);
+  app.add_option("--controllers", f.controllers,
+                 "Comma-separated controller algorithms to run after the static candidates; 'none' for none")
+      ->capture_default_str();
+  app.add_option("--cores", f.cores, "Cores of the simulated machine (default: this machine's)")
+      ->check(CLI::Range(1, 4096));
+  app.add_option("--io-threads", f.io_threads, "Event loops of the async candidates (default: --cores)")
+      ->check(CLI::Range(1, 4096));
+  app.add_option("--ipc-us", f.ipc_us, "processes: extra cost of every request (IPC round trip), µs")
+      ->check(CLI::Range(int64_t{0}, int64_t{1'000'000}))
+      ->capture_default_str();
+  app.add_option("--window", f.window, "The controllers' window (virtual time)")->capture_default_str();
+  app.add_option("--warmup", f.warmup, "Phase 1's load before measuring, as bench --warmup (0s: none)")
+      ->capture_default_str();
+  app.add_option("--repeat-phases", f.repeat_phases, "Run the phases file this many times over (hours of traffic)")
+      ->check(CLI::Range(1, 1'000'000))
+      ->capture_default_str();
+  app.add_option("--seed", f.seed, "Seeds the mix, the arrivals, the demands and the bandits")->capture_default_str();
+  app.add_option("--predictor", f.predictor, "What sjf, mlfq and drr order by: ewma (online, as serve) or oracle")
+      ->check(CLI::IsMember({"ewma", "oracle"}))
+      ->capture_default_str();
+  app.add_option("--reward", f.reward, "The controllers' reward: throughput-p99 or slo:MS")->capture_default_str();
+  app.add_option("--min-dwell", f.min_dwell, "The controllers' --min-dwell")
+      ->check(CLI::Range(0, 1000))
+      ->capture_default_str();
+  app.add_option("--switch-margin", f.switch_margin, "The controllers' --switch-margin")
+      ->check(CLI::Range(0.0, 10.0))
+      ->capture_default_str();
+  app.add_option("--start-threads", f.start_threads, "A switch to threads: the new workers' start")
+      ->capture_default_str();
+  app.add_option("--start-processes", f.start_processes, "A switch to processes: the new workers' start")
+      ->capture_default_str();
+  app.add_option("--start-async", f.start_async, "A switch to async: its start")->capture_default_str();
+  app.add_option("--threads", f.threads, "Simulations run at once (default: this machine's cores)")
+      ->check(CLI::Range(1, 256));
+  app.add_option("--json", f.json,
+                 "Write the summary here (JSON; summary.oracle.pick per phase as bench/adaptive_eval.py --out)");
+  app.footer("Virtual time: nothing really runs, so hours of traffic take seconds. Exit status: 0 done; 2 bad "
+             "flags or input files (file and line named).");
+}
+
+int RunSimulateController(const SimulateControllerFlags& f) {
+  const auto t0 = std::chrono::steady_clock::now();
+  const unsigned hw = std::max(1u, std::thread::hardware_concurrency());
+  EvaluationOptions o;
+  o.server.cores = f.cores > 0 ? f.cores : static_cast<int>(hw);
+  o.server.executor.io_threads = f.io_threads > 0 ? f.io_threads : o.server.cores;
+  o.server.executor.ipc_us = f.ipc_us;
+  o.server.oracle_prediction = f.predictor == "oracle";
+  o.threads = f.threads > 0 ? static_cast<unsigned>(f.threads) : hw;
+  o.run.seed = f.seed;
+  struct NamedDuration {
+    const char* flag;
+    const std::string& text;
+    int64_t* out;
+    bool zero_ok;
+  };
+  for (const NamedDuration& d : {NamedDuration{"--window", f.window, &o.run.window_us, false},
+                                 NamedDuration{"--warmup", f.warmup, &o.run.warmup_us, true},
+                                 NamedDuration{"--start-threads", f.start_threads, &o.server.start_threads_us, true},
+                                 NamedDuration{"--start-processes", f.start_processes, &o.server.start_processes_us, true},
+                                 NamedDuration{"--start-async", f.start_async, &o.server.start_async_us, true}}) {
+    auto us = d.text == "0" ? Result<int64_t>(int64_t{0}) : ParseDurationUs(d.text);
+    if (!us.ok()) return Fail(std::string(d.flag) + ": " + us.status().message());
+    if (*us == 0 && !d.zero_ok) return Fail(std::string(d.flag) + " must be positive");
+    *d.out = *us;
+  }
+  auto reward = ParseReward(f.reward);
+  if (!reward.ok()) return Fail("--reward: " + reward.status().message());
+  o.controller.reward = *reward;
+  if (reward->kind == RewardSpec::Kind::kSloGoodput) o.server.slo_ms = reward->slo_ms;
+  o.controller.min_dwell_windows = f.min_dwell;
+  o.controller.switch_margin = f.switch_margin;
+  o.controllers = f.controllers == "none" ? std::vector<std::string>{} : SplitList(f.controllers);
+
+  auto trace = LoadTrace(f.trace);
+  if (!trace.ok()) return Fail(trace.status().message());
+  auto candidates = LoadCandidates(f.candidates);
+  if (!candidates.ok()) return Fail(candidates.status().message());
+  Result<SimWorkload> workload = InvalidArgument("");
+  if (f.phases.empty()) {
+    if (f.repeat_phases != 1) return Fail("--repeat-phases needs --phases");
+    workload = ReplayWorkload(*trace, o.server.cores);
+  } else {
+    auto demands = ClassDemands::FromTrace(*trace, o.server.cores);
+    if (!demands.ok()) return Fail(f.trace + ": " + demands.status().message());
+    workload = PhasedWorkload(f.phases, f.repeat_phases, std::move(demands).value());
+  }
+  if (!workload.ok()) return Fail(workload.status().message());
+  if (f.phases.empty()) o.run.warmup_us = 0;  // a replay starts where the trace does
+
+  auto ev = Evaluate(*workload, *candidates, o);
+  if (!ev.ok()) return Fail(ev.status().message());
+  const double wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  const double traffic_s = static_cast<double>(workload->duration_us()) / 1e6;
+
+  std::string out = fmt::format(
+      "switchyard simulate-controller: {} ({} requests), {}, {} candidates, {} cores, {} event loops, window {}, "
+      "seed {}\n{:.0f} s of traffic x {} runs simulated in {:.2f} s\n",
+      f.trace, trace->size(),
+      f.phases.empty() ? std::string("replaying the trace's arrivals")
+                       : fmt::format("phases {} x {}", f.phases, f.repeat_phases),
+      candidates->size(), o.server.cores, o.server.executor.io_threads, f.window, f.seed, traffic_s,
+      candidates->size() + o.controllers.size(), wall_s);
+  out += fmt::format("\n{:<16} {:>9} {:>12} {:>10} {:>10} {:>10}\n", "class demand", "requests", "source",
+                     "mean ms", "p50 ms", "p99 ms");
+  for (const auto& [klass, d] : workload->demands.classes()) {
+    out += fmt::format("{:<16} {:>9} {:>12} {:>10.3f} {:>10.3f} {:>10.3f}\n", klass, d.recorded, d.source,
+                       d.mean_us() / 1e3, static_cast<double>(d.percentile_us(0.5)) / 1e3,
+                       static_cast<double>(d.percentile_us(0.99)) / 1e3);
+  }
+  out += Table(*ev);
+  std::fputs(out.c_str(), stdout);
+
+  if (!f.json.empty()) {
+    nlohmann::json j;
+    j["trace"] = f.trace;
+    j["phases_file"] = f.phases.empty() ? nlohmann::json(nullptr) : nlohmann::json(f.phases);
+    j["candidates_file"] = f.candidates;
+    j["config"] = {{"cores", o.server.cores},       {"io_threads", o.server.executor.io_threads},
+                   {"ipc_us", f.ipc_us},            {"window_us", o.run.window_us},
+                   {"warmup_us", o.run.warmup_us},  {"repeat_phases", f.repeat_phases},
+                   {"seed", f.seed},                {"predictor", f.predictor},
+                   {"reward", reward->Describe()},  {"min_dwell", f.min_dwell},
+                   {"switch_margin", f.switch_margin}};
+    j["demands"] = nlohmann::json::object();
+    for (const auto& [klass, d] : workload->demands.classes()) {
+      j["demands"][klass] = {{"recorded", d.recorded}, {"source", d.source}, {"samples", d.samples_us.size()},
+                             {"mean_us", d.mean_us()}, {"p50_us", d.percentile_us(0.5)},
+                             {"p99_us", d.percentile_us(0.99)}};
+    }
+    std::vector<int> repetitions;
+    if (!workload->phases.empty()) {
+      for (const SimPhase& p : workload->phases) repetitions.push_back(p.repetition);
+    } else {
+      repetitions.push_back(1);
+    }
+    j["repetitions"] = repetitions;
+    j["summary"] = SummaryJson(*ev);
+    j["traffic_s"] = traffic_s;
+    j["wall_s"] = wall_s;
+    Status written = WriteFileAtomically(f.json, j.dump(1) + "\n");
+    if (!written.ok()) return Fail(written.message());
+  }
+  return 0;
+}
+
+}  // namespace switchyard
