@@ -72,7 +72,7 @@ void MdTable(std::string& m, const std::vector<std::string>& headers,
   for (size_t i = 0; i < rows.size(); ++i) {
     const bool b = i < bold.size() && bold[i];
     m += "|";
-    for (const auto& v : rows[i]) m += " " + (b ? "**" + Md(v) + "**" : Md(v)) + " |";
+    for (const auto& v : rows[i]) m += " " + (b && !v.empty() ? "**" + Md(v) + "**" : Md(v)) + " |";
     m += "\n";
   }
   m += "\n";
