@@ -13,6 +13,7 @@
 #include "report/adaptive_section.h"
 #include "report/report.h"
 #include "server_harness.h"
+#include "xml_check.h"
 #include "study/adaptive_run.h"
 #include "study/study_runner.h"
 #include "study/study_spec.h"
@@ -429,8 +430,23 @@ io_threads = 1
   ASSERT_EQ(rendered.adaptive_statements.size(), 2u);
   EXPECT_NE(rendered.adaptive_statements[0].find("round-robin: mean reward"), std::string::npos);
   bool chart = false;
-  for (const auto& c : rendered.charts) chart = chart || c.file_name == "adaptive-reward-over-time.svg";
+  for (const auto& c : rendered.charts) {
+    if (c.file_name != "adaptive-reward-over-time.svg") continue;
+    chart = true;
+    EXPECT_EQ(testing::XmlProblem(c.svg), "");
+    for (const char* series : {"oracle (best static per phase)", "round-robin"}) {
+      EXPECT_NE(c.svg.find(series), std::string::npos) << series;
+    }
+  }
   EXPECT_TRUE(chart);
+  // The page's section, well-formed on its own.
+  const std::string& html = rendered.index_html;
+  const size_t from = html.find("<h2 id=\"adaptive\">");
+  const size_t to = html.find("<h2 id=\"failed\">");
+  ASSERT_NE(from, std::string::npos);
+  ASSERT_NE(to, std::string::npos);
+  EXPECT_EQ(testing::XmlProblem(html.substr(from, to - from)), "");
+  EXPECT_NE(html.find("<a href=\"#adaptive\">"), std::string::npos);
 
   // Again: nothing left to do.
   auto again = RunStudy(*spec, options);

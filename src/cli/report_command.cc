@@ -52,6 +52,7 @@ int RunReport(const ReportFlags& flags) {
       rendered.charts.size(), flags.out.c_str());
   for (const auto& line : rendered.crossover_statements) std::printf("  %s\n", line.c_str());
   for (const auto& line : rendered.pipeline_statements) std::printf("  %s\n", line.c_str());
+  for (const auto& line : rendered.adaptive_statements) std::printf("  %s\n", line.c_str());
   return 0;
 }
 
