@@ -131,6 +131,7 @@ class FakeServer : public ControlledServer {
     std::vector<double> throughput;  // per candidate
     double share_cpu = 0;
     double share_io = 0;
+    double wait_load = 0;  // sleeps in progress the load asks for
   };
   explicit FakeServer(std::vector<Phase> phases, double noise = 0.03) : phases_(std::move(phases)), noise_(noise) {}
 
@@ -152,6 +153,8 @@ class FakeServer : public ControlledServer {
     w.p99_ms = 9;
     w.share_cpu = p.share_cpu;
     w.share_io = p.share_io;
+    w.share_sleep = p.wait_load > 0 ? 1 - p.share_cpu - p.share_io : 0;
+    w.wait_load = p.wait_load;
     w.cpu_utilisation = 0.5;
     return w;
   }
@@ -207,12 +210,14 @@ struct Loop {
   }
 };
 
-Loop MakeLoop(FakeServer& server, const std::string& algorithm, const std::string& log = "") {
+Loop MakeLoop(FakeServer& server, const std::string& algorithm, const std::string& log = "",
+              bool capacity_screen = true) {
   const auto candidates = FourCandidates();
   for (const auto& c : candidates) server.labels.push_back(c.Label());
   ControllerOptions o;
   o.algorithm = algorithm;
   o.decisions_out = log;
+  o.capacity_screen = capacity_screen;
   auto c = Controller::Create(o, candidates, candidates[0], server);
   EXPECT_TRUE(c.ok()) << c.status().message();
   return Loop{std::move(*c)};
@@ -316,6 +321,79 @@ TEST(ControllerTest, WindowsWhileTheOldConfigurationDrainsAreSettlingNotRewards)
     }
   }
   EXPECT_GT(settling_after, 0);
+}
+
+TEST(ControllerTest, TheWindowInWhichTheOldConfigurationFinishedDrainingIsSettlingToo) {
+  // Its latencies include the end of the old backlog even though nothing
+  // drains any more when it ends.
+  FakeServer server(TwoPhases());
+  server.drain_after_switch = 2;  // draining at the end of the switch's next window, not the one after
+  Loop loop = MakeLoop(server, "ucb");
+  const auto ds = loop.Run(40);
+  int checked = 0;
+  for (size_t i = 1; i + 2 < ds.size(); ++i) {
+    if (!ds[i - 1].switched) continue;
+    EXPECT_EQ(ds[i].reason, "settling") << i;
+    EXPECT_EQ(ds[i + 1].reason, "settling") << i + 1;  // the drain ended inside it
+    EXPECT_FALSE(ds[i + 1].rewarded) << i + 1;
+    EXPECT_TRUE(ds[i + 2].rewarded) << i + 2 << " " << ds[i + 2].reason;
+    ++checked;
+  }
+  EXPECT_GT(checked, 0);
+}
+
+// 20 sleeps in progress: threads/8 and processes/2 cannot hold them (the
+// first candidate, threads/2, serves at the start and is never screened
+// while it serves); async can.
+std::vector<FakeServer::Phase> ManySleeps() { return {{{30, 60, 25, 900}, 0, 0, /*wait_load=*/20}}; }
+
+TEST(ControllerTest, TheCapacityScreenKeepsCandidatesThatCannotHoldTheWaitsOutOfTheChoice) {
+  for (const char* algorithm : {"epsilon-greedy", "ucb", "thompson", "contextual"}) {
+    FakeServer server(ManySleeps());
+    Loop loop = MakeLoop(server, algorithm);
+    const auto ds = loop.Run(30);
+    for (const auto& d : ds) {
+      EXPECT_NE(d.chosen, 1) << algorithm << " window " << d.window;
+      EXPECT_NE(d.chosen, 2) << algorithm << " window " << d.window;
+      if (d.rewarded) {  // a decision was made: every small candidate but the serving one is out
+        std::vector<int> expected;
+        for (int i : {0, 1, 2}) {
+          if (i != d.serving) expected.push_back(i);
+        }
+        EXPECT_EQ(d.excluded, expected) << algorithm << " window " << d.window;
+      }
+    }
+    EXPECT_GE(ShareOf(ds, 3), 25) << algorithm;  // async, from the first decision on
+    const auto j = loop.controller->DecisionJson(ds.back());
+    EXPECT_EQ(j["excluded"], nlohmann::json({"threads/2/fifo", "threads/8/fifo", "processes/2/fifo/forkserver"}));
+  }
+}
+
+TEST(ControllerTest, WithoutTheScreenEveryCandidateIsTried) {
+  FakeServer server(ManySleeps());
+  Loop loop = MakeLoop(server, "ucb", "", /*capacity_screen=*/false);
+  const auto ds = loop.Run(30);
+  std::set<int> served;
+  for (const auto& d : ds) served.insert(d.serving);
+  EXPECT_EQ(served.size(), 4u);
+  for (const auto& d : ds) EXPECT_TRUE(d.excluded.empty());
+}
+
+TEST(ControllerTest, TheScreenFollowsTheLoadAndAScreenedCandidateKeepsItsEstimate) {
+  // Phase 0: no sleeps, threads/8 (1) is best; phase 1: 20 sleeps, async best
+  // and threads/8 screened; back to phase 0: threads/8 again, at once.
+  std::vector<FakeServer::Phase> phases = {{{300, 950, 350, 400}, 1, 0, 0}, {{30, 60, 25, 900}, 0, 0, 20}};
+  FakeServer server(phases);
+  Loop loop = MakeLoop(server, "contextual");
+  loop.Run(25);
+  server.phase = 1;
+  const auto sleepy = loop.Run(15);
+  for (const auto& d : sleepy) EXPECT_NE(d.chosen, 1) << d.window;
+  EXPECT_EQ(sleepy.back().serving, 3);
+  server.phase = 0;
+  const auto back = loop.Run(6);
+  EXPECT_EQ(back[0].chosen, 1) << back[0].reason;
+  EXPECT_TRUE(back[0].excluded.empty());
 }
 
 TEST(ControllerTest, AStalledServerScoresZeroRatherThanIdle) {

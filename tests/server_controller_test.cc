@@ -63,11 +63,25 @@ TEST(ServerControllerTest, SwitchesUnderLoadWithoutLosingARequest) {
   std::string line;
   int lines = 0;
   int switched = 0;
+  int sleep_windows = 0;
   while (std::getline(in, line)) {
     auto j = nlohmann::json::parse(line);
     ++lines;
     switched += j["switched"].get<bool>() ? 1 : 0;
+    // The waits in progress by Little's law: none without sleeps; with only
+    // 2 ms sleeps from 4 clients, some, and never more than the 4 clients.
+    const auto& o = j["observed"];
+    const double wait_load = o["wait_load"].get<double>();
+    if (o["mix"]["sleep"].get<double>() == 0) {
+      EXPECT_EQ(wait_load, 0) << line;
+    }
+    if (o["mix"]["sleep"].get<double>() == 1 && o["arrival_rate"].get<double>() > 0) {
+      EXPECT_GT(wait_load, 0) << line;
+      EXPECT_LE(wait_load, 4 * 1.5) << line;  // predictions may run a little above 2 ms
+      ++sleep_windows;
+    }
   }
+  EXPECT_GE(sleep_windows, 1);
   EXPECT_GE(lines, 8);
   // The log holds at least the switches /stats counted (one more may come
   // in the window that was open when /stats was read).

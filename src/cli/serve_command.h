@@ -34,6 +34,7 @@ struct ServeFlags {
   int min_dwell = 2;
   double switch_margin = 0.05;
   uint64_t controller_seed = 1;
+  std::string capacity_screen = "on";
   bool io_threads_given = false;
   bool workers_given = false;
 };

@@ -122,6 +122,15 @@ class Bandit {
   // There is no way back. Out of range: ignored.
   virtual void Disable(int arm) = 0;
 
+  // Until the next call, Choose() passes over the arms whose entry is true
+  // (the controller's capacity screen: candidates that cannot carry the
+  // current load), as if disabled — but reversibly, and an excluded arm
+  // still learns from Update(). An empty or short vector excludes nothing
+  // (beyond its length). When every enabled arm is excluded, Choose()
+  // returns -1. The random and round-robin baselines ignore it: they choose
+  // blindly, as their definitions say.
+  virtual void SetExcluded(std::vector<bool> excluded) = 0;
+
   // One entry per arm, in arm order; for the contextual bandit, as seen in
   // `context`.
   virtual std::vector<ArmEstimate> Estimates(const BanditContext& context) const = 0;

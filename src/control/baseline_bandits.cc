@@ -22,6 +22,7 @@ class RandomBandit final : public Bandit {
   }
   void Update(int arm, const BanditContext& /*context*/, double reward) override { stats_.Add(arm, reward); }
   void Disable(int arm) override { stats_.Disable(arm); }
+  void SetExcluded(std::vector<bool> /*excluded*/) override {}  // blind by definition
   std::vector<ArmEstimate> Estimates(const BanditContext& /*context*/) const override { return stats_.Estimates(); }
 
  private:
@@ -48,6 +49,7 @@ class RoundRobinBandit final : public Bandit {
     last_ = arm;
   }
   void Disable(int arm) override { stats_.Disable(arm); }
+  void SetExcluded(std::vector<bool> /*excluded*/) override {}  // blind by definition
   std::vector<ArmEstimate> Estimates(const BanditContext& /*context*/) const override { return stats_.Estimates(); }
 
  private:

@@ -6,6 +6,7 @@
 #include <cerrno>
 #include <chrono>
 #include <cstring>
+#include <limits>
 #include <nlohmann/json.hpp>
 
 #include "control/baseline_bandits.h"
@@ -26,7 +27,8 @@ nlohmann::json WindowJson(const WindowStats& w) {
           {"in_system", w.in_system},
           {"cpu_utilisation", w.cpu_utilisation},
           {"mix", {{"cpu", w.share_cpu}, {"io", w.share_io}, {"sleep", w.share_sleep}, {"model", w.share_model}}},
-          {"mean_predicted_ms", w.mean_predicted_ms}};
+          {"mean_predicted_ms", w.mean_predicted_ms},
+          {"wait_load", w.wait_load}};
 }
 
 // Nothing came, nothing was answered, nothing is waiting: no load. (A
@@ -34,6 +36,11 @@ nlohmann::json WindowJson(const WindowStats& w) {
 bool Idle(const WindowStats& w) { return w.throughput <= 0 && w.arrival_rate <= 0 && w.in_system <= 0; }
 
 }  // namespace
+
+double WaitCapacity(const Candidate& candidate) {
+  if (candidate.executor == ExecutorKind::kAsync) return std::numeric_limits<double>::infinity();
+  return candidate.workers;
+}
 
 std::vector<std::string_view> ControllerAlgorithmNames() {
   std::vector<std::string_view> names = BanditNames();
@@ -109,6 +116,7 @@ Decision Controller::Step(int64_t now_us) {
   d.reward = options_.reward.Of(d.observed);
   d.chosen = d.serving;
   ++since_switch_;
+  const bool draining = server_.Draining();
 
   // 1. What the window teaches.
   if (Idle(d.observed)) {
@@ -116,7 +124,9 @@ Decision Controller::Step(int64_t now_us) {
   } else if (idle_last_window_) {
     // Load began somewhere inside this window: its figures are part idle.
     d.reason = "warming";
-  } else if (switched_last_window_ || server_.Draining()) {
+  } else if (switched_last_window_ || draining || draining_last_step_) {
+    // The switch's window, or the old configuration's backlog finished
+    // inside this one (or has not yet): its latencies are not the new one's.
     d.reason = "settling";
   } else {
     bandit_->Update(d.serving, d.features, d.reward);
@@ -124,14 +134,26 @@ Decision Controller::Step(int64_t now_us) {
   }
   switched_last_window_ = false;
   idle_last_window_ = Idle(d.observed);
+  draining_last_step_ = draining;
 
   // 2. What to run next (nothing to decide on an idle or settling window).
   if (d.reason.empty()) {
+    std::vector<bool> excluded(candidates_.size(), false);
+    if (options_.capacity_screen) {
+      for (size_t i = 0; i < candidates_.size(); ++i) {
+        if (static_cast<int>(i) != d.serving &&
+            WaitCapacity(candidates_[i]) < kScreenShare * d.observed.wait_load) {
+          excluded[i] = true;
+          d.excluded.push_back(static_cast<int>(i));
+        }
+      }
+    }
+    bandit_->SetExcluded(excluded);
     const int proposed = bandit_->Choose(d.features);
     const std::vector<ArmEstimate> est = bandit_->Estimates(d.features);
-    int best = d.serving;
+    int best = d.serving;  // the best estimate among the candidates it may choose
     for (size_t i = 0; i < est.size(); ++i) {
-      if (!est[i].disabled && est[i].plays > 0 && est[i].mean > est[static_cast<size_t>(best)].mean) {
+      if (!est[i].disabled && !excluded[i] && est[i].plays > 0 && est[i].mean > est[static_cast<size_t>(best)].mean) {
         best = static_cast<int>(i);
       }
     }
@@ -221,6 +243,11 @@ nlohmann::json Controller::DecisionJson(const Decision& d) const {
                       {"switched", d.switched},
                       {"reason", d.reason}};
   if (d.switched) j["switch_start_ms"] = static_cast<double>(d.switch_start_us) / 1e3;
+  if (!d.excluded.empty()) {
+    nlohmann::json labels = nlohmann::json::array();
+    for (int i : d.excluded) labels.push_back(candidates_[static_cast<size_t>(i)].Label());
+    j["excluded"] = std::move(labels);
+  }
   if (!d.error.empty()) j["error"] = d.error;
   return j;
 }

@@ -17,11 +17,23 @@
 //      the contextual bandit); the controller holds while fewer than
 //      min_dwell_windows have passed since the last switch; otherwise it
 //      switches to an untried candidate, to one the bandit explores, or to
-//      one whose estimate beats the current one's by switch_margin;
+//      one whose estimate beats the current one's by switch_margin. The
+//      capacity screen keeps the bandit off candidates that cannot hold the
+//      window's waits (see below);
 //   3. switch: ControlledServer::Apply; a candidate that fails to start is
 //      disabled for good (logged), and the server keeps the last good one;
 //   4. log the decision (JSON Lines, --decisions-out) and keep the last few
 //      for /stats.
+//
+// The capacity screen: exploring a candidate costs more than its window
+// when it cannot carry the load — 64 clients' 50 ms sleeps on 2 worker
+// processes queue up a 1.5 s backlog that outlives the visit and sets the
+// p99 of everything behind it. So a candidate whose workers cannot hold the
+// waits the load keeps in progress (WindowStats::wait_load; a thread or
+// process worker holds one wait, async's event loops any number) is not
+// chosen in that window: workers < kScreenShare x wait_load. It stays a
+// candidate — the screen is recomputed every window — and keeps what it has
+// learnt. Off with capacity_screen = false.
 //
 // Threading: Step() and Run() belong to one thread (Run's); Stop() and
 // StatsJson() may be called from any thread.
@@ -76,6 +88,7 @@ struct ControllerOptions {
   RewardSpec reward;
   int min_dwell_windows = 2;   // windows to stay after a switch before another
   double switch_margin = 0.05; // an exploiting switch must promise this much more
+  bool capacity_screen = true; // see the top of this file
   BanditOptions bandit;
   std::string decisions_out;   // JSON Lines file; empty: none
   int kept_decisions = 10;     // for /stats
@@ -92,10 +105,19 @@ struct Decision {
   bool rewarded = false;  // fed to the bandit (not idle, no switch in it)
   int chosen = 0;       // the candidate for the next window
   bool switched = false;
+  std::vector<int> excluded;  // candidates the capacity screen kept out of this choice
   std::string reason;   // idle | warming | settling | dwell | stay | untried | explore | exploit | within-margin | failed
   int64_t switch_start_us = 0;  // the new workers' start, when switched
   std::string error;    // why a switch failed
 };
+
+// The capacity screen's margin: a candidate is kept out while its workers
+// are fewer than this share of the waits in progress.
+inline constexpr double kScreenShare = 0.9;
+
+// How many waits (sleeps) `candidate` holds at once: its workers, or
+// unbounded for async (infinity).
+double WaitCapacity(const Candidate& candidate);
 
 class Controller {
  public:
@@ -139,6 +161,7 @@ class Controller {
   int64_t since_switch_ = 1'000'000;  // windows since the last switch
   bool switched_last_window_ = false;
   bool idle_last_window_ = true;  // the first window starts from nothing
+  bool draining_last_step_ = false;  // the old configuration still drained when the last window ended
 
   std::atomic<int> current_{0};
   std::atomic<int> switches_{0};

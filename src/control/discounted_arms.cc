@@ -33,7 +33,7 @@ void DiscountedArms::Disable(int arm) {
 
 int DiscountedArms::FirstUntried() const {
   for (int i = 0; i < arms(); ++i) {
-    if (!arms_[i].disabled && arms_[i].plays == 0) return i;
+    if (eligible(i) && arms_[i].plays == 0) return i;
   }
   return -1;
 }
@@ -41,7 +41,7 @@ int DiscountedArms::FirstUntried() const {
 int DiscountedArms::ArgMax(const std::vector<double>& score) const {
   int best = -1;
   for (int i = 0; i < arms(); ++i) {
-    if (arms_[i].disabled) continue;
+    if (!eligible(i)) continue;
     if (best < 0 || score[i] > score[best]) best = i;
   }
   return best;
@@ -53,6 +53,14 @@ std::vector<int> DiscountedArms::Enabled() const {
     if (!arms_[i].disabled) enabled.push_back(i);
   }
   return enabled;
+}
+
+std::vector<int> DiscountedArms::Eligible() const {
+  std::vector<int> eligible_arms;
+  for (int i = 0; i < arms(); ++i) {
+    if (eligible(i)) eligible_arms.push_back(i);
+  }
+  return eligible_arms;
 }
 
 double DiscountedArms::TotalWeight() const {

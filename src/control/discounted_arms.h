@@ -5,6 +5,7 @@
 // Not synchronized (owned by one bandit).
 #pragma once
 
+#include <utility>
 #include <vector>
 
 #include "control/bandit.h"
@@ -28,14 +29,19 @@ class DiscountedArms {
   // Ignores an arm out of range or disabled and a reward that is not finite.
   void Add(int arm, double reward);
   void Disable(int arm);
+  // Bandit::SetExcluded: the arms FirstUntried, ArgMax and Eligible pass over.
+  void SetExcluded(std::vector<bool> excluded) { excluded_ = std::move(excluded); }
 
-  // The lowest-numbered enabled arm never played, or -1.
+  // The lowest-numbered eligible (enabled, not excluded) arm never played, or -1.
   int FirstUntried() const;
-  // The enabled arm with the largest score[arm] (ties: the lowest number), or
-  // -1 when every arm is disabled. `score` has one entry per arm.
+  // The eligible arm with the largest score[arm] (ties: the lowest number), or
+  // -1 when none is. `score` has one entry per arm.
   int ArgMax(const std::vector<double>& score) const;
-  // The enabled arms, in order.
+  // The enabled arms, in order (excluded ones too: for the blind baselines).
   std::vector<int> Enabled() const;
+  // The eligible arms, in order.
+  std::vector<int> Eligible() const;
+  bool eligible(int arm) const { return !arms_[arm].disabled && !excluded(arm); }
   // Sum of the weights of all arms.
   double TotalWeight() const;
 
@@ -59,7 +65,10 @@ class DiscountedArms {
     double squares = 0;  // discounted sum of squared deviations from mean
     bool disabled = false;
   };
+  bool excluded(int arm) const { return static_cast<size_t>(arm) < excluded_.size() && excluded_[arm]; }
+
   std::vector<Arm> arms_;
+  std::vector<bool> excluded_;
   double discount_;
   long long updates_ = 0;
 };

@@ -27,11 +27,11 @@ class EpsilonGreedyBandit final : public Bandit {
   int Choose(const BanditContext& /*context*/) override {
     const int untried = stats_.FirstUntried();
     if (untried >= 0) return untried;
-    const std::vector<int> enabled = stats_.Enabled();
-    if (enabled.empty()) return -1;
+    const std::vector<int> eligible = stats_.Eligible();
+    if (eligible.empty()) return -1;
     const double epsilon = epsilon_ / (1.0 + decay_ * static_cast<double>(stats_.updates()));
     if (bandit_random::Uniform01(rng_) < epsilon) {
-      return enabled[bandit_random::UniformIndex(rng_, static_cast<int>(enabled.size()))];
+      return eligible[bandit_random::UniformIndex(rng_, static_cast<int>(eligible.size()))];
     }
     std::vector<double> means(static_cast<size_t>(stats_.arms()));
     for (int i = 0; i < stats_.arms(); ++i) means[i] = stats_.mean(i);
@@ -40,6 +40,7 @@ class EpsilonGreedyBandit final : public Bandit {
 
   void Update(int arm, const BanditContext& /*context*/, double reward) override { stats_.Add(arm, reward); }
   void Disable(int arm) override { stats_.Disable(arm); }
+  void SetExcluded(std::vector<bool> excluded) override { stats_.SetExcluded(std::move(excluded)); }
   std::vector<ArmEstimate> Estimates(const BanditContext& /*context*/) const override {
     return stats_.Estimates();
   }

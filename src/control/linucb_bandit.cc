@@ -47,14 +47,14 @@ class LinUcbBandit final : public Bandit {
 
   int Choose(const BanditContext& context) override {
     for (int i = 0; i < arms(); ++i) {
-      if (!arms_[i].disabled && arms_[i].plays == 0) return i;
+      if (Eligible(i) && arms_[i].plays == 0) return i;
     }
     const std::vector<double> x = Features(context);
     const double noise = Noise();
     int best = -1;
     double best_index = 0;
     for (int i = 0; i < arms(); ++i) {
-      if (arms_[i].disabled) continue;
+      if (!Eligible(i)) continue;
       const Fit fit = FitArm(arms_[i], x);
       const double index = fit.prediction + alpha_ * noise * std::sqrt(fit.variance);
       if (best < 0 || index > best_index) {
@@ -86,6 +86,7 @@ class LinUcbBandit final : public Bandit {
   void Disable(int arm) override {
     if (arm >= 0 && arm < arms()) arms_[arm].disabled = true;
   }
+  void SetExcluded(std::vector<bool> excluded) override { excluded_ = std::move(excluded); }
 
   std::vector<ArmEstimate> Estimates(const BanditContext& context) const override {
     const std::vector<double> x = Features(context);
@@ -185,7 +186,12 @@ class LinUcbBandit final : public Bandit {
   const int dims_;  // context_dims + 1: the bias term first
   const double alpha_;
   const double lambda_;
+  bool Eligible(int arm) const {
+    return !arms_[arm].disabled && !(static_cast<size_t>(arm) < excluded_.size() && excluded_[arm]);
+  }
+
   std::vector<Arm> arms_;
+  std::vector<bool> excluded_;  // SetExcluded
   long long rewards_ = 0;
   double mean_reward_ = 0;  // over every arm and context
   double squared_errors_ = 0;

@@ -397,9 +397,10 @@ void Server::SubmitJob(Job& job, const HttpRequest& request, const Responder& re
   f.in_system = std::max<int64_t>(0, metrics_.requests_in_progress.load(std::memory_order_relaxed) - 1);
   if (std::shared_ptr<Executor> executor = CurrentExecutor()) f.queue_length = static_cast<int64_t>(executor->queued());
   job.predicted_us = predictor_->PredictUs(f);
-  metrics_.admitted_by_kind[static_cast<size_t>(JobKindOf(f.cost_class))].fetch_add(1, std::memory_order_relaxed);
-  metrics_.admitted_predicted_us.fetch_add(static_cast<uint64_t>(std::max<int64_t>(0, job.predicted_us)),
-                                           std::memory_order_relaxed);
+  const size_t kind = static_cast<size_t>(JobKindOf(f.cost_class));
+  metrics_.admitted_by_kind[kind].fetch_add(1, std::memory_order_relaxed);
+  metrics_.admitted_predicted_us[kind].fetch_add(static_cast<uint64_t>(std::max<int64_t>(0, job.predicted_us)),
+                                                 std::memory_order_relaxed);
   job.on_done = [this, respond, render = std::move(render), arrival = job.arrival_us, features = job.features,
                  client = trace_ ? job.client : std::string(), priority = job.priority](ScoreOutcome outcome) {
     metrics_.queue_us.Record(outcome.queue_us);

@@ -28,7 +28,7 @@ struct ServerMetrics {
   // admitted, by kind (index: JobKindOf), their predicted service, and how
   // the executed ones ended.
   std::array<std::atomic<uint64_t>, 4> admitted_by_kind{};  // cpu, io, sleep, model
-  std::atomic<uint64_t> admitted_predicted_us{0};
+  std::array<std::atomic<uint64_t>, 4> admitted_predicted_us{};  // by kind, like admitted_by_kind
   std::atomic<uint64_t> jobs_ok{0};
   std::atomic<uint64_t> jobs_failed{0};
 

@@ -17,7 +17,7 @@ ServerWindow::ServerWindow(const ServerMetrics& metrics, double slo_ms, int64_t 
 ServerWindow::Counters ServerWindow::Read() const {
   Counters c;
   for (size_t i = 0; i < 4; ++i) c.admitted[i] = metrics_.admitted_by_kind[i].load(std::memory_order_relaxed);
-  c.predicted_us = metrics_.admitted_predicted_us.load(std::memory_order_relaxed);
+  for (size_t i = 0; i < 4; ++i) c.predicted_us[i] = metrics_.admitted_predicted_us[i].load(std::memory_order_relaxed);
   c.ok = metrics_.jobs_ok.load(std::memory_order_relaxed);
   c.failed = metrics_.jobs_failed.load(std::memory_order_relaxed);
   return c;
@@ -33,19 +33,23 @@ WindowStats ServerWindow::Observe(int64_t now_us, double queue_length, double cp
   w.seconds = static_cast<double>(now_us - last_us_) / 1e6;
   const double secs = w.seconds > 0 ? w.seconds : 1;
   uint64_t admitted = 0;
+  uint64_t predicted_us = 0;
   uint64_t by_kind[4];
   for (size_t i = 0; i < 4; ++i) {
     by_kind[i] = now.admitted[i] - last_.admitted[i];
     admitted += by_kind[i];
+    predicted_us += now.predicted_us[i] - last_.predicted_us[i];
   }
+  // Predicted seconds of sleeping admitted per second: by Little's law, how
+  // many sleeps the load keeps in progress at once.
+  w.wait_load = static_cast<double>(now.predicted_us[2] - last_.predicted_us[2]) / 1e6 / secs;
   w.arrival_rate = static_cast<double>(admitted) / secs;
   if (admitted > 0) {
     w.share_cpu = static_cast<double>(by_kind[0]) / static_cast<double>(admitted);
     w.share_io = static_cast<double>(by_kind[1]) / static_cast<double>(admitted);
     w.share_sleep = static_cast<double>(by_kind[2]) / static_cast<double>(admitted);
     w.share_model = static_cast<double>(by_kind[3]) / static_cast<double>(admitted);
-    w.mean_predicted_ms =
-        static_cast<double>(now.predicted_us - last_.predicted_us) / static_cast<double>(admitted) / 1e3;
+    w.mean_predicted_ms = static_cast<double>(predicted_us) / static_cast<double>(admitted) / 1e3;
   }
   const uint64_t ok = now.ok - last_.ok;
   w.throughput = static_cast<double>(ok) / secs;

@@ -32,7 +32,7 @@ class ServerWindow {
  private:
   struct Counters {
     uint64_t admitted[4] = {};
-    uint64_t predicted_us = 0;
+    uint64_t predicted_us[4] = {};
     uint64_t ok = 0;
     uint64_t failed = 0;
   };
