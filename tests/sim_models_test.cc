@@ -218,6 +218,7 @@ TEST(SimServerTest, ASwitchSendsNewRequestsToTheNewConfigurationWhileTheOldDrain
 TEST(SimServerTest, ObserveFillsTheWindowFigures) {
   SimServerOptions o;
   o.cores = 2;
+  o.oracle_prediction = true;  // predicted = demand
   auto server = SimServer::Create(o, Threads(4));
   ASSERT_TRUE(server.ok());
   SimServer& s = **server;
@@ -233,7 +234,8 @@ TEST(SimServerTest, ObserveFillsTheWindowFigures) {
   EXPECT_DOUBLE_EQ(w.share_sleep, 0.25);
   EXPECT_DOUBLE_EQ(w.p99_ms, 600);  // three on two cores: 400 ms of work each at 2/3 speed
   EXPECT_NEAR(w.cpu_utilisation, 1.2 / 2, 1e-9);  // 1.2 core-seconds in 1 s of 2 cores
-  EXPECT_GT(w.mean_predicted_ms, 0);
+  EXPECT_DOUBLE_EQ(w.mean_predicted_ms, (3 * 400 + 50) / 4.0);
+  EXPECT_DOUBLE_EQ(w.wait_load, 0.05);  // 50 ms of sleep admitted in 1 s
   EXPECT_EQ(w.in_system, 0);
 }
 

@@ -73,8 +73,9 @@ uint64_t SimServer::Admit(const SimRequest& request) {
   f.cost_class = request.klass;
   f.in_system = static_cast<int64_t>(outstanding_.size());
   job.predicted_us = options_.oracle_prediction ? std::max<int64_t>(1, job.demand_us) : predictor_->PredictUs(f);
-  ++window_admitted_[MixIndexOf(job.klass, job.kind)];
-  window_predicted_us_ += static_cast<double>(job.predicted_us);
+  const int mix = MixIndexOf(job.klass, job.kind);
+  ++window_admitted_[mix];
+  window_predicted_us_[mix] += static_cast<double>(job.predicted_us);
   ++admitted_;
   outstanding_.insert(job.id);
   const uint64_t id = job.id;
@@ -161,8 +162,11 @@ WindowStats SimServer::Observe() {
     w.share_io = static_cast<double>(window_admitted_[1]) / a;
     w.share_sleep = static_cast<double>(window_admitted_[2]) / a;
     w.share_model = static_cast<double>(window_admitted_[3]) / a;
-    w.mean_predicted_ms = window_predicted_us_ / a / 1e3;
+    double predicted = 0;
+    for (double p : window_predicted_us_) predicted += p;
+    w.mean_predicted_ms = predicted / a / 1e3;
   }
+  w.wait_load = window_predicted_us_[2] / 1e6 / secs;  // sleeps' predicted seconds per second
   w.throughput = static_cast<double>(window_latency_us_.size()) / secs;
   if (options_.slo_ms > 0) {
     const auto within = std::count_if(window_latency_us_.begin(), window_latency_us_.end(), [&](int64_t l) {
@@ -185,7 +189,7 @@ WindowStats SimServer::Observe() {
   window_start_us_ = now;
   window_busy_start_ = machine_.busy_core_us();
   std::fill(std::begin(window_admitted_), std::end(window_admitted_), 0);
-  window_predicted_us_ = 0;
+  std::fill(std::begin(window_predicted_us_), std::end(window_predicted_us_), 0.0);
   window_latency_us_.clear();
   return w;
 }

@@ -18,7 +18,8 @@
 // error_rate 0 (nothing fails in the model), queue_length (admitted, not
 // started, over every configuration) and in_system at the window's end,
 // cpu_utilisation = busy cores / cores over the window, the admitted mix
-// shares, and their mean predicted ms.
+// shares, their mean predicted ms, and wait_load (the admitted sleeps'
+// predicted seconds per second: the waits the load keeps in progress).
 //
 // Not thread-safe: one thread drives a SimServer and its machine.
 #pragma once
@@ -128,7 +129,7 @@ class SimServer : public ControlledServer {
   int64_t window_start_us_ = 0;
   double window_busy_start_ = 0;
   uint64_t window_admitted_[4] = {};  // cpu, io, sleep, model
-  double window_predicted_us_ = 0;
+  double window_predicted_us_[4] = {};  // per mix index
   std::vector<int64_t> window_latency_us_;
 };
 
