@@ -13,10 +13,10 @@
 #include "report/adaptive_section.h"
 #include "report/report.h"
 #include "server_harness.h"
-#include "xml_check.h"
 #include "study/adaptive_run.h"
 #include "study/study_runner.h"
 #include "study/study_spec.h"
+#include "xml_check.h"
 
 namespace switchyard {
 namespace {
@@ -87,26 +87,31 @@ TEST(AdaptiveStudySpecTest, InterleavesStaticCandidatesAndControllersWithStableI
   EXPECT_EQ(m.candidates_path, d.dir.File("c.toml"));
   std::vector<std::string> ids;
   for (const auto& r : m.runs) ids.push_back(r.Id());
-  EXPECT_EQ(ids, (std::vector<std::string>{"static.threads/2/fifo", "controller.round-robin", "static.async/fifo/offload1",
-                                           "controller.ucb", "controller.random"}));
+  EXPECT_EQ(ids,
+            (std::vector<std::string>{"static.threads/2/fifo", "controller.round-robin",
+                                      "static.async/fifo/offload1", "controller.ucb", "controller.random"}));
   EXPECT_FALSE(spec->UsesDb());
 
   EXPECT_EQ(m.ServeArgs(m.runs[2], "", 0),
-            (std::vector<std::string>{"--executor", "async", "--policy", "fifo", "--offload", "1", "--io-threads", "3",
-                                      "--max-queue", "1000"}));
+            (std::vector<std::string>{"--executor", "async", "--policy", "fifo", "--offload", "1",
+                                      "--io-threads", "3", "--max-queue", "1000"}));
   // A controller starts from the first candidate.
-  EXPECT_EQ(m.ServeArgs(m.runs[1], "/w/d.jsonl", 1),
-            (std::vector<std::string>{"--executor", "threads", "--policy", "fifo", "--workers", "2", "--io-threads",
-                                      "3", "--controller", "round-robin", "--candidates", d.dir.File("c.toml"),
-                                      "--window", "500ms", "--decisions-out", "/w/d.jsonl", "--controller-seed", "1",
-                                      "--max-queue", "1000"}));
+  EXPECT_EQ(
+      m.ServeArgs(m.runs[1], "/w/d.jsonl", 1),
+      (std::vector<std::string>{"--executor",        "threads",     "--policy",        "fifo",
+                                "--workers",         "2",           "--io-threads",    "3",
+                                "--controller",      "round-robin", "--candidates",    d.dir.File("c.toml"),
+                                "--window",          "500ms",       "--decisions-out", "/w/d.jsonl",
+                                "--controller-seed", "1",           "--max-queue",     "1000"}));
 }
 
 TEST(AdaptiveStudySpecTest, Defaults) {
   StudyDir d;
-  auto spec = ParseStudy("name = \"a\"\n[adaptive]\ncandidates = \"c.toml\"\nphases = \"p.toml\"\n", d.StudyFile());
+  auto spec =
+      ParseStudy("name = \"a\"\n[adaptive]\ncandidates = \"c.toml\"\nphases = \"p.toml\"\n", d.StudyFile());
   ASSERT_TRUE(spec.ok()) << spec.status().ToString();
-  EXPECT_EQ(spec->adaptive->controllers, (std::vector<std::string>{"ucb", "contextual", "random", "round-robin"}));
+  EXPECT_EQ(spec->adaptive->controllers,
+            (std::vector<std::string>{"ucb", "contextual", "random", "round-robin"}));
   EXPECT_EQ(spec->adaptive->window_us, 1'000'000);
   EXPECT_EQ(spec->adaptive->runs.size(), 6u);
 }
@@ -121,13 +126,15 @@ TEST(AdaptiveStudySpecTest, RejectsBadFilesNamingFileLineAndKey) {
   std::ofstream(d.dir.File("bad-candidates.toml")) << "[[candidate]]\nexecutor = \"threads\"\n";
   std::ofstream(d.dir.File("no-mix.toml")) << "[[phase]]\nduration = \"1s\"\nconnections = 1\n";
   std::ofstream(d.dir.File("no-duration.toml")) << "[[phase]]\nmix = \"cpu\"\nconnections = 1\n";
-  std::ofstream(d.dir.File("twice.toml")) << "[[phase]]\nname = \"x\"\nduration = \"1s\"\nconnections = 1\nmix = "
-                                             "\"cpu\"\n[[phase]]\nname = \"x\"\nduration = \"1s\"\nconnections = "
-                                             "1\nmix = \"cpu\"\n";
+  std::ofstream(d.dir.File("twice.toml"))
+      << "[[phase]]\nname = \"x\"\nduration = \"1s\"\nconnections = 1\nmix = "
+         "\"cpu\"\n[[phase]]\nname = \"x\"\nduration = \"1s\"\nconnections = "
+         "1\nmix = \"cpu\"\n";
   const std::string head = "name = \"a\"\n[adaptive]\n";
   const std::string files = "candidates = \"c.toml\"\nphases = \"p.toml\"\n";
   const BadStudy cases[] = {
-      {head + files + "controllers = [\"genius\"]\n", "s.toml:5: adaptive: key 'controllers': 'genius': one of"},
+      {head + files + "controllers = [\"genius\"]\n",
+       "s.toml:5: adaptive: key 'controllers': 'genius': one of"},
       {head + files + "controllers = [\"ucb\", \"ucb\"]\n", "'ucb' is listed twice"},
       {head + files + "controllers = \"ucb\"\nspeed = 1\n", "unknown key 'speed'"},
       {head + "phases = \"p.toml\"\n", "key 'candidates': missing"},
@@ -143,7 +150,8 @@ TEST(AdaptiveStudySpecTest, RejectsBadFilesNamingFileLineAndKey) {
       {head + files + "args = [\"--workers\", \"4\"]\n", "--workers is set by the study"},
       {head + files + "args = [\"--controller=ucb\"]\n", "--controller is set by the study"},
       {"name = \"a\"\nrepetitions = 0\n[adaptive]\n" + files, "key 'repetitions'"},
-      {"name = \"a\"\nduration = \"2s\"\n[adaptive]\n" + files, "key 'duration': does not apply to an adaptive"},
+      {"name = \"a\"\nduration = \"2s\"\n[adaptive]\n" + files,
+       "key 'duration': does not apply to an adaptive"},
       {"name = \"a\"\n[server]\n[adaptive]\n" + files, "key 'server': does not apply to an adaptive"},
       {"name = \"a\"\n[pipeline]\n[adaptive]\n" + files, "not both"},
   };
@@ -151,7 +159,8 @@ TEST(AdaptiveStudySpecTest, RejectsBadFilesNamingFileLineAndKey) {
     auto r = ParseStudy(c.text, d.StudyFile());
     ASSERT_FALSE(r.ok()) << c.text;
     EXPECT_NE(r.status().message().find(c.mentions), std::string::npos)
-        << "for:\n" << c.text << "\ngot: " << r.status().message();
+        << "for:\n"
+        << c.text << "\ngot: " << r.status().message();
   }
 }
 
@@ -235,7 +244,7 @@ namespace report {
 namespace {
 
 AdaptiveRun MakeRun(bool is_static, const std::string& name, int64_t rep, std::vector<double> rewards,
-                std::vector<double> phase_rewards = {}) {
+                    std::vector<double> phase_rewards = {}) {
   AdaptiveRun r;
   r.is_static = is_static;
   r.name = name;
@@ -423,8 +432,8 @@ io_threads = 1
   const std::string& md = rendered.summary_md;
   EXPECT_NE(md.find("## Adaptive controller"), std::string::npos) << md;
   EXPECT_EQ(md.find("## Summary"), std::string::npos) << "no server sections for adaptive records only";
-  for (const char* row : {"| threads/2/fifo |", "oracle (best static per phase)", "| controller round-robin |",
-                          "### Time to adapt after each shift"}) {
+  for (const char* row : {"| threads/2/fifo |", "oracle (best static per phase)",
+                          "| controller round-robin |", "### Time to adapt after each shift"}) {
     EXPECT_NE(md.find(row), std::string::npos) << row << "\n" << md;
   }
   ASSERT_EQ(rendered.adaptive_statements.size(), 2u);

@@ -123,7 +123,8 @@ std::pair<Figure, std::string> BestMean(const std::vector<AdaptiveRow>& rows, Fi
 
 }  // namespace
 
-std::vector<RunAdaptation> AdaptationOf(const AdaptiveRun& run, const std::vector<std::set<std::string>>& good) {
+std::vector<RunAdaptation> AdaptationOf(const AdaptiveRun& run,
+                                        const std::vector<std::set<std::string>>& good) {
   const std::vector<Segment> segs = ServingSegments(run);
   std::vector<RunAdaptation> out;
   for (size_t i = 0; i < run.phases.size(); ++i) {

@@ -35,21 +35,22 @@ namespace switchyard::report {
 using Figure = std::optional<double>;
 
 inline constexpr double kAdaptiveTargetVsOracle = 0.9;  // issue 7: a controller's mean reward / the oracle's
-inline constexpr double kAdaptiveTargetAdaptS = 5.0;    // issue 7: serving a good candidate this soon after a shift
-inline constexpr double kAdaptiveGoodWithin = 0.05;     // "good": within 5% of the oracle's reward
+inline constexpr double kAdaptiveTargetAdaptS =
+    5.0;  // issue 7: serving a good candidate this soon after a shift
+inline constexpr double kAdaptiveGoodWithin = 0.05;  // "good": within 5% of the oracle's reward
 
 // One phase of a run (the record's `phases[i]`).
 struct AdaptivePhase {
   std::string name;
-  double start_s = 0;     // since measuring began
+  double start_s = 0;  // since measuring began
   double duration_s = 0;
-  Figure reward;          // mean over the phase's whole seconds of ok / (1 + p99 ms)
-  Figure phase_reward;    // ok/s / (1 + p99 ms of the whole phase)
+  Figure reward;        // mean over the phase's whole seconds of ok / (1 + p99 ms)
+  Figure phase_reward;  // ok/s / (1 + p99 ms of the whole phase)
   Figure p99_ms;
   Figure ok_rps;
   double sent = 0;
   double errors = 0;
-  double lost = 0;        // sent - final outcomes + errors
+  double lost = 0;  // sent - final outcomes + errors
 };
 
 // One second of a run's timeline (the record's `timeseries[i]`).
@@ -72,7 +73,7 @@ struct AdaptiveRun {
   bool is_static = true;
   std::string name;  // the candidate's label (static) or the controller's algorithm
   int64_t repetition = 0;
-  Figure window_s;   // controllers
+  Figure window_s;                      // controllers
   std::vector<std::string> candidates;  // the study's candidate labels, in file order
   std::vector<AdaptivePhase> phases;
   std::vector<AdaptiveSecond> seconds;
@@ -82,16 +83,17 @@ struct AdaptiveRun {
 
 // What a controller's run did in one phase.
 struct RunAdaptation {
-  Figure adapt_s;       // seconds after the phase began until it first served a good candidate; none: never
+  Figure adapt_s;  // seconds after the phase began until it first served a good candidate; none: never
   bool good_at_target = false;  // serving a good one kAdaptiveTargetAdaptS in (at the end of a shorter phase)
-  Figure good_share;    // share of the phase served by good candidates
+  Figure good_share;            // share of the phase served by good candidates
 };
 
 // Per phase, `run`'s adaptation given each phase's good candidates (see
 // above). Window k of the decisions covers [at_s - window_s, at_s], served
 // by its `serving`; the gap before it (the previous step's switch) by the
 // previous window's.
-std::vector<RunAdaptation> AdaptationOf(const AdaptiveRun& run, const std::vector<std::set<std::string>>& good);
+std::vector<RunAdaptation> AdaptationOf(const AdaptiveRun& run,
+                                        const std::vector<std::set<std::string>>& good);
 
 // A controller's adaptation in one phase over its runs.
 struct PhaseAdaptation {
@@ -113,17 +115,17 @@ struct AdaptiveRow {
   Figure mean_reward, mean_phase_reward;             // over the phases, of the medians
   double sent = 0, errors = 0, lost = 0;             // sums over the runs
   // Controllers only.
-  Figure vs_oracle, vs_best_static;                  // reward
-  Figure phase_vs_oracle, phase_vs_best_static;      // phase_reward
-  Figure rep_vs_oracle_min, rep_vs_oracle_max;       // per repetition, reward
+  Figure vs_oracle, vs_best_static;              // reward
+  Figure phase_vs_oracle, phase_vs_best_static;  // phase_reward
+  Figure rep_vs_oracle_min, rep_vs_oracle_max;   // per repetition, reward
   Figure rep_vs_best_min, rep_vs_best_max;
-  Figure switches;                                   // median
-  std::vector<PhaseAdaptation> adaptation;           // per phase
-  std::optional<bool> shifts_met;                    // none: a single phase (no shift)
+  Figure switches;                          // median
+  std::vector<PhaseAdaptation> adaptation;  // per phase
+  std::optional<bool> shifts_met;           // none: a single phase (no shift)
 };
 
 struct AdaptiveComparison {
-  std::vector<std::string> phases;   // names, of the first run
+  std::vector<std::string> phases;  // names, of the first run
   std::vector<double> phase_start_s, phase_duration_s;
   std::vector<AdaptiveRow> statics;      // in the study's candidate order (first appearance)
   std::vector<AdaptiveRow> controllers;  // in order of first appearance

@@ -19,16 +19,22 @@ constexpr const char* kNote =
     "candidate as a static server, and each controller switching among the candidates live. Reward: the mean "
     "over the phase's seconds of ok answers / (1 + p99 ms) of that second, the controller's own reward per "
     "window (a second without answers scores 0). Phase reward: the phase's ok/s / (1 + the whole phase's p99 "
-    "ms), stricter: a few bad seconds set the phase's p99. p99: of the whole phase. Each figure is the median "
-    "across repetitions. The oracle is the best static candidate of each phase; the best static configuration "
-    "is the candidate with the best mean over the phases. Lost: requests sent but never answered, plus answers "
+    "ms), stricter: a few bad seconds set the phase's p99. p99: of the whole phase. Each figure is the "
+    "median "
+    "across repetitions. The oracle is the best static candidate of each phase; the best static "
+    "configuration "
+    "is the candidate with the best mean over the phases. Lost: requests sent but never answered, plus "
+    "answers "
     "that were errors, over every repetition.";
 
 constexpr const char* kAdaptNote =
-    "Good candidates of a phase: those whose static reward is within 5% of the oracle's. Time to adapt: seconds "
+    "Good candidates of a phase: those whose static reward is within 5% of the oracle's. Time to adapt: "
+    "seconds "
     "after the phase began until the controller first served a good candidate (median over repetitions, the "
-    "slowest in brackets; resolution one window); good at 5 s: the repetitions in which it served one 5 s into "
-    "the phase. The first phase is the start, not a shift. Target (issue 7): after every shift, in every "
+    "slowest in brackets; resolution one window); good at 5 s: the repetitions in which it served one 5 s "
+    "into "
+    "the phase (at the end of a shorter one). The first phase is the start, not a shift. Target (issue 7): "
+    "after every shift, in every "
     "repetition, a good candidate within 5 s and still served at 5 s. Switches: median per run.";
 
 std::string Html(std::string_view s) { return EscapeXml(s); }
@@ -46,7 +52,8 @@ std::string Range(const Figure& lo, const Figure& hi) {
 
 template <typename Numeric>
 void HtmlTable(std::string& h, const char* css_class, const std::vector<std::string>& headers,
-               const std::vector<std::vector<std::string>>& rows, const std::vector<bool>& bold, Numeric numeric) {
+               const std::vector<std::vector<std::string>>& rows, const std::vector<bool>& bold,
+               Numeric numeric) {
   h += fmt::format("<div class=\"wrap\"><table class=\"{}\">\n<thead><tr>", css_class);
   for (const auto& t : headers) h += "<th>" + Html(t) + "</th>";
   h += "</tr></thead>\n<tbody>\n";
@@ -63,7 +70,8 @@ void HtmlTable(std::string& h, const char* css_class, const std::vector<std::str
 
 template <typename Numeric>
 void MdTable(std::string& m, const std::vector<std::string>& headers,
-             const std::vector<std::vector<std::string>>& rows, const std::vector<bool>& bold, Numeric numeric) {
+             const std::vector<std::vector<std::string>>& rows, const std::vector<bool>& bold,
+             Numeric numeric) {
   m += "|";
   for (const auto& t : headers) m += " " + Md(t) + " |";
   m += "\n|";
@@ -101,8 +109,8 @@ void PhaseTable(const AdaptiveComparison& c, std::vector<std::string>& headers,
                                        : std::nullopt),
                              "", "", ""});
     } else {
-      row.insert(row.end(),
-                 {Ratio(r.vs_oracle), Ratio(r.vs_best_static), Ratio(r.phase_vs_oracle), Ratio(r.phase_vs_best_static)});
+      row.insert(row.end(), {Ratio(r.vs_oracle), Ratio(r.vs_best_static), Ratio(r.phase_vs_oracle),
+                             Ratio(r.phase_vs_best_static)});
     }
     row.insert(row.end(), {fmt::format("{:g}", r.lost), std::to_string(r.runs)});
     return row;
@@ -196,8 +204,8 @@ std::string LostStatement(const AdaptiveComparison& c) {
   for (const auto* rows : {&c.statics, &c.controllers}) {
     for (const AdaptiveRow& r : *rows) {
       if (r.lost > 0) {
-        parts.push_back(fmt::format("{}{} {:g} of {:g} sent ({:g} error answers)", r.is_static ? "" : "controller ",
-                                    r.name, r.lost, r.sent, r.errors));
+        parts.push_back(fmt::format("{}{} {:g} of {:g} sent ({:g} error answers)",
+                                    r.is_static ? "" : "controller ", r.name, r.lost, r.sent, r.errors));
       }
     }
   }
@@ -210,16 +218,18 @@ std::string LostStatement(const AdaptiveComparison& c) {
 }  // namespace
 
 std::string AdaptiveTargetStatement(const AdaptiveComparison& c, const AdaptiveRow& r) {
-  std::string s = fmt::format("{}: mean reward {} ({} of the oracle's {}: target ≥ {:g}, {}", r.name,
-                              Num(r.mean_reward), Ratio(r.vs_oracle), Num(c.oracle_mean), kAdaptiveTargetVsOracle,
-                              Met(r.vs_oracle && *r.vs_oracle >= kAdaptiveTargetVsOracle));
+  std::string s =
+      fmt::format("{}: mean reward {} ({} of the oracle's {}: target ≥ {:g}, {}", r.name, Num(r.mean_reward),
+                  Ratio(r.vs_oracle), Num(c.oracle_mean), kAdaptiveTargetVsOracle,
+                  Met(r.vs_oracle && *r.vs_oracle >= kAdaptiveTargetVsOracle));
   if (r.runs > 1) s += fmt::format("; per repetition {}", Range(r.rep_vs_oracle_min, r.rep_vs_oracle_max));
   s += fmt::format(") and {} of the best static {}'s {} (target > 1, {}", Ratio(r.vs_best_static),
                    c.best_static.empty() ? kNa : c.best_static, Num(c.best_mean),
                    Met(r.vs_best_static && *r.vs_best_static > 1));
   if (r.runs > 1) s += fmt::format("; per repetition {}", Range(r.rep_vs_best_min, r.rep_vs_best_max));
   s += fmt::format("); phase reward {} of the oracle's ({}) and {} of the best static {}'s ({})",
-                   Ratio(r.phase_vs_oracle), Met(r.phase_vs_oracle && *r.phase_vs_oracle >= kAdaptiveTargetVsOracle),
+                   Ratio(r.phase_vs_oracle),
+                   Met(r.phase_vs_oracle && *r.phase_vs_oracle >= kAdaptiveTargetVsOracle),
                    Ratio(r.phase_vs_best_static), c.best_static_phase.empty() ? kNa : c.best_static_phase,
                    Met(r.phase_vs_best_static && *r.phase_vs_best_static > 1));
   if (r.shifts_met) {
@@ -239,7 +249,8 @@ AdaptiveSection RenderAdaptiveSection(const Study& study) {
   h += "<h2 id=\"adaptive\">Adaptive controller</h2>\n<p class=\"note\">" + Html(kNote) + "</p>\n";
   m += "## Adaptive controller\n\n" + Md(kNote) + "\n\n";
   if (c.phases.empty() || c.statics.empty()) {
-    const char* none = c.phases.empty() ? "No adaptive run succeeded." : "No static run succeeded: nothing to compare with.";
+    const char* none =
+        c.phases.empty() ? "No adaptive run succeeded." : "No static run succeeded: nothing to compare with.";
     h += std::string("<p>") + none + "</p>\n";
     m += std::string(none) + "\n\n";
     return out;
@@ -248,12 +259,13 @@ AdaptiveSection RenderAdaptiveSection(const Study& study) {
   for (size_t i = 0; i < c.phases.size(); ++i) {
     phases_text += fmt::format("{} {} ({:g} s)", i ? "," : "", c.phases[i], c.phase_duration_s[i]);
   }
-  phases_text += fmt::format(". Best static configuration: {} (mean reward {}, {} of the oracle's); by phase "
-                             "reward: {}.",
-                             c.best_static, Num(c.best_mean), Ratio(c.best_mean && c.oracle_mean && *c.oracle_mean > 0
-                                                                        ? Figure(*c.best_mean / *c.oracle_mean)
-                                                                        : std::nullopt),
-                             c.best_static_phase);
+  phases_text += fmt::format(
+      ". Best static configuration: {} (mean reward {}, {} of the oracle's); by phase "
+      "reward: {}.",
+      c.best_static, Num(c.best_mean),
+      Ratio(c.best_mean && c.oracle_mean && *c.oracle_mean > 0 ? Figure(*c.best_mean / *c.oracle_mean)
+                                                               : std::nullopt),
+      c.best_static_phase);
   h += "<p>" + Html(phases_text) + "</p>\n";
   m += Md(phases_text) + "\n\n";
 
@@ -266,8 +278,11 @@ AdaptiveSection RenderAdaptiveSection(const Study& study) {
   m += "### Reward and p99 per phase\n\n";
   HtmlTable(h, "summary adaptive", headers, rows, bold, numeric);
   MdTable(m, headers, rows, bold, numeric);
-  const std::string bold_note = "Bold: the best static configuration. vs oracle / vs best static: the mean over "
-                                "the phases against the oracle's and the best static configuration's.";
+  const std::string bold_note =
+      "Bold: the best static configuration. vs oracle / vs best static: the mean over the phases against the "
+      "oracle's and the best static configuration's. Per repetition (in the targets below): a controller's "
+      "run "
+      "against the oracle and the best static configuration of the same repetition's static runs.";
   h += "<p class=\"note\">" + Html(bold_note) + "</p>\n";
   m += Md(bold_note) + "\n\n";
 
@@ -288,8 +303,8 @@ AdaptiveSection RenderAdaptiveSection(const Study& study) {
     std::vector<std::vector<std::string>> adapt_rows;
     AdaptTable(c, adapt_headers, adapt_rows);
     auto text = [](size_t) { return false; };
-    h += "<h3 id=\"adaptive-shifts\">Time to adapt after each shift</h3>\n<p class=\"note\">" + Html(kAdaptNote) +
-         "</p>\n";
+    h += "<h3 id=\"adaptive-shifts\">Time to adapt after each shift</h3>\n<p class=\"note\">" +
+         Html(kAdaptNote) + "</p>\n";
     m += "### Time to adapt after each shift\n\n" + Md(kAdaptNote) + "\n\n";
     HtmlTable(h, "adaptive-shifts", adapt_headers, adapt_rows, {}, text);
     MdTable(m, adapt_headers, adapt_rows, {}, text);

@@ -12,10 +12,11 @@ namespace switchyard {
 namespace {
 
 // The serve flags a run sets itself: an `args` entry may not.
+// clang-format off
 constexpr const char* kOwnedFlags[] = {
-    "--port",        "--host",        "--db",          "--executor",       "--workers",        "--policy",
-    "--start",       "--offload",     "--io-threads",  "--controller",     "--candidates",     "--window",
-    "--decisions-out", "--controller-seed", "--admin-token-file"};
+    "--port", "--host", "--db", "--executor", "--workers", "--policy", "--start", "--offload", "--io-threads",
+    "--controller", "--candidates", "--window", "--decisions-out", "--controller-seed", "--admin-token-file"};
+// clang-format on
 
 // `name` relative to the study file's directory (absolute names as given).
 std::string Resolve(const std::string& study_file, const std::string& name) {
@@ -33,19 +34,21 @@ std::string Resolve(const std::string& study_file, const std::string& name) {
 std::string AdaptiveRunConfig::Id() const { return (is_static() ? "static." : "controller.") + name; }
 
 std::vector<std::string> AdaptiveMatrix::CandidateArgs(const Candidate& c) const {
-  std::vector<std::string> a = {"--executor", std::string(ExecutorKindName(c.executor)), "--policy", c.policy};
+  std::vector<std::string> a = {"--executor", std::string(ExecutorKindName(c.executor)), "--policy",
+                                c.policy};
   if (c.executor == ExecutorKind::kAsync) {
     a.insert(a.end(), {"--offload", std::to_string(c.offload)});
   } else {
     a.insert(a.end(), {"--workers", std::to_string(c.workers)});
   }
-  if (c.executor == ExecutorKind::kProcesses) a.insert(a.end(), {"--start", std::string(StartMethodName(c.start))});
+  if (c.executor == ExecutorKind::kProcesses)
+    a.insert(a.end(), {"--start", std::string(StartMethodName(c.start))});
   a.insert(a.end(), {"--io-threads", std::to_string(io_threads)});
   return a;
 }
 
-std::vector<std::string> AdaptiveMatrix::ServeArgs(const AdaptiveRunConfig& run, const std::string& decisions_out,
-                                                   int seed) const {
+std::vector<std::string> AdaptiveMatrix::ServeArgs(const AdaptiveRunConfig& run,
+                                                   const std::string& decisions_out, int seed) const {
   std::vector<std::string> a;
   if (run.is_static()) {
     auto it = std::find_if(candidates.begin(), candidates.end(),
@@ -77,7 +80,8 @@ Result<AdaptiveMatrix> ParseAdaptiveMatrix(const TomlTable& root, const std::str
   if (!table.ok()) return table.status();
   if (!*table) return root.Error("adaptive", "missing: the [adaptive] table names the candidates and phases");
   const TomlTable& t = **table;
-  if (Status s = t.CheckKeys({"candidates", "phases", "controllers", "window", "io_threads", "args"}); !s.ok()) {
+  if (Status s = t.CheckKeys({"candidates", "phases", "controllers", "window", "io_threads", "args"});
+      !s.ok()) {
     return s;
   }
   AdaptiveMatrix m;
@@ -85,8 +89,9 @@ Result<AdaptiveMatrix> ParseAdaptiveMatrix(const TomlTable& root, const std::str
   auto candidates = t.OptString("candidates");
   if (!candidates.ok()) return candidates.status();
   if (!*candidates) {
-    return t.Error("candidates", "missing: a candidates file (the `serve --candidates` format), relative to the "
-                                 "study file");
+    return t.Error("candidates",
+                   "missing: a candidates file (the `serve --candidates` format), relative to the "
+                   "study file");
   }
   m.candidates_path = Resolve(study_file, **candidates);
   auto loaded = LoadCandidates(m.candidates_path);
@@ -96,7 +101,8 @@ Result<AdaptiveMatrix> ParseAdaptiveMatrix(const TomlTable& root, const std::str
   auto phases = t.OptString("phases");
   if (!phases.ok()) return phases.status();
   if (!*phases) {
-    return t.Error("phases", "missing: a phases file (the `bench --phases` format), relative to the study file");
+    return t.Error("phases",
+                   "missing: a phases file (the `bench --phases` format), relative to the study file");
   }
   m.phases_path = Resolve(study_file, **phases);
   auto phase_list = LoadPhasesFile(m.phases_path);

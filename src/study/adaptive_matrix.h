@@ -17,7 +17,9 @@
 //   io_threads = 2                 # every server's --io-threads (async candidates run on those loops)
 //   args = []                      # extra `switchyard serve` flags for every run
 //
-// File names are relative to the study file. Every key is checked before
+// db_rows (top level) sizes the io database when a phase sends io requests;
+// duration does not apply (the phases say how long). File names are
+// relative to the study file. Every key is checked before
 // anything runs, like the other study kinds: unknown keys, wrong types, an
 // unknown controller (control/controller.h ControllerAlgorithmNames()), a
 // candidates or phases file that is missing or wrong (their own file:line

@@ -138,8 +138,8 @@ json AlignedDecisions(const std::string& decisions_text, double measure_start_s)
   return out;
 }
 
-json RunAdaptiveServer(const AdaptiveRunSetup& setup, const AdaptiveMatrix& matrix, const AdaptiveRunConfig& run,
-                       int repetition, json record) {
+json RunAdaptiveServer(const AdaptiveRunSetup& setup, const AdaptiveMatrix& matrix,
+                       const AdaptiveRunConfig& run, int repetition, json record) {
   record["kind"] = "adaptive";
   std::vector<std::string> labels;
   for (const Candidate& c : matrix.candidates) labels.push_back(c.Label());
@@ -189,7 +189,8 @@ json RunAdaptiveServer(const AdaptiveRunSetup& setup, const AdaptiveMatrix& matr
   const double measure_start_s = static_cast<double>(called_us + kLoadStartDelayUs + setup.warmup_us) / 1e6;
   if (!result.ok()) return fail("the load: " + result.status().message());
   if (auto code = child.Exited()) {
-    return fail(fmt::format("the server exited (status {}) during the measurement: {}", *code, child.OutputTail()));
+    return fail(
+        fmt::format("the server exited (status {}) during the measurement: {}", *code, child.OutputTail()));
   }
   record["server_exit_status"] = child.Stop();
   record["measure_start_monotonic_s"] = measure_start_s;

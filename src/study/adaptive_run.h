@@ -52,7 +52,8 @@ nlohmann::json RunAdaptiveServer(const AdaptiveRunSetup& setup, const AdaptiveMa
 // measured window) and `timeseries` (per second: t_s, phase — null for a
 // second that straddles a phase boundary or lies past the end — sent,
 // requests, ok, errors, p99_ms, reward) in `record` from a load result.
-void PutAdaptiveFigures(const std::vector<LoadPhase>& phases, const LoadResult& result, nlohmann::json& record);
+void PutAdaptiveFigures(const std::vector<LoadPhase>& phases, const LoadResult& result,
+                        nlohmann::json& record);
 
 // The decisions of a `--decisions-out` file as the record keeps them:
 // window, at_s (monotonic_s - measure_start_s), serving, chosen, switched,

@@ -38,12 +38,14 @@ Result<StudySpec> SpecOf(const TomlDocument& doc) {
   if (!known.ok()) return known;
   const bool pipeline = root.Has("pipeline");
   const bool adaptive = root.Has("adaptive");
-  if (pipeline && adaptive) return root.Error("adaptive", "a study has a [pipeline] or an [adaptive] table, not both");
+  if (pipeline && adaptive) {
+    return root.Error("adaptive", "a study has a [pipeline] or an [adaptive] table, not both");
+  }
   if (adaptive) {
     for (const char* key : {"duration", "server", "workload", "data"}) {
       if (root.Has(key)) {
-        return root.Error(key, "does not apply to an adaptive study (one with an [adaptive] table): its phases "
-                               "file says what to send and for how long");
+        return root.Error(key, "does not apply to an adaptive study (one with an [adaptive] table): its "
+                               "phases file says what to send and for how long");
       }
     }
   }
