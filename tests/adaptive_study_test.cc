@@ -116,6 +116,23 @@ TEST(AdaptiveStudySpecTest, Defaults) {
   EXPECT_EQ(spec->adaptive->runs.size(), 6u);
 }
 
+TEST(AdaptiveStudyCliTest, CheckListsTheRunsAndRefusesExtraFlagsServeWouldRefuse) {
+  StudyDir d;
+  std::ofstream(d.StudyFile()) << kAdaptive;
+  auto ok = testing::RunSwitchyard({"study", d.StudyFile(), "--check"});
+  EXPECT_EQ(ok.exit_code, 0) << ok.output;
+  EXPECT_NE(ok.output.find("2 candidates + 3 controllers x 2 repetitions = 10 runs"), std::string::npos)
+      << ok.output;
+  EXPECT_NE(ok.output.find("controller.round-robin"), std::string::npos) << ok.output;
+
+  std::ofstream(d.StudyFile()) << "name = \"a\"\n[adaptive]\ncandidates = \"c.toml\"\nphases = \"p.toml\"\n"
+                                  "args = [\"--frobnicate\"]\n";
+  auto bad = testing::RunSwitchyard({"study", d.StudyFile(), "--check"});
+  EXPECT_EQ(bad.exit_code, 2) << bad.output;
+  EXPECT_NE(bad.output.find("[adaptive] args"), std::string::npos) << bad.output;
+  EXPECT_NE(bad.output.find("--frobnicate"), std::string::npos) << bad.output;
+}
+
 struct BadStudy {
   std::string text;
   std::string mentions;

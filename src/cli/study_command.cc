@@ -7,6 +7,7 @@
 
 #include "cli/load_command.h"
 #include "cli/report_command.h"
+#include "cli/serve_command.h"
 #include "study/study_runner.h"
 
 namespace switchyard {
@@ -55,6 +56,26 @@ Status CheckLoadArgs(const PipelineCellConfig& cell) {
   return ValidatePipelineOptions(flags.options);
 }
 
+// Parses an adaptive run's `switchyard serve` flags as `switchyard serve`
+// would (flag names and values, not what the server makes of them), without
+// running anything: InvalidArgument with its complaint.
+Status CheckServeArgs(const AdaptiveMatrix& m, const AdaptiveRunConfig& run) {
+  CLI::App app;
+  ServeFlags flags;
+  AddServeFlags(app, flags);
+  std::vector<std::string> args = m.ServeArgs(run, "(the run's decisions file)", 0);
+  args.insert(args.end(), {"--port", "0", "--log-level", "warn"});
+  std::reverse(args.begin(), args.end());  // CLI11 takes them last first
+  try {
+    app.parse(args);
+  } catch (const CLI::Success&) {  // --help
+    return InvalidArgument("asks for help, not a run");
+  } catch (const CLI::ParseError& e) {
+    return InvalidArgument(e.what());
+  }
+  return Status::Ok();
+}
+
 }  // namespace
 
 int RunStudyCommand(const StudyFlags& f) {
@@ -65,6 +86,13 @@ int RunStudyCommand(const StudyFlags& f) {
   }
   if (spec->adaptive) {
     const AdaptiveMatrix& m = *spec->adaptive;
+    // Extra serve flags that it would refuse would fail every run one by
+    // one: say it once, now (a controller's run has every flag a static one
+    // has, and more).
+    if (Status s = CheckServeArgs(m, m.runs.size() > 1 ? m.runs[1] : m.runs[0]); !s.ok()) {
+      std::fprintf(stderr, "switchyard study: %s: [adaptive] args: %s\n", f.file.c_str(), s.message().c_str());
+      return 2;
+    }
     double run_s = static_cast<double>(spec->warmup_us) / 1e6 + 1.0;  // + the server's start and stop
     for (const LoadPhase& p : m.phases) run_s += static_cast<double>(p.duration_us) / 1e6;
     const int runs = static_cast<int>(m.runs.size()) * spec->repetitions;
