@@ -246,6 +246,14 @@ AdaptiveComparison CompareAdaptive(const std::vector<AdaptiveRun>& runs) {
       row.rep_vs_best_min = Min(row.rep_vs_best_min, vs_best);
       row.rep_vs_best_max = Max(row.rep_vs_best_max, vs_best);
       if (r->switches) switches.push_back(static_cast<double>(*r->switches));
+      const double window = r->window_s.value_or(0);
+      const double load_end = n ? c.phase_start_s[n - 1] + c.phase_duration_s[n - 1] : 0;
+      for (size_t k = 0; k < r->decisions.size(); ++k) {
+        const AdaptiveDecision& d = r->decisions[k];
+        if (d.reason == "idle" && d.at_s - window >= 0 && d.at_s <= load_end) ++row.idle_windows_under_load;
+        if (k > 0)
+          row.longest_step_s = std::max(row.longest_step_s, d.at_s - window - r->decisions[k - 1].at_s);
+      }
       adaptations.push_back(AdaptationOf(*r, c.good));
     }
     row.switches = MedianOf(switches);

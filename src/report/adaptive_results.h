@@ -122,6 +122,11 @@ struct AdaptiveRow {
   Figure switches;                          // median
   std::vector<PhaseAdaptation> adaptation;  // per phase
   std::optional<bool> shifts_met;           // none: a single phase (no shift)
+  // Controllers: windows logged "idle" while the load ran throughout (a
+  // stall the controller took for no load), over every run; the longest
+  // step between two windows (mostly a switch), seconds.
+  int idle_windows_under_load = 0;
+  double longest_step_s = 0;
 };
 
 struct AdaptiveComparison {

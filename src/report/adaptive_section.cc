@@ -288,6 +288,18 @@ AdaptiveSection RenderAdaptiveSection(const Study& study) {
 
   for (const AdaptiveRow& r : c.controllers) out.statements.push_back(AdaptiveTargetStatement(c, r));
   out.statements.push_back(LostStatement(c));
+  for (const AdaptiveRow& r : c.controllers) {
+    // What the Python evaluation flagged too: a stall taken for idleness, a
+    // switch that held the loop up.
+    if (r.idle_windows_under_load > 0) {
+      out.statements.push_back(fmt::format("Note: {} logged {} window(s) 'idle' while the load ran.", r.name,
+                                           r.idle_windows_under_load));
+    }
+    if (r.longest_step_s > 0.2) {
+      out.statements.push_back(
+          fmt::format("Note: a step (switch) of {} took up to {:.2f} s.", r.name, r.longest_step_s));
+    }
+  }
   for (const std::string& n : c.notes) out.statements.push_back(n);
   h += "<h3 id=\"adaptive-targets\">Targets</h3>\n<ul class=\"statements\">\n";
   m += "### Targets\n\n";
