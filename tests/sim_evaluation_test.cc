@@ -227,6 +227,22 @@ TEST(SimEvaluationTest, TheCommandReplaysATraceAndWritesTheSummary) {
   const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   EXPECT_NE(text.find("\"pick\""), std::string::npos);
   EXPECT_NE(text.find("\"controllers\""), std::string::npos);
+
+  // --compare: the live evaluation's winners beside the simulator's.
+  const std::string live = dir.path() + "/live.json";
+  std::ofstream(live) << R"({"summary":{"phases":["trace"],"oracle":{"pick":["no/such/candidate"]}}})";
+  r = RunSwitchyard({"simulate-controller", "--trace", trace, "--candidates",
+                     std::string(SWITCHYARD_SOURCE_DIR) + "/bench/adaptive_candidates.toml", "--cores", "2",
+                     "--controllers", "none", "--compare", live});
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("DIFFER"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("0 of 1 phases agree"), std::string::npos) << r.output;
+  std::ofstream(live) << R"({"runs":[]})";
+  r = RunSwitchyard({"simulate-controller", "--trace", trace, "--candidates",
+                     std::string(SWITCHYARD_SOURCE_DIR) + "/bench/adaptive_candidates.toml", "--controllers", "none",
+                     "--compare", live});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.output.find("summary.oracle.pick"), std::string::npos) << r.output;
 }
 
 }  // namespace

@@ -143,18 +143,26 @@ nlohmann::json SummaryJson(const Evaluation& ev) {
       j["ok_rps"].push_back(p.ok_rps);
     }
     j["mean_reward"] = r.run.mean_reward();
+    double phase_sum = 0;
+    for (const PhaseFigures& p : r.run.phases) phase_sum += p.phase_reward;
+    j["mean_phase_reward"] = phase_sum / static_cast<double>(r.run.phases.size());
     j["sent"] = r.run.sent;
     j["lost"] = r.run.lost;
     s["static"][r.candidate.Label()] = j;
   }
   nlohmann::json oracle;
   oracle["reward"] = ev.oracle_reward;
+  double phase_mean = 0;
   for (size_t i = 0; i < ev.phases.size(); ++i) {
     oracle["pick"].push_back(ev.statics[ev.oracle_pick[i]].candidate.Label());
-    oracle["pick_by_phase_reward"].push_back(ev.statics[ev.oracle_pick_phase_reward[i]].candidate.Label());
+    const StaticRun& by_phase = ev.statics[ev.oracle_pick_phase_reward[i]];
+    oracle["phase_reward_pick"].push_back(by_phase.candidate.Label());
+    oracle["phase_reward"].push_back(by_phase.run.phases[i].phase_reward);
+    phase_mean += by_phase.run.phases[i].phase_reward;
     oracle["good_within_5pct"].push_back(ev.good[i]);
   }
   oracle["mean_reward"] = ev.oracle_mean;
+  oracle["mean_phase_reward"] = phase_mean / static_cast<double>(ev.phases.size());
   s["oracle"] = oracle;
   const StaticRun& best = ev.statics[ev.best_static];
   s["best_static"] = {{"candidate", best.candidate.Label()},
@@ -188,6 +196,59 @@ nlohmann::json SummaryJson(const Evaluation& ev) {
     s["controllers"][c.algorithm] = j;
   }
   return s;
+}
+
+// The live evaluation's per-phase winners (bench/adaptive_eval.py --out)
+// beside the simulator's, phase by phase in order (the first repetition's).
+Result<nlohmann::json> Compare(const Evaluation& ev, const std::string& path) {
+  auto text = ReadFile(path);
+  if (!text.ok()) return InvalidArgument("--compare: cannot read '" + path + "': " + text.status().message());
+  nlohmann::json live = nlohmann::json::parse(*text, nullptr, /*allow_exceptions=*/false);
+  if (live.is_discarded() || !live.contains("summary") || !live["summary"].is_object() ||
+      !live["summary"].contains("oracle") || !live["summary"]["oracle"].contains("pick") ||
+      !live["summary"]["oracle"]["pick"].is_array() || !live["summary"].contains("phases")) {
+    return InvalidArgument("--compare: " + path +
+                           " is not bench/adaptive_eval.py --out JSON (no summary.oracle.pick, summary.phases)");
+  }
+  const nlohmann::json& summary = live["summary"];
+  nlohmann::json out = {{"live", path}, {"phases", nlohmann::json::array()}};
+  size_t agree = 0;
+  const size_t n = std::min(summary["oracle"]["pick"].size(), ev.phases.size());
+  for (size_t i = 0; i < n; ++i) {
+    const std::string live_pick = summary["oracle"]["pick"][i].get<std::string>();
+    const std::string sim_pick = ev.statics[ev.oracle_pick[i]].candidate.Label();
+    bool sim_pick_good_live = sim_pick == live_pick;
+    if (summary["oracle"].contains("good_within_5pct") && summary["oracle"]["good_within_5pct"].size() > i) {
+      for (const auto& g : summary["oracle"]["good_within_5pct"][i]) sim_pick_good_live |= g == sim_pick;
+    }
+    const bool same = live_pick == sim_pick;
+    agree += same ? 1 : 0;
+    out["phases"].push_back({{"phase", ev.phases[i]},
+                             {"live_phase", summary["phases"].size() > i ? summary["phases"][i] : nullptr},
+                             {"live_pick", live_pick},
+                             {"sim_pick", sim_pick},
+                             {"agree", same},
+                             {"live_pick_good_in_sim", ev.good[i].count(live_pick) > 0},
+                             {"sim_pick_good_live", sim_pick_good_live}});
+  }
+  out["agree"] = agree;
+  out["compared"] = n;
+  return out;
+}
+
+std::string CompareTable(const nlohmann::json& c) {
+  std::string out = fmt::format("\nper-phase winners, live ({}) vs simulated:\n{:<24} {:>30} {:>30} {:>8}\n",
+                                c["live"].get<std::string>(), "phase", "live pick", "simulated pick", "");
+  for (const auto& p : c["phases"]) {
+    std::string verdict = p["agree"].get<bool>()                ? "agree"
+                          : p["live_pick_good_in_sim"].get<bool>() ? "close"
+                                                                 : "DIFFER";
+    out += fmt::format("{:<24} {:>30} {:>30} {:>8}\n", p["phase"].get<std::string>().substr(0, 24),
+                       p["live_pick"].get<std::string>(), p["sim_pick"].get<std::string>(), verdict);
+  }
+  out += fmt::format("{} of {} phases agree (close: the live pick is within 5% of the simulated oracle)\n",
+                     c["agree"].get<size_t>(), c["compared"].get<size_t>());
+  return out;
 }
 
 }  // namespace
@@ -240,6 +301,10 @@ void AddSimulateControllerFlags(CLI::App& app, SimulateControllerFlags& f) {
       ->check(CLI::Range(1, 256));
   app.add_option("--json", f.json,
                  "Write the summary here (JSON; summary.oracle.pick per phase as bench/adaptive_eval.py --out)");
+  app.add_option("--compare", f.compare,
+                 "bench/adaptive_eval.py --out JSON: print its per-phase winners (summary.oracle.pick) beside the "
+                 "simulator's, phase by phase in order")
+      ->check(CLI::ExistingFile);
   app.footer("Virtual time: nothing really runs, so hours of traffic take seconds. Exit status: 0 done; 2 bad "
              "flags or input files (file and line named).");
 }
@@ -315,6 +380,13 @@ int RunSimulateController(const SimulateControllerFlags& f) {
                        static_cast<double>(d.percentile_us(0.99)) / 1e3);
   }
   out += Table(*ev);
+  nlohmann::json compared;
+  if (!f.compare.empty()) {
+    auto c = Compare(*ev, f.compare);
+    if (!c.ok()) return Fail(c.status().message());
+    compared = std::move(c).value();
+    out += CompareTable(compared);
+  }
   std::fputs(out.c_str(), stdout);
 
   if (!f.json.empty()) {
@@ -342,6 +414,7 @@ int RunSimulateController(const SimulateControllerFlags& f) {
     }
     j["repetitions"] = repetitions;
     j["summary"] = SummaryJson(*ev);
+    if (!compared.is_null()) j["compare"] = compared;
     j["traffic_s"] = traffic_s;
     j["wall_s"] = wall_s;
     Status written = WriteFileAtomically(f.json, j.dump(1) + "\n");

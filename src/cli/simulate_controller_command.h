@@ -34,6 +34,7 @@ struct SimulateControllerFlags {
   std::string start_async = "100us";
   int threads = 0;         // 0: this machine's cores
   std::string json;
+  std::string compare;     // bench/adaptive_eval.py --out JSON to compare the per-phase winners with
 };
 
 void AddSimulateControllerFlags(CLI::App& app, SimulateControllerFlags& flags);
