@@ -220,9 +220,13 @@ TEST(SimEvaluationTest, TheCommandReplaysATraceAndWritesTheSummary) {
   const std::string json = dir.path() + "/out.json";
   auto r = RunSwitchyard({"simulate-controller", "--trace", trace, "--candidates",
                           std::string(SWITCHYARD_SOURCE_DIR) + "/bench/adaptive_candidates.toml", "--cores", "2",
-                          "--controllers", "ucb", "--json", json});
+                          "--controllers", "ucb", "--json", json, "--decisions-dir", dir.path()});
   ASSERT_EQ(r.exit_code, 0) << r.output;
   EXPECT_NE(r.output.find("best static overall"), std::string::npos) << r.output;
+  std::ifstream decisions(dir.path() + "/decisions-ucb.jsonl");
+  std::string first;
+  ASSERT_TRUE(std::getline(decisions, first));
+  EXPECT_NE(first.find("\"serving\""), std::string::npos) << first;
   std::ifstream in(json);
   const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   EXPECT_NE(text.find("\"pick\""), std::string::npos);

@@ -301,6 +301,10 @@ void AddSimulateControllerFlags(CLI::App& app, SimulateControllerFlags& f) {
       ->check(CLI::Range(1, 256));
   app.add_option("--json", f.json,
                  "Write the summary here (JSON; summary.oracle.pick per phase as bench/adaptive_eval.py --out)");
+  app.add_option("--decisions-dir", f.decisions_dir,
+                 "Write each controller's decisions (serve --decisions-out's JSON Lines, in virtual time) to "
+                 "DIR/decisions-ALGORITHM.jsonl")
+      ->check(CLI::ExistingDirectory);
   app.add_option("--compare", f.compare,
                  "bench/adaptive_eval.py --out JSON: print its per-phase winners (summary.oracle.pick) beside the "
                  "simulator's, phase by phase in order")
@@ -341,6 +345,7 @@ int RunSimulateController(const SimulateControllerFlags& f) {
   if (reward->kind == RewardSpec::Kind::kSloGoodput) o.server.slo_ms = reward->slo_ms;
   o.controller.min_dwell_windows = f.min_dwell;
   o.controller.switch_margin = f.switch_margin;
+  o.decisions_dir = f.decisions_dir;
   o.controllers = f.controllers == "none" ? std::vector<std::string>{} : SplitList(f.controllers);
 
   auto trace = LoadTrace(f.trace);

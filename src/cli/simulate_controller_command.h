@@ -34,6 +34,7 @@ struct SimulateControllerFlags {
   std::string start_async = "100us";
   int threads = 0;         // 0: this machine's cores
   std::string json;
+  std::string decisions_dir;  // per controller: DIR/decisions-ALGO.jsonl
   std::string compare;     // bench/adaptive_eval.py --out JSON to compare the per-phase winners with
 };
 

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cstdio>
 #include <thread>
 
 namespace switchyard {
@@ -22,6 +23,8 @@ Result<RunFigures> RunController(const SimWorkload& workload, const std::vector<
   co.algorithm = algorithm;
   co.window_us = o.run.window_us;
   co.bandit.seed = o.run.seed;
+  co.decisions_out = o.decisions_dir.empty() ? "" : o.decisions_dir + "/decisions-" + algorithm + ".jsonl";
+  if (!co.decisions_out.empty()) std::remove(co.decisions_out.c_str());  // the controller appends
   auto controller = Controller::Create(co, candidates, candidates[0], **server);
   if (!controller.ok()) return controller.status();
   return RunWorkload(**server, workload, o.run, [&](int64_t now_us) { (*controller)->Step(now_us); });

@@ -33,6 +33,9 @@ struct EvaluationOptions {
   std::vector<std::string> controllers = {"ucb", "contextual", "random", "round-robin"};
   // The controllers' options; algorithm, window and bandit seed are set per run.
   ControllerOptions controller;
+  // When set, each controller logs its decisions (--decisions-out's JSON
+  // Lines, times virtual) to DIR/decisions-ALGORITHM.jsonl.
+  std::string decisions_dir;
   double good_within = 0.05;  // "good": within 5% of the oracle's reward
   double target_adapt_s = 5;  // issue 7: a good candidate within 5 s of a shift
   unsigned threads = 1;
