@@ -272,5 +272,39 @@ TEST(PhasedRunTest, ClosedLoopClientsObeyLittlesLaw) {
   }
 }
 
+TEST(PhasedRunTest, OpenLoopRequestsWaitForAFreeConnectionWithTheirLatencyCounting) {
+  // 1000/s of 10 ms sleeps on async (any number of waits): 10 in flight. A
+  // pool of 2 connections carries 200/s; the rest wait, their latency from
+  // the intended send growing to seconds.
+  for (int connections : {256, 2}) {
+    SimWorkload w;
+    SimPhase p;
+    p.name = "open";
+    p.duration_us = 2'000'000;
+    p.rate = 1000;
+    p.arrivals = Arrivals::kConstant;
+    p.connections = connections;
+    p.mix = std::move(RequestMix::Parse("sleep:ms=10")).value();
+    p.entry_class = {"sleep:2^3"};
+    w.phases.push_back(std::move(p));
+    w.demands.Set("sleep:2^3", {10'000});
+    SimServerOptions o;
+    auto server = SimServer::Create(o, Async(0));
+    ASSERT_TRUE(server.ok());
+    RunOptions r;
+    r.warmup_us = 0;
+    auto figures = RunWorkload(**server, w, r);
+    ASSERT_TRUE(figures.ok()) << figures.status().message();
+    const PhaseFigures& f = figures->phases[0];
+    EXPECT_EQ(f.ok, 2000u) << connections;  // every scheduled request is sent and answered
+    EXPECT_EQ(figures->lost, 0u);
+    if (connections == 256) {
+      EXPECT_DOUBLE_EQ(f.p99_ms, 10);
+    } else {
+      EXPECT_GT(f.p99_ms, 5000);  // the last waits ~8 s for a connection
+    }
+  }
+}
+
 }  // namespace
 }  // namespace switchyard

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <deque>
 #include <map>
 #include <numeric>
 #include <queue>
@@ -29,6 +30,10 @@ struct Segment {
   // Open loop: its schedule and how many it sent.
   std::optional<ArrivalSchedule> schedule;
   int64_t next_open_us = INT64_MAX;
+  // Open loop: requests in flight, and those scheduled while every one of
+  // the pool's `connections` was busy (their intended send times).
+  int open_in_flight = 0;
+  std::deque<int64_t> backlog;
   uint64_t sent = 0;
   // Answers still due for requests sent in it, and their latencies (phases).
   uint64_t outstanding = 0;
@@ -222,6 +227,16 @@ Result<RunFigures> RunWorkload(SimServer& server, const SimWorkload& workload, c
       }
       --s.outstanding;
       if (f.client >= 0 && c.done_us < s.end_us) sends.emplace(c.done_us, order++, f.segment, f.client);
+      if (f.client < 0 && s.load != nullptr) {
+        // An open-loop connection is free: the oldest request waiting for one.
+        --s.open_in_flight;
+        if (!s.backlog.empty()) {
+          const int64_t intended = s.backlog.front();
+          s.backlog.pop_front();
+          ++s.open_in_flight;
+          send_from_mix(f.segment, -1, intended);
+        }
+      }
       close_phase(s, false);
     }
     if (server.activations() != activations) {
@@ -235,7 +250,14 @@ Result<RunFigures> RunWorkload(SimServer& server, const SimWorkload& workload, c
       const auto [when, ignored, segment, client] = sends.top();
       sends.pop();
       Segment& s = segments[static_cast<size_t>(segment)];
-      send_from_mix(segment, client, when);
+      if (client >= 0) {
+        send_from_mix(segment, client, when);
+      } else if (s.open_in_flight >= s.load->connections) {
+        s.backlog.push_back(when);  // every connection busy: it waits, its latency counting
+      } else {
+        ++s.open_in_flight;
+        send_from_mix(segment, client, when);
+      }
       if (client < 0) {  // open loop: the next scheduled send
         s.next_open_us = s.start_us + s.schedule->Next();
         if (s.next_open_us < s.end_us) sends.emplace(s.next_open_us, order++, segment, -1);

@@ -6,9 +6,10 @@
 // sending its next request the instant the last is answered, until the
 // phase's end (its last answers may land in the next phase, whose clients
 // start on time beside them); open loop, requests on the ArrivalSchedule of
-// the phase's rate and arrivals, seeded as `bench` seeds its first thread
-// (the pool's connection cap is not modelled: every scheduled request is
-// sent on time). A warm-up (phase 1's load, unmeasured) runs first, as
+// the phase's rate and arrivals, seeded as `bench` seeds its first thread,
+// over a pool of `connections`: a request scheduled while all are busy waits
+// for the next free one, its latency counted from its intended send time
+// (the backlog is the phase's own, where bench shares it across phases). A warm-up (phase 1's load, unmeasured) runs first, as
 // `bench --warmup`. Mix entries are drawn with the seed; demands from the
 // workload's ClassDemands with a generator of their own.
 //
