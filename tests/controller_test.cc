@@ -274,6 +274,35 @@ TEST(ControllerTest, FollowsAShiftToTheNewBest) {
   }
 }
 
+TEST(ControllerTest, AChangeOfMixIsAShiftAndTheDiscountingBanditsReExploreAtOnce) {
+  for (const char* algorithm : {"ucb", "thompson", "epsilon-greedy"}) {
+    FakeServer server(TwoPhases());
+    Loop loop = MakeLoop(server, algorithm);
+    const auto before = loop.Run(40);
+    for (const auto& d : before) EXPECT_FALSE(d.shift) << algorithm << " window " << d.window;
+    server.phase = 1;
+    const auto after = loop.Run(30);
+    EXPECT_TRUE(after[0].shift) << algorithm;
+    int shifts = 0;
+    for (const auto& d : after) shifts += d.shift ? 1 : 0;
+    EXPECT_EQ(shifts, 1) << algorithm;
+    // Without the shift, 40 windows of phase A's rewards would hold the
+    // discounted means for dozens of windows; with it, B's best is served
+    // within a few visits and then mostly kept.
+    int first = -1;
+    for (size_t i = 0; i < after.size(); ++i) {
+      if (after[i].serving == 1) {
+        first = static_cast<int>(i);
+        break;
+      }
+    }
+    EXPECT_GE(first, 0) << algorithm;
+    EXPECT_LE(first, 12) << algorithm;
+    const std::vector<Decision> tail(after.begin() + 15, after.end());
+    EXPECT_GE(ShareOf(tail, 1), 11) << algorithm;
+  }
+}
+
 TEST(ControllerTest, TheContextualBanditReturnsToAKnownWorkloadsBestAtOnce) {
   FakeServer server(TwoPhases());
   Loop loop = MakeLoop(server, "contextual");

@@ -131,6 +131,14 @@ class Bandit {
   // blindly, as their definitions say.
   virtual void SetExcluded(std::vector<bool> excluded) = 0;
 
+  // The workload has shifted (the controller saw its mix change): what was
+  // learnt describes another workload. The discounting bandits multiply every
+  // arm's weight by `keep` (0..1), keeping the means as a prior that the next
+  // rewards quickly outweigh — their uncertainty grows back, so they try the
+  // arms again. The contextual bandit ignores it: it tells workloads apart by
+  // their features and keeps what it knows of each. The baselines ignore it.
+  virtual void OnWorkloadShift(double keep) = 0;
+
   // One entry per arm, in arm order; for the contextual bandit, as seen in
   // `context`.
   virtual std::vector<ArmEstimate> Estimates(const BanditContext& context) const = 0;

@@ -23,6 +23,7 @@ class RandomBandit final : public Bandit {
   void Update(int arm, const BanditContext& /*context*/, double reward) override { stats_.Add(arm, reward); }
   void Disable(int arm) override { stats_.Disable(arm); }
   void SetExcluded(std::vector<bool> /*excluded*/) override {}  // blind by definition
+  void OnWorkloadShift(double /*keep*/) override {}
   std::vector<ArmEstimate> Estimates(const BanditContext& /*context*/) const override { return stats_.Estimates(); }
 
  private:
@@ -50,6 +51,7 @@ class RoundRobinBandit final : public Bandit {
   }
   void Disable(int arm) override { stats_.Disable(arm); }
   void SetExcluded(std::vector<bool> /*excluded*/) override {}  // blind by definition
+  void OnWorkloadShift(double /*keep*/) override {}
   std::vector<ArmEstimate> Estimates(const BanditContext& /*context*/) const override { return stats_.Estimates(); }
 
  private:

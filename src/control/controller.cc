@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <chrono>
+#include <cmath>
 #include <cstring>
 #include <limits>
 #include <nlohmann/json.hpp>
@@ -70,6 +71,8 @@ Result<std::unique_ptr<Controller>> Controller::Create(const ControllerOptions& 
   if (options.window_us < 100'000) return InvalidArgument("--window: at least 100ms");
   if (options.min_dwell_windows < 1) return InvalidArgument("--min-dwell: at least 1 window");
   if (options.switch_margin < 0) return InvalidArgument("--switch-margin: at least 0");
+  if (!(options.shift_distance > 0)) return InvalidArgument("shift_distance: above 0");
+  if (!(options.shift_keep >= 0 && options.shift_keep <= 1)) return InvalidArgument("shift_keep: 0 to 1");
   auto it = std::find(candidates.begin(), candidates.end(), initial);
   if (it == candidates.end()) {
     candidates.insert(candidates.begin(), initial);
@@ -117,6 +120,25 @@ Decision Controller::Step(int64_t now_us) {
   d.chosen = d.serving;
   ++since_switch_;
   const bool draining = server_.Draining();
+
+  // 0. Has the workload shifted?
+  if (!Idle(d.observed) && d.observed.arrival_rate > 0) {
+    const std::vector<double> mix = {d.observed.share_cpu, d.observed.share_io, d.observed.share_sleep,
+                                     d.observed.share_model};
+    if (recent_mix_.empty()) {
+      recent_mix_ = mix;
+    } else {
+      double change = 0;
+      for (size_t i = 0; i < mix.size(); ++i) change = std::max(change, std::abs(mix[i] - recent_mix_[i]));
+      if (change > options_.shift_distance) {
+        d.shift = true;
+        bandit_->OnWorkloadShift(options_.shift_keep);
+        recent_mix_ = mix;
+      } else {
+        for (size_t i = 0; i < mix.size(); ++i) recent_mix_[i] = (recent_mix_[i] + mix[i]) / 2;
+      }
+    }
+  }
 
   // 1. What the window teaches.
   if (Idle(d.observed)) {
@@ -243,6 +265,7 @@ nlohmann::json Controller::DecisionJson(const Decision& d) const {
                       {"switched", d.switched},
                       {"reason", d.reason}};
   if (d.switched) j["switch_start_ms"] = static_cast<double>(d.switch_start_us) / 1e3;
+  if (d.shift) j["shift"] = true;
   if (!d.excluded.empty()) {
     nlohmann::json labels = nlohmann::json::array();
     for (int i : d.excluded) labels.push_back(candidates_[static_cast<size_t>(i)].Label());

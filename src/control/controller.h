@@ -35,6 +35,15 @@
 // candidate — the screen is recomputed every window — and keeps what it has
 // learnt. Off with capacity_screen = false.
 //
+// Workload shifts: the discounting bandits forget slowly (discount 0.99:
+// ~100 windows), so after the mix changes they would keep the old workload's
+// best for dozens of windows. A window whose mix of request kinds differs
+// from the recent mix (a moving average) by more than shift_distance in any
+// kind's share is a shift: the bandit is told (Bandit::OnWorkloadShift,
+// keeping shift_keep of what it learnt), and the decision says "shift".
+// Only the mix counts: rates and service times change with the configuration
+// itself.
+//
 // Threading: Step() and Run() belong to one thread (Run's); Stop() and
 // StatsJson() may be called from any thread.
 #pragma once
@@ -89,6 +98,8 @@ struct ControllerOptions {
   int min_dwell_windows = 2;   // windows to stay after a switch before another
   double switch_margin = 0.05; // an exploiting switch must promise this much more
   bool capacity_screen = true; // see the top of this file
+  double shift_distance = 0.3; // a change in a kind's share of the mix that is a workload shift (> 1: never)
+  double shift_keep = 0.05;    // the share of what was learnt a discounting bandit keeps at a shift
   BanditOptions bandit;
   std::string decisions_out;   // JSON Lines file; empty: none
   int kept_decisions = 10;     // for /stats
@@ -106,6 +117,7 @@ struct Decision {
   int chosen = 0;       // the candidate for the next window
   bool switched = false;
   std::vector<int> excluded;  // candidates the capacity screen kept out of this choice
+  bool shift = false;         // the mix shifted in this window (see above)
   std::string reason;   // idle | warming | settling | dwell | stay | untried | explore | exploit | within-margin | failed
   int64_t switch_start_us = 0;  // the new workers' start, when switched
   std::string error;    // why a switch failed
@@ -162,6 +174,7 @@ class Controller {
   bool switched_last_window_ = false;
   bool idle_last_window_ = true;  // the first window starts from nothing
   bool draining_last_step_ = false;  // the old configuration still drained when the last window ended
+  std::vector<double> recent_mix_;   // moving average of the mix's shares; empty before load
 
   std::atomic<int> current_{0};
   std::atomic<int> switches_{0};

@@ -27,6 +27,14 @@ void DiscountedArms::Add(int arm, double reward) {
   ++updates_;
 }
 
+void DiscountedArms::Shrink(double keep) {
+  keep = std::clamp(keep, 0.0, 1.0);
+  for (Arm& a : arms_) {
+    a.weight *= keep;
+    a.squares *= keep;
+  }
+}
+
 void DiscountedArms::Disable(int arm) {
   if (arm >= 0 && arm < arms()) arms_[arm].disabled = true;
 }

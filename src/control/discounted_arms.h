@@ -31,6 +31,9 @@ class DiscountedArms {
   void Disable(int arm);
   // Bandit::SetExcluded: the arms FirstUntried, ArgMax and Eligible pass over.
   void SetExcluded(std::vector<bool> excluded) { excluded_ = std::move(excluded); }
+  // Multiplies every arm's weight and squared deviations by `keep` (clamped
+  // to 0..1); means and plays are unchanged.
+  void Shrink(double keep);
 
   // The lowest-numbered eligible (enabled, not excluded) arm never played, or -1.
   int FirstUntried() const;

@@ -41,6 +41,7 @@ class EpsilonGreedyBandit final : public Bandit {
   void Update(int arm, const BanditContext& /*context*/, double reward) override { stats_.Add(arm, reward); }
   void Disable(int arm) override { stats_.Disable(arm); }
   void SetExcluded(std::vector<bool> excluded) override { stats_.SetExcluded(std::move(excluded)); }
+  void OnWorkloadShift(double keep) override { stats_.Shrink(keep); }
   std::vector<ArmEstimate> Estimates(const BanditContext& /*context*/) const override {
     return stats_.Estimates();
   }

@@ -87,6 +87,8 @@ class LinUcbBandit final : public Bandit {
     if (arm >= 0 && arm < arms()) arms_[arm].disabled = true;
   }
   void SetExcluded(std::vector<bool> excluded) override { excluded_ = std::move(excluded); }
+  // Workloads are told apart by their features: nothing to forget.
+  void OnWorkloadShift(double /*keep*/) override {}
 
   std::vector<ArmEstimate> Estimates(const BanditContext& context) const override {
     const std::vector<double> x = Features(context);

@@ -517,6 +517,7 @@ Result<LoadResult> RunLoad(const LoadOptions& options) {
 
   LoadResult result;
   result.stats = LoadStats(options.phases.size());
+  result.measure_start_us = shared.measure_start_us;
   int64_t last_answer = 0;
   for (auto& g : generators) {
     result.stats.Merge(g->stats());

@@ -60,6 +60,7 @@ struct LoadOptions {
 struct LoadResult {
   LoadStats stats{0};
   int64_t measured_us = 0;  // length of the measured window (to the last answer when stopped by count)
+  int64_t measure_start_us = 0;  // when the measured window began, on SteadyClock (CLOCK_MONOTONIC)
   std::vector<int64_t> phase_us;  // each phase's actual length
   bool stopped_by_count = false;
 };

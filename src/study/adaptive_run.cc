@@ -17,11 +17,6 @@ namespace {
 
 using nlohmann::json;
 
-// RunLoad starts its clock this long after it is called (time for its
-// threads to start; load_generator.cc), after a connect probe of well under a
-// millisecond on loopback: where measuring begins, to that precision.
-constexpr int64_t kLoadStartDelayUs = 20'000;
-
 double Ms(int64_t us) { return static_cast<double>(us) / 1000.0; }
 
 // ok / (1 + p99 ms): the controller's default reward (control/reward.h).
@@ -184,10 +179,9 @@ json RunAdaptiveServer(const AdaptiveRunSetup& setup, const AdaptiveMatrix& matr
   load.phases = matrix.phases;
   load.warmup_us = setup.warmup_us;
   load.seed = static_cast<uint64_t>(repetition) + 1;
-  const int64_t called_us = SteadyClock::Now();
   auto result = RunLoad(load);
-  const double measure_start_s = static_cast<double>(called_us + kLoadStartDelayUs + setup.warmup_us) / 1e6;
   if (!result.ok()) return fail("the load: " + result.status().message());
+  const double measure_start_s = static_cast<double>(result->measure_start_us) / 1e6;
   if (auto code = child.Exited()) {
     return fail(
         fmt::format("the server exited (status {}) during the measurement: {}", *code, child.OutputTail()));
