@@ -239,6 +239,24 @@ TEST(SimServerTest, ObserveFillsTheWindowFigures) {
   EXPECT_EQ(w.in_system, 0);
 }
 
+TEST(SimServerTest, TheFrontEndsCpuCostSharesTheCoresBeforeTheWorkers) {
+  SimServerOptions o;
+  o.cores = 1;
+  o.request_cpu_us = 100;
+  auto server = SimServer::Create(o, Threads(1));
+  ASSERT_TRUE(server.ok());
+  SimServer& s = **server;
+  s.Admit({"cpu:2^10", 1000, 0, "", 0});
+  s.Admit({"cpu:2^10", 1000, 0, "", 0});
+  std::vector<SimCompletion> done;
+  s.RunUntil(1'000'000, done);
+  ASSERT_EQ(done.size(), 2u);
+  // Both read at once on one core (200 µs), then one worker runs them in turn.
+  EXPECT_EQ(done[0].done_us, 1200);
+  EXPECT_EQ(done[1].done_us, 2200);
+  EXPECT_EQ(done[1].arrival_us, 0);
+}
+
 SimPhase ClosedPhase(int clients, const std::string& mix, int64_t duration_us) {
   SimPhase p;
   p.name = "closed";

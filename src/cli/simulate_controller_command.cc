@@ -275,6 +275,11 @@ void AddSimulateControllerFlags(CLI::App& app, SimulateControllerFlags& f) {
   app.add_option("--ipc-us", f.ipc_us, "processes: extra cost of every request (IPC round trip), µs")
       ->check(CLI::Range(int64_t{0}, int64_t{1'000'000}))
       ->capture_default_str();
+  app.add_option("--request-cpu-us", f.request_cpu_us,
+                 "CPU work per request outside the workers (HTTP front end, a load generator on the same "
+                 "cores), µs")
+      ->check(CLI::Range(int64_t{0}, int64_t{1'000'000}))
+      ->capture_default_str();
   app.add_option("--window", f.window, "The controllers' window (virtual time)")->capture_default_str();
   app.add_option("--warmup", f.warmup, "Phase 1's load before measuring, as bench --warmup (0s: none)")
       ->capture_default_str();
@@ -320,6 +325,7 @@ int RunSimulateController(const SimulateControllerFlags& f) {
   o.server.cores = f.cores > 0 ? f.cores : static_cast<int>(hw);
   o.server.executor.io_threads = f.io_threads > 0 ? f.io_threads : o.server.cores;
   o.server.executor.ipc_us = f.ipc_us;
+  o.server.request_cpu_us = f.request_cpu_us;
   o.server.oracle_prediction = f.predictor == "oracle";
   o.threads = f.threads > 0 ? static_cast<unsigned>(f.threads) : hw;
   o.run.seed = f.seed;
@@ -400,7 +406,8 @@ int RunSimulateController(const SimulateControllerFlags& f) {
     j["phases_file"] = f.phases.empty() ? nlohmann::json(nullptr) : nlohmann::json(f.phases);
     j["candidates_file"] = f.candidates;
     j["config"] = {{"cores", o.server.cores},       {"io_threads", o.server.executor.io_threads},
-                   {"ipc_us", f.ipc_us},            {"window_us", o.run.window_us},
+                   {"ipc_us", f.ipc_us},            {"request_cpu_us", f.request_cpu_us},
+                   {"window_us", o.run.window_us},
                    {"warmup_us", o.run.warmup_us},  {"repeat_phases", f.repeat_phases},
                    {"seed", f.seed},                {"predictor", f.predictor},
                    {"reward", reward->Describe()},  {"min_dwell", f.min_dwell},

@@ -21,6 +21,7 @@ struct SimulateControllerFlags {
   int cores = 0;           // 0: this machine's
   int io_threads = 0;      // 0: cores
   int64_t ipc_us = 20;
+  int64_t request_cpu_us = 0;
   std::string window = "1s";
   std::string warmup = "1s";
   int repeat_phases = 1;

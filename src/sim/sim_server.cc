@@ -34,9 +34,20 @@ class SimServer::Activation final : public TaskOwner {
   SimServer& server_;
 };
 
+// The front end's CPU work on a request: a CPU task on the machine.
+class SimServer::FrontEnd final : public TaskOwner {
+ public:
+  explicit FrontEnd(SimServer& server) : server_(server) {}
+  void OnTaskDone(uint64_t token, int64_t /*now_us*/) override { server_.Dispatch(token); }
+
+ private:
+  SimServer& server_;
+};
+
 SimServer::SimServer(const SimServerOptions& options)
     : options_(options), machine_(options.cores), predictor_(MakeEwmaPredictor()) {
   activation_ = std::make_unique<Activation>(*this);
+  front_end_ = std::make_unique<FrontEnd>(*this);
 }
 
 SimServer::~SimServer() = default;
@@ -46,6 +57,7 @@ Result<std::unique_ptr<SimServer>> SimServer::Create(const SimServerOptions& opt
   if (options.start_threads_us < 0 || options.start_processes_us < 0 || options.start_async_us < 0) {
     return InvalidArgument("a start cost must not be negative");
   }
+  if (options.request_cpu_us < 0) return InvalidArgument("the per-request CPU cost must not be negative");
   std::unique_ptr<SimServer> server(new SimServer(options));
   auto first = server->Build(initial);
   if (!first.ok()) return first.status();
@@ -79,8 +91,20 @@ uint64_t SimServer::Admit(const SimRequest& request) {
   ++admitted_;
   outstanding_.insert(job.id);
   const uint64_t id = job.id;
-  current_->Admit(std::move(job));
+  if (options_.request_cpu_us > 0) {
+    reading_.emplace(id, std::move(job));
+    machine_.StartCpu(front_end_.get(), id, options_.request_cpu_us);
+  } else {
+    current_->Admit(std::move(job));
+  }
   return id;
+}
+
+void SimServer::Dispatch(uint64_t id) {
+  auto it = reading_.find(id);
+  SimJob job = std::move(it->second);
+  reading_.erase(it);
+  current_->Admit(std::move(job));
 }
 
 void SimServer::OnDone(const SimJob& job, int64_t start_us, int64_t now_us) {

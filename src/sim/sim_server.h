@@ -12,6 +12,10 @@
 // lost or answered twice (admitted() == completed() once idle; duplicates()
 // counts answers for a request already answered, which must stay 0).
 //
+// With request_cpu_us, a request first costs that much CPU on the cores (the
+// front end's and the client's share), then reaches the configuration
+// serving at that moment; its latency counts from its arrival.
+//
 // Window figures (Observe, the fields of WindowStats): arrival_rate (admitted
 // /s), throughput and goodput (answered /s; goodput within slo_ms when set),
 // p95/p99 of the answers' latency (admission to answer, nearest rank),
@@ -27,6 +31,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <unordered_map>
 #include <unordered_set>
 #include <vector>
 
@@ -51,6 +56,10 @@ struct SimServerOptions {
   // server's default), or each request's true demand.
   bool oracle_prediction = false;
   double slo_ms = 0;  // goodput's latency target; 0: goodput = throughput
+  // CPU work per request outside the workers — the HTTP front end reading
+  // and answering it, and a load generator on the same cores — done on the
+  // machine's cores before the request reaches the executor. 0: free.
+  int64_t request_cpu_us = 0;
 };
 
 // A request handed to the server.
@@ -100,16 +109,20 @@ class SimServer : public ControlledServer {
 
  private:
   class Activation;
+  class FrontEnd;
   explicit SimServer(const SimServerOptions& options);
   Result<std::unique_ptr<ExecutorModel>> Build(const Candidate& candidate);
   void OnDone(const SimJob& job, int64_t start_us, int64_t now_us);
   void Activate(uint64_t token);
+  void Dispatch(uint64_t id);  // the front end is done with it: to the executor
   void ReapDrained();
 
   const SimServerOptions options_;
   SimMachine machine_;
   std::unique_ptr<RuntimePredictor> predictor_;
   std::unique_ptr<Activation> activation_;
+  std::unique_ptr<FrontEnd> front_end_;
+  std::unordered_map<uint64_t, SimJob> reading_;  // in the front end (request_cpu_us)
   Candidate serving_;
   std::unique_ptr<ExecutorModel> current_;
   std::unique_ptr<ExecutorModel> starting_;  // Apply'd, its start cost not yet passed
