@@ -390,6 +390,14 @@ int RunSimulateController(const SimulateControllerFlags& f) {
                        d.mean_us() / 1e3, static_cast<double>(d.percentile_us(0.5)) / 1e3,
                        static_cast<double>(d.percentile_us(0.99)) / 1e3);
   }
+  for (const auto& [klass, d] : workload->demands.classes()) {
+    if (d.source == "scaled" && d.mean_running > 2.0 * o.server.cores) {
+      out += fmt::format("note: {} ran beside {:.0f} others on average in the trace: its demand is scaled down by "
+                         "processor sharing, which undershoots (docs/simulator.md); a trace recorded on at most {} "
+                         "workers gives uncontended samples\n",
+                         klass, d.mean_running - 1, o.server.cores);
+    }
+  }
   out += Table(*ev);
   nlohmann::json compared;
   if (!f.compare.empty()) {
@@ -415,7 +423,7 @@ int RunSimulateController(const SimulateControllerFlags& f) {
     j["demands"] = nlohmann::json::object();
     for (const auto& [klass, d] : workload->demands.classes()) {
       j["demands"][klass] = {{"recorded", d.recorded}, {"source", d.source}, {"samples", d.samples_us.size()},
-                             {"mean_us", d.mean_us()}, {"p50_us", d.percentile_us(0.5)},
+                             {"mean_us", d.mean_us()}, {"p50_us", d.percentile_us(0.5)}, {"mean_running", d.mean_running},
                              {"p99_us", d.percentile_us(0.99)}};
     }
     std::vector<int> repetitions;

@@ -62,7 +62,12 @@ Result<ClassDemands> ClassDemands::FromTrace(const std::vector<TraceRequest>& tr
         d.samples_us = std::move(alone);
       } else {
         d.source = "scaled";
-        for (const TraceRequest* r : requests) d.samples_us.push_back(Decontended(*r, cores));
+        double running = 0;
+        for (const TraceRequest* r : requests) {
+          d.samples_us.push_back(Decontended(*r, cores));
+          running += static_cast<double>(RunningAtArrival(*r));
+        }
+        d.mean_running = running / static_cast<double>(requests.size());
       }
     }
     std::sort(d.samples_us.begin(), d.samples_us.end());
