@@ -43,6 +43,8 @@ double WaitCapacity(const Candidate& candidate) {
   return candidate.workers;
 }
 
+double WaitDemand(const WindowStats& w) { return std::max(w.wait_load, w.in_system * w.share_sleep); }
+
 std::vector<std::string_view> ControllerAlgorithmNames() {
   std::vector<std::string_view> names = BanditNames();
   names.push_back("random");
@@ -162,9 +164,9 @@ Decision Controller::Step(int64_t now_us) {
   if (d.reason.empty()) {
     std::vector<bool> excluded(candidates_.size(), false);
     if (options_.capacity_screen) {
+      const double waits = WaitDemand(d.observed);
       for (size_t i = 0; i < candidates_.size(); ++i) {
-        if (static_cast<int>(i) != d.serving &&
-            WaitCapacity(candidates_[i]) < kScreenShare * d.observed.wait_load) {
+        if (static_cast<int>(i) != d.serving && WaitCapacity(candidates_[i]) < kScreenShare * waits) {
           excluded[i] = true;
           d.excluded.push_back(static_cast<int>(i));
         }

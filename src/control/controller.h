@@ -29,9 +29,9 @@
 // when it cannot carry the load — 64 clients' 50 ms sleeps on 2 worker
 // processes queue up a 1.5 s backlog that outlives the visit and sets the
 // p99 of everything behind it. So a candidate whose workers cannot hold the
-// waits the load keeps in progress (WindowStats::wait_load; a thread or
-// process worker holds one wait, async's event loops any number) is not
-// chosen in that window: workers < kScreenShare x wait_load. It stays a
+// waits the load keeps in progress (WaitDemand(); a thread or process worker
+// holds one wait, async's event loops any number) is not chosen in that
+// window: workers < kScreenShare x WaitDemand(). It stays a
 // candidate — the screen is recomputed every window — and keeps what it has
 // learnt. Off with capacity_screen = false.
 //
@@ -126,6 +126,12 @@ struct Decision {
 // The capacity screen's margin: a candidate is kept out while its workers
 // are fewer than this share of the waits in progress.
 inline constexpr double kScreenShare = 0.9;
+
+// The waits the load asks to hold at once: the larger of wait_load (the
+// sleeps admitted, by Little's law — no more than the serving configuration
+// lets in, under a closed loop) and the requests in the server times the
+// sleeps' share of the mix (those waiting for a worker count too).
+double WaitDemand(const WindowStats& w);
 
 // How many waits (sleeps) `candidate` holds at once: its workers, or
 // unbounded for async (infinity).

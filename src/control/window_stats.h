@@ -26,10 +26,11 @@ struct WindowStats {
   double share_model = 0;
   // Mean predicted service time of what was admitted, ms (how heavy the mix is).
   double mean_predicted_ms = 0;
-  // Predicted seconds of waiting (sleep requests) admitted per second: the
-  // number of waits the load keeps in progress at once (Little's law). A
-  // thread or process worker is held for the whole of a wait; the async
-  // executor's event loops hold any number. What the capacity screen reads.
+  // Seconds of waiting (the sleep requests' own durations) admitted per
+  // second: the number of waits the load keeps in progress at once (Little's
+  // law). A thread or process worker is held for the whole of a wait; the
+  // async executor's event loops hold any number. What the capacity screen
+  // reads.
   double wait_load = 0;
 };
 

@@ -401,6 +401,9 @@ void Server::SubmitJob(Job& job, const HttpRequest& request, const Responder& re
   metrics_.admitted_by_kind[kind].fetch_add(1, std::memory_order_relaxed);
   metrics_.admitted_predicted_us[kind].fetch_add(static_cast<uint64_t>(std::max<int64_t>(0, job.predicted_us)),
                                                  std::memory_order_relaxed);
+  if (job.request.mode == ScoreMode::kSleep) {
+    metrics_.admitted_sleep_us.fetch_add(uint64_t{job.request.sleep_ms} * 1000, std::memory_order_relaxed);
+  }
   job.on_done = [this, respond, render = std::move(render), arrival = job.arrival_us, features = job.features,
                  client = trace_ ? job.client : std::string(), priority = job.priority](ScoreOutcome outcome) {
     metrics_.queue_us.Record(outcome.queue_us);

@@ -29,6 +29,7 @@ struct ServerMetrics {
   // the executed ones ended.
   std::array<std::atomic<uint64_t>, 4> admitted_by_kind{};  // cpu, io, sleep, model
   std::array<std::atomic<uint64_t>, 4> admitted_predicted_us{};  // by kind, like admitted_by_kind
+  std::atomic<uint64_t> admitted_sleep_us{0};  // the admitted sleeps' own durations
   std::atomic<uint64_t> jobs_ok{0};
   std::atomic<uint64_t> jobs_failed{0};
 

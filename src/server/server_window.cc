@@ -18,6 +18,7 @@ ServerWindow::Counters ServerWindow::Read() const {
   Counters c;
   for (size_t i = 0; i < 4; ++i) c.admitted[i] = metrics_.admitted_by_kind[i].load(std::memory_order_relaxed);
   for (size_t i = 0; i < 4; ++i) c.predicted_us[i] = metrics_.admitted_predicted_us[i].load(std::memory_order_relaxed);
+  c.sleep_us = metrics_.admitted_sleep_us.load(std::memory_order_relaxed);
   c.ok = metrics_.jobs_ok.load(std::memory_order_relaxed);
   c.failed = metrics_.jobs_failed.load(std::memory_order_relaxed);
   return c;
@@ -40,9 +41,11 @@ WindowStats ServerWindow::Observe(int64_t now_us, double queue_length, double cp
     admitted += by_kind[i];
     predicted_us += now.predicted_us[i] - last_.predicted_us[i];
   }
-  // Predicted seconds of sleeping admitted per second: by Little's law, how
-  // many sleeps the load keeps in progress at once.
-  w.wait_load = static_cast<double>(now.predicted_us[2] - last_.predicted_us[2]) / 1e6 / secs;
+  // Seconds of sleeping admitted per second: by Little's law, how many sleeps
+  // the load keeps in progress at once. A sleep says how long it is, so this
+  // needs no prediction (the predictor knows nothing of a new sleep class in
+  // the first window of a phase that brings it).
+  w.wait_load = static_cast<double>(now.sleep_us - last_.sleep_us) / 1e6 / secs;
   w.arrival_rate = static_cast<double>(admitted) / secs;
   if (admitted > 0) {
     w.share_cpu = static_cast<double>(by_kind[0]) / static_cast<double>(admitted);

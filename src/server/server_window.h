@@ -33,6 +33,7 @@ class ServerWindow {
   struct Counters {
     uint64_t admitted[4] = {};
     uint64_t predicted_us[4] = {};
+    uint64_t sleep_us = 0;
     uint64_t ok = 0;
     uint64_t failed = 0;
   };

@@ -88,6 +88,7 @@ uint64_t SimServer::Admit(const SimRequest& request) {
   const int mix = MixIndexOf(job.klass, job.kind);
   ++window_admitted_[mix];
   window_predicted_us_[mix] += static_cast<double>(job.predicted_us);
+  if (mix == 2) window_sleep_us_ += static_cast<double>(job.demand_us);
   ++admitted_;
   outstanding_.insert(job.id);
   const uint64_t id = job.id;
@@ -190,7 +191,7 @@ WindowStats SimServer::Observe() {
     for (double p : window_predicted_us_) predicted += p;
     w.mean_predicted_ms = predicted / a / 1e3;
   }
-  w.wait_load = window_predicted_us_[2] / 1e6 / secs;  // sleeps' predicted seconds per second
+  w.wait_load = window_sleep_us_ / 1e6 / secs;  // the sleeps' own seconds per second, as the server counts them
   w.throughput = static_cast<double>(window_latency_us_.size()) / secs;
   if (options_.slo_ms > 0) {
     const auto within = std::count_if(window_latency_us_.begin(), window_latency_us_.end(), [&](int64_t l) {
@@ -214,6 +215,7 @@ WindowStats SimServer::Observe() {
   window_busy_start_ = machine_.busy_core_us();
   std::fill(std::begin(window_admitted_), std::end(window_admitted_), 0);
   std::fill(std::begin(window_predicted_us_), std::end(window_predicted_us_), 0.0);
+  window_sleep_us_ = 0;
   window_latency_us_.clear();
   return w;
 }

@@ -143,6 +143,7 @@ class SimServer : public ControlledServer {
   double window_busy_start_ = 0;
   uint64_t window_admitted_[4] = {};  // cpu, io, sleep, model
   double window_predicted_us_[4] = {};  // per mix index
+  double window_sleep_us_ = 0;          // the sleeps' demands (mix index 2)
   std::vector<int64_t> window_latency_us_;
 };
 
