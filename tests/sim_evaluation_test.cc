@@ -1,5 +1,5 @@
 // The controller's evaluation in virtual time (sim/evaluation.h): the static
-// winner of each phase of bench/adaptive_phases.toml, a controller that
+// winner of each phase of studies/adaptive_phases.toml, a controller that
 // follows the shift without losing a request, determinism per seed, and the
 // inputs it refuses.
 #include <gtest/gtest.h>
@@ -18,7 +18,7 @@ namespace {
 using testing::RunSwitchyard;
 using testing::TempDir;
 
-// The demands of bench/adaptive_phases.toml's classes on this machine
+// The demands of studies/adaptive_phases.toml's classes on this machine
 // (docs/benchmarks.md: a SHA-256 step ~82 ns): 5,000 and 1,000,000 steps.
 ClassDemands AdaptiveDemands() {
   ClassDemands d;
@@ -28,14 +28,14 @@ ClassDemands AdaptiveDemands() {
 }
 
 std::vector<LoadPhase> AdaptivePhases(int64_t seconds) {
-  auto phases = LoadPhasesFile(std::string(SWITCHYARD_SOURCE_DIR) + "/bench/adaptive_phases.toml");
+  auto phases = LoadPhasesFile(std::string(SWITCHYARD_SOURCE_DIR) + "/studies/adaptive_phases.toml");
   EXPECT_TRUE(phases.ok()) << phases.status().message();
   for (LoadPhase& p : *phases) p.duration_us = seconds * 1'000'000;
   return *phases;
 }
 
 std::vector<Candidate> AdaptiveCandidates() {
-  auto c = LoadCandidates(std::string(SWITCHYARD_SOURCE_DIR) + "/bench/adaptive_candidates.toml");
+  auto c = LoadCandidates(std::string(SWITCHYARD_SOURCE_DIR) + "/studies/adaptive_candidates.toml");
   EXPECT_TRUE(c.ok()) << c.status().message();
   return *c;
 }
@@ -194,7 +194,7 @@ TEST(SimEvaluationTest, RefusesBadInputsNamingTheProblem) {
   // The command: exit status 2, the file and line named.
   const std::string trace = dir.path() + "/t.jsonl";
   std::ofstream(trace) << "{\"arrival_us\":0,\"service_us\":400,\"class\":\"cpu:2^12\"}\n";
-  const std::string candidates = std::string(SWITCHYARD_SOURCE_DIR) + "/bench/adaptive_candidates.toml";
+  const std::string candidates = std::string(SWITCHYARD_SOURCE_DIR) + "/studies/adaptive_candidates.toml";
   std::ofstream(phases) << "[[phase]]\nduration = \"2s\"\nconnections = 4\nmix = \"io\"\n";
   auto r = RunSwitchyard({"simulate-controller", "--trace", trace, "--phases", phases, "--candidates", candidates});
   EXPECT_EQ(r.exit_code, 2);
@@ -219,7 +219,7 @@ TEST(SimEvaluationTest, TheCommandReplaysATraceAndWritesTheSummary) {
   }
   const std::string json = dir.path() + "/out.json";
   auto r = RunSwitchyard({"simulate-controller", "--trace", trace, "--candidates",
-                          std::string(SWITCHYARD_SOURCE_DIR) + "/bench/adaptive_candidates.toml", "--cores", "2",
+                          std::string(SWITCHYARD_SOURCE_DIR) + "/studies/adaptive_candidates.toml", "--cores", "2",
                           "--controllers", "ucb", "--json", json, "--decisions-dir", dir.path()});
   ASSERT_EQ(r.exit_code, 0) << r.output;
   EXPECT_NE(r.output.find("best static overall"), std::string::npos) << r.output;
@@ -232,21 +232,26 @@ TEST(SimEvaluationTest, TheCommandReplaysATraceAndWritesTheSummary) {
   EXPECT_NE(text.find("\"pick\""), std::string::npos);
   EXPECT_NE(text.find("\"controllers\""), std::string::npos);
 
-  // --compare: the live evaluation's winners beside the simulator's.
-  const std::string live = dir.path() + "/live.json";
-  std::ofstream(live) << R"({"summary":{"phases":["trace"],"oracle":{"pick":["no/such/candidate"]}}})";
+  // --compare: the live evaluation's winners (an adaptive study's results)
+  // beside the simulator's.
+  const std::string live = dir.path() + "/live.jsonl";
+  std::ofstream(live) << R"({"schema":1,"study":"adaptive","cell":"static.no/such/candidate","repetition":1,)"
+                         R"("status":"ok","kind":"adaptive","config":{"role":"static","candidate":"no/such/candidate"},)"
+                         R"("phases":[{"name":"trace","start_s":0,"duration_s":1,"reward":5,"phase_reward":4}]})"
+                      << "\n";
   r = RunSwitchyard({"simulate-controller", "--trace", trace, "--candidates",
-                     std::string(SWITCHYARD_SOURCE_DIR) + "/bench/adaptive_candidates.toml", "--cores", "2",
+                     std::string(SWITCHYARD_SOURCE_DIR) + "/studies/adaptive_candidates.toml", "--cores", "2",
                      "--controllers", "none", "--compare", live});
   ASSERT_EQ(r.exit_code, 0) << r.output;
   EXPECT_NE(r.output.find("DIFFER"), std::string::npos) << r.output;
   EXPECT_NE(r.output.find("0 of 1 phases agree"), std::string::npos) << r.output;
-  std::ofstream(live) << R"({"runs":[]})";
+  std::ofstream(live) << R"({"runs":[]})" << "\n";
   r = RunSwitchyard({"simulate-controller", "--trace", trace, "--candidates",
-                     std::string(SWITCHYARD_SOURCE_DIR) + "/bench/adaptive_candidates.toml", "--controllers", "none",
+                     std::string(SWITCHYARD_SOURCE_DIR) + "/studies/adaptive_candidates.toml", "--controllers", "none",
                      "--compare", live});
   EXPECT_EQ(r.exit_code, 2);
-  EXPECT_NE(r.output.find("summary.oracle.pick"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("--compare"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("live.jsonl"), std::string::npos) << r.output;
 }
 
 }  // namespace

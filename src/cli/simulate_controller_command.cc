@@ -13,6 +13,7 @@
 #include "control/reward.h"
 #include "core/file_util.h"
 #include "loadgen/duration.h"
+#include "report/results.h"
 #include "sim/evaluation.h"
 #include "sim/trace.h"
 
@@ -198,19 +199,18 @@ nlohmann::json SummaryJson(const Evaluation& ev) {
   return s;
 }
 
-// The live evaluation's per-phase winners (bench/adaptive_eval.py --out)
-// beside the simulator's, phase by phase in order (the first repetition's).
+// The live evaluation's per-phase winners — the results of an adaptive
+// study (`switchyard study studies/adaptive.toml`) — beside the simulator's,
+// phase by phase in order.
 Result<nlohmann::json> Compare(const Evaluation& ev, const std::string& path) {
-  auto text = ReadFile(path);
-  if (!text.ok()) return InvalidArgument("--compare: cannot read '" + path + "': " + text.status().message());
-  nlohmann::json live = nlohmann::json::parse(*text, nullptr, /*allow_exceptions=*/false);
-  if (live.is_discarded() || !live.contains("summary") || !live["summary"].is_object() ||
-      !live["summary"].contains("oracle") || !live["summary"]["oracle"].contains("pick") ||
-      !live["summary"]["oracle"]["pick"].is_array() || !live["summary"].contains("phases")) {
-    return InvalidArgument("--compare: " + path +
-                           " is not bench/adaptive_eval.py --out JSON (no summary.oracle.pick, summary.phases)");
+  auto study = report::LoadStudy(path);
+  if (!study.ok()) return InvalidArgument("--compare: " + study.status().message());
+  const report::AdaptiveComparison live = report::CompareAdaptive(study->adaptive_runs);
+  if (live.phases.empty() || live.statics.empty()) {
+    return InvalidArgument("--compare: " + path + " holds no successful static run of an adaptive study");
   }
-  const nlohmann::json& summary = live["summary"];
+  nlohmann::json summary = {{"phases", live.phases}, {"oracle", {{"pick", live.oracle_pick}}}};
+  for (const auto& good : live.good) summary["oracle"]["good_within_5pct"].push_back(good);
   nlohmann::json out = {{"live", path}, {"phases", nlohmann::json::array()}};
   size_t agree = 0;
   const size_t n = std::min(summary["oracle"]["pick"].size(), ev.phases.size());
@@ -305,14 +305,15 @@ void AddSimulateControllerFlags(CLI::App& app, SimulateControllerFlags& f) {
   app.add_option("--threads", f.threads, "Simulations run at once (default: this machine's cores)")
       ->check(CLI::Range(1, 256));
   app.add_option("--json", f.json,
-                 "Write the summary here (JSON; summary.oracle.pick per phase as bench/adaptive_eval.py --out)");
+                 "Write the summary here (JSON: summary.oracle.pick, the winner of each phase, and every figure)");
   app.add_option("--decisions-dir", f.decisions_dir,
                  "Write each controller's decisions (serve --decisions-out's JSON Lines, in virtual time) to "
                  "DIR/decisions-ALGORITHM.jsonl")
       ->check(CLI::ExistingDirectory);
   app.add_option("--compare", f.compare,
-                 "bench/adaptive_eval.py --out JSON: print its per-phase winners (summary.oracle.pick) beside the "
-                 "simulator's, phase by phase in order")
+                 "The results of an adaptive study (switchyard study studies/adaptive.toml --out FILE): print its "
+                 "per-phase winners (the best static candidate of each phase) beside the simulator's, phase by "
+                 "phase in order")
       ->check(CLI::ExistingFile);
   app.footer("Virtual time: nothing really runs, so hours of traffic take seconds. Exit status: 0 done; 2 bad "
              "flags or input files (file and line named).");

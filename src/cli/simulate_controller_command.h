@@ -1,5 +1,5 @@
 // `switchyard simulate-controller`: the adaptive controller's evaluation
-// (bench/adaptive_eval.py) in virtual time — every candidate static through
+// (an adaptive study, studies/adaptive.toml) in virtual time — every candidate static through
 // every phase, the per-phase oracle, the best static configuration, and each
 // controller algorithm — on demands taken from a recorded trace
 // (sim/evaluation.h).
@@ -36,7 +36,7 @@ struct SimulateControllerFlags {
   int threads = 0;         // 0: this machine's cores
   std::string json;
   std::string decisions_dir;  // per controller: DIR/decisions-ALGO.jsonl
-  std::string compare;     // bench/adaptive_eval.py --out JSON to compare the per-phase winners with
+  std::string compare;     // an adaptive study's results to compare the per-phase winners with
 };
 
 void AddSimulateControllerFlags(CLI::App& app, SimulateControllerFlags& flags);

@@ -6,19 +6,14 @@
 #include <cmath>
 #include <map>
 
+#include "control/adaptation.h"
 #include "report/results.h"
 
 namespace switchyard::report {
 namespace {
 
-// A time interval on the measured window served by one candidate.
-struct Segment {
-  double from = 0, to = 0;
-  std::string serving;
-};
-
-std::vector<Segment> ServingSegments(const AdaptiveRun& run) {
-  std::vector<Segment> segs;
+std::vector<ServingSegment> ServingSegments(const AdaptiveRun& run) {
+  std::vector<ServingSegment> segs;
   const double window = run.window_s.value_or(0);
   for (size_t k = 0; k < run.decisions.size(); ++k) {
     const AdaptiveDecision& d = run.decisions[k];
@@ -125,28 +120,15 @@ std::pair<Figure, std::string> BestMean(const std::vector<AdaptiveRow>& rows, Fi
 
 std::vector<RunAdaptation> AdaptationOf(const AdaptiveRun& run,
                                         const std::vector<std::set<std::string>>& good) {
-  const std::vector<Segment> segs = ServingSegments(run);
+  std::vector<PhaseSpan> spans;
+  for (const AdaptivePhase& p : run.phases) spans.push_back({p.start_s, p.duration_s});
   std::vector<RunAdaptation> out;
-  for (size_t i = 0; i < run.phases.size(); ++i) {
-    const double s = run.phases[i].start_s;
-    const double e = s + run.phases[i].duration_s;
-    // The moment the target is judged at: 5 s in, or the end of a shorter phase.
-    const double target = std::min(s + kAdaptiveTargetAdaptS, e - 1e-6);
-    RunAdaptation a;
-    double good_time = 0;
-    for (const Segment& seg : segs) {
-      const double lo = std::max(seg.from, s);
-      const double hi = std::min(seg.to, e);
-      if (hi <= lo) continue;
-      const bool is_good = i < good.size() && good[i].count(seg.serving) > 0;
-      if (lo <= target && target < hi) a.good_at_target = is_good;
-      if (is_good) {
-        good_time += hi - lo;
-        if (!a.adapt_s) a.adapt_s = lo - s;
-      }
-    }
-    if (e > s) a.good_share = good_time / (e - s);
-    out.push_back(a);
+  for (const Adaptation& a : Adaptations(ServingSegments(run), spans, good, kAdaptiveTargetAdaptS)) {
+    RunAdaptation r;
+    r.adapt_s = a.adapt_s;
+    r.good_at_target = a.good_at_target.value_or(false);
+    r.good_share = a.good_share;
+    out.push_back(r);
   }
   return out;
 }

@@ -103,7 +103,9 @@ Result<Evaluation> Evaluate(const SimWorkload& workload, const std::vector<Candi
     ControllerRun c;
     c.algorithm = options.controllers[k];
     c.run = std::move(*runs[statics + k]).value();
-    c.adaptation = Adaptations(c.run.serving, c.run.phases, ev.good, options.target_adapt_s);
+    std::vector<PhaseSpan> spans;
+    for (const PhaseFigures& p : c.run.phases) spans.push_back({p.start_s, p.duration_s});
+    c.adaptation = Adaptations(c.run.serving, spans, ev.good, options.target_adapt_s);
     const double mean = c.run.mean_reward();
     c.vs_oracle = ev.oracle_mean > 0 ? mean / ev.oracle_mean : 0;
     c.vs_best_static = best_mean > 0 ? mean / best_mean : 0;

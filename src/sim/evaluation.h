@@ -1,11 +1,11 @@
-// Evaluate: bench/adaptive_eval.py's evaluation in virtual time. Every
+// Evaluate: the adaptive study's evaluation (studies/adaptive.toml) in virtual time. Every
 // candidate serves the whole workload as a static configuration; the
 // oracle's pick in each phase is the candidate with the best reward there
 // (mean per-second ok/s / (1 + p99 ms)), the best static configuration the
 // one with the best mean reward over the phases. Then each controller
 // algorithm (the real Controller, stepped every window of virtual time)
 // serves the same workload from the first candidate, and is scored against
-// both, with its switches, lost requests and adaptation (adaptation.h).
+// both, with its switches, lost requests and adaptation (control/adaptation.h).
 //
 // Every run is deterministic for a seed (the same seed as every run: the
 // same requests in the same order, as long as the server keeps up). Runs go
@@ -20,7 +20,7 @@
 
 #include "control/candidates.h"
 #include "control/controller.h"
-#include "sim/adaptation.h"
+#include "control/adaptation.h"
 #include "sim/phased_run.h"
 #include "sim/sim_server.h"
 #include "sim/sim_workload.h"

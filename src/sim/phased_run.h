@@ -30,6 +30,7 @@
 #include <string>
 #include <vector>
 
+#include "control/adaptation.h"
 #include "sim/sim_server.h"
 #include "sim/sim_workload.h"
 
@@ -49,13 +50,6 @@ struct PhaseFigures {
   double phase_reward = 0;  // ok_rps / (1 + p99_ms)
 };
 
-// Who served new requests from `start_s` to `end_s` (seconds from the end of
-// the warm-up; negative during it).
-struct ServingSegment {
-  double start_s = 0;
-  double end_s = 0;
-  std::string candidate;
-};
 
 struct RunFigures {
   std::vector<PhaseFigures> phases;

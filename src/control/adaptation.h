@@ -1,6 +1,7 @@
 // Adaptation: how quickly a controller served a good configuration after
-// each shift of the workload — bench/adaptive_eval.py's adaptation(), on a
-// simulated run's serving segments.
+// each shift of the workload — computed the same way for a live run (the
+// study's report, from the decisions file) and a simulated one (the
+// simulator's serving record), so the two can be compared.
 //
 // Per phase, with good = the candidates whose static reward in the phase is
 // within a margin (5%) of the oracle's: adapt_s, seconds after the phase
@@ -16,9 +17,21 @@
 #include <string>
 #include <vector>
 
-#include "sim/phased_run.h"
-
 namespace switchyard {
+
+// Who served new requests from `start_s` to `end_s` (seconds on the
+// evaluation's timeline: from the end of the warm-up).
+struct ServingSegment {
+  double start_s = 0;
+  double end_s = 0;
+  std::string candidate;
+};
+
+// A phase of the workload on the same timeline.
+struct PhaseSpan {
+  double start_s = 0;
+  double duration_s = 0;
+};
 
 struct Adaptation {
   std::optional<double> adapt_s;
@@ -27,7 +40,9 @@ struct Adaptation {
   double good_share = 0;
 };
 
-std::vector<Adaptation> Adaptations(const std::vector<ServingSegment>& serving, const std::vector<PhaseFigures>& phases,
+// One entry per phase; `good[i]`: the labels good in phase i (a missing
+// entry: none).
+std::vector<Adaptation> Adaptations(const std::vector<ServingSegment>& serving, const std::vector<PhaseSpan>& phases,
                                     const std::vector<std::set<std::string>>& good, double target_s);
 
 }  // namespace switchyard
