@@ -7,6 +7,7 @@
 #include <map>
 
 #include "report/markdown.h"
+#include "report/section_table.h"
 #include "report/svg_chart.h"
 
 namespace switchyard::report {
@@ -50,41 +51,6 @@ std::string Range(const Figure& lo, const Figure& hi) {
   return Ratio(lo) + "–" + Ratio(hi);
 }
 
-template <typename Numeric>
-void HtmlTable(std::string& h, const char* css_class, const std::vector<std::string>& headers,
-               const std::vector<std::vector<std::string>>& rows, const std::vector<bool>& bold,
-               Numeric numeric) {
-  h += fmt::format("<div class=\"wrap\"><table class=\"{}\">\n<thead><tr>", css_class);
-  for (const auto& t : headers) h += "<th>" + Html(t) + "</th>";
-  h += "</tr></thead>\n<tbody>\n";
-  for (size_t i = 0; i < rows.size(); ++i) {
-    h += i < bold.size() && bold[i] ? "<tr class=\"best\">" : "<tr>";
-    for (size_t j = 0; j < rows[i].size(); ++j) {
-      h += numeric(j) ? "<td class=\"num\">" : "<td>";
-      h += Html(rows[i][j]) + "</td>";
-    }
-    h += "</tr>\n";
-  }
-  h += "</tbody></table></div>\n";
-}
-
-template <typename Numeric>
-void MdTable(std::string& m, const std::vector<std::string>& headers,
-             const std::vector<std::vector<std::string>>& rows, const std::vector<bool>& bold,
-             Numeric numeric) {
-  m += "|";
-  for (const auto& t : headers) m += " " + Md(t) + " |";
-  m += "\n|";
-  for (size_t j = 0; j < headers.size(); ++j) m += numeric(j) ? " ---: |" : " --- |";
-  m += "\n";
-  for (size_t i = 0; i < rows.size(); ++i) {
-    const bool b = i < bold.size() && bold[i];
-    m += "|";
-    for (const auto& v : rows[i]) m += " " + (b && !v.empty() ? "**" + Md(v) + "**" : Md(v)) + " |";
-    m += "\n";
-  }
-  m += "\n";
-}
 
 // The per-phase table: statics, the oracle, controllers.
 void PhaseTable(const AdaptiveComparison& c, std::vector<std::string>& headers,
@@ -276,8 +242,9 @@ AdaptiveSection RenderAdaptiveSection(const Study& study) {
   auto numeric = [](size_t j) { return j != 0; };
   h += "<h3 id=\"adaptive-phases\">Reward and p99 per phase</h3>\n";
   m += "### Reward and p99 per phase\n\n";
-  HtmlTable(h, "summary adaptive", headers, rows, bold, numeric);
-  MdTable(m, headers, rows, bold, numeric);
+  const SectionTable phase_table{headers, rows, bold, numeric};
+  AppendHtmlTable(h, "summary adaptive", phase_table);
+  AppendMarkdownTable(m, phase_table);
   const std::string bold_note =
       "Bold: the best static configuration. vs oracle / vs best static: the mean over the phases against the "
       "oracle's and the best static configuration's. Per repetition (in the targets below): a controller's "
@@ -314,12 +281,12 @@ AdaptiveSection RenderAdaptiveSection(const Study& study) {
     std::vector<std::string> adapt_headers;
     std::vector<std::vector<std::string>> adapt_rows;
     AdaptTable(c, adapt_headers, adapt_rows);
-    auto text = [](size_t) { return false; };
     h += "<h3 id=\"adaptive-shifts\">Time to adapt after each shift</h3>\n<p class=\"note\">" +
          Html(kAdaptNote) + "</p>\n";
     m += "### Time to adapt after each shift\n\n" + Md(kAdaptNote) + "\n\n";
-    HtmlTable(h, "adaptive-shifts", adapt_headers, adapt_rows, {}, text);
-    MdTable(m, adapt_headers, adapt_rows, {}, text);
+    const SectionTable adapt_table{adapt_headers, adapt_rows, {}, {}};
+    AppendHtmlTable(h, "adaptive-shifts", adapt_table);
+    AppendMarkdownTable(m, adapt_table);
 
     const LineChartSpec chart = RewardChart(study, c);
     ChartFile file;

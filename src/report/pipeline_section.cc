@@ -8,6 +8,7 @@
 #include <set>
 
 #include "report/markdown.h"
+#include "report/section_table.h"
 #include "report/svg_chart.h"
 
 namespace switchyard::report {
@@ -149,39 +150,6 @@ LineChartSpec ItemsChart(const PipelineGroup& g, const std::vector<std::string>&
   return spec;
 }
 
-// A table; `numeric(j)` says whether column j is right-aligned.
-template <typename Numeric>
-void HtmlTable(std::string& h, const char* css_class, const std::vector<std::string>& headers,
-               const std::vector<std::vector<std::string>>& rows, size_t bold_row, Numeric numeric) {
-  h += fmt::format("<div class=\"wrap\"><table class=\"{}\">\n<thead><tr>", css_class);
-  for (const auto& t : headers) h += "<th>" + Html(t) + "</th>";
-  h += "</tr></thead>\n<tbody>\n";
-  for (size_t i = 0; i < rows.size(); ++i) {
-    h += i == bold_row ? "<tr class=\"best\">" : "<tr>";
-    for (size_t j = 0; j < rows[i].size(); ++j) {
-      h += numeric(j) ? "<td class=\"num\">" : "<td>";
-      h += Html(rows[i][j]) + "</td>";
-    }
-    h += "</tr>\n";
-  }
-  h += "</tbody></table></div>\n";
-}
-
-template <typename Numeric>
-void MdTable(std::string& m, const std::vector<std::string>& headers,
-             const std::vector<std::vector<std::string>>& rows, size_t bold_row, Numeric numeric) {
-  m += "|";
-  for (const auto& t : headers) m += " " + Md(t) + " |";
-  m += "\n|";
-  for (size_t j = 0; j < headers.size(); ++j) m += numeric(j) ? " ---: |" : " --- |";
-  m += "\n";
-  for (size_t i = 0; i < rows.size(); ++i) {
-    m += "|";
-    for (const auto& v : rows[i]) m += " " + (i == bold_row ? "**" + Md(v) + "**" : Md(v)) + " |";
-    m += "\n";
-  }
-  m += "\n";
-}
 
 std::string DataSetText(const Study& study) {
   if (!study.pipeline_data) return {};
@@ -336,11 +304,14 @@ PipelineSection RenderPipelineSection(const Study& study, double tie_fraction) {
     // Text: the loader (first) and the cache state (second to last).
     auto numeric = [&](size_t j) { return j != 0 && j + 2 != headers.size(); };
     h += "<h3>" + Html(g.title) + "</h3>\n";
-    HtmlTable(h, "summary pipeline", headers, rows, bold, numeric);
+    std::vector<bool> bold_rows(rows.size(), false);
+    if (bold < rows.size()) bold_rows[bold] = true;
+    const SectionTable table{headers, rows, bold_rows, numeric};
+    AppendHtmlTable(h, "summary pipeline", table);
     h += "<figure>\n" + file.svg_inline + "<figcaption>" + Html(file.title) + " (<a href=\"charts/" +
          Html(file.file_name) + "\">charts/" + Html(file.file_name) + "</a>)</figcaption>\n</figure>\n";
     m += "### " + Md(g.title) + "\n\n";
-    MdTable(m, headers, rows, bold, numeric);
+    AppendMarkdownTable(m, table);
     m += "![" + Md(file.title) + "](charts/" + file.file_name + ")\n\n";
 
     out.charts.push_back(std::move(file));
@@ -361,9 +332,9 @@ PipelineSection RenderPipelineSection(const Study& study, double tie_fraction) {
   m += "### Configuration of each pipeline cell\n\n";
   std::vector<std::vector<std::string>> rows;
   for (const auto& r : config_rows) rows.push_back(ConfigCells(r));
-  auto text = [](size_t) { return false; };
-  HtmlTable(h, "config", ConfigHeaders(), rows, SIZE_MAX, text);
-  MdTable(m, ConfigHeaders(), rows, SIZE_MAX, text);
+  const SectionTable table{ConfigHeaders(), rows, {}, {}};
+  AppendHtmlTable(h, "config", table);
+  AppendMarkdownTable(m, table);
   return out;
 }
 
