@@ -371,6 +371,88 @@ TEST(ControllerTest, TheWindowInWhichTheOldConfigurationFinishedDrainingIsSettli
   EXPECT_GT(checked, 0);
 }
 
+// Steps one window at a time until the controller switches (at most 10).
+Decision StepUntilSwitch(Loop& loop) {
+  Decision d;
+  for (int i = 0; i < 10 && !d.switched; ++i) {
+    loop.now += 2'000'000;
+    d = loop.controller->Step(loop.now);
+  }
+  return d;
+}
+
+TEST(ControllerTest, TheSwitchsWindowEndsWhenTheOldConfigurationHasDrained) {
+  FakeServer server(TwoPhases());
+  server.drain_after_switch = 1;
+  Loop loop = MakeLoop(server, "ucb");
+  EXPECT_FALSE(loop.controller->SettleDue());  // no switch yet
+  const Decision sw = StepUntilSwitch(loop);
+  ASSERT_TRUE(sw.switched);
+  EXPECT_FALSE(loop.controller->SettleDue());  // the old configuration still drains
+  server.draining_windows = 0;                 // now it has finished its backlog
+  EXPECT_TRUE(loop.controller->SettleDue());
+  loop.now += 40'000;  // the driver steps at once: a 40 ms settling window
+  const Decision settle = loop.controller->Step(loop.now);
+  EXPECT_EQ(settle.reason, "settling");
+  EXPECT_FALSE(settle.rewarded);
+  EXPECT_FALSE(settle.switched);
+  EXPECT_FALSE(loop.controller->SettleDue());
+  // The candidate's first whole window is its own: rewarded, and decided on
+  // (the settling window counts towards the dwell of 2).
+  loop.now += 2'000'000;
+  const Decision first = loop.controller->Step(loop.now);
+  EXPECT_TRUE(first.rewarded) << first.reason;
+  EXPECT_EQ(first.serving, sw.chosen);
+  EXPECT_NE(first.reason, "dwell");
+}
+
+TEST(ControllerTest, AShortSettlingWindowNeitherEndsTheLoadNorShiftsTheMix) {
+  FakeServer server(TwoPhases());
+  Loop loop = MakeLoop(server, "ucb");
+  ASSERT_TRUE(StepUntilSwitch(loop).switched);
+  ASSERT_TRUE(loop.controller->SettleDue());  // nothing to drain in the fake
+  // 10 ms in which nothing was in the server (between two closed-loop
+  // requests, say): no reason to call the next window warming.
+  server.idle = true;
+  loop.now += 10'000;
+  const Decision settle = loop.controller->Step(loop.now);
+  EXPECT_EQ(settle.reason, "settling");
+  EXPECT_FALSE(settle.shift);
+  server.idle = false;
+  loop.now += 2'000'000;
+  const Decision next = loop.controller->Step(loop.now);
+  EXPECT_TRUE(next.rewarded) << next.reason;
+  EXPECT_FALSE(next.shift);
+
+  // A few requests of another kind in a short settling window are not a
+  // shift of the workload (the bandits would forget what they learnt).
+  for (int i = 0; i < 20 && !loop.controller->SettleDue(); ++i) {
+    loop.now += 2'000'000;
+    loop.controller->Step(loop.now);
+  }
+  ASSERT_TRUE(loop.controller->SettleDue());
+  server.phase = 1;
+  loop.now += 10'000;
+  const Decision other_mix = loop.controller->Step(loop.now);
+  EXPECT_EQ(other_mix.reason, "settling");
+  EXPECT_FALSE(other_mix.shift);
+}
+
+TEST(ControllerTest, SettleWindowKeepsTheWholeWindowAfterASwitch) {
+  FakeServer server(TwoPhases());
+  const auto candidates = FourCandidates();
+  for (const auto& c : candidates) server.labels.push_back(c.Label());
+  ControllerOptions o;
+  o.algorithm = "ucb";
+  o.settle_when_drained = false;
+  auto c = Controller::Create(o, candidates, candidates[0], server);
+  ASSERT_TRUE(c.ok()) << c.status().message();
+  Loop loop{std::move(*c)};
+  ASSERT_TRUE(StepUntilSwitch(loop).switched);
+  EXPECT_FALSE(server.Draining());
+  EXPECT_FALSE(loop.controller->SettleDue());
+}
+
 // 20 sleeps in progress: threads/8 and processes/2 cannot hold them (the
 // first candidate, threads/2, serves at the start and is never screened
 // while it serves); async can.

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <fstream>
+#include <nlohmann/json.hpp>
 
 #include "control/candidates.h"
 #include "server_harness.h"
@@ -107,6 +108,42 @@ TEST(SimEvaluationTest, AControllerFollowsTheShiftAndLosesNoRequest) {
   EXPECT_EQ(c.run.answered, c.run.sent);
   EXPECT_EQ(c.run.lost, 0u);
   EXPECT_EQ(c.run.duplicates, 0u);
+}
+
+// The settling window after each switch of a controller run in virtual time
+// (its decisions file): how long each lasted, in seconds.
+std::vector<double> SettlingAfterSwitches(bool settle_when_drained, const std::string& dir) {
+  std::vector<LoadPhase> phases = AdaptivePhases(8);
+  auto w = PhasedWorkload(phases, 1, AdaptiveDemands());
+  EXPECT_TRUE(w.ok()) << w.status().message();
+  EvaluationOptions o = TwoCores();
+  o.controllers = {"ucb"};
+  o.controller.settle_when_drained = settle_when_drained;
+  o.decisions_dir = dir;
+  auto ev = Evaluate(*w, AdaptiveCandidates(), o);
+  EXPECT_TRUE(ev.ok()) << ev.status().message();
+  if (!ev.ok()) return {};
+  EXPECT_EQ(ev->controllers.at(0).run.lost, 0u);
+  std::ifstream in(dir + "/decisions-ucb.jsonl");
+  std::vector<nlohmann::json> ds;
+  for (std::string line; std::getline(in, line);) ds.push_back(nlohmann::json::parse(line));
+  std::vector<double> settling;
+  for (size_t i = 0; i + 1 < ds.size(); ++i) {
+    if (!ds[i]["switched"].get<bool>()) continue;
+    EXPECT_EQ(ds[i + 1]["reason"], "settling") << i + 1;
+    settling.push_back(ds[i + 1]["observed"]["seconds"].get<double>());
+  }
+  return settling;
+}
+
+TEST(SimEvaluationTest, TheSwitchsWindowLastsAsLongAsTheOldConfigurationDrains) {
+  TempDir dir;
+  const std::vector<double> drained = SettlingAfterSwitches(true, dir.path());
+  ASSERT_GE(drained.size(), 3u);
+  for (double s : drained) EXPECT_LT(s, 0.5);  // no backlog here outlasts half a window
+  const std::vector<double> whole = SettlingAfterSwitches(false, dir.path());
+  ASSERT_GE(whole.size(), 3u);
+  for (double s : whole) EXPECT_DOUBLE_EQ(s, 1.0);  // --settle window: a whole window
 }
 
 TEST(SimEvaluationTest, RunsAreDeterministicPerSeed) {

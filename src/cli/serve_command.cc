@@ -110,6 +110,19 @@ void AddServeFlags(CLI::App& app, ServeFlags& f) {
                  "An exploiting switch must promise this much more reward than the current configuration (0.05: 5%)")
       ->check(CLI::Range(0.0, 10.0))
       ->capture_default_str();
+  app.add_option(
+         "--capacity-screen", f.capacity_screen,
+         "on: the controller does not choose a candidate whose workers cannot hold the waits (sleeps) the "
+         "load keeps in progress; off: every candidate may be chosen")
+      ->check(CLI::IsMember({"on", "off"}))
+      ->capture_default_str();
+  app.add_option(
+         "--settle", f.settle,
+         "How long the window after a switch lasts (it teaches nothing: the old configuration finishes "
+         "its backlog): drained — until the old configuration has finished what it admitted, at most a "
+         "window; window — a whole window")
+      ->check(CLI::IsMember({"drained", "window"}))
+      ->capture_default_str();
   app.add_option("--controller-seed", f.controller_seed, "Seed of the controller's random choices")
       ->capture_default_str();
   app.add_option("--predictor", f.predictor_model,
@@ -208,6 +221,8 @@ int RunServe(ServeFlags& f, const CLI::App& app) {
     a.options.bandit.seed = f.controller_seed;
     a.options.min_dwell_windows = f.min_dwell;
     a.options.switch_margin = f.switch_margin;
+    a.options.capacity_screen = f.capacity_screen == "on";
+    a.options.settle_when_drained = f.settle == "drained";
     a.options.decisions_out = f.decisions_out;
     auto window = ParseDurationUs(f.window);
     if (!window.ok()) return Fail(InvalidArgument("--window: " + window.status().message()));

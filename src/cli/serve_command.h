@@ -35,6 +35,7 @@ struct ServeFlags {
   double switch_margin = 0.05;
   uint64_t controller_seed = 1;
   std::string capacity_screen = "on";
+  std::string settle = "drained";
   bool io_threads_given = false;
   bool workers_given = false;
 };

@@ -297,6 +297,12 @@ void AddSimulateControllerFlags(CLI::App& app, SimulateControllerFlags& f) {
   app.add_option("--switch-margin", f.switch_margin, "The controllers' --switch-margin")
       ->check(CLI::Range(0.0, 10.0))
       ->capture_default_str();
+  app.add_option("--capacity-screen", f.capacity_screen, "The controllers' --capacity-screen")
+      ->check(CLI::IsMember({"on", "off"}))
+      ->capture_default_str();
+  app.add_option("--settle", f.settle, "The controllers' --settle")
+      ->check(CLI::IsMember({"drained", "window"}))
+      ->capture_default_str();
   app.add_option("--start-threads", f.start_threads, "A switch to threads: the new workers' start")
       ->capture_default_str();
   app.add_option("--start-processes", f.start_processes, "A switch to processes: the new workers' start")
@@ -352,6 +358,8 @@ int RunSimulateController(const SimulateControllerFlags& f) {
   if (reward->kind == RewardSpec::Kind::kSloGoodput) o.server.slo_ms = reward->slo_ms;
   o.controller.min_dwell_windows = f.min_dwell;
   o.controller.switch_margin = f.switch_margin;
+  o.controller.capacity_screen = f.capacity_screen == "on";
+  o.controller.settle_when_drained = f.settle == "drained";
   o.decisions_dir = f.decisions_dir;
   o.controllers = f.controllers == "none" ? std::vector<std::string>{} : SplitList(f.controllers);
 
@@ -414,13 +422,20 @@ int RunSimulateController(const SimulateControllerFlags& f) {
     j["trace"] = f.trace;
     j["phases_file"] = f.phases.empty() ? nlohmann::json(nullptr) : nlohmann::json(f.phases);
     j["candidates_file"] = f.candidates;
-    j["config"] = {{"cores", o.server.cores},       {"io_threads", o.server.executor.io_threads},
-                   {"ipc_us", f.ipc_us},            {"request_cpu_us", f.request_cpu_us},
+    j["config"] = {{"cores", o.server.cores},
+                   {"io_threads", o.server.executor.io_threads},
+                   {"ipc_us", f.ipc_us},
+                   {"request_cpu_us", f.request_cpu_us},
                    {"window_us", o.run.window_us},
-                   {"warmup_us", o.run.warmup_us},  {"repeat_phases", f.repeat_phases},
-                   {"seed", f.seed},                {"predictor", f.predictor},
-                   {"reward", reward->Describe()},  {"min_dwell", f.min_dwell},
-                   {"switch_margin", f.switch_margin}};
+                   {"warmup_us", o.run.warmup_us},
+                   {"repeat_phases", f.repeat_phases},
+                   {"seed", f.seed},
+                   {"predictor", f.predictor},
+                   {"reward", reward->Describe()},
+                   {"min_dwell", f.min_dwell},
+                   {"switch_margin", f.switch_margin},
+                   {"capacity_screen", f.capacity_screen},
+                   {"settle", f.settle}};
     j["demands"] = nlohmann::json::object();
     for (const auto& [klass, d] : workload->demands.classes()) {
       j["demands"][klass] = {{"recorded", d.recorded}, {"source", d.source}, {"samples", d.samples_us.size()},

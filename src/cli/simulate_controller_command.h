@@ -30,6 +30,8 @@ struct SimulateControllerFlags {
   std::string reward = "throughput-p99";
   int min_dwell = 2;
   double switch_margin = 0.05;
+  std::string capacity_screen = "on";
+  std::string settle = "drained";
   std::string start_threads = "500us";
   std::string start_processes = "5ms";
   std::string start_async = "100us";

@@ -111,6 +111,10 @@ Controller::~Controller() {
 
 Decision Controller::Step(int64_t now_us) {
   if (start_us_ < 0) start_us_ = now_us - options_.window_us;
+  // A settling window the driver ended early, at the end of the drain: too
+  // short to say that the load stopped or that its mix changed.
+  const bool short_window = last_step_us_ >= 0 && now_us - last_step_us_ < options_.window_us / 2;
+  last_step_us_ = now_us;
   Decision d;
   d.window = ++windows_;
   d.t_s = static_cast<double>(now_us - start_us_) / 1e6;
@@ -124,7 +128,7 @@ Decision Controller::Step(int64_t now_us) {
   const bool draining = server_.Draining();
 
   // 0. Has the workload shifted?
-  if (!Idle(d.observed) && d.observed.arrival_rate > 0) {
+  if (!short_window && !Idle(d.observed) && d.observed.arrival_rate > 0) {
     const std::vector<double> mix = {d.observed.share_cpu, d.observed.share_io, d.observed.share_sleep,
                                      d.observed.share_model};
     if (recent_mix_.empty()) {
@@ -143,7 +147,10 @@ Decision Controller::Step(int64_t now_us) {
   }
 
   // 1. What the window teaches.
-  if (Idle(d.observed)) {
+  if (switched_last_window_ && short_window) {
+    // The switch's window, ended when the old configuration had drained.
+    d.reason = "settling";
+  } else if (Idle(d.observed)) {
     d.reason = "idle";
   } else if (idle_last_window_) {
     // Load began somewhere inside this window: its figures are part idle.
@@ -157,7 +164,7 @@ Decision Controller::Step(int64_t now_us) {
     d.rewarded = true;
   }
   switched_last_window_ = false;
-  idle_last_window_ = Idle(d.observed);
+  if (!short_window) idle_last_window_ = Idle(d.observed);
   draining_last_step_ = draining;
 
   // 2. What to run next (nothing to decide on an idle or settling window).
@@ -230,13 +237,25 @@ Decision Controller::Step(int64_t now_us) {
   return d;
 }
 
+bool Controller::SettleDue() const {
+  return options_.settle_when_drained && switched_last_window_ && !server_.Draining();
+}
+
 void Controller::Run() {
+  // How often the end of a drain is looked for after a switch: small beside
+  // any window (at least 100 ms), and a switch's drain is what it measures.
+  constexpr int64_t kDrainPollUs = 2'000;
   int64_t next = SteadyClock::Now() + options_.window_us;
   for (;;) {
     {
       std::unique_lock lock(mu_);
-      const auto deadline = std::chrono::steady_clock::time_point(std::chrono::microseconds(next));
-      if (stop_cv_.wait_until(lock, deadline, [&] { return stop_; })) return;
+      for (;;) {
+        if (stop_) return;
+        const int64_t now = SteadyClock::Now();
+        if (now >= next || SettleDue()) break;
+        const int64_t until = switched_last_window_ ? std::min(next, now + kDrainPollUs) : next;
+        stop_cv_.wait_until(lock, std::chrono::steady_clock::time_point(std::chrono::microseconds(until)));
+      }
     }
     const int64_t now = SteadyClock::Now();
     Step(now);

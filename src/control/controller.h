@@ -13,6 +13,12 @@
 //      starting and the old one's queue are the switch's cost, logged, not
 //      the new candidate's steady state). A window with requests in the
 //      server but none answered is a stall, not idle: it scores 0;
+//      With settle_when_drained (the default), the switch's window is only
+//      as long as the switch's cost: the driver (Run, the simulator) ends it
+//      as soon as the configuration switched away from has finished what it
+//      admitted (SettleDue()), at the latest after a whole window, so the
+//      candidate's first full window is its own and a visit costs one
+//      window plus the drain instead of two windows;
 //   2. choose: the bandit proposes (given the window's workload features, for
 //      the contextual bandit); the controller holds while fewer than
 //      min_dwell_windows have passed since the last switch; otherwise it
@@ -98,6 +104,7 @@ struct ControllerOptions {
   int min_dwell_windows = 2;   // windows to stay after a switch before another
   double switch_margin = 0.05; // an exploiting switch must promise this much more
   bool capacity_screen = true; // see the top of this file
+  bool settle_when_drained = true;  // end the switch's window when the old configuration has drained
   double shift_distance = 0.3; // a change in a kind's share of the mix that is a workload shift (> 1: never)
   double shift_keep = 0.05;    // the share of what was learnt a discounting bandit keeps at a shift
   BanditOptions bandit;
@@ -150,7 +157,13 @@ class Controller {
   // One window (see above), ending at `now_us` (any monotonic clock, us).
   Decision Step(int64_t now_us);
 
-  // Step() every window_us until Stop(); call from the controller's thread.
+  // True when the driver should Step() now rather than at the window's end:
+  // the last step switched (settle_when_drained on) and the configuration
+  // switched away from no longer drains. Step's thread only.
+  bool SettleDue() const;
+
+  // Step() every window_us (after a switch, at SettleDue()) until Stop();
+  // call from the controller's thread.
   void Run();
   void Stop();
 
@@ -175,9 +188,10 @@ class Controller {
 
   // Step's thread only.
   int64_t start_us_ = -1;
+  int64_t last_step_us_ = -1;
   int64_t windows_ = 0;
   int64_t since_switch_ = 1'000'000;  // windows since the last switch
-  bool switched_last_window_ = false;
+  bool switched_last_window_ = false;  // the window now running is the switch's (settling)
   bool idle_last_window_ = true;  // the first window starts from nothing
   bool draining_last_step_ = false;  // the old configuration still drained when the last window ended
   std::vector<double> recent_mix_;   // moving average of the mix's shares; empty before load

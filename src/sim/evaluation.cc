@@ -27,7 +27,7 @@ Result<RunFigures> RunController(const SimWorkload& workload, const std::vector<
   if (!co.decisions_out.empty()) std::remove(co.decisions_out.c_str());  // the controller appends
   auto controller = Controller::Create(co, candidates, candidates[0], **server);
   if (!controller.ok()) return controller.status();
-  return RunWorkload(**server, workload, o.run, [&](int64_t now_us) { (*controller)->Step(now_us); });
+  return RunWorkload(**server, workload, o.run, controller->get());
 }
 
 // Runs task(i) for i in [0, n) on up to `threads` threads.

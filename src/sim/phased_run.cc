@@ -62,7 +62,7 @@ double RunFigures::mean_reward() const {
 }
 
 Result<RunFigures> RunWorkload(SimServer& server, const SimWorkload& workload, const RunOptions& options,
-                               const std::function<void(int64_t)>& on_window) {
+                               Controller* controller) {
   if (options.window_us <= 0) return InvalidArgument("the window must be positive");
   if (options.warmup_us < 0) return InvalidArgument("the warm-up must not be negative");
   if (workload.phases.empty() && workload.replay.empty()) return InvalidArgument("the workload is empty");
@@ -207,7 +207,7 @@ Result<RunFigures> RunWorkload(SimServer& server, const SimWorkload& workload, c
     int64_t t = std::min(server.NextEventUs(), sends.empty() ? INT64_MAX : std::get<0>(sends.top()));
     if (replay_next < workload.replay.size()) t = std::min(t, measure_us + workload.replay[replay_next].arrival_us);
     if (started < segments.size()) t = std::min(t, segments[started].start_us);
-    const bool windows_left = on_window && next_window <= run_end_us;
+    const bool windows_left = controller != nullptr && next_window <= run_end_us;
     if (windows_left) t = std::min(t, next_window);
     if (t == INT64_MAX) break;  // nothing more will happen
 
@@ -269,9 +269,9 @@ Result<RunFigures> RunWorkload(SimServer& server, const SimWorkload& workload, c
       ++replay_next;
     }
     close_seconds(t);
-    if (windows_left && t == next_window) {
-      on_window(t);
-      next_window += options.window_us;
+    if (windows_left && (t == next_window || controller->SettleDue())) {
+      controller->Step(t);
+      next_window = t + options.window_us;
     }
     if (started == segments.size() && sends.empty() && replay_next == workload.replay.size() &&
         server.in_system() == 0 && t >= run_end_us) {

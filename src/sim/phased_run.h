@@ -9,8 +9,8 @@
 // the phase's rate and arrivals, seeded as `bench` seeds its first thread,
 // over a pool of `connections`: a request scheduled while all are busy waits
 // for the next free one, its latency counted from its intended send time
-// (the backlog is the phase's own, where bench shares it across phases). A warm-up (phase 1's load, unmeasured) runs first, as
-// `bench --warmup`. Mix entries are drawn with the seed; demands from the
+// (the backlog is the phase's own, where bench shares it across phases). A warm-up (phase 1's load,
+// unmeasured) runs first, as `bench --warmup`. Mix entries are drawn with the seed; demands from the
 // workload's ClassDemands with a generator of their own.
 //
 // Per phase (requests sent in it, latency from the intended send to the
@@ -18,9 +18,11 @@
 // ms). Per second of the run (answers landing in it): ok/s / (1 + p99 ms);
 // a phase's `reward` is the mean over the seconds that begin in it.
 //
-// `on_window(now_us)` is called at every window_us of virtual time from the
-// warm-up's start to the last phase's end, after the instant's answers and
-// sends (the controller's Step).
+// `controller`, when given, is driven as Controller::Run drives it in real
+// time, from the warm-up's start to the last phase's end: Step every
+// window_us of virtual time, after the instant's answers and sends — or,
+// after a switch, at the first instant its SettleDue() (the old
+// configuration drained), the next window counting from there.
 //
 // Not thread-safe; runs on the caller's thread.
 #pragma once
@@ -70,6 +72,6 @@ struct RunOptions {
 };
 
 Result<RunFigures> RunWorkload(SimServer& server, const SimWorkload& workload, const RunOptions& options,
-                               const std::function<void(int64_t now_us)>& on_window = {});
+                               Controller* controller = nullptr);
 
 }  // namespace switchyard
