@@ -7,7 +7,7 @@
 #include <numeric>
 
 #include "loadgen/arrival_schedule.h"
-#include "loadgen/duration.h"
+#include "core/duration.h"
 #include "loadgen/load_phase.h"
 #include "loadgen/request_mix.h"
 #include "loadgen/target_url.h"

@@ -18,7 +18,7 @@
 #include "predict/predictor_training.h"
 #include "predict/xgboost_predictor.h"
 #include "server_harness.h"
-#include "sim/trace.h"
+#include "trace/trace.h"
 
 namespace switchyard {
 namespace {

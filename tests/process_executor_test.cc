@@ -26,6 +26,7 @@
 #include <vector>
 
 #include "core/clock.h"
+#include "core/json_quote.h"
 #include "executor/executor.h"
 #include "executor/process/worker_process.h"
 #include "executor/process/zygote.h"

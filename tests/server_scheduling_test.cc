@@ -9,7 +9,7 @@
 #include <thread>
 
 #include "server_harness.h"
-#include "sim/trace.h"
+#include "trace/trace.h"
 #include "workload/sha256_chain.h"
 
 namespace switchyard {

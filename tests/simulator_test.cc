@@ -8,7 +8,7 @@
 
 #include "server_harness.h"
 #include "sim/simulator.h"
-#include "sim/trace.h"
+#include "trace/trace.h"
 
 namespace switchyard {
 namespace {

@@ -1,4 +1,4 @@
-#include "policy/work_queue.h"
+#include "executor/work_queue.h"
 
 #include <gtest/gtest.h>
 

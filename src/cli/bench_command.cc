@@ -5,7 +5,7 @@
 
 #include "core/file_util.h"
 #include "loadgen/bench_summary.h"
-#include "loadgen/duration.h"
+#include "core/duration.h"
 #include "loadgen/load_generator.h"
 
 namespace switchyard {

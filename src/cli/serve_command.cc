@@ -15,7 +15,7 @@
 #include "control/bandit.h"
 #include "control/candidates.h"
 #include "control/reward.h"
-#include "loadgen/duration.h"
+#include "core/duration.h"
 #include "executor/process/worker_process.h"
 #include "executor/process/zygote.h"
 #include "metrics/perf_counters.h"

@@ -11,7 +11,7 @@
 #include "core/file_util.h"
 #include "predict/xgboost_predictor.h"
 #include "sim/simulator.h"
-#include "sim/trace.h"
+#include "trace/trace.h"
 
 namespace switchyard {
 

@@ -12,10 +12,10 @@
 #include "control/candidates.h"
 #include "control/reward.h"
 #include "core/file_util.h"
-#include "loadgen/duration.h"
+#include "core/duration.h"
 #include "report/results.h"
 #include "sim/evaluation.h"
-#include "sim/trace.h"
+#include "trace/trace.h"
 
 namespace switchyard {
 

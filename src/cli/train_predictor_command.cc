@@ -9,7 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/file_util.h"
-#include "sim/trace.h"
+#include "trace/trace.h"
 
 namespace switchyard {
 

@@ -3,7 +3,7 @@
 #include <fstream>
 #include <sstream>
 
-#include "loadgen/duration.h"
+#include "core/duration.h"
 
 namespace switchyard {
 

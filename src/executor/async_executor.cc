@@ -29,7 +29,7 @@
 
 #include "executor/event_loops.h"
 #include "executor/executor.h"
-#include "policy/work_queue.h"
+#include "executor/work_queue.h"
 
 namespace switchyard {
 namespace {

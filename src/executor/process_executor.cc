@@ -56,7 +56,7 @@
 #include "executor/executor.h"
 #include "executor/process/worker_process.h"
 #include "executor/process/zygote.h"
-#include "policy/work_queue.h"
+#include "executor/work_queue.h"
 
 namespace switchyard {
 namespace {

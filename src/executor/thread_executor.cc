@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "executor/executor.h"
-#include "policy/work_queue.h"
+#include "executor/work_queue.h"
 
 namespace switchyard {
 namespace {

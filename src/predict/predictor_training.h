@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "core/status.h"
-#include "sim/trace.h"
+#include "trace/trace.h"
 
 namespace switchyard {
 

@@ -4,7 +4,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "workload/workload_runner.h"
+#include "core/json_quote.h"
 
 namespace switchyard {
 namespace {

@@ -22,7 +22,7 @@
 #include "executor/executor.h"
 #include "metrics/machine_load.h"
 #include "predict/runtime_predictor.h"
-#include "sim/trace_recorder.h"
+#include "trace/trace_recorder.h"
 #include "server/http_server.h"
 #include "server/score_api.h"
 #include "server/v2_api.h"

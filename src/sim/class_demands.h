@@ -30,7 +30,7 @@
 #include <vector>
 
 #include "core/status.h"
-#include "sim/trace.h"
+#include "trace/trace.h"
 
 namespace switchyard {
 

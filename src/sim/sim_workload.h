@@ -16,7 +16,7 @@
 #include "core/status.h"
 #include "loadgen/load_phase.h"
 #include "sim/class_demands.h"
-#include "sim/trace.h"
+#include "trace/trace.h"
 
 namespace switchyard {
 

@@ -23,7 +23,7 @@
 #include "core/status.h"
 #include "policy/policy.h"
 #include "predict/runtime_predictor.h"
-#include "sim/trace.h"
+#include "trace/trace.h"
 
 namespace switchyard {
 

@@ -6,7 +6,7 @@
 #include <filesystem>
 
 #include "control/controller.h"
-#include "loadgen/duration.h"
+#include "core/duration.h"
 
 namespace switchyard {
 namespace {

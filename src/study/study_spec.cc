@@ -4,7 +4,7 @@
 #include <sstream>
 
 #include "config/toml_reader.h"
-#include "loadgen/duration.h"
+#include "core/duration.h"
 #include "executor/executor.h"
 #include "policy/policy.h"
 

@@ -53,7 +53,4 @@ class WorkloadRunner {
 // like the async executor's offload pool).
 ScoreOutcome RunCpuScore(Sha256Chain& sha, const ScoreRequest& request);
 
-// A JSON string literal for `s` (quotes and escapes added).
-std::string JsonQuote(std::string_view s);
-
 }  // namespace switchyard

@@ -1,5 +1,5 @@
 // TraceRecorder: `serve --trace-out FILE` — one JSON line per answered
-// request, in the trace format of sim/trace.h with the recorded fields
+// request, in the trace format of trace/trace.h with the recorded fields
 // (queue_us, input_bytes, queue_length, cpu_util, hour, status). What the
 // simulator replays and train-predictor learns from.
 #pragma once

@@ -1,4 +1,4 @@
-#include "policy/job_slicing.h"
+#include "executor/job_slicing.h"
 
 #include <algorithm>
 #include <memory>

@@ -1,4 +1,4 @@
-#include "loadgen/duration.h"
+#include "core/duration.h"
 
 #include <cctype>
 #include <charconv>

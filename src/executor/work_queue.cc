@@ -1,10 +1,10 @@
-#include "policy/work_queue.h"
+#include "executor/work_queue.h"
 
 #include <chrono>
 #include <string>
 #include <vector>
 
-#include "policy/job_slicing.h"
+#include "executor/job_slicing.h"
 
 namespace switchyard {
 

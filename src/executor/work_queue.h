@@ -9,7 +9,7 @@
 //              runs;
 //   slices     a job the policy wants preempted (Policy::SliceUs, mlfq) is
 //              handed out as a slice; the rest comes back through Requeue
-//              when the slice ends (policy/job_slicing.h).
+//              when the slice ends (executor/job_slicing.h).
 #pragma once
 
 #include <condition_variable>

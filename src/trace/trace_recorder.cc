@@ -1,10 +1,10 @@
-#include "sim/trace_recorder.h"
+#include "trace/trace_recorder.h"
 
 #include <cerrno>
 #include <cstring>
 
 #include "core/clock.h"
-#include "workload/workload_runner.h"
+#include "core/json_quote.h"
 
 namespace switchyard {
 
