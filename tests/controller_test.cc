@@ -3,6 +3,8 @@
 // the phase — it finds the best, follows a shift, holds through noise,
 // returns to a known workload's best, and never retries a candidate that
 // failed to start.
+#include "control/controller.h"
+
 #include <gtest/gtest.h>
 
 #include <fstream>
@@ -12,7 +14,6 @@
 #include <set>
 
 #include "control/candidates.h"
-#include "control/controller.h"
 #include "control/reward.h"
 #include "server_harness.h"
 
@@ -68,9 +69,11 @@ TEST(CandidatesTest, RejectsBadFilesNamingFileLineAndReason) {
       {"[[candidate]]\nexecutor = \"threads\"\nworkers = 2\noffload = 1\n", "only async"},
       {"[[candidate]]\nexecutor = \"async\"\nworkers = 2\n", "event loops"},
       {"[[candidate]]\nexecutor = \"threads\"\nworkers = 2\nthreads = 3\n", "threads"},
-      {"[[candidate]]\nexecutor = \"threads\"\nworkers = 2\n[[candidate]]\nexecutor = \"threads\"\nworkers = 2\n",
+      {"[[candidate]]\nexecutor = \"threads\"\nworkers = 2\n[[candidate]]\nexecutor = \"threads\"\nworkers = "
+       "2\n",
        "the same configuration as candidate 1"},
-      {"[[candidate]]\nexecutor = \"threads\"\nworkers = 2\n[[candidate]]\nexecutor = \"threads\"\nworkers = 2\n",
+      {"[[candidate]]\nexecutor = \"threads\"\nworkers = 2\n[[candidate]]\nexecutor = \"threads\"\nworkers = "
+       "2\n",
        "c.toml:5"},
       {"candidate = 3\n", "candidate"},
       {"[[candidate]\n", "c.toml:1"},  // syntax
@@ -133,7 +136,8 @@ class FakeServer : public ControlledServer {
     double share_io = 0;
     double wait_load = 0;  // sleeps in progress the load asks for
   };
-  explicit FakeServer(std::vector<Phase> phases, double noise = 0.03) : phases_(std::move(phases)), noise_(noise) {}
+  explicit FakeServer(std::vector<Phase> phases, double noise = 0.03)
+      : phases_(std::move(phases)), noise_(noise) {}
 
   WindowStats Observe() override {
     WindowStats w;
@@ -317,7 +321,7 @@ TEST(ControllerTest, TheContextualBanditReturnsToAKnownWorkloadsBestAtOnce) {
   // The first window of the returning phase is observed on B's best; the
   // controller switches to A's best at the end of it (one settling window).
   ASSERT_GE(back.size(), 3u);
-  EXPECT_EQ(back[0].chosen, 3) << back[0].reason;
+  EXPECT_EQ(back[0].chosen, 3) << DecisionReasonName(back[0].reason);
   EXPECT_GE(ShareOf(back, 3), 8);
 }
 
@@ -327,7 +331,7 @@ TEST(ControllerTest, HysteresisHoldsForTheDwellAndSettlingWindowsAreNotRewarded)
   const auto ds = loop.Run(30);
   for (size_t i = 1; i < ds.size(); ++i) {
     if (ds[i - 1].switched) {
-      EXPECT_EQ(ds[i].reason, "settling") << i;
+      EXPECT_EQ(ds[i].reason, DecisionReason::kSettling) << i;
       EXPECT_FALSE(ds[i].rewarded) << i;
       EXPECT_FALSE(ds[i].switched) << i;  // settling, then at least one more window (dwell 2)
     }
@@ -344,7 +348,7 @@ TEST(ControllerTest, WindowsWhileTheOldConfigurationDrainsAreSettlingNotRewards)
     if (!ds[i - 1].switched) continue;
     // The switch's window, then the windows the old one still drained in.
     for (size_t k = i; k < ds.size() && k < i + 2; ++k) {
-      EXPECT_EQ(ds[k].reason, "settling") << k;
+      EXPECT_EQ(ds[k].reason, DecisionReason::kSettling) << k;
       EXPECT_FALSE(ds[k].rewarded) << k;
       ++settling_after;
     }
@@ -362,10 +366,10 @@ TEST(ControllerTest, TheWindowInWhichTheOldConfigurationFinishedDrainingIsSettli
   int checked = 0;
   for (size_t i = 1; i + 2 < ds.size(); ++i) {
     if (!ds[i - 1].switched) continue;
-    EXPECT_EQ(ds[i].reason, "settling") << i;
-    EXPECT_EQ(ds[i + 1].reason, "settling") << i + 1;  // the drain ended inside it
+    EXPECT_EQ(ds[i].reason, DecisionReason::kSettling) << i;
+    EXPECT_EQ(ds[i + 1].reason, DecisionReason::kSettling) << i + 1;  // the drain ended inside it
     EXPECT_FALSE(ds[i + 1].rewarded) << i + 1;
-    EXPECT_TRUE(ds[i + 2].rewarded) << i + 2 << " " << ds[i + 2].reason;
+    EXPECT_TRUE(ds[i + 2].rewarded) << i + 2 << " " << DecisionReasonName(ds[i + 2].reason);
     ++checked;
   }
   EXPECT_GT(checked, 0);
@@ -393,7 +397,7 @@ TEST(ControllerTest, TheSwitchsWindowEndsWhenTheOldConfigurationHasDrained) {
   EXPECT_TRUE(loop.controller->SettleDue());
   loop.now += 40'000;  // the driver steps at once: a 40 ms settling window
   const Decision settle = loop.controller->Step(loop.now);
-  EXPECT_EQ(settle.reason, "settling");
+  EXPECT_EQ(settle.reason, DecisionReason::kSettling);
   EXPECT_FALSE(settle.rewarded);
   EXPECT_FALSE(settle.switched);
   EXPECT_FALSE(loop.controller->SettleDue());
@@ -401,9 +405,9 @@ TEST(ControllerTest, TheSwitchsWindowEndsWhenTheOldConfigurationHasDrained) {
   // (the settling window counts towards the dwell of 2).
   loop.now += 2'000'000;
   const Decision first = loop.controller->Step(loop.now);
-  EXPECT_TRUE(first.rewarded) << first.reason;
+  EXPECT_TRUE(first.rewarded) << DecisionReasonName(first.reason);
   EXPECT_EQ(first.serving, sw.chosen);
-  EXPECT_NE(first.reason, "dwell");
+  EXPECT_NE(first.reason, DecisionReason::kDwell);
 }
 
 TEST(ControllerTest, AShortSettlingWindowNeitherEndsTheLoadNorShiftsTheMix) {
@@ -416,12 +420,12 @@ TEST(ControllerTest, AShortSettlingWindowNeitherEndsTheLoadNorShiftsTheMix) {
   server.idle = true;
   loop.now += 10'000;
   const Decision settle = loop.controller->Step(loop.now);
-  EXPECT_EQ(settle.reason, "settling");
+  EXPECT_EQ(settle.reason, DecisionReason::kSettling);
   EXPECT_FALSE(settle.shift);
   server.idle = false;
   loop.now += 2'000'000;
   const Decision next = loop.controller->Step(loop.now);
-  EXPECT_TRUE(next.rewarded) << next.reason;
+  EXPECT_TRUE(next.rewarded) << DecisionReasonName(next.reason);
   EXPECT_FALSE(next.shift);
 
   // A few requests of another kind in a short settling window are not a
@@ -434,7 +438,7 @@ TEST(ControllerTest, AShortSettlingWindowNeitherEndsTheLoadNorShiftsTheMix) {
   server.phase = 1;
   loop.now += 10'000;
   const Decision other_mix = loop.controller->Step(loop.now);
-  EXPECT_EQ(other_mix.reason, "settling");
+  EXPECT_EQ(other_mix.reason, DecisionReason::kSettling);
   EXPECT_FALSE(other_mix.shift);
 }
 
@@ -476,7 +480,8 @@ TEST(ControllerTest, TheCapacityScreenKeepsCandidatesThatCannotHoldTheWaitsOutOf
     }
     EXPECT_GE(ShareOf(ds, 3), 25) << algorithm;  // async, from the first decision on
     const auto j = loop.controller->DecisionJson(ds.back());
-    EXPECT_EQ(j["excluded"], nlohmann::json({"threads/2/fifo", "threads/8/fifo", "processes/2/fifo/forkserver"}));
+    EXPECT_EQ(j["excluded"],
+              nlohmann::json({"threads/2/fifo", "threads/8/fifo", "processes/2/fifo/forkserver"}));
   }
 }
 
@@ -503,7 +508,7 @@ TEST(ControllerTest, TheScreenFollowsTheLoadAndAScreenedCandidateKeepsItsEstimat
   EXPECT_EQ(sleepy.back().serving, 3);
   server.phase = 0;
   const auto back = loop.Run(6);
-  EXPECT_EQ(back[0].chosen, 1) << back[0].reason;
+  EXPECT_EQ(back[0].chosen, 1) << DecisionReasonName(back[0].reason);
   EXPECT_TRUE(back[0].excluded.empty());
 }
 
@@ -515,7 +520,7 @@ TEST(ControllerTest, AStalledServerScoresZeroRatherThanIdle) {
   const auto ds = loop.Run(3);
   bool rewarded_zero = false;
   for (const auto& d : ds) {
-    EXPECT_NE(d.reason, "idle");
+    EXPECT_NE(d.reason, DecisionReason::kIdle);
     if (d.rewarded) {
       EXPECT_EQ(d.reward, 0);
       rewarded_zero = true;
@@ -531,7 +536,7 @@ TEST(ControllerTest, ACandidateThatFailsToStartIsNeverChosenAgain) {
   const auto ds = loop.Run(60);
   int failures = 0;
   for (const auto& d : ds) {
-    if (d.reason == "failed") {
+    if (d.reason == DecisionReason::kFailed) {
       ++failures;
       EXPECT_NE(d.error.find("cannot allocate the workers"), std::string::npos);
       EXPECT_NE(d.error.find("async/fifo"), std::string::npos);
@@ -553,7 +558,7 @@ TEST(ControllerTest, IdleAndWarmingWindowsTeachNothingAndSwitchNothing) {
   Loop loop = MakeLoop(server, "ucb");
   const auto ds = loop.Run(10);
   for (const auto& d : ds) {
-    EXPECT_EQ(d.reason, "idle");
+    EXPECT_EQ(d.reason, DecisionReason::kIdle);
     EXPECT_FALSE(d.rewarded);
     EXPECT_FALSE(d.switched);
   }
@@ -561,7 +566,7 @@ TEST(ControllerTest, IdleAndWarmingWindowsTeachNothingAndSwitchNothing) {
   // The first window with load after idle ones began idle: not a reward.
   server.idle = false;
   const auto busy = loop.Run(2);
-  EXPECT_EQ(busy[0].reason, "warming");
+  EXPECT_EQ(busy[0].reason, DecisionReason::kWarming);
   EXPECT_FALSE(busy[0].rewarded);
   EXPECT_TRUE(busy[1].rewarded);
 }
@@ -576,10 +581,13 @@ TEST(ControllerTest, LogsEveryDecisionAsJsonLinesAndShowsItselfInStats) {
   int n = 0;
   while (std::getline(in, line)) {
     const auto j = nlohmann::json::parse(line);
-    for (const char* key : {"window", "t_s", "observed", "features", "serving", "reward", "rewarded", "chosen",
-                            "switched", "reason"}) {
+    for (const char* key : {"window", "t_s", "observed", "features", "serving", "reward", "rewarded",
+                            "chosen", "switched", "reason"}) {
       EXPECT_TRUE(j.contains(key)) << key;
     }
+    const std::set<std::string> reasons = {"idle",  "warming", "settling", "failed",  "stay",
+                                           "dwell", "untried", "explore",  "exploit", "within-margin"};
+    EXPECT_TRUE(reasons.count(j["reason"].get<std::string>())) << j["reason"];
     EXPECT_EQ(j["features"].size(), static_cast<size_t>(kWorkloadFeatures));
     if (j["switched"].get<bool>()) {
       EXPECT_TRUE(j.contains("switch_start_ms"));
@@ -593,6 +601,19 @@ TEST(ControllerTest, LogsEveryDecisionAsJsonLinesAndShowsItselfInStats) {
   EXPECT_EQ(stats["candidates"].size(), 4u);
   EXPECT_EQ(stats["last_decisions"].size(), 10u);
   EXPECT_EQ(stats["current"], FourCandidates()[static_cast<size_t>(loop.controller->current())].Label());
+}
+
+TEST(ControllerTest, EveryDecisionReasonHasItsOwnName) {
+  std::set<std::string_view> names;
+  for (DecisionReason r :
+       {DecisionReason::kIdle, DecisionReason::kWarming, DecisionReason::kSettling, DecisionReason::kFailed,
+        DecisionReason::kStay, DecisionReason::kDwell, DecisionReason::kUntried, DecisionReason::kExplore,
+        DecisionReason::kExploit, DecisionReason::kWithinMargin}) {
+    EXPECT_NE(DecisionReasonName(r), "?");
+    names.insert(DecisionReasonName(r));
+  }
+  EXPECT_EQ(names.size(), 10u);
+  EXPECT_EQ(DecisionReasonName(DecisionReason::kWithinMargin), "within-margin");
 }
 
 TEST(ControllerTest, RejectsBadOptions) {

@@ -1,13 +1,13 @@
 // The scheduling policies without threads or a clock (time is passed in):
 // one conformance suite over every policy, then each policy's own order.
+#include "policy/policy.h"
+
 #include <gtest/gtest.h>
 
 #include <algorithm>
 #include <map>
 #include <random>
 #include <set>
-
-#include "policy/policy.h"
 
 namespace switchyard {
 namespace {
@@ -96,7 +96,8 @@ TEST(PolicyTest, PriorityServesUrgentClassesFirstAndFifoWithinAClass) {
   options.priority_levels = 3;
   auto p = MakePriorityPolicy(options);
   // id: priority — 0 (none) and out-of-range values are the last class.
-  const std::vector<std::pair<uint64_t, int64_t>> jobs = {{1, 0}, {2, 3}, {3, 1}, {4, 2}, {5, 1}, {6, 9}, {7, 2}};
+  const std::vector<std::pair<uint64_t, int64_t>> jobs = {{1, 0}, {2, 3}, {3, 1}, {4, 2},
+                                                          {5, 1}, {6, 9}, {7, 2}};
   for (const auto& [id, prio] : jobs) p->Push(MakeJob(id, prio), 0);
   EXPECT_EQ(Drain(*p, 0), (std::vector<uint64_t>{3, 5, 4, 7, 1, 2, 6}));
 }
@@ -162,7 +163,7 @@ Job CostJob(uint64_t id, int64_t predicted_us, std::string client = "", ScoreMod
 
 Job ClassJob(uint64_t id, const std::string& cost_class, int64_t predicted_us) {
   Job j = CostJob(id, predicted_us);
-  j.features.cost_class = cost_class;
+  j.features.cost_class = CostClass::Parse(cost_class);
   return j;
 }
 

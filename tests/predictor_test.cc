@@ -33,10 +33,10 @@ std::vector<TraceRequest> SyntheticTrace(int n, uint32_t seed) {
   std::uniform_real_distribution<double> noise(0.95, 1.05), unit(0, 1);
   std::vector<TraceRequest> trace;
   for (int i = 0; i < n; ++i) {
-    const auto& [klass, us] = kRule[rng() % kRule.size()];
+    const auto& [cost_class, us] = kRule[rng() % kRule.size()];
     TraceRequest r;
     r.arrival_us = i * 1000;
-    r.klass = klass;
+    r.cost_class = CostClass::Parse(cost_class);
     r.service_us = std::llround(us * noise(rng));
     r.input_bytes = 20 + static_cast<int64_t>(rng() % 2000);
     r.queue_length = static_cast<int64_t>(rng() % 64);
@@ -53,7 +53,7 @@ std::string TraceJsonLines(const std::vector<TraceRequest>& trace) {
   for (const TraceRequest& r : trace) {
     out += nlohmann::json{{"arrival_us", r.arrival_us},
                           {"service_us", r.service_us},
-                          {"class", r.klass},
+                          {"class", r.cost_class.text()},
                           {"input_bytes", r.input_bytes},
                           {"queue_length", r.queue_length},
                           {"cpu_util", r.cpu_util},
@@ -65,10 +65,10 @@ std::string TraceJsonLines(const std::vector<TraceRequest>& trace) {
   return out;
 }
 
-PredictorFeatures Features(const std::string& klass, int64_t queue_length = 3, double cpu = 0.5,
+PredictorFeatures Features(const std::string& cost_class, int64_t queue_length = 3, double cpu = 0.5,
                            int hour = 12) {
   PredictorFeatures f;
-  f.cost_class = klass;
+  f.cost_class = CostClass::Parse(cost_class);
   f.input_bytes = 100;
   f.queue_length = queue_length;
   f.cpu_utilisation = cpu;
@@ -110,9 +110,9 @@ TEST_F(PredictorModelTest, LearnsTheRuleWithinFifteenPercentAndBeatsAConstant) {
   EXPECT_LT(r.mape, r.constant_mape);
   EXPECT_LE(r.mape, r.baseline_mape * 1.5);  // the per-class mean is nearly optimal on this rule
   ASSERT_EQ(r.classes.size(), kRule.size());
-  for (const auto& [klass, c] : r.classes) {
-    EXPECT_GT(c.held_out_rows, 0) << klass;
-    EXPECT_LT(c.mape, 0.15) << klass;
+  for (const auto& [cost_class, c] : r.classes) {
+    EXPECT_GT(c.held_out_rows, 0) << cost_class.text();
+    EXPECT_LT(c.mape, 0.15) << cost_class.text();
   }
   RecordProperty("held_out_mape", std::to_string(r.mape));
   std::printf("held-out MAPE %.4f, class-mean %.4f, constant %.4f, training %.4f\n", r.mape, r.baseline_mape,
@@ -125,10 +125,10 @@ TEST_F(PredictorModelTest, SavedModelLoadsAndPredictsEveryClassWithinFifteenPerc
   auto predictor = LoadXgboostPredictor(ModelPath());
   ASSERT_TRUE(predictor.ok()) << predictor.status().message();
   EXPECT_EQ((*predictor)->name(), "xgboost");
-  for (const auto& [klass, us] : kRule) {
+  for (const auto& [cost_class, us] : kRule) {
     for (auto [queue, cpu, hour] : {std::tuple{0, 0.0, 0}, std::tuple{40, 0.9, 23}, std::tuple{7, 0.3, 9}}) {
-      const int64_t p = (*predictor)->PredictUs(Features(klass, queue, cpu, hour));
-      EXPECT_LT(RelativeError(static_cast<double>(p), us), 0.15) << klass << " predicted " << p << " µs";
+      const int64_t p = (*predictor)->PredictUs(Features(cost_class, queue, cpu, hour));
+      EXPECT_LT(RelativeError(static_cast<double>(p), us), 0.15) << cost_class << " predicted " << p << " µs";
     }
   }
   // Observe is a no-op: the model is fixed.
@@ -172,7 +172,7 @@ TEST_F(PredictorModelTest, ConcurrentPredictionsAgreeWithSerialOnes) {
   auto predictor = LoadXgboostPredictor(ModelPath());
   ASSERT_TRUE(predictor.ok()) << predictor.status().message();
   std::vector<int64_t> serial;
-  for (const auto& [klass, us] : kRule) serial.push_back((*predictor)->PredictUs(Features(klass)));
+  for (const auto& [cost_class, us] : kRule) serial.push_back((*predictor)->PredictUs(Features(cost_class)));
   std::vector<int> mismatches(4, 0);
   std::vector<std::thread> threads;
   for (size_t t = 0; t < mismatches.size(); ++t) {

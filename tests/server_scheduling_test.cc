@@ -49,7 +49,8 @@ TEST(ServerSchedulingTest, MlfqSlicesAChainAndAnswersTheWholeChainOnEveryExecuto
   Sha256Chain sha;
   const std::string expected = sha.ComputeHex("abc", 200000);
   for (const std::vector<std::string>& executor :
-       {std::vector<std::string>{"--executor", "threads"}, {"--executor", "processes"},
+       {std::vector<std::string>{"--executor", "threads"},
+        {"--executor", "processes"},
         {"--executor", "async", "--workers", "1", "--offload", "1"}}) {
     std::vector<std::string> args = executor;
     for (const char* a : {"--policy", "mlfq", "--mlfq-quanta-ms", "0.5,1"}) args.push_back(a);
@@ -71,7 +72,8 @@ TEST(ServerSchedulingTest, MlfqSlicesAChainAndAnswersTheWholeChainOnEveryExecuto
 TEST(ServerSchedulingTest, DrrTakesTheClientFromTheHeaderOrTheBodyAndRefusesBadIds) {
   ServerProcess server({"--policy", "drr"});
   ASSERT_TRUE(server.ready()) << server.output();
-  EXPECT_EQ(Post(server.port(), "/score", R"({"mode":"cpu","iters":10})", {"X-Client-Id: tenant-a"}).status, 200);
+  EXPECT_EQ(Post(server.port(), "/score", R"({"mode":"cpu","iters":10})", {"X-Client-Id: tenant-a"}).status,
+            200);
   EXPECT_EQ(Post(server.port(), "/score", R"({"mode":"cpu","iters":10,"client":"tenant-b"})").status, 200);
   HttpResponse bad = Post(server.port(), "/score", R"({"mode":"cpu","iters":10})", {"X-Client-Id: a b/c"});
   EXPECT_EQ(bad.status, 400) << bad.body;
@@ -88,7 +90,8 @@ TEST(ServerSchedulingTest, TraceOutRecordsEveryAnsweredRequestInTheSimulatorsFor
   {
     ServerProcess server({"--trace-out", trace, "--policy", "sjf"});
     ASSERT_TRUE(server.ready()) << server.output();
-    EXPECT_EQ(Post(server.port(), "/score", R"({"mode":"cpu","iters":1000})", {"X-Client-Id: a"}).status, 200);
+    EXPECT_EQ(Post(server.port(), "/score", R"({"mode":"cpu","iters":1000})", {"X-Client-Id: a"}).status,
+              200);
     EXPECT_EQ(Post(server.port(), "/score", R"({"mode":"sleep","ms":2,"priority":1})").status, 200);
     EXPECT_EQ(Post(server.port(), "/score", R"({"mode":"cpu","iters":-1})").status, 400);  // never admitted
     EXPECT_EQ(server.Stop(), 0) << server.output();
@@ -97,7 +100,7 @@ TEST(ServerSchedulingTest, TraceOutRecordsEveryAnsweredRequestInTheSimulatorsFor
   ASSERT_TRUE(parsed.ok()) << parsed.status().ToString();
   ASSERT_EQ(parsed->size(), 2u);
   std::map<std::string, TraceRequest> by_class;
-  for (const auto& r : *parsed) by_class[r.klass] = r;
+  for (const auto& r : *parsed) by_class[r.cost_class.text()] = r;
   ASSERT_TRUE(by_class.count("cpu:2^9")) << "cpu:1000 iterations is class cpu:2^9";
   ASSERT_TRUE(by_class.count("sleep:2^1"));
   EXPECT_EQ(by_class["cpu:2^9"].client, "a");

@@ -23,8 +23,8 @@ using testing::TempDir;
 // (docs/benchmarks.md: a SHA-256 step ~82 ns): 5,000 and 1,000,000 steps.
 ClassDemands AdaptiveDemands() {
   ClassDemands d;
-  d.Set("cpu:2^12", {380, 410, 440});
-  d.Set("cpu:2^19", {85'000});
+  d.Set(CostClass::Parse("cpu:2^12"), {380, 410, 440});
+  d.Set(CostClass::Parse("cpu:2^19"), {85'000});
   return d;
 }
 
@@ -174,30 +174,31 @@ TEST(SimEvaluationTest, RunsAreDeterministicPerSeed) {
 
 TEST(SimEvaluationTest, DemandsAreDecontendedFromTheTrace) {
   std::vector<TraceRequest> trace;
-  auto req = [](int64_t service, int64_t in_system, int64_t queue_length, const std::string& klass, int64_t status) {
+  auto req = [](int64_t service, int64_t in_system, int64_t queue_length, const std::string& cost_class,
+                int64_t status) {
     TraceRequest r;
     r.service_us = service;
     r.in_system = in_system;
     r.queue_length = queue_length;
-    r.klass = klass;
+    r.cost_class = CostClass::Parse(cost_class);
     r.status = status;
     return r;
   };
   // cpu:2^12: 3 alone — too few: every one scaled by 2 cores / running.
   trace.push_back(req(400, 0, 0, "cpu:2^12", 200));
-  trace.push_back(req(1600, 7, 0, "cpu:2^12", 200));  // 8 running on 2 cores: 400 alone
-  trace.push_back(req(800, 5, 2, "cpu:2^12", 200));   // 4 running: 400
-  trace.push_back(req(99'999, 0, 0, "cpu:2^12", 503)); // refused: left out
+  trace.push_back(req(1600, 7, 0, "cpu:2^12", 200));    // 8 running on 2 cores: 400 alone
+  trace.push_back(req(800, 5, 2, "cpu:2^12", 200));     // 4 running: 400
+  trace.push_back(req(99'999, 0, 0, "cpu:2^12", 503));  // refused: left out
   for (int i = 0; i < 6; ++i) trace.push_back(req(100, 1, 0, "cpu:2^6", 200));  // 2 running: alone
   trace.push_back(req(900, 9, 0, "cpu:2^6", 200));
   trace.push_back(req(50'000, 30, 0, "sleep:2^5", 200));  // a wait: as recorded
   auto d = ClassDemands::FromTrace(trace, 2);
   ASSERT_TRUE(d.ok()) << d.status().message();
-  EXPECT_EQ(d->classes().at("cpu:2^12").source, "scaled");
-  EXPECT_EQ(d->classes().at("cpu:2^12").samples_us, (std::vector<int64_t>{400, 400, 400}));
-  EXPECT_EQ(d->classes().at("cpu:2^6").source, "uncontended");
-  EXPECT_EQ(d->classes().at("cpu:2^6").samples_us, std::vector<int64_t>(6, 100));
-  EXPECT_EQ(d->classes().at("sleep:2^5").samples_us, std::vector<int64_t>{50'000});
+  EXPECT_EQ(d->classes().at(CostClass::Parse("cpu:2^12")).source, "scaled");
+  EXPECT_EQ(d->classes().at(CostClass::Parse("cpu:2^12")).samples_us, (std::vector<int64_t>{400, 400, 400}));
+  EXPECT_EQ(d->classes().at(CostClass::Parse("cpu:2^6")).source, "uncontended");
+  EXPECT_EQ(d->classes().at(CostClass::Parse("cpu:2^6")).samples_us, std::vector<int64_t>(6, 100));
+  EXPECT_EQ(d->classes().at(CostClass::Parse("sleep:2^5")).samples_us, std::vector<int64_t>{50'000});
 }
 
 TEST(SimEvaluationTest, RefusesBadInputsNamingTheProblem) {
@@ -223,7 +224,7 @@ TEST(SimEvaluationTest, RefusesBadInputsNamingTheProblem) {
   EXPECT_FALSE(Evaluate(*good, {}, TwoCores()).ok());
 
   TraceRequest refused;
-  refused.klass = "cpu:2^12";
+  refused.cost_class = CostClass::Parse("cpu:2^12");
   refused.status = 503;
   EXPECT_FALSE(ClassDemands::FromTrace({refused}, 2).ok());
   EXPECT_FALSE(ReplayWorkload({}, 2).ok());
@@ -233,14 +234,17 @@ TEST(SimEvaluationTest, RefusesBadInputsNamingTheProblem) {
   std::ofstream(trace) << "{\"arrival_us\":0,\"service_us\":400,\"class\":\"cpu:2^12\"}\n";
   const std::string candidates = std::string(SWITCHYARD_SOURCE_DIR) + "/studies/adaptive_candidates.toml";
   std::ofstream(phases) << "[[phase]]\nduration = \"2s\"\nconnections = 4\nmix = \"io\"\n";
-  auto r = RunSwitchyard({"simulate-controller", "--trace", trace, "--phases", phases, "--candidates", candidates});
+  auto r = RunSwitchyard(
+      {"simulate-controller", "--trace", trace, "--phases", phases, "--candidates", candidates});
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_NE(r.output.find(phases + ":4"), std::string::npos) << r.output;
-  std::ofstream(trace) << "{\"arrival_us\":0,\"service_us\":400,\"class\":\"cpu:2^12\"}\n{\"arrival_us\":-1}\n";
+  std::ofstream(trace)
+      << "{\"arrival_us\":0,\"service_us\":400,\"class\":\"cpu:2^12\"}\n{\"arrival_us\":-1}\n";
   r = RunSwitchyard({"simulate-controller", "--trace", trace, "--candidates", candidates});
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_NE(r.output.find(trace + ":2"), std::string::npos) << r.output;
-  r = RunSwitchyard({"simulate-controller", "--trace", trace, "--candidates", candidates, "--window", "soon"});
+  r = RunSwitchyard(
+      {"simulate-controller", "--trace", trace, "--candidates", candidates, "--window", "soon"});
   EXPECT_EQ(r.exit_code, 2);
 }
 
@@ -256,8 +260,8 @@ TEST(SimEvaluationTest, TheCommandReplaysATraceAndWritesTheSummary) {
   }
   const std::string json = dir.path() + "/out.json";
   auto r = RunSwitchyard({"simulate-controller", "--trace", trace, "--candidates",
-                          std::string(SWITCHYARD_SOURCE_DIR) + "/studies/adaptive_candidates.toml", "--cores", "2",
-                          "--controllers", "ucb", "--json", json, "--decisions-dir", dir.path()});
+                          std::string(SWITCHYARD_SOURCE_DIR) + "/studies/adaptive_candidates.toml", "--cores",
+                          "2", "--controllers", "ucb", "--json", json, "--decisions-dir", dir.path()});
   ASSERT_EQ(r.exit_code, 0) << r.output;
   EXPECT_NE(r.output.find("best static overall"), std::string::npos) << r.output;
   std::ifstream decisions(dir.path() + "/decisions-ucb.jsonl");
@@ -272,20 +276,22 @@ TEST(SimEvaluationTest, TheCommandReplaysATraceAndWritesTheSummary) {
   // --compare: the live evaluation's winners (an adaptive study's results)
   // beside the simulator's.
   const std::string live = dir.path() + "/live.jsonl";
-  std::ofstream(live) << R"({"schema":1,"study":"adaptive","cell":"static.no/such/candidate","repetition":1,)"
-                         R"("status":"ok","kind":"adaptive","config":{"role":"static","candidate":"no/such/candidate"},)"
-                         R"("phases":[{"name":"trace","start_s":0,"duration_s":1,"reward":5,"phase_reward":4}]})"
-                      << "\n";
+  std::ofstream(live)
+      << R"({"schema":1,"study":"adaptive","cell":"static.no/such/candidate","repetition":1,)"
+         R"("status":"ok","kind":"adaptive","config":{"role":"static","candidate":"no/such/candidate"},)"
+         R"("phases":[{"name":"trace","start_s":0,"duration_s":1,"reward":5,"phase_reward":4}]})"
+      << "\n";
   r = RunSwitchyard({"simulate-controller", "--trace", trace, "--candidates",
                      std::string(SWITCHYARD_SOURCE_DIR) + "/studies/adaptive_candidates.toml", "--cores", "2",
                      "--controllers", "none", "--compare", live});
   ASSERT_EQ(r.exit_code, 0) << r.output;
   EXPECT_NE(r.output.find("DIFFER"), std::string::npos) << r.output;
   EXPECT_NE(r.output.find("0 of 1 phases agree"), std::string::npos) << r.output;
-  std::ofstream(live) << R"({"runs":[]})" << "\n";
+  std::ofstream(live) << R"({"runs":[]})"
+                      << "\n";
   r = RunSwitchyard({"simulate-controller", "--trace", trace, "--candidates",
-                     std::string(SWITCHYARD_SOURCE_DIR) + "/studies/adaptive_candidates.toml", "--controllers", "none",
-                     "--compare", live});
+                     std::string(SWITCHYARD_SOURCE_DIR) + "/studies/adaptive_candidates.toml",
+                     "--controllers", "none", "--compare", live});
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_NE(r.output.find("--compare"), std::string::npos) << r.output;
   EXPECT_NE(r.output.find("live.jsonl"), std::string::npos) << r.output;

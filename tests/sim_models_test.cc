@@ -53,11 +53,12 @@ struct Harness {
     EXPECT_TRUE(m.ok()) << m.status().message();
     return std::move(m).value();
   }
-  void Admit(ExecutorModel& e, uint64_t id, const std::string& klass, int64_t demand, int connection = 0) {
+  void Admit(ExecutorModel& e, uint64_t id, const std::string& cost_class, int64_t demand,
+             int connection = 0) {
     SimJob j;
     j.id = id;
-    j.klass = klass;
-    j.kind = DemandKindOf(klass);
+    j.cost_class = CostClass::Parse(cost_class);
+    j.kind = DemandKindOf(j.cost_class);
     j.demand_us = demand;
     j.arrival_us = machine.now_us();
     j.connection = connection;
@@ -162,7 +163,7 @@ TEST(ExecutorModelTest, CpuWorkBlocksItsLoopUnlessOffloaded) {
   {
     Harness h(2);
     auto async = h.Make(Async(0), o);
-    h.Admit(*async, 1, "sleep:2^0", 1'000, 0);   // its timer fires while the loop is blocked
+    h.Admit(*async, 1, "sleep:2^0", 1'000, 0);  // its timer fires while the loop is blocked
     h.machine.RunUntil(500);
     h.Admit(*async, 2, "cpu:2^20", 10'000, 0);
     h.machine.RunUntil(100'000);
@@ -189,7 +190,7 @@ TEST(SimServerTest, ASwitchSendsNewRequestsToTheNewConfigurationWhileTheOldDrain
   auto server = SimServer::Create(o, Threads(1));
   ASSERT_TRUE(server.ok()) << server.status().message();
   SimServer& s = **server;
-  SimRequest cpu{"cpu:2^10", 1000, 0, "", 0};
+  SimRequest cpu{CostClass::Parse("cpu:2^10"), 1000, 0, "", 0};
   for (int i = 0; i < 3; ++i) s.Admit(cpu);  // threads/1: 1000, 2000, 3000
   std::vector<SimCompletion> done;
   int64_t start_us = 0;
@@ -223,8 +224,8 @@ TEST(SimServerTest, ObserveFillsTheWindowFigures) {
   ASSERT_TRUE(server.ok());
   SimServer& s = **server;
   std::vector<SimCompletion> done;
-  for (int i = 0; i < 3; ++i) s.Admit({"cpu:2^10", 400'000, 0, "", 0});
-  s.Admit({"sleep:2^5", 50'000, 0, "", 0});
+  for (int i = 0; i < 3; ++i) s.Admit({CostClass::Parse("cpu:2^10"), 400'000, 0, "", 0});
+  s.Admit({CostClass::Parse("sleep:2^5"), 50'000, 0, "", 0});
   s.RunUntil(1'000'000, done);
   const WindowStats w = s.Observe();
   EXPECT_DOUBLE_EQ(w.seconds, 1.0);
@@ -232,7 +233,7 @@ TEST(SimServerTest, ObserveFillsTheWindowFigures) {
   EXPECT_DOUBLE_EQ(w.throughput, 4);
   EXPECT_DOUBLE_EQ(w.share_cpu, 0.75);
   EXPECT_DOUBLE_EQ(w.share_sleep, 0.25);
-  EXPECT_DOUBLE_EQ(w.p99_ms, 600);  // three on two cores: 400 ms of work each at 2/3 speed
+  EXPECT_DOUBLE_EQ(w.p99_ms, 600);                // three on two cores: 400 ms of work each at 2/3 speed
   EXPECT_NEAR(w.cpu_utilisation, 1.2 / 2, 1e-9);  // 1.2 core-seconds in 1 s of 2 cores
   EXPECT_DOUBLE_EQ(w.mean_predicted_ms, (3 * 400 + 50) / 4.0);
   EXPECT_DOUBLE_EQ(w.wait_load, 0.05);  // 50 ms of sleep admitted in 1 s
@@ -246,8 +247,8 @@ TEST(SimServerTest, TheFrontEndsCpuCostSharesTheCoresBeforeTheWorkers) {
   auto server = SimServer::Create(o, Threads(1));
   ASSERT_TRUE(server.ok());
   SimServer& s = **server;
-  s.Admit({"cpu:2^10", 1000, 0, "", 0});
-  s.Admit({"cpu:2^10", 1000, 0, "", 0});
+  s.Admit({CostClass::Parse("cpu:2^10"), 1000, 0, "", 0});
+  s.Admit({CostClass::Parse("cpu:2^10"), 1000, 0, "", 0});
   std::vector<SimCompletion> done;
   s.RunUntil(1'000'000, done);
   ASSERT_EQ(done.size(), 2u);
@@ -273,8 +274,8 @@ TEST(PhasedRunTest, ClosedLoopClientsObeyLittlesLaw) {
   for (const Candidate& c : {Threads(2), Threads(16), Async(2)}) {
     SimWorkload w;
     w.phases.push_back(ClosedPhase(8, "cpu:iters=5000:9,sleep:ms=2:1", 20'000'000));
-    w.demands.Set("cpu:2^12", {200, 400, 600, 1200});
-    w.demands.Set("sleep:2^1", {2000});
+    w.demands.Set(CostClass::Parse("cpu:2^12"), {200, 400, 600, 1200});
+    w.demands.Set(CostClass::Parse("sleep:2^1"), {2000});
     SimServerOptions o;
     o.cores = 2;
     auto server = SimServer::Create(o, c);
@@ -303,9 +304,9 @@ TEST(PhasedRunTest, OpenLoopRequestsWaitForAFreeConnectionWithTheirLatencyCounti
     p.arrivals = Arrivals::kConstant;
     p.connections = connections;
     p.mix = std::move(RequestMix::Parse("sleep:ms=10")).value();
-    p.entry_class = {"sleep:2^3"};
+    p.entry_class = {CostClass::Parse("sleep:2^3")};
     w.phases.push_back(std::move(p));
-    w.demands.Set("sleep:2^3", {10'000});
+    w.demands.Set(CostClass::Parse("sleep:2^3"), {10'000});
     SimServerOptions o;
     auto server = SimServer::Create(o, Async(0));
     ASSERT_TRUE(server.ok());

@@ -1,5 +1,7 @@
 // The simulator: hand-computed schedules, each policy's property on
 // adversarial traces in virtual time, and traces that are malformed.
+#include "sim/simulator.h"
+
 #include <gtest/gtest.h>
 
 #include <fstream>
@@ -7,17 +9,16 @@
 #include <utility>
 
 #include "server_harness.h"
-#include "sim/simulator.h"
 #include "trace/trace.h"
 
 namespace switchyard {
 namespace {
 
-TraceRequest Req(int64_t arrival, int64_t service, std::string klass = "default", int64_t priority = 0) {
+TraceRequest Req(int64_t arrival, int64_t service, std::string cost_class = "default", int64_t priority = 0) {
   TraceRequest r;
   r.arrival_us = arrival;
   r.service_us = service;
-  r.klass = std::move(klass);
+  r.cost_class = CostClass::Parse(cost_class);
   r.priority = priority;
   return r;
 }
@@ -48,8 +49,8 @@ TEST(SimulatorTest, WorkersRunInParallelAndUtilisationIsBusyOverAvailable) {
 
 TEST(SimulatorTest, PriorityPutsUrgentClassesFirstAndReportsPerClass) {
   // One worker busy until 10; then three wait: the urgent one goes first.
-  const std::vector<TraceRequest> trace = {Req(0, 10, "slow", 3), Req(1, 10, "slow", 3), Req(2, 10, "fast", 1),
-                                           Req(3, 10, "mid", 2)};
+  const std::vector<TraceRequest> trace = {Req(0, 10, "slow", 3), Req(1, 10, "slow", 3),
+                                           Req(2, 10, "fast", 1), Req(3, 10, "mid", 2)};
   PolicyOptions options;
   options.priority_levels = 3;
   auto r = Simulate(trace, "priority", options, 1);
@@ -113,9 +114,10 @@ std::vector<TraceRequest> MixedTrace(int n, uint64_t seed) {
   for (int i = 0; i < n; ++i) {
     t_ms += gap_ms(rng);
     const double p = pick(rng);
-    const auto [klass, service] = p < 0.6 ? std::pair{"fast", 1000} : p < 0.9 ? std::pair{"medium", 5000}
-                                                                               : std::pair{"slow", 20000};
-    trace.push_back(Req(static_cast<int64_t>(t_ms * 1000), service, klass));
+    const auto [cost_class, service] = p < 0.6   ? std::pair{"fast", 1000}
+                                       : p < 0.9 ? std::pair{"medium", 5000}
+                                                 : std::pair{"slow", 20000};
+    trace.push_back(Req(static_cast<int64_t>(t_ms * 1000), service, cost_class));
   }
   return trace;
 }
@@ -160,7 +162,7 @@ TEST(SimulatorTest, MlfqPreemptsLongSliceableWorkSoShortWorkOvertakesIt) {
   EXPECT_GT(mlfq->wait_us[0], fifo->wait_us[0]);
 
   // An inference cannot be cut: the same trace as model requests is never preempted.
-  for (auto& r : trace) r.klass = "model:" + r.klass;
+  for (auto& r : trace) r.cost_class = CostClass::Model(r.cost_class.text());
   auto unsliced = Simulate(trace, "mlfq", options, 1);
   ASSERT_TRUE(unsliced.ok());
   EXPECT_EQ(unsliced->preemptions, 0);
@@ -203,8 +205,8 @@ TEST(TraceTest, ParsesOptionalFieldsAndSkipsBlankLines) {
       "t.jsonl");
   ASSERT_TRUE(t.ok()) << t.status().ToString();
   ASSERT_EQ(t->size(), 2u);
-  EXPECT_EQ((*t)[0].klass, "default");
-  EXPECT_EQ((*t)[1].klass, "m");
+  EXPECT_EQ((*t)[0].cost_class.text(), "default");
+  EXPECT_EQ((*t)[1].cost_class.text(), "m");
   EXPECT_EQ((*t)[1].client, "c1");
   EXPECT_EQ((*t)[1].priority, 2);
 }
@@ -222,7 +224,8 @@ TEST(TraceTest, MalformedLinesAreNamedWithTheReason) {
       {"{\"arrival_us\":-1,\"service_us\":2}\n", "'arrival_us' must be a non-negative integer"},
       {"{\"arrival_us\":1.5,\"service_us\":2}\n", "'arrival_us' must be a non-negative integer"},
       {"{\"arrival_us\":1,\"service_us\":2,\"class\":7}\n", "'class' must be a string"},
-      {"{\"arrival_us\":1,\"service_us\":2,\"priority\":\"high\"}\n", "'priority' must be a non-negative integer"},
+      {"{\"arrival_us\":1,\"service_us\":2,\"priority\":\"high\"}\n",
+       "'priority' must be a non-negative integer"},
       {"{\"arrival_us\":1,\"service_us\":2", "t.jsonl:1: not a JSON object"},  // truncated
   };
   for (const Bad& c : cases) {
@@ -236,8 +239,8 @@ TEST(SimulateCliTest, WritesTheJsonSummaryAndRefusesABadTrace) {
   testing::TempDir dir;
   std::ofstream(dir.File("t.jsonl")) << "{\"arrival_us\":0,\"service_us\":10,\"class\":\"x\"}\n"
                                         "{\"arrival_us\":0,\"service_us\":10,\"class\":\"y\"}\n";
-  auto ok = testing::RunSwitchyard(
-      {"simulate", "--trace", dir.File("t.jsonl"), "--policy", "fifo", "--workers", "1", "--json", dir.File("s.json")});
+  auto ok = testing::RunSwitchyard({"simulate", "--trace", dir.File("t.jsonl"), "--policy", "fifo",
+                                    "--workers", "1", "--json", dir.File("s.json")});
   EXPECT_EQ(ok.exit_code, 0) << ok.output;
   std::ifstream in(dir.File("s.json"));
   auto j = nlohmann::json::parse(in, nullptr, false);
@@ -261,8 +264,8 @@ TEST(SimulateCliTest, ReportsClientsAndJainAndTakesAnOraclePredictor) {
       << "{\"arrival_us\":0,\"service_us\":30,\"client\":\"a\",\"class\":\"x\"}\n"
          "{\"arrival_us\":0,\"service_us\":10,\"client\":\"b\",\"class\":\"y\"}\n"
          "{\"arrival_us\":0,\"service_us\":20,\"client\":\"a\",\"class\":\"z\"}\n";
-  auto ok = testing::RunSwitchyard({"simulate", "--trace", dir.File("t.jsonl"), "--policy", "sjf", "--predictor",
-                                    "oracle", "--workers", "1", "--json", dir.File("s.json")});
+  auto ok = testing::RunSwitchyard({"simulate", "--trace", dir.File("t.jsonl"), "--policy", "sjf",
+                                    "--predictor", "oracle", "--workers", "1", "--json", dir.File("s.json")});
   ASSERT_EQ(ok.exit_code, 0) << ok.output;
   EXPECT_NE(ok.output.find("Jain"), std::string::npos) << ok.output;
   std::ifstream in(dir.File("s.json"));

@@ -1,18 +1,18 @@
 #include "cli/simulate_controller_command.h"
 
-#include <CLI/CLI.hpp>
 #include <fmt/format.h>
-#include <nlohmann/json.hpp>
 
+#include <CLI/CLI.hpp>
 #include <chrono>
 #include <cstdio>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <thread>
 
 #include "control/candidates.h"
 #include "control/reward.h"
-#include "core/file_util.h"
 #include "core/duration.h"
+#include "core/file_util.h"
 #include "report/results.h"
 #include "sim/evaluation.h"
 #include "trace/trace.h"
@@ -26,7 +26,9 @@ int Fail(const std::string& message) {
   return 2;
 }
 
-nlohmann::json Optional(const std::optional<double>& v) { return v ? nlohmann::json(*v) : nlohmann::json(nullptr); }
+nlohmann::json Optional(const std::optional<double>& v) {
+  return v ? nlohmann::json(*v) : nlohmann::json(nullptr);
+}
 
 std::vector<std::string> SplitList(const std::string& text) {
   std::vector<std::string> out;
@@ -50,7 +52,8 @@ struct Column {
 std::vector<Column> ColumnsOf(const Evaluation& ev) {
   std::vector<Column> columns;
   for (size_t i = 0; i < ev.phases.size(); ++i) {
-    auto it = std::find_if(columns.begin(), columns.end(), [&](const Column& c) { return c.name == ev.phases[i]; });
+    auto it =
+        std::find_if(columns.begin(), columns.end(), [&](const Column& c) { return c.name == ev.phases[i]; });
     if (it == columns.end()) {
       columns.push_back({ev.phases[i], {i}});
     } else {
@@ -85,7 +88,8 @@ std::string Table(const Evaluation& ev) {
     out += fmt::format(" {:>8.2f} {:>6}\n", s.run.mean_reward(), s.run.lost);
   }
   out += fmt::format("{:<{}}", "oracle (best per phase)", w);
-  for (const Column& c : columns) out += fmt::format(" {:>24.2f}", MeanOver(c, [&](size_t i) { return ev.oracle_reward[i]; }));
+  for (const Column& c : columns)
+    out += fmt::format(" {:>24.2f}", MeanOver(c, [&](size_t i) { return ev.oracle_reward[i]; }));
   out += fmt::format(" {:>8.2f}\n", ev.oracle_mean);
   out += fmt::format("{:<{}}", repeated ? "  its pick (most often)" : "  its pick", w);
   for (const Column& c : columns) {
@@ -98,8 +102,9 @@ std::string Table(const Evaluation& ev) {
   }
   out += "\n";
   const StaticRun& best = ev.statics[ev.best_static];
-  out += fmt::format("best static overall: {} (mean {:.2f}, {:.3f} of the oracle's)\n", best.candidate.Label(),
-                     best.run.mean_reward(), ev.oracle_mean > 0 ? best.run.mean_reward() / ev.oracle_mean : 0);
+  out +=
+      fmt::format("best static overall: {} (mean {:.2f}, {:.3f} of the oracle's)\n", best.candidate.Label(),
+                  best.run.mean_reward(), ev.oracle_mean > 0 ? best.run.mean_reward() / ev.oracle_mean : 0);
   out += "cells: reward = mean over the phase's seconds of ok/s / (1 + p99 ms) (p99 of the phase)";
   out += repeated ? ", each the mean over the phase's repetitions\n" : "\n";
   if (ev.controllers.empty()) return out;
@@ -107,8 +112,9 @@ std::string Table(const Evaluation& ev) {
   out += fmt::format("\n{:<12} {:>9} {:>10} {:>10} {:>9} {:>6} {:>10}\n", "controller", "mean", "vs oracle",
                      "vs static", "switches", "lost", "shifts<=5s");
   for (const ControllerRun& c : ev.controllers) {
-    out += fmt::format("{:<12} {:>9.2f} {:>10.3f} {:>10.3f} {:>9} {:>6} {:>10}\n", c.algorithm, c.run.mean_reward(),
-                       c.vs_oracle, c.vs_best_static, c.run.switches, c.run.lost, c.shifts_met ? "met" : "NOT met");
+    out += fmt::format("{:<12} {:>9.2f} {:>10.3f} {:>10.3f} {:>9} {:>6} {:>10}\n", c.algorithm,
+                       c.run.mean_reward(), c.vs_oracle, c.vs_best_static, c.run.switches, c.run.lost,
+                       c.shifts_met ? "met" : "NOT met");
   }
   out += fmt::format("\n{:<12}", "controller");
   for (const Column& c : columns) out += fmt::format(" {:>24}", c.name.substr(0, 24));
@@ -125,8 +131,9 @@ std::string Table(const Evaluation& ev) {
     }
     out += "\n";
   }
-  out += "cells: s to the first good candidate / s from which on only good ones / share of the phase served by "
-         "good ones (good: static reward within 5% of the oracle's";
+  out +=
+      "cells: s to the first good candidate / s from which on only good ones / share of the phase served by "
+      "good ones (good: static reward within 5% of the oracle's";
   out += repeated ? "; times of the first repetition, share the mean)\n" : ")\n";
   return out;
 }
@@ -180,7 +187,8 @@ nlohmann::json SummaryJson(const Evaluation& ev) {
     for (const Adaptation& a : c.adaptation) {
       j["adapt_s"].push_back(Optional(a.adapt_s));
       j["settle_s"].push_back(Optional(a.settle_s));
-      j["good_at_target"].push_back(a.good_at_target ? nlohmann::json(*a.good_at_target) : nlohmann::json(nullptr));
+      j["good_at_target"].push_back(a.good_at_target ? nlohmann::json(*a.good_at_target)
+                                                     : nlohmann::json(nullptr));
       j["good_share"].push_back(a.good_share);
     }
     j["mean_reward"] = c.run.mean_reward();
@@ -192,7 +200,8 @@ nlohmann::json SummaryJson(const Evaluation& ev) {
     j["lost"] = c.run.lost;
     j["duplicates"] = c.run.duplicates;
     if (c.run.serving.size() <= 1000) {
-      for (const ServingSegment& seg : c.run.serving) j["serving"].push_back({seg.start_s, seg.end_s, seg.candidate});
+      for (const ServingSegment& seg : c.run.serving)
+        j["serving"].push_back({seg.start_s, seg.end_s, seg.candidate});
     }
     s["controllers"][c.algorithm] = j;
   }
@@ -240,9 +249,9 @@ std::string CompareTable(const nlohmann::json& c) {
   std::string out = fmt::format("\nper-phase winners, live ({}) vs simulated:\n{:<24} {:>30} {:>30} {:>8}\n",
                                 c["live"].get<std::string>(), "phase", "live pick", "simulated pick", "");
   for (const auto& p : c["phases"]) {
-    std::string verdict = p["agree"].get<bool>()                ? "agree"
+    std::string verdict = p["agree"].get<bool>()                   ? "agree"
                           : p["live_pick_good_in_sim"].get<bool>() ? "close"
-                                                                 : "DIFFER";
+                                                                   : "DIFFER";
     out += fmt::format("{:<24} {:>30} {:>30} {:>8}\n", p["phase"].get<std::string>().substr(0, 24),
                        p["live_pick"].get<std::string>(), p["sim_pick"].get<std::string>(), verdict);
   }
@@ -254,9 +263,10 @@ std::string CompareTable(const nlohmann::json& c) {
 }  // namespace
 
 void AddSimulateControllerFlags(CLI::App& app, SimulateControllerFlags& f) {
-  app.add_option("--trace", f.trace,
-                 "Recorded trace (serve --trace-out) whose requests give each cost class its demand (CPU work "
-                 "de-contended, see docs/simulator.md)")
+  app.add_option(
+         "--trace", f.trace,
+         "Recorded trace (serve --trace-out) whose requests give each cost class its demand (CPU work "
+         "de-contended, see docs/simulator.md)")
       ->required()
       ->check(CLI::ExistingFile);
   app.add_option("--phases", f.phases,
@@ -283,14 +293,18 @@ void AddSimulateControllerFlags(CLI::App& app, SimulateControllerFlags& f) {
   app.add_option("--window", f.window, "The controllers' window (virtual time)")->capture_default_str();
   app.add_option("--warmup", f.warmup, "Phase 1's load before measuring, as bench --warmup (0s: none)")
       ->capture_default_str();
-  app.add_option("--repeat-phases", f.repeat_phases, "Run the phases file this many times over (hours of traffic)")
+  app.add_option("--repeat-phases", f.repeat_phases,
+                 "Run the phases file this many times over (hours of traffic)")
       ->check(CLI::Range(1, 1'000'000))
       ->capture_default_str();
-  app.add_option("--seed", f.seed, "Seeds the mix, the arrivals, the demands and the bandits")->capture_default_str();
-  app.add_option("--predictor", f.predictor, "What sjf, mlfq and drr order by: ewma (online, as serve) or oracle")
+  app.add_option("--seed", f.seed, "Seeds the mix, the arrivals, the demands and the bandits")
+      ->capture_default_str();
+  app.add_option("--predictor", f.predictor,
+                 "What sjf, mlfq and drr order by: ewma (online, as serve) or oracle")
       ->check(CLI::IsMember({"ewma", "oracle"}))
       ->capture_default_str();
-  app.add_option("--reward", f.reward, "The controllers' reward: throughput-p99 or slo:MS")->capture_default_str();
+  app.add_option("--reward", f.reward, "The controllers' reward: throughput-p99 or slo:MS")
+      ->capture_default_str();
   app.add_option("--min-dwell", f.min_dwell, "The controllers' --min-dwell")
       ->check(CLI::Range(0, 1000))
       ->capture_default_str();
@@ -310,19 +324,22 @@ void AddSimulateControllerFlags(CLI::App& app, SimulateControllerFlags& f) {
   app.add_option("--start-async", f.start_async, "A switch to async: its start")->capture_default_str();
   app.add_option("--threads", f.threads, "Simulations run at once (default: this machine's cores)")
       ->check(CLI::Range(1, 256));
-  app.add_option("--json", f.json,
-                 "Write the summary here (JSON: summary.oracle.pick, the winner of each phase, and every figure)");
+  app.add_option(
+      "--json", f.json,
+      "Write the summary here (JSON: summary.oracle.pick, the winner of each phase, and every figure)");
   app.add_option("--decisions-dir", f.decisions_dir,
                  "Write each controller's decisions (serve --decisions-out's JSON Lines, in virtual time) to "
                  "DIR/decisions-ALGORITHM.jsonl")
       ->check(CLI::ExistingDirectory);
-  app.add_option("--compare", f.compare,
-                 "The results of an adaptive study (switchyard study studies/adaptive.toml --out FILE): print its "
-                 "per-phase winners (the best static candidate of each phase) beside the simulator's, phase by "
-                 "phase in order")
+  app.add_option(
+         "--compare", f.compare,
+         "The results of an adaptive study (switchyard study studies/adaptive.toml --out FILE): print its "
+         "per-phase winners (the best static candidate of each phase) beside the simulator's, phase by "
+         "phase in order")
       ->check(CLI::ExistingFile);
-  app.footer("Virtual time: nothing really runs, so hours of traffic take seconds. Exit status: 0 done; 2 bad "
-             "flags or input files (file and line named).");
+  app.footer(
+      "Virtual time: nothing really runs, so hours of traffic take seconds. Exit status: 0 done; 2 bad "
+      "flags or input files (file and line named).");
 }
 
 int RunSimulateController(const SimulateControllerFlags& f) {
@@ -342,11 +359,12 @@ int RunSimulateController(const SimulateControllerFlags& f) {
     int64_t* out;
     bool zero_ok;
   };
-  for (const NamedDuration& d : {NamedDuration{"--window", f.window, &o.run.window_us, false},
-                                 NamedDuration{"--warmup", f.warmup, &o.run.warmup_us, true},
-                                 NamedDuration{"--start-threads", f.start_threads, &o.server.start_threads_us, true},
-                                 NamedDuration{"--start-processes", f.start_processes, &o.server.start_processes_us, true},
-                                 NamedDuration{"--start-async", f.start_async, &o.server.start_async_us, true}}) {
+  for (const NamedDuration& d :
+       {NamedDuration{"--window", f.window, &o.run.window_us, false},
+        NamedDuration{"--warmup", f.warmup, &o.run.warmup_us, true},
+        NamedDuration{"--start-threads", f.start_threads, &o.server.start_threads_us, true},
+        NamedDuration{"--start-processes", f.start_processes, &o.server.start_processes_us, true},
+        NamedDuration{"--start-async", f.start_async, &o.server.start_async_us, true}}) {
     auto us = d.text == "0" ? Result<int64_t>(int64_t{0}) : ParseDurationUs(d.text);
     if (!us.ok()) return Fail(std::string(d.flag) + ": " + us.status().message());
     if (*us == 0 && !d.zero_ok) return Fail(std::string(d.flag) + " must be positive");
@@ -385,7 +403,8 @@ int RunSimulateController(const SimulateControllerFlags& f) {
   const double traffic_s = static_cast<double>(workload->duration_us()) / 1e6;
 
   std::string out = fmt::format(
-      "switchyard simulate-controller: {} ({} requests), {}, {} candidates, {} cores, {} event loops, window {}, "
+      "switchyard simulate-controller: {} ({} requests), {}, {} candidates, {} cores, {} event loops, window "
+      "{}, "
       "seed {}\n{:.0f} s of traffic x {} runs simulated in {:.2f} s\n",
       f.trace, trace->size(),
       f.phases.empty() ? std::string("replaying the trace's arrivals")
@@ -394,17 +413,18 @@ int RunSimulateController(const SimulateControllerFlags& f) {
       candidates->size() + o.controllers.size(), wall_s);
   out += fmt::format("\n{:<16} {:>9} {:>12} {:>10} {:>10} {:>10}\n", "class demand", "requests", "source",
                      "mean ms", "p50 ms", "p99 ms");
-  for (const auto& [klass, d] : workload->demands.classes()) {
-    out += fmt::format("{:<16} {:>9} {:>12} {:>10.3f} {:>10.3f} {:>10.3f}\n", klass, d.recorded, d.source,
-                       d.mean_us() / 1e3, static_cast<double>(d.percentile_us(0.5)) / 1e3,
+  for (const auto& [cost_class, d] : workload->demands.classes()) {
+    out += fmt::format("{:<16} {:>9} {:>12} {:>10.3f} {:>10.3f} {:>10.3f}\n", cost_class.text(), d.recorded,
+                       d.source, d.mean_us() / 1e3, static_cast<double>(d.percentile_us(0.5)) / 1e3,
                        static_cast<double>(d.percentile_us(0.99)) / 1e3);
   }
-  for (const auto& [klass, d] : workload->demands.classes()) {
+  for (const auto& [cost_class, d] : workload->demands.classes()) {
     if (d.source == "scaled" && d.mean_running > 2.0 * o.server.cores) {
-      out += fmt::format("note: {} ran beside {:.0f} others on average in the trace: its demand is scaled down by "
-                         "processor sharing, which undershoots (docs/simulator.md); a trace recorded on at most {} "
-                         "workers gives uncontended samples\n",
-                         klass, d.mean_running - 1, o.server.cores);
+      out += fmt::format(
+          "note: {} ran beside {:.0f} others on average in the trace: its demand is scaled down by "
+          "processor sharing, which undershoots (docs/simulator.md); a trace recorded on at most {} "
+          "workers gives uncontended samples\n",
+          cost_class.text(), d.mean_running - 1, o.server.cores);
     }
   }
   out += Table(*ev);
@@ -437,10 +457,11 @@ int RunSimulateController(const SimulateControllerFlags& f) {
                    {"capacity_screen", f.capacity_screen},
                    {"settle", f.settle}};
     j["demands"] = nlohmann::json::object();
-    for (const auto& [klass, d] : workload->demands.classes()) {
-      j["demands"][klass] = {{"recorded", d.recorded}, {"source", d.source}, {"samples", d.samples_us.size()},
-                             {"mean_us", d.mean_us()}, {"p50_us", d.percentile_us(0.5)}, {"mean_running", d.mean_running},
-                             {"p99_us", d.percentile_us(0.99)}};
+    for (const auto& [cost_class, d] : workload->demands.classes()) {
+      j["demands"][cost_class.text()] = {{"recorded", d.recorded},         {"source", d.source},
+                                         {"samples", d.samples_us.size()}, {"mean_us", d.mean_us()},
+                                         {"p50_us", d.percentile_us(0.5)}, {"mean_running", d.mean_running},
+                                         {"p99_us", d.percentile_us(0.99)}};
     }
     std::vector<int> repetitions;
     if (!workload->phases.empty()) {

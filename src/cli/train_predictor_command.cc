@@ -44,11 +44,11 @@ nlohmann::json ReportJson(const TrainPredictorFlags& f, const TrainingReport& r)
                         {"seed", f.options.seed},
                         {"threads", f.options.threads}}}};
   j["classes"] = nlohmann::json::object();
-  for (const auto& [name, c] : r.classes) {
-    j["classes"][name] = {{"train_rows", c.train_rows},
-                          {"held_out_rows", c.held_out_rows},
-                          {"mape", c.mape},
-                          {"baseline_mape", c.baseline_mape}};
+  for (const auto& [cost_class, c] : r.classes) {
+    j["classes"][cost_class.text()] = {{"train_rows", c.train_rows},
+                                       {"held_out_rows", c.held_out_rows},
+                                       {"mape", c.mape},
+                                       {"baseline_mape", c.baseline_mape}};
   }
   return j;  // NaN (nothing held out) is written as null
 }
@@ -122,8 +122,8 @@ int RunTrainPredictor(const TrainPredictorFlags& f) {
   out += fmt::format("{:<20} {:>9} {:>9} {:>11} {:>16}\n", "class", "trained", "held out", "model MAPE",
                      "class-mean MAPE");
   out += Row("all", r.train_rows, r.held_out_rows, r.mape, r.baseline_mape);
-  for (const auto& [name, c] : r.classes)
-    out += Row(name, c.train_rows, c.held_out_rows, c.mape, c.baseline_mape);
+  for (const auto& [cost_class, c] : r.classes)
+    out += Row(cost_class.text(), c.train_rows, c.held_out_rows, c.mape, c.baseline_mape);
   if (r.held_out_rows > 0) {
     out += fmt::format(
         "One constant (the training mean) for everything: MAPE {}. On its own training requests "

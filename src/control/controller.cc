@@ -17,19 +17,20 @@ namespace switchyard {
 namespace {
 
 nlohmann::json WindowJson(const WindowStats& w) {
-  return {{"seconds", w.seconds},
-          {"arrival_rate", w.arrival_rate},
-          {"throughput", w.throughput},
-          {"goodput", w.goodput},
-          {"p95_ms", w.p95_ms},
-          {"p99_ms", w.p99_ms},
-          {"error_rate", w.error_rate},
-          {"queue_length", w.queue_length},
-          {"in_system", w.in_system},
-          {"cpu_utilisation", w.cpu_utilisation},
-          {"mix", {{"cpu", w.share_cpu}, {"io", w.share_io}, {"sleep", w.share_sleep}, {"model", w.share_model}}},
-          {"mean_predicted_ms", w.mean_predicted_ms},
-          {"wait_load", w.wait_load}};
+  return {
+      {"seconds", w.seconds},
+      {"arrival_rate", w.arrival_rate},
+      {"throughput", w.throughput},
+      {"goodput", w.goodput},
+      {"p95_ms", w.p95_ms},
+      {"p99_ms", w.p99_ms},
+      {"error_rate", w.error_rate},
+      {"queue_length", w.queue_length},
+      {"in_system", w.in_system},
+      {"cpu_utilisation", w.cpu_utilisation},
+      {"mix", {{"cpu", w.share_cpu}, {"io", w.share_io}, {"sleep", w.share_sleep}, {"model", w.share_model}}},
+      {"mean_predicted_ms", w.mean_predicted_ms},
+      {"wait_load", w.wait_load}};
 }
 
 // Nothing came, nothing was answered, nothing is waiting: no load. (A
@@ -37,6 +38,32 @@ nlohmann::json WindowJson(const WindowStats& w) {
 bool Idle(const WindowStats& w) { return w.throughput <= 0 && w.arrival_rate <= 0 && w.in_system <= 0; }
 
 }  // namespace
+
+std::string_view DecisionReasonName(DecisionReason reason) {
+  switch (reason) {
+    case DecisionReason::kIdle:
+      return "idle";
+    case DecisionReason::kWarming:
+      return "warming";
+    case DecisionReason::kSettling:
+      return "settling";
+    case DecisionReason::kFailed:
+      return "failed";
+    case DecisionReason::kStay:
+      return "stay";
+    case DecisionReason::kDwell:
+      return "dwell";
+    case DecisionReason::kUntried:
+      return "untried";
+    case DecisionReason::kExplore:
+      return "explore";
+    case DecisionReason::kExploit:
+      return "exploit";
+    case DecisionReason::kWithinMargin:
+      return "within-margin";
+  }
+  return "?";
+}
 
 double WaitCapacity(const Candidate& candidate) {
   if (candidate.executor == ExecutorKind::kAsync) return std::numeric_limits<double>::infinity();
@@ -68,8 +95,8 @@ Result<std::unique_ptr<Bandit>> MakeControllerBandit(std::string_view algorithm,
 }
 
 Result<std::unique_ptr<Controller>> Controller::Create(const ControllerOptions& options,
-                                                       std::vector<Candidate> candidates, const Candidate& initial,
-                                                       ControlledServer& server) {
+                                                       std::vector<Candidate> candidates,
+                                                       const Candidate& initial, ControlledServer& server) {
   if (options.window_us < 100'000) return InvalidArgument("--window: at least 100ms");
   if (options.min_dwell_windows < 1) return InvalidArgument("--min-dwell: at least 1 window");
   if (options.switch_margin < 0) return InvalidArgument("--switch-margin: at least 0");
@@ -87,7 +114,8 @@ Result<std::unique_ptr<Controller>> Controller::Create(const ControllerOptions& 
   if (!options.decisions_out.empty()) {
     log = std::fopen(options.decisions_out.c_str(), "a");
     if (log == nullptr) {
-      return InvalidArgument(fmt::format("--decisions-out {}: {}", options.decisions_out, std::strerror(errno)));
+      return InvalidArgument(
+          fmt::format("--decisions-out {}: {}", options.decisions_out, std::strerror(errno)));
     }
   }
   return std::unique_ptr<Controller>(
@@ -127,38 +155,53 @@ Decision Controller::Step(int64_t now_us) {
   ++since_switch_;
   const bool draining = server_.Draining();
 
-  // 0. Has the workload shifted?
-  if (!short_window && !Idle(d.observed) && d.observed.arrival_rate > 0) {
-    const std::vector<double> mix = {d.observed.share_cpu, d.observed.share_io, d.observed.share_sleep,
-                                     d.observed.share_model};
-    if (recent_mix_.empty()) {
-      recent_mix_ = mix;
-    } else {
-      double change = 0;
-      for (size_t i = 0; i < mix.size(); ++i) change = std::max(change, std::abs(mix[i] - recent_mix_[i]));
-      if (change > options_.shift_distance) {
-        d.shift = true;
-        bandit_->OnWorkloadShift(options_.shift_keep);
-        recent_mix_ = mix;
-      } else {
-        for (size_t i = 0; i < mix.size(); ++i) recent_mix_[i] = (recent_mix_[i] + mix[i]) / 2;
-      }
+  if (!short_window) NoteWorkloadShift(d);
+  if (std::optional<DecisionReason> nothing_learnt = Learn(d, short_window, draining)) {
+    d.reason = *nothing_learnt;  // nothing to decide on an idle or settling window
+  } else {
+    const int proposed = Choose(d);
+    if (d.reason == DecisionReason::kUntried || d.reason == DecisionReason::kExplore ||
+        d.reason == DecisionReason::kExploit) {
+      SwitchTo(d, proposed);
     }
   }
+  Record(d);
+  return d;
+}
 
-  // 1. What the window teaches.
+void Controller::NoteWorkloadShift(Decision& d) {
+  if (Idle(d.observed) || d.observed.arrival_rate <= 0) return;
+  const std::vector<double> mix = {d.observed.share_cpu, d.observed.share_io, d.observed.share_sleep,
+                                   d.observed.share_model};
+  if (recent_mix_.empty()) {
+    recent_mix_ = mix;
+    return;
+  }
+  double change = 0;
+  for (size_t i = 0; i < mix.size(); ++i) change = std::max(change, std::abs(mix[i] - recent_mix_[i]));
+  if (change > options_.shift_distance) {
+    d.shift = true;
+    bandit_->OnWorkloadShift(options_.shift_keep);
+    recent_mix_ = mix;
+  } else {
+    for (size_t i = 0; i < mix.size(); ++i) recent_mix_[i] = (recent_mix_[i] + mix[i]) / 2;
+  }
+}
+
+std::optional<DecisionReason> Controller::Learn(Decision& d, bool short_window, bool draining) {
+  std::optional<DecisionReason> nothing_learnt;
   if (switched_last_window_ && short_window) {
     // The switch's window, ended when the old configuration had drained.
-    d.reason = "settling";
+    nothing_learnt = DecisionReason::kSettling;
   } else if (Idle(d.observed)) {
-    d.reason = "idle";
+    nothing_learnt = DecisionReason::kIdle;
   } else if (idle_last_window_) {
     // Load began somewhere inside this window: its figures are part idle.
-    d.reason = "warming";
+    nothing_learnt = DecisionReason::kWarming;
   } else if (switched_last_window_ || draining || draining_last_step_) {
     // The switch's window, or the old configuration's backlog finished
     // inside this one (or has not yet): its latencies are not the new one's.
-    d.reason = "settling";
+    nothing_learnt = DecisionReason::kSettling;
   } else {
     bandit_->Update(d.serving, d.features, d.reward);
     d.rewarded = true;
@@ -166,75 +209,78 @@ Decision Controller::Step(int64_t now_us) {
   switched_last_window_ = false;
   if (!short_window) idle_last_window_ = Idle(d.observed);
   draining_last_step_ = draining;
+  return nothing_learnt;
+}
 
-  // 2. What to run next (nothing to decide on an idle or settling window).
-  if (d.reason.empty()) {
-    std::vector<bool> excluded(candidates_.size(), false);
-    if (options_.capacity_screen) {
-      const double waits = WaitDemand(d.observed);
-      for (size_t i = 0; i < candidates_.size(); ++i) {
-        if (static_cast<int>(i) != d.serving && WaitCapacity(candidates_[i]) < kScreenShare * waits) {
-          excluded[i] = true;
-          d.excluded.push_back(static_cast<int>(i));
-        }
-      }
-    }
-    bandit_->SetExcluded(excluded);
-    const int proposed = bandit_->Choose(d.features);
-    const std::vector<ArmEstimate> est = bandit_->Estimates(d.features);
-    int best = d.serving;  // the best estimate among the candidates it may choose
-    for (size_t i = 0; i < est.size(); ++i) {
-      if (!est[i].disabled && !excluded[i] && est[i].plays > 0 && est[i].mean > est[static_cast<size_t>(best)].mean) {
-        best = static_cast<int>(i);
-      }
-    }
-    if (proposed < 0 || proposed == d.serving) {
-      d.reason = "stay";
-    } else if (since_switch_ < options_.min_dwell_windows) {
-      d.reason = "dwell";
-    } else if (est[static_cast<size_t>(proposed)].plays == 0) {
-      d.reason = "untried";
-    } else if (proposed != best) {
-      d.reason = "explore";
-    } else if (est[static_cast<size_t>(proposed)].mean >
-               est[static_cast<size_t>(d.serving)].mean * (1 + options_.switch_margin)) {
-      d.reason = "exploit";
-    } else {
-      d.reason = "within-margin";
-    }
-    if (d.reason == "untried" || d.reason == "explore" || d.reason == "exploit") {
-      // 3. Switch.
-      int64_t start_us = 0;
-      Status s = server_.Apply(candidates_[static_cast<size_t>(proposed)], &start_us);
-      if (s.ok()) {
-        d.chosen = proposed;
-        d.switched = true;
-        d.switch_start_us = start_us;
-        current_.store(proposed);
-        switches_.fetch_add(1);
-        since_switch_ = 0;
-        switched_last_window_ = true;
-      } else {
-        d.reason = "failed";
-        d.error = fmt::format("{}: {}", candidates_[static_cast<size_t>(proposed)].Label(), s.message());
-        bandit_->Disable(proposed);
-        std::lock_guard lock(mu_);
-        failed_[static_cast<size_t>(proposed)] = true;
+int Controller::Choose(Decision& d) {
+  std::vector<bool> excluded(candidates_.size(), false);
+  if (options_.capacity_screen) {
+    const double waits = WaitDemand(d.observed);
+    for (size_t i = 0; i < candidates_.size(); ++i) {
+      if (static_cast<int>(i) != d.serving && WaitCapacity(candidates_[i]) < kScreenShare * waits) {
+        excluded[i] = true;
+        d.excluded.push_back(static_cast<int>(i));
       }
     }
   }
+  bandit_->SetExcluded(excluded);
+  const int proposed = bandit_->Choose(d.features);
+  const std::vector<ArmEstimate> est = bandit_->Estimates(d.features);
+  int best = d.serving;  // the best estimate among the candidates it may choose
+  for (size_t i = 0; i < est.size(); ++i) {
+    if (!est[i].disabled && !excluded[i] && est[i].plays > 0 &&
+        est[i].mean > est[static_cast<size_t>(best)].mean) {
+      best = static_cast<int>(i);
+    }
+  }
+  if (proposed < 0 || proposed == d.serving) {
+    d.reason = DecisionReason::kStay;
+  } else if (since_switch_ < options_.min_dwell_windows) {
+    d.reason = DecisionReason::kDwell;
+  } else if (est[static_cast<size_t>(proposed)].plays == 0) {
+    d.reason = DecisionReason::kUntried;
+  } else if (proposed != best) {
+    d.reason = DecisionReason::kExplore;
+  } else if (est[static_cast<size_t>(proposed)].mean >
+             est[static_cast<size_t>(d.serving)].mean * (1 + options_.switch_margin)) {
+    d.reason = DecisionReason::kExploit;
+  } else {
+    d.reason = DecisionReason::kWithinMargin;
+  }
+  return proposed;
+}
 
-  // 4. Log.
+void Controller::SwitchTo(Decision& d, int proposed) {
+  const Candidate& candidate = candidates_[static_cast<size_t>(proposed)];
+  int64_t start_us = 0;
+  Status s = server_.Apply(candidate, &start_us);
+  if (s.ok()) {
+    d.chosen = proposed;
+    d.switched = true;
+    d.switch_start_us = start_us;
+    current_.store(proposed);
+    switches_.fetch_add(1);
+    since_switch_ = 0;
+    switched_last_window_ = true;
+    return;
+  }
+  d.reason = DecisionReason::kFailed;
+  d.error = fmt::format("{}: {}", candidate.Label(), s.message());
+  bandit_->Disable(proposed);
+  MutexLock lock(mu_);
+  failed_[static_cast<size_t>(proposed)] = true;
+}
+
+void Controller::Record(const Decision& d) {
   if (log_ != nullptr) {
     const std::string line = DecisionJson(d).dump() + "\n";
     std::fputs(line.c_str(), log_);
     std::fflush(log_);
   }
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   estimates_ = bandit_->Estimates(d.features);
   recent_.push_back(d);
   while (recent_.size() > static_cast<size_t>(std::max(1, options_.kept_decisions))) recent_.pop_front();
-  return d;
 }
 
 bool Controller::SettleDue() const {
@@ -248,13 +294,14 @@ void Controller::Run() {
   int64_t next = SteadyClock::Now() + options_.window_us;
   for (;;) {
     {
-      std::unique_lock lock(mu_);
+      MutexLock lock(mu_);
       for (;;) {
         if (stop_) return;
         const int64_t now = SteadyClock::Now();
         if (now >= next || SettleDue()) break;
         const int64_t until = switched_last_window_ ? std::min(next, now + kDrainPollUs) : next;
-        stop_cv_.wait_until(lock, std::chrono::steady_clock::time_point(std::chrono::microseconds(until)));
+        stop_cv_.wait_until(lock.native(),
+                            std::chrono::steady_clock::time_point(std::chrono::microseconds(until)));
       }
     }
     const int64_t now = SteadyClock::Now();
@@ -267,7 +314,7 @@ void Controller::Run() {
 
 void Controller::Stop() {
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     stop_ = true;
   }
   stop_cv_.notify_all();
@@ -284,7 +331,7 @@ nlohmann::json Controller::DecisionJson(const Decision& d) const {
                       {"rewarded", d.rewarded},
                       {"chosen", candidates_[static_cast<size_t>(d.chosen)].Label()},
                       {"switched", d.switched},
-                      {"reason", d.reason}};
+                      {"reason", DecisionReasonName(d.reason)}};
   if (d.switched) j["switch_start_ms"] = static_cast<double>(d.switch_start_us) / 1e3;
   if (d.shift) j["shift"] = true;
   if (!d.excluded.empty()) {
@@ -297,7 +344,7 @@ nlohmann::json Controller::DecisionJson(const Decision& d) const {
 }
 
 nlohmann::json Controller::StatsJson() const {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   nlohmann::json arms = nlohmann::json::array();
   for (size_t i = 0; i < candidates_.size(); ++i) {
     nlohmann::json a = {{"candidate", candidates_[i].Label()}, {"failed", static_cast<bool>(failed_[i])}};

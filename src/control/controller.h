@@ -60,17 +60,18 @@
 #include <cstdio>
 #include <deque>
 #include <memory>
-#include <mutex>
-#include <string>
-#include <vector>
-
 #include <nlohmann/json_fwd.hpp>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
 
 #include "control/bandit.h"
 #include "control/candidates.h"
 #include "control/reward.h"
 #include "control/window_stats.h"
 #include "core/status.h"
+#include "core/thread_annotations.h"
 
 namespace switchyard {
 
@@ -101,33 +102,52 @@ struct ControllerOptions {
   std::string algorithm = "ucb";  // ControllerAlgorithmNames()
   int64_t window_us = 2'000'000;
   RewardSpec reward;
-  int min_dwell_windows = 2;   // windows to stay after a switch before another
-  double switch_margin = 0.05; // an exploiting switch must promise this much more
-  bool capacity_screen = true; // see the top of this file
+  int min_dwell_windows = 2;        // windows to stay after a switch before another
+  double switch_margin = 0.05;      // an exploiting switch must promise this much more
+  bool capacity_screen = true;      // see the top of this file
   bool settle_when_drained = true;  // end the switch's window when the old configuration has drained
-  double shift_distance = 0.3; // a change in a kind's share of the mix that is a workload shift (> 1: never)
-  double shift_keep = 0.05;    // the share of what was learnt a discounting bandit keeps at a shift
+  double shift_distance = 0.3;  // a change in a kind's share of the mix that is a workload shift (> 1: never)
+  double shift_keep = 0.05;     // the share of what was learnt a discounting bandit keeps at a shift
   BanditOptions bandit;
-  std::string decisions_out;   // JSON Lines file; empty: none
-  int kept_decisions = 10;     // for /stats
+  std::string decisions_out;  // JSON Lines file; empty: none
+  int kept_decisions = 10;    // for /stats
 };
 
+// Why a window ended as it did. The first four say what the window taught
+// (nothing: no reward); the others what the controller chose after learning
+// from it. DecisionReasonName gives the word the decisions log writes.
+enum class DecisionReason {
+  kIdle,          // no load: nothing admitted, answered or waiting
+  kWarming,       // the first window after an idle one: load began inside it
+  kSettling,      // a switch happened in it, or its predecessor still drained
+  kFailed,        // the chosen candidate did not start (disabled for good)
+  kStay,          // the bandit proposed the serving candidate
+  kDwell,         // a switch was proposed before min_dwell_windows passed
+  kUntried,       // switched to a candidate never served
+  kExplore,       // switched to a candidate not the best estimate
+  kExploit,       // switched to the best estimate, beating the serving one by the margin
+  kWithinMargin,  // the best estimate beats the serving one by less than the margin
+};
+// "idle", "warming", "settling", "failed", "stay", "dwell", "untried",
+// "explore", "exploit", "within-margin".
+std::string_view DecisionReasonName(DecisionReason reason);
+
 struct Decision {
-  int64_t window = 0;   // 1, 2, ...
-  double t_s = 0;       // end of the window, seconds since the controller started
-  int64_t at_us = 0;    // end of the window on Step's clock (Run: CLOCK_MONOTONIC, comparable across processes)
+  int64_t window = 0;  // 1, 2, ...
+  double t_s = 0;      // end of the window, seconds since the controller started
+  int64_t at_us = 0;  // end of the window on Step's clock (Run: CLOCK_MONOTONIC, comparable across processes)
   WindowStats observed;
   std::vector<double> features;
-  int serving = 0;      // the candidate that served the window
+  int serving = 0;  // the candidate that served the window
   double reward = 0;
   bool rewarded = false;  // fed to the bandit (not idle, no switch in it)
-  int chosen = 0;       // the candidate for the next window
+  int chosen = 0;         // the candidate for the next window
   bool switched = false;
   std::vector<int> excluded;  // candidates the capacity screen kept out of this choice
   bool shift = false;         // the mix shifted in this window (see above)
-  std::string reason;   // idle | warming | settling | dwell | stay | untried | explore | exploit | within-margin | failed
+  DecisionReason reason = DecisionReason::kStay;
   int64_t switch_start_us = 0;  // the new workers' start, when switched
-  std::string error;    // why a switch failed
+  std::string error;            // why a switch failed
 };
 
 // The capacity screen's margin: a candidate is kept out while its workers
@@ -150,7 +170,8 @@ class Controller {
   // configuration is added to the candidates when it is not one of them).
   // InvalidArgument for an unknown algorithm, bad options, no candidates, or
   // a decisions file that cannot be opened.
-  static Result<std::unique_ptr<Controller>> Create(const ControllerOptions& options, std::vector<Candidate> candidates,
+  static Result<std::unique_ptr<Controller>> Create(const ControllerOptions& options,
+                                                    std::vector<Candidate> candidates,
                                                     const Candidate& initial, ControlledServer& server);
   ~Controller();
 
@@ -180,6 +201,20 @@ class Controller {
   Controller(const ControllerOptions& options, std::vector<Candidate> candidates, int initial,
              ControlledServer& server, std::unique_ptr<Bandit> bandit, std::FILE* log);
 
+  // Step's parts, in order (the numbers at the top of this file).
+  // 0. Tells the bandit when the window's mix has shifted (d.shift).
+  void NoteWorkloadShift(Decision& d);
+  // 1. Rewards the serving candidate with the window, or says why the
+  //    window teaches nothing (then nothing is chosen after it).
+  std::optional<DecisionReason> Learn(Decision& d, bool short_window, bool draining);
+  // 2. The candidate the bandit proposes, with d.reason saying whether to
+  //    switch to it (untried, explore, exploit) or not.
+  int Choose(Decision& d);
+  // 3. Switches the server to `proposed`, or disables it (d.reason failed).
+  void SwitchTo(Decision& d, int proposed) EXCLUDES(mu_);
+  // 4. Logs `d` and keeps it, with the estimates, for /stats.
+  void Record(const Decision& d) EXCLUDES(mu_);
+
   const ControllerOptions options_;
   const std::vector<Candidate> candidates_;
   ControlledServer& server_;
@@ -190,21 +225,21 @@ class Controller {
   int64_t start_us_ = -1;
   int64_t last_step_us_ = -1;
   int64_t windows_ = 0;
-  int64_t since_switch_ = 1'000'000;  // windows since the last switch
+  int64_t since_switch_ = 1'000'000;   // windows since the last switch
   bool switched_last_window_ = false;  // the window now running is the switch's (settling)
-  bool idle_last_window_ = true;  // the first window starts from nothing
-  bool draining_last_step_ = false;  // the old configuration still drained when the last window ended
-  std::vector<double> recent_mix_;   // moving average of the mix's shares; empty before load
+  bool idle_last_window_ = true;       // the first window starts from nothing
+  bool draining_last_step_ = false;    // the old configuration still drained when the last window ended
+  std::vector<double> recent_mix_;     // moving average of the mix's shares; empty before load
 
   std::atomic<int> current_{0};
   std::atomic<int> switches_{0};
 
-  mutable std::mutex mu_;
+  mutable Mutex mu_;
   std::condition_variable stop_cv_;
-  bool stop_ = false;                     // guarded by mu_
-  std::deque<Decision> recent_;           // guarded by mu_
-  std::vector<bool> failed_;              // guarded by mu_
-  std::vector<ArmEstimate> estimates_;    // guarded by mu_ (as of the last step)
+  bool stop_ GUARDED_BY(mu_) = false;
+  std::deque<Decision> recent_ GUARDED_BY(mu_);
+  std::vector<bool> failed_ GUARDED_BY(mu_);
+  std::vector<ArmEstimate> estimates_ GUARDED_BY(mu_);  // as of the last step
 };
 
 }  // namespace switchyard

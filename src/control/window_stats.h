@@ -3,17 +3,20 @@
 // the server's cumulative counters and histograms between two reads.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <vector>
+
+#include "core/cost_class.h"
 
 namespace switchyard {
 
 struct WindowStats {
-  double seconds = 0;          // length of the window
-  double arrival_rate = 0;     // requests admitted per second
-  double throughput = 0;       // successful replies (2xx) per second
-  double goodput = 0;          // successful replies within the SLO per second (= throughput without one)
-  double p95_ms = 0;           // latency of successful requests, admission to reply
+  double seconds = 0;       // length of the window
+  double arrival_rate = 0;  // requests admitted per second
+  double throughput = 0;    // successful replies (2xx) per second
+  double goodput = 0;       // successful replies within the SLO per second (= throughput without one)
+  double p95_ms = 0;        // latency of successful requests, admission to reply
   double p99_ms = 0;
   double error_rate = 0;       // 5xx replies per second (503 refusals, 504 deadlines, failures)
   double queue_length = 0;     // requests admitted, not started, at the end of the window
@@ -33,6 +36,17 @@ struct WindowStats {
   // reads.
   double wait_load = 0;
 };
+
+// What a window admitted, by cost kind (CostKind's index): how many requests
+// and their predicted service in µs.
+struct AdmittedMix {
+  std::array<uint64_t, kCostKinds> count{};
+  std::array<double, kCostKinds> predicted_us{};
+};
+
+// Sets w.arrival_rate, the shares and w.mean_predicted_ms from what a window
+// of w.seconds admitted — one computation for the server and the simulator.
+void SetAdmitted(WindowStats& w, const AdmittedMix& admitted);
 
 // The contextual bandit's features of a window: the mix, the load and how
 // busy the machine is, each scaled to about 0..1 so none dominates:

@@ -7,15 +7,17 @@
 #include <cstdint>
 #include <string>
 
+#include "core/cost_class.h"
+
 namespace switchyard {
 
 struct PredictorFeatures {
-  // What the request asks for, coarse enough to learn from: "cpu:2^17"
-  // (SHA-256 chain, iterations rounded to a power of two), "io",
-  // "sleep:2^4" (ms), "model:NAME". See CostClassOf (core/cost_class.h).
-  std::string cost_class;
-  int64_t input_bytes = 0;     // request body bytes
-  int64_t queue_length = 0;    // jobs waiting when it was admitted
+  // What the request asks for, coarse enough to learn from: cpu:2^17
+  // (SHA-256 chain, iterations rounded to a power of two), io, sleep:2^4
+  // (ms), model:NAME (core/cost_class.h).
+  CostClass cost_class;
+  int64_t input_bytes = 0;   // request body bytes
+  int64_t queue_length = 0;  // jobs waiting when it was admitted
   // Requests in the server when it was admitted (queued, running, or being
   // answered), itself excluded: beyond the seed's list, what a request
   // competes with for the cores once it runs, which the queue length alone

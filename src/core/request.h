@@ -6,6 +6,7 @@
 #include <functional>
 #include <string>
 
+#include "core/cost_class.h"
 #include "core/predictor_features.h"
 #include "core/status.h"
 
@@ -18,13 +19,16 @@ enum class ScoreMode : uint8_t { kCpu = 0, kIo = 1, kSleep = 2, kInfer = 3 };
 // by the process executor, so keep it free of pointers besides `data`.
 struct ScoreRequest {
   ScoreMode mode = ScoreMode::kCpu;
-  uint64_t iters = 0;      // cpu: SHA-256 chain length
-  std::string data;        // cpu: bytes hashed first
-  int64_t key = 0;         // io: primary key looked up
-  uint32_t sleep_ms = 0;   // sleep: how long to wait
-  std::string model;       // infer: the model's name; `data` holds an InferPayload
+  uint64_t iters = 0;         // cpu: SHA-256 chain length
+  std::string data;           // cpu: bytes hashed first
+  int64_t key = 0;            // io: primary key looked up
+  uint32_t sleep_ms = 0;      // sleep: how long to wait
+  std::string model;          // infer: the model's name; `data` holds an InferPayload
   int64_t model_version = 0;  // infer: 0 for the newest ready version
 };
+
+// The class `request`'s cost is learned under (core/cost_class.h).
+CostClass CostClassOf(const ScoreRequest& request);
 
 // What a worker produced: a status and, on success, the `result` member of the
 // reply already encoded as a JSON value (a quoted string or a number).
@@ -47,14 +51,14 @@ enum class Admission { kOk, kFull, kOverloaded, kClosed };
 struct Job {
   uint64_t id = 0;
   ScoreRequest request;
-  int64_t arrival_us = 0;  // when the frontend admitted it (SteadyClock)
-  int64_t priority = 0;    // from the request (v2 parameters.priority); for the policies
+  int64_t arrival_us = 0;   // when the frontend admitted it (SteadyClock)
+  int64_t priority = 0;     // from the request (v2 parameters.priority); for the policies
   int64_t enqueued_us = 0;  // when the policy took it (set by policies that age jobs)
-  int64_t timeout_us = 0;  // from the request (v2 parameters.timeout); 0: none
+  int64_t timeout_us = 0;   // from the request (v2 parameters.timeout); 0: none
   // arrival_us + timeout_us, or 0 for none. A job still queued at its deadline
   // is answered DeadlineExceeded then and never runs (WorkQueue).
   int64_t deadline_us = 0;
-  std::string client;        // drr: who sent it (X-Client-Id); "" for anonymous
+  std::string client;  // drr: who sent it (X-Client-Id); "" for anonymous
   // The runtime predictor's inputs (cost class, input size, ...), filled by
   // the frontend and WorkQueue, and its guess, set on admission.
   PredictorFeatures features;

@@ -79,7 +79,7 @@ class SjfPolicy final : public Policy {
     std::deque<Queued> jobs;
   };
 
-  std::unordered_map<std::string, Class> classes_;
+  std::unordered_map<CostClass, Class> classes_;
   uint64_t next_seq_ = 0;
   size_t size_ = 0;
 };

@@ -37,13 +37,15 @@ class EwmaPredictor final : public RuntimePredictor {
 
   const double alpha_;
   mutable Mutex mu_;
-  std::unordered_map<std::string, double> means_ GUARDED_BY(mu_);
+  std::unordered_map<CostClass, double> means_ GUARDED_BY(mu_);
   double overall_ GUARDED_BY(mu_) = 0;
   uint64_t observed_ GUARDED_BY(mu_) = 0;
 };
 
 }  // namespace
 
-std::unique_ptr<RuntimePredictor> MakeEwmaPredictor(double alpha) { return std::make_unique<EwmaPredictor>(alpha); }
+std::unique_ptr<RuntimePredictor> MakeEwmaPredictor(double alpha) {
+  return std::make_unique<EwmaPredictor>(alpha);
+}
 
 }  // namespace switchyard

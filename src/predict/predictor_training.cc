@@ -60,7 +60,7 @@ uint64_t NextRandom(uint64_t& state) {
 
 PredictorFeatures FeaturesOf(const TraceRequest& r) {
   PredictorFeatures f;
-  f.cost_class = r.klass;
+  f.cost_class = r.cost_class;
   f.input_bytes = r.input_bytes;
   f.queue_length = r.queue_length;
   f.cpu_utilisation = r.cpu_util;
@@ -125,35 +125,36 @@ Result<TrainingReport> TrainPredictor(const std::vector<TraceRequest>& trace, co
   // The class table, from the training rows only (a class seen only in the
   // held-out rows is measured as the unknown class it would be in serving),
   // ordered by mean log service time.
-  std::map<std::string, Mean> class_log_mean, class_mean;
-  std::map<std::string, Mean> family_mean;
+  std::map<CostClass, Mean> class_log_mean, class_mean;
+  std::map<std::string, Mean, std::less<>> family_mean;  // by family name: the model file's key
   Mean overall, overall_log;
   for (const TraceRequest* r : train) {
     const auto us = static_cast<double>(r->service_us);
-    class_log_mean[r->klass].Add(std::log(us));
-    class_mean[r->klass].Add(us);
-    family_mean[ParseCostClassName(r->klass).family].Add(us);
+    class_log_mean[r->cost_class].Add(std::log(us));
+    class_mean[r->cost_class].Add(us);
+    family_mean[std::string(r->cost_class.family_name())].Add(us);
     overall.Add(us);
     overall_log.Add(std::log(us));
   }
   ModelMetadata metadata;
-  for (const auto& [klass, mean] : class_log_mean) metadata.classes.push_back(klass);
-  std::stable_sort(metadata.classes.begin(), metadata.classes.end(),
-                   [&](const std::string& a, const std::string& b) {
-                     return class_log_mean[a].value() < class_log_mean[b].value();
-                   });
+  std::vector<CostClass> classes;
+  for (const auto& [cost_class, mean] : class_log_mean) classes.push_back(cost_class);
+  std::stable_sort(classes.begin(), classes.end(), [&](const CostClass& a, const CostClass& b) {
+    return class_log_mean[a].value() < class_log_mean[b].value();
+  });
+  for (const CostClass& c : classes) metadata.classes.push_back(c.text());
   for (const auto& [family, mean] : family_mean) metadata.family_mean_us[family] = mean.value();
   metadata.mean_us = overall.value();
   metadata.trained_rows = train_n;
-  std::map<std::string, int> code;
-  for (size_t i = 0; i < metadata.classes.size(); ++i) code[metadata.classes[i]] = static_cast<int>(i);
+  std::map<CostClass, int> code;
+  for (size_t i = 0; i < classes.size(); ++i) code[classes[i]] = static_cast<int>(i);
 
   // The training matrix. Target: ln(service_us) — see xgboost_predictor.h.
   std::vector<float> x;
   std::vector<float> y;
   x.reserve(train.size() * kPredictorFeatureCount);
   for (const TraceRequest* r : train) {
-    auto row = FeatureRow(code[r->klass], FeaturesOf(*r));
+    auto row = FeatureRow(code[r->cost_class], FeaturesOf(*r));
     x.insert(x.end(), row.begin(), row.end());
     y.push_back(static_cast<float>(std::log(static_cast<double>(r->service_us))));
   }
@@ -230,33 +231,33 @@ Result<TrainingReport> TrainPredictor(const std::vector<TraceRequest>& trace, co
   report.train_rows = train_n;
   report.held_out_rows = held;
   Mean model_error, baseline_error, constant_error, train_error;
-  std::map<std::string, Mean> class_model_error, class_baseline_error;
+  std::map<CostClass, Mean> class_model_error, class_baseline_error;
   for (size_t i = 0; i < test.size(); ++i) {
     const TraceRequest& r = *test[i];
     const auto actual = static_cast<double>(r.service_us);
-    auto known = class_mean.find(r.klass);
+    auto known = class_mean.find(r.cost_class);
     const double baseline = known != class_mean.end() ? known->second.value() : overall.value();
     const double e = AbsoluteRelativeError(static_cast<double>(test_predicted[i]), actual);
     const double be = AbsoluteRelativeError(baseline, actual);
     model_error.Add(e);
     baseline_error.Add(be);
     constant_error.Add(AbsoluteRelativeError(overall.value(), actual));
-    class_model_error[r.klass].Add(e);
-    class_baseline_error[r.klass].Add(be);
-    ++report.classes[r.klass].held_out_rows;
+    class_model_error[r.cost_class].Add(e);
+    class_baseline_error[r.cost_class].Add(be);
+    ++report.classes[r.cost_class].held_out_rows;
   }
   for (size_t i = 0; i < train.size(); ++i) {
     train_error.Add(AbsoluteRelativeError(static_cast<double>(train_predicted[i]),
                                           static_cast<double>(train[i]->service_us)));
-    ++report.classes[train[i]->klass].train_rows;
+    ++report.classes[train[i]->cost_class].train_rows;
   }
   report.mape = model_error.value();
   report.baseline_mape = baseline_error.value();
   report.constant_mape = constant_error.value();
   report.train_mape = train_error.value();
-  for (auto& [klass, accuracy] : report.classes) {
-    accuracy.mape = class_model_error[klass].value();
-    accuracy.baseline_mape = class_baseline_error[klass].value();
+  for (auto& [cost_class, accuracy] : report.classes) {
+    accuracy.mape = class_model_error[cost_class].value();
+    accuracy.baseline_mape = class_baseline_error[cost_class].value();
   }
 
   if (Status s = WriteFileAtomically(model_out, model); !s.ok()) return s;

@@ -44,7 +44,7 @@ struct TrainingReport {
   double baseline_mape = 0;  // per-class training means, held out
   double constant_mape = 0;  // one training mean for everything, held out
   double train_mape = 0;     // the model on its own training rows (for spotting over-fitting)
-  std::map<std::string, ClassAccuracy> classes;  // every class of the usable requests
+  std::map<CostClass, ClassAccuracy> classes;  // every class of the usable requests
   std::string model_path;
   int64_t model_bytes = 0;
 };

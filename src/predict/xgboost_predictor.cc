@@ -60,28 +60,11 @@ std::string ArrayInterface(const float* data, size_t rows) {
 
 }  // namespace
 
-CostClassParts ParseCostClassName(std::string_view cost_class) {
-  CostClassParts parts;
-  auto colon = cost_class.find(':');
-  parts.family = std::string(cost_class.substr(0, colon));
-  if (colon == std::string_view::npos) return parts;
-  std::string_view rest = cost_class.substr(colon + 1);
-  if (rest.size() < 3 || rest.size() > 4 || rest.substr(0, 2) != "2^") return parts;
-  int k = 0;
-  for (char c : rest.substr(2)) {
-    if (c < '0' || c > '9') return parts;
-    k = k * 10 + (c - '0');
-  }
-  parts.log2_size = k;
-  return parts;
-}
-
 std::array<float, kPredictorFeatureCount> FeatureRow(int class_code, const PredictorFeatures& f) {
-  return {
-      static_cast<float>(class_code),        static_cast<float>(ParseCostClassName(f.cost_class).log2_size),
-      static_cast<float>(f.input_bytes),     static_cast<float>(f.queue_length),
-      static_cast<float>(f.cpu_utilisation), static_cast<float>(f.hour_of_day),
-      static_cast<float>(f.in_system)};
+  return {static_cast<float>(class_code),        static_cast<float>(f.cost_class.log2_size()),
+          static_cast<float>(f.input_bytes),     static_cast<float>(f.queue_length),
+          static_cast<float>(f.cpu_utilisation), static_cast<float>(f.hour_of_day),
+          static_cast<float>(f.in_system)};
 }
 
 std::string ModelMetadata::ToJson() const {
@@ -194,8 +177,10 @@ XgboostPredictor::XgboostPredictor(void* booster, ModelMetadata metadata)
   for (size_t i = 0; i < metadata_.classes.size(); ++i) {
     const std::string& c = metadata_.classes[i];
     codes_.emplace(c, static_cast<int>(i));
-    CostClassParts parts = ParseCostClassName(c);
-    if (parts.log2_size >= 0) sized_[parts.family].emplace_back(parts.log2_size, static_cast<int>(i));
+    const CostClass parsed = CostClass::Parse(c);
+    if (parsed.log2_size() >= 0) {
+      sized_[std::string(parsed.family_name())].emplace_back(parsed.log2_size(), static_cast<int>(i));
+    }
   }
 }
 
@@ -225,24 +210,23 @@ void XgboostPredictor::ReturnProxy(void* proxy) const {
   free_proxies_.push_back(proxy);
 }
 
-int XgboostPredictor::CodeOf(std::string_view cost_class) const {
-  if (auto it = codes_.find(cost_class); it != codes_.end()) return it->second;
-  CostClassParts parts = ParseCostClassName(cost_class);
-  auto family = sized_.find(parts.family);
-  if (parts.log2_size < 0 || family == sized_.end()) return -1;
+int XgboostPredictor::CodeOf(const CostClass& cost_class) const {
+  if (auto it = codes_.find(cost_class.text()); it != codes_.end()) return it->second;
+  auto family = sized_.find(cost_class.family_name());
+  if (cost_class.log2_size() < 0 || family == sized_.end()) return -1;
   int best = -1;
   int best_distance = std::numeric_limits<int>::max();
   for (auto [size, code] : family->second) {
-    if (std::abs(size - parts.log2_size) < best_distance) {
-      best_distance = std::abs(size - parts.log2_size);
+    if (std::abs(size - cost_class.log2_size()) < best_distance) {
+      best_distance = std::abs(size - cost_class.log2_size());
       best = code;
     }
   }
   return best;
 }
 
-double XgboostPredictor::FallbackUs(std::string_view cost_class) const {
-  auto it = metadata_.family_mean_us.find(ParseCostClassName(cost_class).family);
+double XgboostPredictor::FallbackUs(const CostClass& cost_class) const {
+  auto it = metadata_.family_mean_us.find(std::string(cost_class.family_name()));
   return it != metadata_.family_mean_us.end() ? it->second : metadata_.mean_us;
 }
 

@@ -48,13 +48,6 @@ inline constexpr int kPredictorFeatureCount = 7;
 inline constexpr std::array<std::string_view, kPredictorFeatureCount> kFeatureNames = {
     "class_code", "log2_size", "input_bytes", "queue_length", "cpu_util", "hour", "in_system"};
 
-// "cpu:2^17" -> {"cpu", 17}; "model:mobilenet" -> {"model", -1}; "io" -> {"io", -1}.
-struct CostClassParts {
-  std::string family;
-  int log2_size = -1;
-};
-CostClassParts ParseCostClassName(std::string_view cost_class);
-
 // One row of the feature matrix. `class_code` is the class's index in the
 // model's table.
 std::array<float, kPredictorFeatureCount> FeatureRow(int class_code, const PredictorFeatures& features);
@@ -132,8 +125,8 @@ class XgboostPredictor final : public RuntimePredictor {
  private:
   XgboostPredictor(void* booster, ModelMetadata metadata);
   // The class code to predict `cost_class` with, or -1: use Fallback.
-  int CodeOf(std::string_view cost_class) const;
-  double FallbackUs(std::string_view cost_class) const;
+  int CodeOf(const CostClass& cost_class) const;
+  double FallbackUs(const CostClass& cost_class) const;
 
   // A proxy DMatrix (what XGBoost's in-place prediction fills with a call's
   // rows) from the pool, or a new one; back to the pool after the call.
@@ -147,7 +140,8 @@ class XgboostPredictor final : public RuntimePredictor {
   mutable std::vector<void*> free_proxies_ GUARDED_BY(proxies_mu_);  // DMatrixHandles; owned
   ModelMetadata metadata_;
   std::map<std::string, int, std::less<>> codes_;
-  // family -> (log2 size, code) of its sized classes, for unseen sizes.
+  // class text -> code (the model file's table)
+  // family name -> (log2 size, code) of its sized classes, for unseen sizes.
   std::map<std::string, std::vector<std::pair<int, int>>, std::less<>> sized_;
 };
 

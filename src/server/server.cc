@@ -9,7 +9,6 @@
 #include <future>
 #include <nlohmann/json.hpp>
 
-#include "core/cost_class.h"
 #include "metrics/perf_counters.h"
 #include "metrics/process_tree.h"
 #include "server/json_reply.h"
@@ -23,14 +22,15 @@ using nlohmann::json;
 namespace {
 
 json HistogramJson(const LatencyHistogram& h) {
-  return {{"count", h.count()},        {"mean", h.mean()},
-          {"p50", h.Percentile(0.50)}, {"p95", h.Percentile(0.95)},
-          {"p99", h.Percentile(0.99)}, {"max", h.max()}};
+  return {{"count", h.count()},        {"mean", h.mean()},          {"p50", h.Percentile(0.50)},
+          {"p95", h.Percentile(0.95)}, {"p99", h.Percentile(0.99)}, {"max", h.max()}};
 }
 
 json ConfigJson(const ExecutorConfig& c) {
-  json j = {{"executor", ExecutorKindName(c.kind)}, {"workers", c.workers},
-            {"policy", c.policy},                   {"max_queue", c.max_queue},
+  json j = {{"executor", ExecutorKindName(c.kind)},
+            {"workers", c.workers},
+            {"policy", c.policy},
+            {"max_queue", c.max_queue},
             {"max_queue_wait_ms", static_cast<double>(c.max_queue_wait_us) / 1000}};
   if (c.kind == ExecutorKind::kProcesses) {
     j["start"] = StartMethodName(c.start);
@@ -101,7 +101,8 @@ Status ApplyConfigPatch(const json& body, ExecutorConfig& config) {
       config.policy_options.priority_levels = static_cast<int>(v.value());
     } else if (key == "max_queue_wait_ms") {
       if (!value.is_number() || value.get<double>() < 0 || value.get<double>() > 3.6e6) {
-        return InvalidArgument("field 'max_queue_wait_ms' must be a number of milliseconds from 0 to 3600000");
+        return InvalidArgument(
+            "field 'max_queue_wait_ms' must be a number of milliseconds from 0 to 3600000");
       }
       config.max_queue_wait_us = static_cast<int64_t>(value.get<double>() * 1000);
     } else if (key == "mlfq_boost_ms") {
@@ -116,10 +117,12 @@ Status ApplyConfigPatch(const json& body, ExecutorConfig& config) {
       const int64_t us = static_cast<int64_t>(value.get<double>() * 1000);
       (key == "aging_ms" ? config.policy_options.aging_us : config.policy_options.drr_quantum_us) = us;
     } else if (key == "mlfq_quanta_ms") {
-      if (!value.is_array()) return InvalidArgument("field 'mlfq_quanta_ms' must be an array of milliseconds");
+      if (!value.is_array())
+        return InvalidArgument("field 'mlfq_quanta_ms' must be an array of milliseconds");
       std::vector<int64_t> quanta;
       for (const json& q : value) {
-        if (!q.is_number()) return InvalidArgument("field 'mlfq_quanta_ms' must hold numbers of milliseconds");
+        if (!q.is_number())
+          return InvalidArgument("field 'mlfq_quanta_ms' must hold numbers of milliseconds");
         quanta.push_back(static_cast<int64_t>(q.get<double>() * 1000));
       }
       config.policy_options.mlfq_quanta_us = std::move(quanta);
@@ -128,9 +131,10 @@ Status ApplyConfigPatch(const json& body, ExecutorConfig& config) {
       if (!v.ok()) return v.status();
       config.max_queue = static_cast<size_t>(v.value());
     } else {
-      return InvalidArgument("unknown field '" + key +
-                             "' (known: executor, workers, start, ipc, offload, policy, priority_levels, aging_ms, "
-                             "mlfq_quanta_ms, mlfq_boost_ms, drr_quantum_ms, max_queue, max_queue_wait_ms)");
+      return InvalidArgument(
+          "unknown field '" + key +
+          "' (known: executor, workers, start, ipc, offload, policy, priority_levels, aging_ms, "
+          "mlfq_quanta_ms, mlfq_boost_ms, drr_quantum_ms, max_queue, max_queue_wait_ms)");
     }
   }
   return config.Validate();
@@ -139,7 +143,10 @@ Status ApplyConfigPatch(const json& body, ExecutorConfig& config) {
 }  // namespace
 
 Server::Server(const ServerOptions& options, ExecutorEnv env)
-    : options_(options), env_(env), v2_(env.workload.models, options.infer_limits), started_us_(SteadyClock::Now()) {}
+    : options_(options),
+      env_(env),
+      v2_(env.workload.models, options.infer_limits),
+      started_us_(SteadyClock::Now()) {}
 
 // What the controller sees of the server and how it switches it: the
 // window figures from ServerMetrics, and SwitchExecutor on the admin worker,
@@ -187,8 +194,8 @@ Status Server::StartController() {
   controller_view_ = std::make_unique<ControllerView>(*this, slo_ms);
   // The candidates are distinct (LoadCandidates refuses repeats); the
   // configuration serving now joins them if it is not one.
-  auto controller =
-      Controller::Create(a.options, a.candidates, Candidate::Of(CurrentExecutor()->config()), *controller_view_);
+  auto controller = Controller::Create(a.options, a.candidates, Candidate::Of(CurrentExecutor()->config()),
+                                       *controller_view_);
   if (!controller.ok()) return controller.status();
   controller_ = std::move(controller).value();
   controller_live_.store(controller_.get());
@@ -207,7 +214,8 @@ Result<std::unique_ptr<Server>> Server::Create(const ServerOptions& options, Exe
   Status valid = options.executor.Validate();
   if (!valid.ok()) return valid;
   std::unique_ptr<Server> server(new Server(options, env));
-  server->predictor_ = options.predictor ? options.predictor : std::shared_ptr<RuntimePredictor>(MakeEwmaPredictor());
+  server->predictor_ =
+      options.predictor ? options.predictor : std::shared_ptr<RuntimePredictor>(MakeEwmaPredictor());
   if (!options.trace_out.empty()) {
     auto trace = TraceRecorder::Open(options.trace_out, server->started_us_);
     if (!trace.ok()) return trace.status();
@@ -216,7 +224,9 @@ Result<std::unique_ptr<Server>> Server::Create(const ServerOptions& options, Exe
   Server* self = server.get();
   auto http = HttpServer::Create(
       options.http,
-      [self](HttpRequest&& request, Responder respond) { self->Handle(std::move(request), std::move(respond)); },
+      [self](HttpRequest&& request, Responder respond) {
+        self->Handle(std::move(request), std::move(respond));
+      },
       server->metrics_);
   if (!http.ok()) return http.status();
   server->http_ = std::move(http).value();
@@ -269,8 +279,7 @@ int Server::Run() {
   auto executor = CreateExecutor(Normalize(options_.executor), env_);
   if (!executor.ok()) {
     spdlog::error("cannot start the executor: {}", executor.status().message());
-    std::fprintf(stderr, "switchyard: cannot start the executor: %s\n",
-                 executor.status().message().c_str());
+    std::fprintf(stderr, "switchyard: cannot start the executor: %s\n", executor.status().message().c_str());
     exit_code = 1;
   } else {
     {
@@ -322,8 +331,8 @@ void Server::Handle(HttpRequest&& request, Responder respond) {
   const std::string& method = request.method;
   auto only = [&](const char* allowed) {
     if (method == allowed) return true;
-    HttpReply reply = JsonReply(405, RenderError("method " + method + " not allowed on " + path +
-                                                 " (use " + allowed + ")"));
+    HttpReply reply = JsonReply(
+        405, RenderError("method " + method + " not allowed on " + path + " (use " + allowed + ")"));
     reply.headers.emplace_back("Allow", allowed);
     respond(std::move(reply));
     return false;
@@ -365,9 +374,8 @@ void Server::HandleScore(HttpRequest& request, Responder respond_to_client) {
   auto parsed = ParseScoreRequest(request.body, options_.limits, &scheduling);
   if (!parsed.ok()) return respond(ErrorReply(parsed.status()));
   if (parsed->data.size() > options_.executor.max_payload_bytes) {
-    return respond(ErrorReply(InvalidArgument("field 'data' exceeds " +
-                                              std::to_string(options_.executor.max_payload_bytes) +
-                                              " bytes")));
+    return respond(ErrorReply(InvalidArgument(
+        "field 'data' exceeds " + std::to_string(options_.executor.max_payload_bytes) + " bytes")));
   }
   Job job;
   job.request = std::move(parsed).value();
@@ -395,28 +403,31 @@ void Server::SubmitJob(Job& job, const HttpRequest& request, const Responder& re
   f.hour_of_day = machine_load_.HourOfDay();
   // requests_in_progress counts this request too (read, not yet answered).
   f.in_system = std::max<int64_t>(0, metrics_.requests_in_progress.load(std::memory_order_relaxed) - 1);
-  if (std::shared_ptr<Executor> executor = CurrentExecutor()) f.queue_length = static_cast<int64_t>(executor->queued());
+  if (std::shared_ptr<Executor> executor = CurrentExecutor())
+    f.queue_length = static_cast<int64_t>(executor->queued());
   job.predicted_us = predictor_->PredictUs(f);
-  const size_t kind = static_cast<size_t>(JobKindOf(f.cost_class));
+  const auto kind = static_cast<size_t>(f.cost_class.kind());
   metrics_.admitted_by_kind[kind].fetch_add(1, std::memory_order_relaxed);
-  metrics_.admitted_predicted_us[kind].fetch_add(static_cast<uint64_t>(std::max<int64_t>(0, job.predicted_us)),
-                                                 std::memory_order_relaxed);
+  metrics_.admitted_predicted_us[kind].fetch_add(
+      static_cast<uint64_t>(std::max<int64_t>(0, job.predicted_us)), std::memory_order_relaxed);
   if (job.request.mode == ScoreMode::kSleep) {
     metrics_.admitted_sleep_us.fetch_add(uint64_t{job.request.sleep_ms} * 1000, std::memory_order_relaxed);
   }
   job.on_done = [this, respond, render = std::move(render), arrival = job.arrival_us, features = job.features,
-                 client = trace_ ? job.client : std::string(), priority = job.priority](ScoreOutcome outcome) {
+                 client = trace_ ? job.client : std::string(),
+                 priority = job.priority](ScoreOutcome outcome) {
     metrics_.queue_us.Record(outcome.queue_us);
     metrics_.service_us.Record(outcome.service_us);
     metrics_.total_us.Record(SteadyClock::Now() - arrival);
     if (outcome.status.ok()) predictor_->Observe(features, outcome.service_us);
     if (trace_) {
-      trace_->Record(features, {.arrival_us = arrival,
-                                .service_us = outcome.service_us,
-                                .queue_us = outcome.queue_us,
-                                .client = client,
-                                .priority = priority,
-                                .http_status = outcome.status.ok() ? 200 : HttpStatusOf(outcome.status.code())});
+      trace_->Record(features,
+                     {.arrival_us = arrival,
+                      .service_us = outcome.service_us,
+                      .queue_us = outcome.queue_us,
+                      .client = client,
+                      .priority = priority,
+                      .http_status = outcome.status.ok() ? 200 : HttpStatusOf(outcome.status.code())});
     }
     (outcome.status.ok() ? metrics_.jobs_ok : metrics_.jobs_failed).fetch_add(1, std::memory_order_relaxed);
     if (outcome.status.ok()) {
@@ -432,11 +443,13 @@ void Server::SubmitJob(Job& job, const HttpRequest& request, const Responder& re
     if (!executor || shutting_down_.load()) break;
     const int levels = executor->config().policy_options.priority_levels;
     if (job.priority > levels) {
-      return respond(ErrorReply(InvalidArgument("priority " + std::to_string(job.priority) + " is outside 0.." +
-                                                std::to_string(levels) + " (--priority-levels)")));
+      return respond(
+          ErrorReply(InvalidArgument("priority " + std::to_string(job.priority) + " is outside 0.." +
+                                     std::to_string(levels) + " (--priority-levels)")));
     }
     switch (executor->Submit(job)) {
-      case Admission::kOk: return;
+      case Admission::kOk:
+        return;
       case Admission::kOverloaded:
         metrics_.jobs_failed.fetch_add(1, std::memory_order_relaxed);
         return respond(ErrorReply(Unavailable(
@@ -445,9 +458,11 @@ void Server::SubmitJob(Job& job, const HttpRequest& request, const Responder& re
             " ms (--max-queue-wait-ms)")));
       case Admission::kFull:
         metrics_.jobs_failed.fetch_add(1, std::memory_order_relaxed);
-        return respond(ErrorReply(Unavailable(
-            "queue full (" + std::to_string(executor->config().max_queue) + " waiting, --max-queue)")));
-      case Admission::kClosed: std::this_thread::yield(); continue;
+        return respond(ErrorReply(Unavailable("queue full (" + std::to_string(executor->config().max_queue) +
+                                              " waiting, --max-queue)")));
+      case Admission::kClosed:
+        std::this_thread::yield();
+        continue;
     }
   }
   respond(ErrorReply(Unavailable("server is shutting down")));
@@ -459,8 +474,8 @@ void Server::HandleV2(HttpRequest& request, Responder respond) {
     return respond(v2_.HandleMetadata(route, request.method, ready_.load() && !shutting_down_.load()));
   }
   if (request.method != "POST") {
-    HttpReply reply = JsonReply(405, RenderError("method " + request.method + " not allowed on " + request.path +
-                                                 " (use POST)"));
+    HttpReply reply = JsonReply(
+        405, RenderError("method " + request.method + " not allowed on " + request.path + " (use POST)"));
     reply.headers.emplace_back("Allow", "POST");
     return respond(std::move(reply));
   }
@@ -476,11 +491,13 @@ void Server::HandleV2(HttpRequest& request, Responder respond) {
 
 bool Server::AdminAllowed(const HttpRequest& request, const Responder& respond) {
   if (options_.admin_token.empty()) {
-    respond(ErrorReply({StatusCode::kForbidden, "admin routes are disabled: start the server with --admin-token-file"}));
+    respond(ErrorReply(
+        {StatusCode::kForbidden, "admin routes are disabled: start the server with --admin-token-file"}));
     return false;
   }
   if (request.authorization != "Bearer " + options_.admin_token) {
-    respond(ErrorReply({StatusCode::kForbidden, "missing or wrong admin token (Authorization: Bearer TOKEN)"}));
+    respond(
+        ErrorReply({StatusCode::kForbidden, "missing or wrong admin token (Authorization: Bearer TOKEN)"}));
     return false;
   }
   return true;
@@ -631,9 +648,12 @@ std::string Server::RenderStats() const {
     ExecutorStats s = executor->Stats();
     j["queue_length"] = s.queued;
     j["in_flight"] = s.in_flight;
-    j["executor"] = {{"kind", s.kind},           {"workers", s.workers},
-                     {"queued", s.queued},       {"in_flight", s.in_flight},
-                     {"completed", s.completed}, {"worker_restarts", s.worker_restarts},
+    j["executor"] = {{"kind", s.kind},
+                     {"workers", s.workers},
+                     {"queued", s.queued},
+                     {"in_flight", s.in_flight},
+                     {"completed", s.completed},
+                     {"worker_restarts", s.worker_restarts},
                      {"worker_pids", s.worker_pids}};
   } else {
     j["queue_length"] = 0;

@@ -10,6 +10,7 @@
 #include <atomic>
 #include <cstdint>
 
+#include "core/cost_class.h"
 #include "metrics/latency_histogram.h"
 
 namespace switchyard {
@@ -19,16 +20,16 @@ struct ServerMetrics {
   std::array<std::atomic<uint64_t>, 600> score_by_status{};    // POST /score replies only
   std::atomic<int64_t> active_connections{0};
   std::atomic<uint64_t> accepted_connections{0};
-  std::atomic<uint64_t> refused_connections{0};   // over --max-connections
-  std::atomic<uint64_t> timed_out_connections{0}; // too slow to send a request
-  std::atomic<int64_t> requests_in_progress{0};   // read, reply not yet written
+  std::atomic<uint64_t> refused_connections{0};    // over --max-connections
+  std::atomic<uint64_t> timed_out_connections{0};  // too slow to send a request
+  std::atomic<int64_t> requests_in_progress{0};    // read, reply not yet written
   std::atomic<uint64_t> reconfigurations{0};
 
   // What the adaptive controller reads (server/server_window.h): the jobs
-  // admitted, by kind (index: JobKindOf), their predicted service, and how
-  // the executed ones ended.
-  std::array<std::atomic<uint64_t>, 4> admitted_by_kind{};  // cpu, io, sleep, model
-  std::array<std::atomic<uint64_t>, 4> admitted_predicted_us{};  // by kind, like admitted_by_kind
+  // admitted, by cost kind (index: CostKind), their predicted service, and
+  // how the executed ones ended.
+  std::array<std::atomic<uint64_t>, kCostKinds> admitted_by_kind{};
+  std::array<std::atomic<uint64_t>, kCostKinds> admitted_predicted_us{};  // by kind, like admitted_by_kind
   std::atomic<uint64_t> admitted_sleep_us{0};  // the admitted sleeps' own durations
   std::atomic<uint64_t> jobs_ok{0};
   std::atomic<uint64_t> jobs_failed{0};

@@ -4,20 +4,15 @@
 
 namespace switchyard {
 
-int JobKindOf(std::string_view cost_class) {
-  if (cost_class == "io") return 1;
-  if (cost_class.substr(0, 6) == "sleep:") return 2;
-  if (cost_class.substr(0, 6) == "model:") return 3;
-  return 0;
-}
-
 ServerWindow::ServerWindow(const ServerMetrics& metrics, double slo_ms, int64_t now_us)
     : metrics_(metrics), slo_ms_(slo_ms), last_us_(now_us), last_(Read()), last_total_(metrics.total_us) {}
 
 ServerWindow::Counters ServerWindow::Read() const {
   Counters c;
-  for (size_t i = 0; i < 4; ++i) c.admitted[i] = metrics_.admitted_by_kind[i].load(std::memory_order_relaxed);
-  for (size_t i = 0; i < 4; ++i) c.predicted_us[i] = metrics_.admitted_predicted_us[i].load(std::memory_order_relaxed);
+  for (size_t i = 0; i < kCostKinds; ++i) {
+    c.admitted[i] = metrics_.admitted_by_kind[i].load(std::memory_order_relaxed);
+    c.predicted_us[i] = metrics_.admitted_predicted_us[i].load(std::memory_order_relaxed);
+  }
   c.sleep_us = metrics_.admitted_sleep_us.load(std::memory_order_relaxed);
   c.ok = metrics_.jobs_ok.load(std::memory_order_relaxed);
   c.failed = metrics_.jobs_failed.load(std::memory_order_relaxed);
@@ -33,27 +28,17 @@ WindowStats ServerWindow::Observe(int64_t now_us, double queue_length, double cp
   WindowStats w;
   w.seconds = static_cast<double>(now_us - last_us_) / 1e6;
   const double secs = w.seconds > 0 ? w.seconds : 1;
-  uint64_t admitted = 0;
-  uint64_t predicted_us = 0;
-  uint64_t by_kind[4];
-  for (size_t i = 0; i < 4; ++i) {
-    by_kind[i] = now.admitted[i] - last_.admitted[i];
-    admitted += by_kind[i];
-    predicted_us += now.predicted_us[i] - last_.predicted_us[i];
+  AdmittedMix admitted;
+  for (size_t i = 0; i < kCostKinds; ++i) {
+    admitted.count[i] = now.admitted[i] - last_.admitted[i];
+    admitted.predicted_us[i] = static_cast<double>(now.predicted_us[i] - last_.predicted_us[i]);
   }
+  SetAdmitted(w, admitted);
   // Seconds of sleeping admitted per second: by Little's law, how many sleeps
   // the load keeps in progress at once. A sleep says how long it is, so this
   // needs no prediction (the predictor knows nothing of a new sleep class in
   // the first window of a phase that brings it).
   w.wait_load = static_cast<double>(now.sleep_us - last_.sleep_us) / 1e6 / secs;
-  w.arrival_rate = static_cast<double>(admitted) / secs;
-  if (admitted > 0) {
-    w.share_cpu = static_cast<double>(by_kind[0]) / static_cast<double>(admitted);
-    w.share_io = static_cast<double>(by_kind[1]) / static_cast<double>(admitted);
-    w.share_sleep = static_cast<double>(by_kind[2]) / static_cast<double>(admitted);
-    w.share_model = static_cast<double>(by_kind[3]) / static_cast<double>(admitted);
-    w.mean_predicted_ms = static_cast<double>(predicted_us) / static_cast<double>(admitted) / 1e3;
-  }
   const uint64_t ok = now.ok - last_.ok;
   w.throughput = static_cast<double>(ok) / secs;
   w.error_rate = static_cast<double>(now.failed - last_.failed) / secs;
@@ -68,7 +53,8 @@ WindowStats ServerWindow::Observe(int64_t now_us, double queue_length, double cp
     w.goodput = w.throughput;
   }
   w.queue_length = queue_length;
-  w.in_system = static_cast<double>(std::max<int64_t>(0, metrics_.requests_in_progress.load(std::memory_order_relaxed)));
+  w.in_system = static_cast<double>(
+      std::max<int64_t>(0, metrics_.requests_in_progress.load(std::memory_order_relaxed)));
   w.cpu_utilisation = cpu_utilisation;
 
   last_us_ = now_us;

@@ -6,18 +6,14 @@
 // reads are atomics and histograms, safe to read while the server records.
 #pragma once
 
+#include <array>
 #include <cstdint>
-#include <string_view>
 
 #include "control/window_stats.h"
 #include "metrics/latency_histogram.h"
 #include "server/server_metrics.h"
 
 namespace switchyard {
-
-// 0 cpu, 1 io, 2 sleep, 3 model: from a cost class ("cpu:2^K", "io",
-// "sleep:2^K", "model:NAME"); anything else counts as cpu.
-int JobKindOf(std::string_view cost_class);
 
 class ServerWindow {
  public:
@@ -31,8 +27,8 @@ class ServerWindow {
 
  private:
   struct Counters {
-    uint64_t admitted[4] = {};
-    uint64_t predicted_us[4] = {};
+    std::array<uint64_t, kCostKinds> admitted{};
+    std::array<uint64_t, kCostKinds> predicted_us{};
     uint64_t sleep_us = 0;
     uint64_t ok = 0;
     uint64_t failed = 0;

@@ -33,23 +33,23 @@ int64_t ClassDemand::percentile_us(double q) const {
 }
 
 int64_t ClassDemands::Decontended(const TraceRequest& r, int cores) {
-  if (DemandKindOf(r.klass) != DemandKind::kCpu) return r.service_us;
+  if (DemandKindOf(r.cost_class) != DemandKind::kCpu) return r.service_us;
   const double share = std::min(1.0, static_cast<double>(cores) / static_cast<double>(RunningAtArrival(r)));
   return std::max<int64_t>(1, std::llround(static_cast<double>(r.service_us) * share));
 }
 
 Result<ClassDemands> ClassDemands::FromTrace(const std::vector<TraceRequest>& trace, int cores) {
   if (cores < 1) return InvalidArgument("cores must be at least 1, got " + std::to_string(cores));
-  std::map<std::string, std::vector<const TraceRequest*>> by_class;
+  std::map<CostClass, std::vector<const TraceRequest*>> by_class;
   for (const TraceRequest& r : trace) {
-    if (Succeeded(r)) by_class[r.klass].push_back(&r);
+    if (Succeeded(r)) by_class[r.cost_class].push_back(&r);
   }
   if (by_class.empty()) return InvalidArgument("the trace holds no successful request to learn demands from");
   ClassDemands demands;
-  for (const auto& [klass, requests] : by_class) {
+  for (const auto& [cost_class, requests] : by_class) {
     ClassDemand d;
     d.recorded = requests.size();
-    if (DemandKindOf(klass) != DemandKind::kCpu) {
+    if (DemandKindOf(cost_class) != DemandKind::kCpu) {
       d.source = "recorded";
       for (const TraceRequest* r : requests) d.samples_us.push_back(r->service_us);
     } else {
@@ -71,22 +71,23 @@ Result<ClassDemands> ClassDemands::FromTrace(const std::vector<TraceRequest>& tr
       }
     }
     std::sort(d.samples_us.begin(), d.samples_us.end());
-    demands.classes_[klass] = std::move(d);
+    demands.classes_[cost_class] = std::move(d);
   }
   return demands;
 }
 
-void ClassDemands::Set(const std::string& klass, std::vector<int64_t> samples_us, const std::string& source) {
+void ClassDemands::Set(const CostClass& cost_class, std::vector<int64_t> samples_us,
+                       const std::string& source) {
   ClassDemand d;
   d.samples_us = std::move(samples_us);
   std::sort(d.samples_us.begin(), d.samples_us.end());
   d.source = source;
   d.recorded = d.samples_us.size();
-  classes_[klass] = std::move(d);
+  classes_[cost_class] = std::move(d);
 }
 
-int64_t ClassDemands::Draw(const std::string& klass, std::mt19937_64& rng) const {
-  const std::vector<int64_t>& s = classes_.at(klass).samples_us;
+int64_t ClassDemands::Draw(const CostClass& cost_class, std::mt19937_64& rng) const {
+  const std::vector<int64_t>& s = classes_.at(cost_class).samples_us;
   if (s.size() == 1) return s[0];
   return s[static_cast<size_t>(rng() % s.size())];
 }

@@ -53,16 +53,16 @@ class ClassDemands {
   // De-contends one recorded request's service (see above); for the replay.
   static int64_t Decontended(const TraceRequest& r, int cores);
 
-  // Samples of `klass` given directly (replacing any).
-  void Set(const std::string& klass, std::vector<int64_t> samples_us, const std::string& source = "given");
+  // Samples of `cost_class` given directly (replacing any).
+  void Set(const CostClass& cost_class, std::vector<int64_t> samples_us, const std::string& source = "given");
 
-  bool Has(const std::string& klass) const { return classes_.count(klass) > 0; }
-  // A sample of `klass` (which must be Has()), drawn uniformly with `rng`.
-  int64_t Draw(const std::string& klass, std::mt19937_64& rng) const;
-  const std::map<std::string, ClassDemand>& classes() const { return classes_; }
+  bool Has(const CostClass& cost_class) const { return classes_.count(cost_class) > 0; }
+  // A sample of `cost_class` (which must be Has()), drawn uniformly with `rng`.
+  int64_t Draw(const CostClass& cost_class, std::mt19937_64& rng) const;
+  const std::map<CostClass, ClassDemand>& classes() const { return classes_; }
 
  private:
-  std::map<std::string, ClassDemand> classes_;
+  std::map<CostClass, ClassDemand> classes_;
 };
 
 }  // namespace switchyard

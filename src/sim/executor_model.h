@@ -42,25 +42,25 @@ namespace switchyard {
 
 // What a job needs of the machine: cores, or time only.
 enum class DemandKind { kCpu, kIo, kSleep };
-// From a cost class: "io" -> io, "sleep:*" -> sleep, anything else (cpu:*,
-// model:*) -> cpu.
-DemandKind DemandKindOf(const std::string& cost_class);
+// From a cost class: io -> io, sleep -> sleep, anything else (cpu, model,
+// a trace's own names) -> cpu.
+DemandKind DemandKindOf(const CostClass& cost_class);
 
 struct SimJob {
-  uint64_t id = 0;          // unique within a simulated server
-  std::string klass;        // cost class ("cpu:2^12", "sleep:2^5", "io", "model:NAME")
+  uint64_t id = 0;  // unique within a simulated server
+  CostClass cost_class;
   DemandKind kind = DemandKind::kCpu;
-  int64_t demand_us = 0;    // CPU work (cpu) or duration (io, sleep), uncontended
-  int64_t arrival_us = 0;   // admitted
-  int64_t predicted_us = 1; // the predictor's guess, for sjf, mlfq, drr
-  int connection = 0;       // async: the loop is connection % loops
-  std::string client;       // drr
-  int64_t priority = 0;     // priority
+  int64_t demand_us = 0;     // CPU work (cpu) or duration (io, sleep), uncontended
+  int64_t arrival_us = 0;    // admitted
+  int64_t predicted_us = 1;  // the predictor's guess, for sjf, mlfq, drr
+  int connection = 0;        // async: the loop is connection % loops
+  std::string client;        // drr
+  int64_t priority = 0;      // priority
 };
 
 struct ExecutorModelOptions {
-  int io_threads = 2;            // async: the event loops
-  int64_t ipc_us = 20;           // processes: per request
+  int io_threads = 2;   // async: the event loops
+  int64_t ipc_us = 20;  // processes: per request
   PolicyOptions policy_options;
 };
 
@@ -82,12 +82,13 @@ class ExecutorModel : public TaskOwner {
 // InvalidArgument for an unknown policy or bad options. `done` is called once
 // per admitted job, from inside SimMachine::RunUntil.
 Result<std::unique_ptr<ExecutorModel>> CreateExecutorModel(const Candidate& candidate,
-                                                           const ExecutorModelOptions& options, SimMachine& machine,
-                                                           ExecutorModel::DoneFn done);
+                                                           const ExecutorModelOptions& options,
+                                                           SimMachine& machine, ExecutorModel::DoneFn done);
 
 // The implementations (worker_pool_model.cc, async_model.cc).
 std::unique_ptr<ExecutorModel> MakeWorkerPoolModel(const Candidate& candidate, std::unique_ptr<Policy> policy,
-                                                   int64_t ipc_us, SimMachine& machine, ExecutorModel::DoneFn done);
+                                                   int64_t ipc_us, SimMachine& machine,
+                                                   ExecutorModel::DoneFn done);
 std::unique_ptr<ExecutorModel> MakeAsyncModel(const Candidate& candidate, int loops, SimMachine& machine,
                                               ExecutorModel::DoneFn done);
 

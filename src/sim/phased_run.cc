@@ -137,15 +137,16 @@ Result<RunFigures> RunWorkload(SimServer& server, const SimWorkload& workload, c
     } else {
       for (int c = 0; c < s.load->connections; ++c) {
         client_segment.push_back(static_cast<int>(index));
-        sends.emplace(s.start_us, order++, static_cast<int>(index), static_cast<int>(client_segment.size()) - 1);
+        sends.emplace(s.start_us, order++, static_cast<int>(index),
+                      static_cast<int>(client_segment.size()) - 1);
       }
     }
   };
-  auto send = [&](int segment, int client, int64_t intended, const std::string& klass, int64_t demand,
+  auto send = [&](int segment, int client, int64_t intended, const CostClass& cost_class, int64_t demand,
                   int connection, const std::string& who, int64_t priority) {
     Segment& s = segments[static_cast<size_t>(segment)];
     SimRequest r;
-    r.klass = klass;
+    r.cost_class = cost_class;
     r.demand_us = demand;
     r.connection = connection;
     r.client = who;
@@ -159,11 +160,11 @@ Result<RunFigures> RunWorkload(SimServer& server, const SimWorkload& workload, c
   auto send_from_mix = [&](int segment, int client, int64_t intended) {
     Segment& s = segments[static_cast<size_t>(segment)];
     const size_t entry = s.load->mix.Pick(mix_rng);
-    const std::string& klass = s.load->entry_class[entry];
+    const CostClass& cost_class = s.load->entry_class[entry];
     const MixEntry& e = s.load->mix.entries()[entry];
     const int connection = client >= 0 ? client : static_cast<int>(s.sent);
-    send(segment, client, intended, klass, workload.demands.Draw(klass, demand_rng), connection, e.client,
-         e.priority.value_or(0));
+    send(segment, client, intended, cost_class, workload.demands.Draw(cost_class, demand_rng), connection,
+         e.client, e.priority.value_or(0));
   };
   // A finished phase: its figures, and its latencies freed.
   auto close_phase = [&](Segment& s, bool force) {
@@ -189,7 +190,8 @@ Result<RunFigures> RunWorkload(SimServer& server, const SimWorkload& workload, c
       const int64_t second_end = measure_us + (k + 1) * 1'000'000;
       if (now < std::min(second_end, run_end_us)) return;
       Second& sec = seconds.begin()->second;
-      const double len_s = static_cast<double>(std::min(second_end, run_end_us) - (measure_us + k * 1'000'000)) / 1e6;
+      const double len_s =
+          static_cast<double>(std::min(second_end, run_end_us) - (measure_us + k * 1'000'000)) / 1e6;
       const double ok_s = static_cast<double>(sec.latencies.size()) / std::max(len_s, 1e-6);
       second_reward[static_cast<size_t>(k)] = ok_s / (1 + P99Ms(sec.latencies));
       seconds.erase(seconds.begin());
@@ -203,9 +205,11 @@ Result<RunFigures> RunWorkload(SimServer& server, const SimWorkload& workload, c
   std::vector<SimCompletion> done;
 
   for (;;) {
-    while (started < segments.size() && segments[started].start_us <= server.now_us()) start_segment(started++);
+    while (started < segments.size() && segments[started].start_us <= server.now_us())
+      start_segment(started++);
     int64_t t = std::min(server.NextEventUs(), sends.empty() ? INT64_MAX : std::get<0>(sends.top()));
-    if (replay_next < workload.replay.size()) t = std::min(t, measure_us + workload.replay[replay_next].arrival_us);
+    if (replay_next < workload.replay.size())
+      t = std::min(t, measure_us + workload.replay[replay_next].arrival_us);
     if (started < segments.size()) t = std::min(t, segments[started].start_us);
     const bool windows_left = controller != nullptr && next_window <= run_end_us;
     if (windows_left) t = std::min(t, next_window);
@@ -263,9 +267,10 @@ Result<RunFigures> RunWorkload(SimServer& server, const SimWorkload& workload, c
         if (s.next_open_us < s.end_us) sends.emplace(s.next_open_us, order++, segment, -1);
       }
     }
-    while (replay_next < workload.replay.size() && measure_us + workload.replay[replay_next].arrival_us <= t) {
+    while (replay_next < workload.replay.size() &&
+           measure_us + workload.replay[replay_next].arrival_us <= t) {
       const ReplayRequest& r = workload.replay[replay_next];
-      send(0, -1, t, r.klass, r.demand_us, static_cast<int>(replay_next), r.client, r.priority);
+      send(0, -1, t, r.cost_class, r.demand_us, static_cast<int>(replay_next), r.client, r.priority);
       ++replay_next;
     }
     close_seconds(t);
@@ -280,7 +285,8 @@ Result<RunFigures> RunWorkload(SimServer& server, const SimWorkload& workload, c
   }
   close_seconds(INT64_MAX);
   for (Segment& s : segments) close_phase(s, /*force=*/true);  // what was never answered: lost
-  figures.serving.back().end_s = static_cast<double>(std::max(server.now_us(), run_end_us) - measure_us) / 1e6;
+  figures.serving.back().end_s =
+      static_cast<double>(std::max(server.now_us(), run_end_us) - measure_us) / 1e6;
   figures.lost = figures.sent - figures.answered;
   figures.duplicates = server.duplicates();
   figures.switches = server.switches();
@@ -291,7 +297,8 @@ Result<RunFigures> RunWorkload(SimServer& server, const SimWorkload& workload, c
     const int64_t last = static_cast<int64_t>(std::ceil(p.start_s + p.duration_s - 1e-9));  // exclusive
     double sum = 0;
     int n = 0;
-    for (int64_t k = std::max<int64_t>(0, first); k < last && k < static_cast<int64_t>(second_reward.size()); ++k) {
+    for (int64_t k = std::max<int64_t>(0, first); k < last && k < static_cast<int64_t>(second_reward.size());
+         ++k) {
       sum += second_reward[static_cast<size_t>(k)];
       ++n;
     }

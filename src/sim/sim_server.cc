@@ -7,13 +7,6 @@ namespace switchyard {
 
 namespace {
 
-// 0 cpu, 1 io, 2 sleep, 3 model: WindowStats' mix shares.
-int MixIndexOf(const std::string& klass, DemandKind kind) {
-  if (kind == DemandKind::kIo) return 1;
-  if (kind == DemandKind::kSleep) return 2;
-  return klass.rfind("model:", 0) == 0 ? 3 : 0;
-}
-
 double NearestRank(std::vector<int64_t>& values, double q) {
   if (values.empty()) return 0;
   const double n = static_cast<double>(values.size());
@@ -52,8 +45,10 @@ SimServer::SimServer(const SimServerOptions& options)
 
 SimServer::~SimServer() = default;
 
-Result<std::unique_ptr<SimServer>> SimServer::Create(const SimServerOptions& options, const Candidate& initial) {
-  if (options.cores < 1) return InvalidArgument("cores must be at least 1, got " + std::to_string(options.cores));
+Result<std::unique_ptr<SimServer>> SimServer::Create(const SimServerOptions& options,
+                                                     const Candidate& initial) {
+  if (options.cores < 1)
+    return InvalidArgument("cores must be at least 1, got " + std::to_string(options.cores));
   if (options.start_threads_us < 0 || options.start_processes_us < 0 || options.start_async_us < 0) {
     return InvalidArgument("a start cost must not be negative");
   }
@@ -67,28 +62,30 @@ Result<std::unique_ptr<SimServer>> SimServer::Create(const SimServerOptions& opt
 }
 
 Result<std::unique_ptr<ExecutorModel>> SimServer::Build(const Candidate& candidate) {
-  return CreateExecutorModel(candidate, options_.executor, machine_,
-                             [this](const SimJob& job, int64_t start_us, int64_t now_us) { OnDone(job, start_us, now_us); });
+  return CreateExecutorModel(
+      candidate, options_.executor, machine_,
+      [this](const SimJob& job, int64_t start_us, int64_t now_us) { OnDone(job, start_us, now_us); });
 }
 
 uint64_t SimServer::Admit(const SimRequest& request) {
   SimJob job;
   job.id = next_id_++;
-  job.klass = request.klass;
-  job.kind = DemandKindOf(request.klass);
+  job.cost_class = request.cost_class;
+  job.kind = DemandKindOf(request.cost_class);
   job.demand_us = std::max<int64_t>(0, request.demand_us);
   job.arrival_us = machine_.now_us();
   job.connection = request.connection;
   job.client = request.client;
   job.priority = request.priority;
   PredictorFeatures f;
-  f.cost_class = request.klass;
+  f.cost_class = request.cost_class;
   f.in_system = static_cast<int64_t>(outstanding_.size());
-  job.predicted_us = options_.oracle_prediction ? std::max<int64_t>(1, job.demand_us) : predictor_->PredictUs(f);
-  const int mix = MixIndexOf(job.klass, job.kind);
-  ++window_admitted_[mix];
-  window_predicted_us_[mix] += static_cast<double>(job.predicted_us);
-  if (mix == 2) window_sleep_us_ += static_cast<double>(job.demand_us);
+  job.predicted_us =
+      options_.oracle_prediction ? std::max<int64_t>(1, job.demand_us) : predictor_->PredictUs(f);
+  const auto mix = static_cast<size_t>(job.cost_class.kind());
+  ++window_admitted_.count[mix];
+  window_admitted_.predicted_us[mix] += static_cast<double>(job.predicted_us);
+  if (job.cost_class.kind() == CostKind::kSleep) window_sleep_us_ += static_cast<double>(job.demand_us);
   ++admitted_;
   outstanding_.insert(job.id);
   const uint64_t id = job.id;
@@ -117,7 +114,7 @@ void SimServer::OnDone(const SimJob& job, int64_t start_us, int64_t now_us) {
   window_latency_us_.push_back(now_us - job.arrival_us);
   if (!options_.oracle_prediction) {
     PredictorFeatures f;
-    f.cost_class = job.klass;
+    f.cost_class = job.cost_class;
     predictor_->Observe(f, now_us - start_us);
   }
   if (sink_ != nullptr) sink_->push_back({job.id, job.arrival_us, now_us});
@@ -178,20 +175,9 @@ WindowStats SimServer::Observe() {
   WindowStats w;
   w.seconds = static_cast<double>(now - window_start_us_) / 1e6;
   const double secs = w.seconds > 0 ? w.seconds : 1;
-  uint64_t admitted = 0;
-  for (uint64_t n : window_admitted_) admitted += n;
-  w.arrival_rate = static_cast<double>(admitted) / secs;
-  if (admitted > 0) {
-    const double a = static_cast<double>(admitted);
-    w.share_cpu = static_cast<double>(window_admitted_[0]) / a;
-    w.share_io = static_cast<double>(window_admitted_[1]) / a;
-    w.share_sleep = static_cast<double>(window_admitted_[2]) / a;
-    w.share_model = static_cast<double>(window_admitted_[3]) / a;
-    double predicted = 0;
-    for (double p : window_predicted_us_) predicted += p;
-    w.mean_predicted_ms = predicted / a / 1e3;
-  }
-  w.wait_load = window_sleep_us_ / 1e6 / secs;  // the sleeps' own seconds per second, as the server counts them
+  SetAdmitted(w, window_admitted_);
+  w.wait_load =
+      window_sleep_us_ / 1e6 / secs;  // the sleeps' own seconds per second, as the server counts them
   w.throughput = static_cast<double>(window_latency_us_.size()) / secs;
   if (options_.slo_ms > 0) {
     const auto within = std::count_if(window_latency_us_.begin(), window_latency_us_.end(), [&](int64_t l) {
@@ -213,8 +199,7 @@ WindowStats SimServer::Observe() {
 
   window_start_us_ = now;
   window_busy_start_ = machine_.busy_core_us();
-  std::fill(std::begin(window_admitted_), std::end(window_admitted_), 0);
-  std::fill(std::begin(window_predicted_us_), std::end(window_predicted_us_), 0.0);
+  window_admitted_ = {};
   window_sleep_us_ = 0;
   window_latency_us_.clear();
   return w;

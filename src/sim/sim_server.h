@@ -64,7 +64,7 @@ struct SimServerOptions {
 
 // A request handed to the server.
 struct SimRequest {
-  std::string klass;
+  CostClass cost_class;
   int64_t demand_us = 0;
   int connection = 0;
   std::string client;
@@ -141,9 +141,8 @@ class SimServer : public ControlledServer {
   // The window since the last Observe.
   int64_t window_start_us_ = 0;
   double window_busy_start_ = 0;
-  uint64_t window_admitted_[4] = {};  // cpu, io, sleep, model
-  double window_predicted_us_[4] = {};  // per mix index
-  double window_sleep_us_ = 0;          // the sleeps' demands (mix index 2)
+  AdmittedMix window_admitted_;
+  double window_sleep_us_ = 0;  // the sleeps' demands (mix index 2)
   std::vector<int64_t> window_latency_us_;
 };
 

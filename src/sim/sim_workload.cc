@@ -18,32 +18,28 @@ int64_t SimWorkload::duration_us() const {
   return total;
 }
 
-Result<std::string> ClassOfEntry(const MixEntry& entry) {
-  ScoreRequest r;
+Result<CostClass> ClassOfEntry(const MixEntry& entry) {
   switch (entry.kind) {
     case RequestKind::kCpu:
-      r.mode = ScoreMode::kCpu;
-      r.iters = entry.iters;
-      break;
-    case RequestKind::kIo: r.mode = ScoreMode::kIo; break;
+      return CostClass::Cpu(entry.iters);
+    case RequestKind::kIo:
+      return CostClass::Io();
     case RequestKind::kSleep:
-      r.mode = ScoreMode::kSleep;
-      r.sleep_ms = entry.sleep_ms;
-      break;
+      return CostClass::Sleep(entry.sleep_ms);
     case RequestKind::kInfer:
-      r.mode = ScoreMode::kInfer;
-      r.model = entry.model;
+      return CostClass::Model(entry.model);
+    case RequestKind::kGet:
       break;
-    case RequestKind::kGet: return InvalidArgument("a 'get' entry is not served by /score: it cannot be simulated");
   }
-  return CostClassOf(r);
+  return InvalidArgument("a 'get' entry is not served by /score: it cannot be simulated");
 }
 
 namespace {
 
 // Resolves every entry's class; `where(i, message)` names phase i's mix.
 template <typename Where>
-Result<SimWorkload> Resolve(const std::vector<LoadPhase>& phases, int repeat, ClassDemands demands, Where where) {
+Result<SimWorkload> Resolve(const std::vector<LoadPhase>& phases, int repeat, ClassDemands demands,
+                            Where where) {
   if (repeat < 1) return InvalidArgument("--repeat-phases must be at least 1, got " + std::to_string(repeat));
   if (phases.empty()) return InvalidArgument("no phases");
   std::vector<SimPhase> once;
@@ -57,17 +53,17 @@ Result<SimWorkload> Resolve(const std::vector<LoadPhase>& phases, int repeat, Cl
     p.arrivals = lp.arrivals;
     p.mix = lp.mix;
     for (const MixEntry& e : lp.mix.entries()) {
-      auto klass = ClassOfEntry(e);
-      if (!klass.ok()) return where(i, klass.status().message());
-      if (!demands.Has(*klass)) {
+      auto cost_class = ClassOfEntry(e);
+      if (!cost_class.ok()) return where(i, cost_class.status().message());
+      if (!demands.Has(*cost_class)) {
         if (e.kind != RequestKind::kSleep) {
-          return where(i, "the trace has no successful request of class " + *klass +
+          return where(i, "the trace has no successful request of class " + cost_class->text() +
                               " to take its demand from (record one with serve --trace-out under this mix)");
         }
         // A sleep's demand is its length.
-        demands.Set(*klass, {static_cast<int64_t>(e.sleep_ms) * 1000}, "mix");
+        demands.Set(*cost_class, {static_cast<int64_t>(e.sleep_ms) * 1000}, "mix");
       }
-      p.entry_class.push_back(*klass);
+      p.entry_class.push_back(*cost_class);
     }
     once.push_back(std::move(p));
   }
@@ -113,10 +109,12 @@ Result<SimWorkload> ReplayWorkload(const std::vector<TraceRequest>& trace, int c
   int64_t first = INT64_MAX;
   for (const TraceRequest& r : trace) first = std::min(first, r.arrival_us);
   for (const TraceRequest& r : trace) {
-    w.replay.push_back({r.arrival_us - first, r.klass, ClassDemands::Decontended(r, cores), r.client, r.priority});
+    w.replay.push_back(
+        {r.arrival_us - first, r.cost_class, ClassDemands::Decontended(r, cores), r.client, r.priority});
   }
-  std::stable_sort(w.replay.begin(), w.replay.end(),
-                   [](const ReplayRequest& a, const ReplayRequest& b) { return a.arrival_us < b.arrival_us; });
+  std::stable_sort(w.replay.begin(), w.replay.end(), [](const ReplayRequest& a, const ReplayRequest& b) {
+    return a.arrival_us < b.arrival_us;
+  });
   return w;
 }
 

@@ -27,22 +27,22 @@ struct SimPhase {
   int connections = 16;        // closed loop: clients; open loop: the pool's cap
   Arrivals arrivals = Arrivals::kPoisson;
   RequestMix mix;
-  std::vector<std::string> entry_class;  // per mix entry, its cost class
-  int repetition = 1;                    // --repeat-phases: which pass over the file
+  std::vector<CostClass> entry_class;  // per mix entry, its cost class
+  int repetition = 1;                  // --repeat-phases: which pass over the file
 };
 
 // A request of a replayed trace.
 struct ReplayRequest {
   int64_t arrival_us = 0;
-  std::string klass;
+  CostClass cost_class;
   int64_t demand_us = 0;
   std::string client;
   int64_t priority = 0;
 };
 
 struct SimWorkload {
-  std::vector<SimPhase> phases;        // empty for a replay
-  std::vector<ReplayRequest> replay;   // sorted by arrival
+  std::vector<SimPhase> phases;       // empty for a replay
+  std::vector<ReplayRequest> replay;  // sorted by arrival
   ClassDemands demands;
   // The replay's one phase, or the phases.
   size_t phase_count() const { return phases.empty() ? 1 : phases.size(); }
@@ -52,7 +52,7 @@ struct SimWorkload {
 
 // The cost class a mix entry's requests have (CostClassOf), or
 // InvalidArgument for kinds that are not /score or v2 requests (get).
-Result<std::string> ClassOfEntry(const MixEntry& entry);
+Result<CostClass> ClassOfEntry(const MixEntry& entry);
 
 // The phases of `phases_file`, `repeat` times over, against `demands`. A mix
 // entry whose class has no demand is an error naming the file, the line of

@@ -34,18 +34,23 @@ WaitFigures Figures(std::vector<int64_t> waits, int64_t service_total) {
 }
 
 // The mode a trace class stands for: what decides whether mlfq may slice it.
-ScoreMode ModeOfClass(const std::string& klass) {
-  if (klass.rfind("model:", 0) == 0) return ScoreMode::kInfer;
-  if (klass == "io") return ScoreMode::kIo;
+ScoreMode ModeOfClass(const CostClass& cost_class) {
+  switch (cost_class.kind()) {
+    case CostKind::kModel:
+      return ScoreMode::kInfer;
+    case CostKind::kIo:
+      return ScoreMode::kIo;
+    case CostKind::kCpu:
+    case CostKind::kSleep:
+      break;
+  }
   return ScoreMode::kCpu;
 }
 
 // A worker's current run ends: (end time, request index, ran µs).
 using RunEnd = std::tuple<int64_t, size_t, int64_t>;
 
-
 }  // namespace
-
 
 Result<SimulationResult> Simulate(const std::vector<TraceRequest>& trace, const std::string& policy_name,
                                   const PolicyOptions& options, int workers, const SimulationOptions& sim) {
@@ -66,7 +71,7 @@ Result<SimulationResult> Simulate(const std::vector<TraceRequest>& trace, const 
 
   auto features_of = [&](const TraceRequest& r) {
     PredictorFeatures f;
-    f.cost_class = r.klass;
+    f.cost_class = r.cost_class;
     f.input_bytes = r.input_bytes;
     f.queue_length = static_cast<int64_t>(queue.size());
     f.cpu_utilisation = r.cpu_util;
@@ -76,9 +81,12 @@ Result<SimulationResult> Simulate(const std::vector<TraceRequest>& trace, const 
   };
   auto predict = [&](const TraceRequest& r) -> int64_t {
     switch (sim.prediction) {
-      case SimulationOptions::Prediction::kOracle: return std::max<int64_t>(1, r.service_us);
-      case SimulationOptions::Prediction::kModel: return sim.model->PredictUs(features_of(r));
-      case SimulationOptions::Prediction::kEwma: break;
+      case SimulationOptions::Prediction::kOracle:
+        return std::max<int64_t>(1, r.service_us);
+      case SimulationOptions::Prediction::kModel:
+        return sim.model->PredictUs(features_of(r));
+      case SimulationOptions::Prediction::kEwma:
+        break;
     }
     return ewma->PredictUs(features_of(r));
   };
@@ -158,8 +166,8 @@ Result<SimulationResult> Simulate(const std::vector<TraceRequest>& trace, const 
       job.priority = r.priority;
       job.arrival_us = now;
       job.client = r.client;
-      job.features.cost_class = r.klass;
-      job.request.mode = ModeOfClass(r.klass);
+      job.features.cost_class = r.cost_class;
+      job.request.mode = ModeOfClass(r.cost_class);
       job.predicted_us = predict(r);
       remaining_us[i] = r.service_us;
       queue.Push(std::move(job), now);
@@ -182,11 +190,11 @@ Result<SimulationResult> Simulate(const std::vector<TraceRequest>& trace, const 
   int64_t service_total = 0;
   for (const TraceRequest& r : trace) service_total += r.service_us;
   result.all = Figures(result.wait_us, service_total);
-  result.classes = summarize([](const TraceRequest& r) { return r.klass; });
+  result.classes = summarize([](const TraceRequest& r) { return r.cost_class.text(); });
   result.clients = summarize([](const TraceRequest& r) { return r.client; });
   if (result.makespan_us > 0) {
-    result.utilisation = static_cast<double>(busy_time) / (static_cast<double>(workers) *
-                                                           static_cast<double>(result.makespan_us));
+    result.utilisation = static_cast<double>(busy_time) /
+                         (static_cast<double>(workers) * static_cast<double>(result.makespan_us));
   }
   if (fairness) {
     // The window: until the first client is done with all its requests.
@@ -197,7 +205,8 @@ Result<SimulationResult> Simulate(const std::vector<TraceRequest>& trace, const 
     const int64_t window_end = *std::min_element(last_completion.begin(), last_completion.end());
     std::vector<double> service(client_ids.size(), 0);
     for (const Run& run : runs) {
-      if (run.start < window_end) service[run.client] += static_cast<double>(std::min(run.end, window_end) - run.start);
+      if (run.start < window_end)
+        service[run.client] += static_cast<double>(std::min(run.end, window_end) - run.start);
     }
     result.jain_index = JainIndex(service).value_or(0);
   }

@@ -10,17 +10,20 @@ namespace {
 
 ScoreMode ModeOf(const SimJob& job) {
   switch (job.kind) {
-    case DemandKind::kIo: return ScoreMode::kIo;
-    case DemandKind::kSleep: return ScoreMode::kSleep;
-    case DemandKind::kCpu: break;
+    case DemandKind::kIo:
+      return ScoreMode::kIo;
+    case DemandKind::kSleep:
+      return ScoreMode::kSleep;
+    case DemandKind::kCpu:
+      break;
   }
-  return job.klass.rfind("model:", 0) == 0 ? ScoreMode::kInfer : ScoreMode::kCpu;
+  return job.cost_class.kind() == CostKind::kModel ? ScoreMode::kInfer : ScoreMode::kCpu;
 }
 
 class WorkerPoolModel final : public ExecutorModel {
  public:
-  WorkerPoolModel(const Candidate& candidate, std::unique_ptr<Policy> policy, int64_t ipc_us, SimMachine& machine,
-                  DoneFn done)
+  WorkerPoolModel(const Candidate& candidate, std::unique_ptr<Policy> policy, int64_t ipc_us,
+                  SimMachine& machine, DoneFn done)
       : label_(candidate.Label()),
         policy_(std::move(policy)),
         ipc_us_(ipc_us),
@@ -35,7 +38,7 @@ class WorkerPoolModel final : public ExecutorModel {
     j.arrival_us = now;
     j.priority = job.priority;
     j.client = job.client;
-    j.features.cost_class = job.klass;
+    j.features.cost_class = job.cost_class;
     j.request.mode = ModeOf(job);
     j.predicted_us = std::max<int64_t>(1, job.predicted_us);
     Entry& e = jobs_[job.id];
@@ -110,7 +113,8 @@ class WorkerPoolModel final : public ExecutorModel {
 }  // namespace
 
 std::unique_ptr<ExecutorModel> MakeWorkerPoolModel(const Candidate& candidate, std::unique_ptr<Policy> policy,
-                                                   int64_t ipc_us, SimMachine& machine, ExecutorModel::DoneFn done) {
+                                                   int64_t ipc_us, SimMachine& machine,
+                                                   ExecutorModel::DoneFn done) {
   return std::make_unique<WorkerPoolModel>(candidate, std::move(policy), ipc_us, machine, std::move(done));
 }
 

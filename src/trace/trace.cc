@@ -67,19 +67,21 @@ Result<std::vector<TraceRequest>> ParseTrace(std::string_view text, const std::s
     if (doc.type() != element_type::OBJECT) return fail("not a JSON object");
     const simdjson::dom::object object(doc);
     TraceRequest r;
-    r.klass = "default";
-    for (Status s : {NonNegativeField(object, "arrival_us", true, r.arrival_us),
-                     NonNegativeField(object, "service_us", true, r.service_us),
-                     NonNegativeField(object, "priority", false, r.priority), StringField(object, "class", r.klass),
-                     StringField(object, "client", r.client), NonNegativeField(object, "queue_us", false, r.queue_us),
-                     NonNegativeField(object, "input_bytes", false, r.input_bytes),
-                     NonNegativeField(object, "queue_length", false, r.queue_length),
-                     FractionField(object, "cpu_util", r.cpu_util), NonNegativeField(object, "hour", false, r.hour),
-                     NonNegativeField(object, "in_system", false, r.in_system),
-                     NonNegativeField(object, "status", false, r.status)}) {
+    std::string cost_class = r.cost_class.text();
+    for (Status s :
+         {NonNegativeField(object, "arrival_us", true, r.arrival_us),
+          NonNegativeField(object, "service_us", true, r.service_us),
+          NonNegativeField(object, "priority", false, r.priority), StringField(object, "class", cost_class),
+          StringField(object, "client", r.client), NonNegativeField(object, "queue_us", false, r.queue_us),
+          NonNegativeField(object, "input_bytes", false, r.input_bytes),
+          NonNegativeField(object, "queue_length", false, r.queue_length),
+          FractionField(object, "cpu_util", r.cpu_util), NonNegativeField(object, "hour", false, r.hour),
+          NonNegativeField(object, "in_system", false, r.in_system),
+          NonNegativeField(object, "status", false, r.status)}) {
       if (!s.ok()) return fail(s.message());
     }
     if (r.hour > 23) return fail("'hour' must be from 0 to 23");
+    r.cost_class = CostClass::Parse(cost_class);
     requests.push_back(std::move(r));
   }
   return requests;

@@ -24,6 +24,7 @@
 #include <string_view>
 #include <vector>
 
+#include "core/cost_class.h"
 #include "core/status.h"
 
 namespace switchyard {
@@ -31,7 +32,7 @@ namespace switchyard {
 struct TraceRequest {
   int64_t arrival_us = 0;
   int64_t service_us = 0;
-  std::string klass;   // "class" in the file
+  CostClass cost_class = CostClass::Parse("default");  // "class" in the file
   std::string client;
   int64_t priority = 0;
   // Recorded by the server (0 when absent).

@@ -23,16 +23,17 @@ TraceRecorder::~TraceRecorder() {
 
 void TraceRecorder::Record(const PredictorFeatures& features, const TraceRecord& r) {
   char numbers[320];
-  const int n = std::snprintf(
-      numbers, sizeof numbers,
-      ",\"priority\":%lld,\"input_bytes\":%lld,\"queue_length\":%lld,\"cpu_util\":%.3f,\"hour\":%d,\"in_system\":%lld,\"status\":%d}\n",
-      static_cast<long long>(r.priority), static_cast<long long>(features.input_bytes),
-      static_cast<long long>(features.queue_length), features.cpu_utilisation, features.hour_of_day,
-      static_cast<long long>(features.in_system), r.http_status);
-  std::string line = "{\"arrival_us\":" + std::to_string(std::max<int64_t>(0, r.arrival_us - start_us_)) +
-                     ",\"service_us\":" + std::to_string(r.service_us) + ",\"queue_us\":" +
-                     std::to_string(r.queue_us) + ",\"class\":" + JsonQuote(features.cost_class) +
-                     ",\"client\":" + JsonQuote(r.client);
+  const int n =
+      std::snprintf(numbers, sizeof numbers,
+                    ",\"priority\":%lld,\"input_bytes\":%lld,\"queue_length\":%lld,\"cpu_util\":%.3f,"
+                    "\"hour\":%d,\"in_system\":%lld,\"status\":%d}\n",
+                    static_cast<long long>(r.priority), static_cast<long long>(features.input_bytes),
+                    static_cast<long long>(features.queue_length), features.cpu_utilisation,
+                    features.hour_of_day, static_cast<long long>(features.in_system), r.http_status);
+  std::string line =
+      "{\"arrival_us\":" + std::to_string(std::max<int64_t>(0, r.arrival_us - start_us_)) +
+      ",\"service_us\":" + std::to_string(r.service_us) + ",\"queue_us\":" + std::to_string(r.queue_us) +
+      ",\"class\":" + JsonQuote(features.cost_class.text()) + ",\"client\":" + JsonQuote(r.client);
   line.append(numbers, n > 0 ? static_cast<size_t>(n) : 0);
   const int64_t now = SteadyClock::Now();
   MutexLock lock(mu_);
