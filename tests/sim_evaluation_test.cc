@@ -58,7 +58,7 @@ TEST(SimEvaluationTest, ThreadsWinTheCpuHeavyTailAndAsyncTheSleeps) {
   ASSERT_TRUE(ev.ok()) << ev.status().message();
   ASSERT_EQ(ev->oracle_pick.size(), 3u);
   EXPECT_EQ(ev->statics[ev->oracle_pick[0]].candidate.Label(), "threads/16/fifo");
-  EXPECT_EQ(ev->statics[ev->oracle_pick[1]].candidate.executor, ExecutorKind::kAsync);
+  EXPECT_EQ(ev->statics[ev->oracle_pick[1]].candidate.executor(), ExecutorKind::kAsync);
   EXPECT_EQ(ev->statics[ev->oracle_pick[2]].candidate.Label(), "threads/16/fifo");
   // The sleep phase: 64 clients of 50 ms. async holds them all (64 / 50 ms =
   // 1280/s at ~50 ms), 16 threads hold 16 (320/s at ~200 ms).

@@ -69,18 +69,11 @@ struct Harness {
 };
 
 Candidate Threads(int n, const std::string& policy = "fifo") {
-  Candidate c;
-  c.executor = ExecutorKind::kThreads;
-  c.workers = n;
-  c.policy = policy;
-  return c;
+  return Candidate(ExecutorKind::kThreads, n, policy);
 }
 
 Candidate Async(int offload) {
-  Candidate c;
-  c.executor = ExecutorKind::kAsync;
-  c.offload = offload;
-  return c;
+  return Candidate(ExecutorKind::kAsync, 0, "fifo", StartMethod::kForkServer, offload);
 }
 
 TEST(ExecutorModelTest, ThreadsQueueBehindBusyWorkersAndTimeShareTheCores) {
@@ -121,8 +114,7 @@ TEST(ExecutorModelTest, SleepsHoldAWorkerButNoCore) {
 
 TEST(ExecutorModelTest, ProcessesPayTheIpcCostPerRequest) {
   Harness h(2);
-  Candidate c = Threads(1);
-  c.executor = ExecutorKind::kProcesses;
+  const Candidate c(ExecutorKind::kProcesses, 1);
   ExecutorModelOptions o;
   o.ipc_us = 20;
   auto p = h.Make(c, o);

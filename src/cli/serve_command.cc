@@ -11,7 +11,7 @@
 #include <sstream>
 #include <thread>
 
-#include "cli/policy_flags.h"
+#include "cli/config_flags.h"
 #include "control/bandit.h"
 #include "control/candidates.h"
 #include "control/reward.h"
@@ -28,15 +28,8 @@ namespace switchyard {
 void AddServeFlags(CLI::App& app, ServeFlags& f) {
   ServerOptions& o = f.server;
   o.executor.workers = std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
-  app.add_option("--executor", f.executor,
-                 "Concurrency model: threads (N worker threads), processes (N worker processes), "
-                 "async (coroutines on N event loops)")
-      ->check(CLI::IsMember({"threads", "processes", "async"}))
-      ->capture_default_str();
-  app.add_option("--workers", o.executor.workers,
-                 "Worker threads, processes or event loops (default: the number of cores)")
-      ->check(CLI::Range(1, 1024))
-      ->capture_default_str();
+  // The executor's knobs (--executor, --workers, --policy, ...): the table's.
+  AddConfigFlags(app, o.executor);
   app.add_option("--host", o.http.host, "Address to listen on (loopback by default)")->capture_default_str();
   app.add_option("--port", o.http.port, "TCP port; 0 picks a free one (printed at start)")
       ->capture_default_str();
@@ -48,11 +41,12 @@ void AddServeFlags(CLI::App& app, ServeFlags& f) {
                  "DIR/<name>/<version>/model.pt (TorchScript) and an optional DIR/<name>/config.toml. "
                  "A model that fails to load is reported and not ready; the others serve")
       ->check(CLI::ExistingDirectory);
-  app.add_flag("!--no-warm-up", f.warm_up,
-               "Do not run one inference of zeros per model at start-up. The warm-up builds LibTorch's "
-               "first-inference state (the optimised plan, allocator pools) once, before workers are "
-               "forked, so fork/forkserver workers share it instead of each building its own (distilbert_like "
-               "with 4 forkserver workers: 606 -> 501 MiB of PSS), and first requests are not slow");
+  app.add_flag(
+      "!--no-warm-up", f.warm_up,
+      "Do not run one inference of zeros per model at start-up. The warm-up builds LibTorch's "
+      "first-inference state (the optimised plan, allocator pools) once, before workers are "
+      "forked, so fork/forkserver workers share it instead of each building its own (distilbert_like "
+      "with 4 forkserver workers: 606 -> 501 MiB of PSS), and first requests are not slow");
   app.add_option("--intra-op-threads", f.intra_op_threads,
                  "LibTorch threads one inference may use, per worker (processes: in each worker "
                  "process; threads and async: one pool the workers share)")
@@ -63,51 +57,34 @@ void AddServeFlags(CLI::App& app, ServeFlags& f) {
                  "memory is allocated (400 above)")
       ->check(CLI::Range(int64_t{1}, int64_t{1} << 34))
       ->capture_default_str();
-  app.add_option("--start", f.start,
-                 "processes: how workers start, as Python names it: fork (forked by the server "
-                 "before it starts any thread), forkserver (forked on demand by a single-threaded "
-                 "zygote), spawn (a fresh exec of this binary)")
-      ->check(CLI::IsMember({"fork", "forkserver", "spawn"}))
-      ->capture_default_str();
-  app.add_option("--ipc", f.ipc,
-                 "processes: how requests and results cross: shm (shared-memory slots, eventfd "
-                 "wake-up) or pipe")
-      ->check(CLI::IsMember({"shm", "pipe"}))
-      ->capture_default_str();
-  app.add_option("--ipc-spin-us", o.executor.ipc_spin_us,
-                 "processes, shm: microseconds to busy-poll for a reply or request before "
-                 "sleeping on the eventfd. Default: 50 when the machine has a core for every "
-                 "spinner (2 x workers + 2), else 0")
-      ->check(CLI::Range(0, 100000));
-  app.add_option("--offload", o.executor.offload,
-                 "async: helper threads for cpu work (like asyncio.to_thread); 0 runs it on the "
-                 "event loop, blocking it")
-      ->check(CLI::Range(0, 1024))
-      ->capture_default_str();
-  AddPolicyFlags(app, o.executor.policy, o.executor.policy_options);
-  app.add_option("--controller", f.controller,
-                 "static (the configuration given here, the default) or an adaptive controller that switches "
-                 "executor, workers and policy live among --candidates as the workload changes: epsilon-greedy, "
-                 "ucb, thompson, contextual (LinUCB on the workload's features); or the baselines random and "
-                 "round-robin (a new candidate every --min-dwell windows)")
+  app.add_option(
+         "--controller", f.controller,
+         "static (the configuration given here, the default) or an adaptive controller that switches "
+         "executor, workers and policy live among --candidates as the workload changes: epsilon-greedy, "
+         "ucb, thompson, contextual (LinUCB on the workload's features); or the baselines random and "
+         "round-robin (a new candidate every --min-dwell windows)")
       ->capture_default_str();
   app.add_option("--window", f.window, "The controller's observation window (one decision per window)")
       ->capture_default_str();
-  app.add_option("--candidates", f.candidates_file,
-                 "TOML file of [[candidate]] tables (executor, workers, policy, start, offload); default: 12 "
-                 "candidates sized to this machine (threads and processes with cores and 4x cores workers, async "
-                 "with and without offload, each under fifo and sjf)");
-  app.add_option("--reward", f.reward,
-                 "What the controller maximises per window: throughput-p99 (replies/s / (1 + p99 ms)) or slo:MS "
-                 "(replies/s answered within MS ms)")
+  app.add_option(
+      "--candidates", f.candidates_file,
+      "TOML file of [[candidate]] tables (executor, workers, policy, start, offload); default: 12 "
+      "candidates sized to this machine (threads and processes with cores and 4x cores workers, async "
+      "with and without offload, each under fifo and sjf)");
+  app.add_option(
+         "--reward", f.reward,
+         "What the controller maximises per window: throughput-p99 (replies/s / (1 + p99 ms)) or slo:MS "
+         "(replies/s answered within MS ms)")
       ->capture_default_str();
-  app.add_option("--decisions-out", f.decisions_out,
-                 "Append every controller decision (window figures, features, reward, choice, reason) as a JSON line");
+  app.add_option(
+      "--decisions-out", f.decisions_out,
+      "Append every controller decision (window figures, features, reward, choice, reason) as a JSON line");
   app.add_option("--min-dwell", f.min_dwell, "Windows the controller stays on a configuration after a switch")
       ->check(CLI::Range(1, 1000))
       ->capture_default_str();
-  app.add_option("--switch-margin", f.switch_margin,
-                 "An exploiting switch must promise this much more reward than the current configuration (0.05: 5%)")
+  app.add_option(
+         "--switch-margin", f.switch_margin,
+         "An exploiting switch must promise this much more reward than the current configuration (0.05: 5%)")
       ->check(CLI::Range(0.0, 10.0))
       ->capture_default_str();
   app.add_option(
@@ -133,16 +110,6 @@ void AddServeFlags(CLI::App& app, ServeFlags& f) {
                  "Record every answered request as one JSON line (arrival, service and queue time, class, "
                  "client, the predictor's features, status): the input of `switchyard simulate` and "
                  "`switchyard train-predictor`");
-  app.add_option("--max-queue", o.executor.max_queue,
-                 "Requests that may wait for a worker; beyond it /score answers 503 with Retry-After")
-      ->check(CLI::Range(size_t{1}, size_t{1'000'000}))
-      ->capture_default_str();
-  app.add_option_function<double>(
-         "--max-queue-wait-ms", [&o](double ms) { o.executor.max_queue_wait_us = static_cast<int64_t>(ms * 1000); },
-         "Admission control: answer 503 with Retry-After while the predicted wait of a new request (the "
-         "queued requests' predicted service over the workers) exceeds this, so that under overload the "
-         "requests admitted still meet their latency (default 0: off; only --max-queue bounds the queue)")
-      ->check(CLI::Range(0.0, 3.6e6));
   app.add_option("--max-iters", o.limits.max_iters, "Largest cpu iters accepted (400 above)")
       ->capture_default_str();
   app.add_option("--max-sleep-ms", o.limits.max_sleep_ms, "Largest sleep ms accepted (400 above)")
@@ -214,7 +181,6 @@ int RunServe(ServeFlags& f, const CLI::App& app) {
   spdlog::set_level(spdlog::level::from_str(f.log_level));
   std::signal(SIGPIPE, SIG_IGN);
 
-  o.executor.kind = ParseExecutorKind(f.executor).value();
   if (f.controller != "static") {
     ServerOptions::Adaptive a;
     a.options.algorithm = f.controller;
@@ -245,19 +211,18 @@ int RunServe(ServeFlags& f, const CLI::App& app) {
     }
     o.adaptive = std::move(a);
   } else if (!f.candidates_file.empty() || !f.decisions_out.empty()) {
-    return Fail(InvalidArgument("--candidates and --decisions-out need an adaptive --controller (not static)"));
+    return Fail(
+        InvalidArgument("--candidates and --decisions-out need an adaptive --controller (not static)"));
   }
   if (f.io_threads_given) {
-    if (o.executor.kind == ExecutorKind::kAsync && o.http.loops != o.executor.workers &&
-        f.workers_given) {
-      return Fail(InvalidArgument("--executor async runs on the event loops: give --workers or "
-                                  "--io-threads, or the same number to both"));
+    if (o.executor.kind == ExecutorKind::kAsync && o.http.loops != o.executor.workers && f.workers_given) {
+      return Fail(
+          InvalidArgument("--executor async runs on the event loops: give --workers or "
+                          "--io-threads, or the same number to both"));
     }
   } else if (o.executor.kind == ExecutorKind::kAsync) {
     o.http.loops = o.executor.workers;
   }
-  o.executor.start = ParseStartMethod(f.start).value();
-  o.executor.ipc = ParseIpcKind(f.ipc).value();
   o.executor.max_payload_bytes = o.http.max_body_bytes;
   o.executor.ipc_spin_us = o.executor.ResolvedIpcSpinUs(std::thread::hardware_concurrency());
   o.http.read_timeout = std::chrono::milliseconds(f.read_timeout_ms);
@@ -283,9 +248,10 @@ int RunServe(ServeFlags& f, const CLI::App& app) {
       o.predictor = std::move(model).value();
       std::printf("switchyard: runtime predictor: %s\n", f.predictor_model.c_str());
     } else {
-      std::printf("switchyard: WARNING: --predictor %s did not load (%s); using the online per-class estimate "
-                  "(ewma) instead\n",
-                  f.predictor_model.c_str(), model.status().message().c_str());
+      std::printf(
+          "switchyard: WARNING: --predictor %s did not load (%s); using the online per-class estimate "
+          "(ewma) instead\n",
+          f.predictor_model.c_str(), model.status().message().c_str());
     }
     std::fflush(stdout);
   }
@@ -294,11 +260,13 @@ int RunServe(ServeFlags& f, const CLI::App& app) {
     // Loaded (and warmed up) now, before anything is forked, so the zygote and
     // every worker forked from it or pre-forked share the weights and the
     // first-inference state copy-on-write. Neither leaves a thread running.
-    auto models = ModelRepository::Load(f.models_dir, [](const std::string& line) { spdlog::info("{}", line); });
+    auto models =
+        ModelRepository::Load(f.models_dir, [](const std::string& line) { spdlog::info("{}", line); });
     if (!models.ok()) return Fail(models.status());
     int ready = 0;
     for (const auto& [name, m] : (*models)->models()) ready += m.ready() ? 1 : 0;
-    std::printf("switchyard: %d of %zu models ready in %s\n", ready, (*models)->models().size(), f.models_dir.c_str());
+    std::printf("switchyard: %d of %zu models ready in %s\n", ready, (*models)->models().size(),
+                f.models_dir.c_str());
     for (const auto& [name, m] : (*models)->models()) {
       if (!m.ready()) {
         std::printf("switchyard: model %s is NOT ready: %s\n", name.c_str(), m.NotReadyReason().c_str());
@@ -308,10 +276,11 @@ int RunServe(ServeFlags& f, const CLI::App& app) {
     if (static_cast<unsigned>(o.executor.workers * f.intra_op_threads) > cores) {
       // Measured in studies/models.toml: OpenMP teams spinning against each
       // other cut MobileNet's throughput twentyfold.
-      std::printf("switchyard: WARNING: %d workers x %d intra-op threads = %d threads for %u cores: "
-                  "inferences will fight for the cores (one thread per inference and a worker per core is "
-                  "the throughput setting)\n",
-                  o.executor.workers, f.intra_op_threads, o.executor.workers * f.intra_op_threads, cores);
+      std::printf(
+          "switchyard: WARNING: %d workers x %d intra-op threads = %d threads for %u cores: "
+          "inferences will fight for the cores (one thread per inference and a worker per core is "
+          "the throughput setting)\n",
+          o.executor.workers, f.intra_op_threads, o.executor.workers * f.intra_op_threads, cores);
     }
     std::fflush(stdout);
     if (f.warm_up) (*models)->WarmUp([](const std::string& line) { spdlog::warn("{}", line); });

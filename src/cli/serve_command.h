@@ -13,9 +13,6 @@ namespace switchyard {
 
 struct ServeFlags {
   ServerOptions server;
-  std::string executor = "threads";
-  std::string start = "forkserver";
-  std::string ipc = "shm";
   std::string db_path;
   std::string models_dir;
   int intra_op_threads = 1;

@@ -4,7 +4,7 @@
 
 #include <string>
 
-#include "policy/policy.h"
+#include "executor/executor.h"
 
 namespace CLI {
 class App;
@@ -14,9 +14,9 @@ namespace switchyard {
 
 struct SimulateFlags {
   std::string trace;
-  std::string policy = "fifo";
   int workers = 2;
-  PolicyOptions policy_options;
+  // --policy and its options, as serve takes them (the rest of it unused).
+  ExecutorConfig scheduling;
   std::string predictor = "ewma";  // ewma, oracle, or a train-predictor model file
   std::string json;
 };

@@ -17,6 +17,10 @@ Status TomlTable::Error(std::string_view key, const std::string& message) const 
 }
 
 Status TomlTable::CheckKeys(std::initializer_list<std::string_view> allowed) const {
+  return CheckKeys(std::span<const std::string_view>(allowed.begin(), allowed.size()));
+}
+
+Status TomlTable::CheckKeys(std::span<const std::string_view> allowed) const {
   for (auto&& [key, node] : *table_) {
     bool known = false;
     for (std::string_view a : allowed) known = known || key.str() == a;
@@ -50,7 +54,8 @@ Result<std::optional<int64_t>> TomlTable::OptInt(std::string_view key, int64_t m
   if (!n->is_integer()) return Error(key, "must be an integer");
   int64_t v = n->as_integer()->get();
   if (v < min || v > max) {
-    return Error(key, std::to_string(v) + " is out of range [" + std::to_string(min) + ", " + std::to_string(max) + "]");
+    return Error(key, std::to_string(v) + " is out of range [" + std::to_string(min) + ", " +
+                          std::to_string(max) + "]");
   }
   return std::optional<int64_t>(v);
 }
@@ -108,7 +113,7 @@ Result<std::optional<std::vector<T>>> ListOf(const toml::node* n, F one) {
 }  // namespace
 
 Result<std::optional<std::vector<std::string>>> TomlTable::OptStringList(std::string_view key,
-                                                                       bool allow_empty) const {
+                                                                         bool allow_empty) const {
   auto list = ListOf<std::string>(Get(key), [&](const toml::node& e) -> Result<std::string> {
     if (!e.is_string()) return Error(key, "must be a string or a list of strings");
     return e.as_string()->get();
@@ -123,7 +128,8 @@ Result<std::optional<std::vector<int64_t>>> TomlTable::OptIntList(std::string_vi
     if (!e.is_integer()) return Error(key, "must be an integer or a list of integers");
     int64_t v = e.as_integer()->get();
     if (v < min || v > max) {
-      return Error(key, std::to_string(v) + " is out of range [" + std::to_string(min) + ", " + std::to_string(max) + "]");
+      return Error(key, std::to_string(v) + " is out of range [" + std::to_string(min) + ", " +
+                            std::to_string(max) + "]");
     }
     return v;
   });
@@ -131,7 +137,8 @@ Result<std::optional<std::vector<int64_t>>> TomlTable::OptIntList(std::string_vi
   return list;
 }
 
-Result<std::optional<std::vector<double>>> TomlTable::OptNumberList(std::string_view key, bool positive) const {
+Result<std::optional<std::vector<double>>> TomlTable::OptNumberList(std::string_view key,
+                                                                    bool positive) const {
   auto list = ListOf<double>(Get(key), [&](const toml::node& e) -> Result<double> {
     double v;
     if (e.is_integer()) {
@@ -157,9 +164,11 @@ Result<std::vector<TomlTable>> TomlTable::Tables(std::string_view key) const {
   const toml::node* n = Get(key);
   if (n == nullptr) return out;
   const toml::array* a = n->as_array();
-  if (a == nullptr || !a->is_array_of_tables()) return Error(key, "must be an array of tables ([[" + std::string(key) + "]])");
+  if (a == nullptr || !a->is_array_of_tables())
+    return Error(key, "must be an array of tables ([[" + std::string(key) + "]])");
   int i = 0;
-  for (const toml::node& e : *a) out.emplace_back(*e.as_table(), file_, std::string(key) + " " + std::to_string(++i));
+  for (const toml::node& e : *a)
+    out.emplace_back(*e.as_table(), file_, std::string(key) + " " + std::to_string(++i));
   return out;
 }
 

@@ -6,15 +6,16 @@
 // document must outlive its views. Not thread-safe; cheap to copy.
 #pragma once
 
+#include <toml++/toml.h>
+
 #include <cstdint>
 #include <initializer_list>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <toml++/toml.h>
 
 #include "core/status.h"
 
@@ -27,6 +28,7 @@ class TomlTable {
 
   // InvalidArgument naming the first key not in `allowed`, and listing them.
   Status CheckKeys(std::initializer_list<std::string_view> allowed) const;
+  Status CheckKeys(std::span<const std::string_view> allowed) const;
 
   bool Has(std::string_view key) const { return table_->contains(key); }
 
@@ -43,7 +45,8 @@ class TomlTable {
   Result<std::optional<std::vector<std::string>>> OptStringList(std::string_view key,
                                                                 bool allow_empty = false) const;
   // A list of integers in [min, max], or a single integer.
-  Result<std::optional<std::vector<int64_t>>> OptIntList(std::string_view key, int64_t min, int64_t max) const;
+  Result<std::optional<std::vector<int64_t>>> OptIntList(std::string_view key, int64_t min,
+                                                         int64_t max) const;
   // A list of numbers > 0 (or >= 0), or a single number.
   Result<std::optional<std::vector<double>>> OptNumberList(std::string_view key, bool positive) const;
   // An array of tables ([[key]]); empty when absent. Each view's context is

@@ -5,10 +5,45 @@
 #include <algorithm>
 
 #include "config/toml_reader.h"
-#include "policy/policy.h"
+#include "executor/config_toml.h"
 
 namespace switchyard {
 namespace {
+
+// The knobs a candidate may give, by name, for CheckKeys.
+std::vector<std::string_view> CandidateKeyNames() {
+  std::vector<std::string_view> names;
+  for (const ConfigKey& key : ConfigKeys()) {
+    if (key.In(kCandidateDialect)) names.push_back(key.name);
+  }
+  return names;
+}
+
+Result<Candidate> CandidateOf(const TomlTable& t) {
+  const std::vector<std::string_view> names = CandidateKeyNames();
+  if (Status s = t.CheckKeys(std::span<const std::string_view>(names)); !s.ok()) return s;
+  Candidate c;
+  const ConfigKey& executor = ConfigKeyNamed("executor");
+  if (!t.Has(executor.name)) return t.Error(executor.name, "missing (threads, processes or async)");
+  auto kind = ReadConfigValue(t, executor);
+  if (!kind.ok()) return kind.status();
+  if (Status s = c.Set(executor, **kind); !s.ok()) return t.Error(executor.name, s.message());
+  for (const ConfigKey& key : ConfigKeys()) {
+    if (!key.In(kCandidateDialect) || &key == &executor) continue;
+    auto value = ReadConfigValue(t, key);
+    if (!value.ok()) return value.status();
+    const bool chosen_live = key.AppliesTo(c.executor()) && !key.FixedLive(c.executor());
+    if (!*value) {
+      // A knob the candidate must choose: one without a default worth having.
+      if (key.name == "workers" && chosen_live) return t.Error(key.name, "missing (1..1024)");
+      continue;
+    }
+    if (key.FixedLive(c.executor())) return t.Error(key.name, std::string(key.fixed_live_reason));
+    if (!key.AppliesTo(c.executor())) return t.Error(key.name, std::string(key.not_applicable));
+    if (Status s = c.Set(key, **value); !s.ok()) return t.Error(key.name, s.message());
+  }
+  return c;
+}
 
 Result<std::vector<Candidate>> FromDocument(const TomlDocument& doc) {
   const TomlTable root = doc.root();
@@ -16,96 +51,96 @@ Result<std::vector<Candidate>> FromDocument(const TomlDocument& doc) {
   auto tables = root.Tables("candidate");
   if (!tables.ok()) return tables.status();
   if (tables->empty()) {
-    return InvalidArgument(fmt::format("{}: no [[candidate]] in it: the controller needs at least one", root.file()));
+    return InvalidArgument(
+        fmt::format("{}: no [[candidate]] in it: the controller needs at least one", root.file()));
   }
   if (tables->size() > static_cast<size_t>(kMaxCandidates)) {
     return root.Error("candidate", fmt::format("{} candidates; at most {}", tables->size(), kMaxCandidates));
   }
-  const std::vector<std::string> policies = PolicyNames();
   std::vector<Candidate> out;
   for (const TomlTable& t : *tables) {
-    if (Status s = t.CheckKeys({"executor", "workers", "policy", "start", "offload"}); !s.ok()) return s;
-    Candidate c;
-    auto executor = t.String("executor");
-    if (!executor.ok()) return executor.status();
-    auto kind = ParseExecutorKind(*executor);
-    if (!kind.ok()) return t.Error("executor", fmt::format("'{}': threads, processes or async", *executor));
-    c.executor = *kind;
-    auto workers = t.OptInt("workers", 1, 1024);
-    if (!workers.ok()) return workers.status();
-    if (c.executor == ExecutorKind::kAsync) {
-      if (*workers) {
-        return t.Error("workers", "async runs on the server's event loops (--io-threads), which cannot change "
-                                  "live: leave workers out (offload is async's knob)");
-      }
-      c.workers = 0;
-    } else {
-      if (!*workers) return t.Error("workers", "missing (1..1024)");
-      c.workers = static_cast<int>(**workers);
-    }
-    auto offload = t.OptInt("offload", 0, 1024);
-    if (!offload.ok()) return offload.status();
-    if (*offload) {
-      if (c.executor != ExecutorKind::kAsync) return t.Error("offload", "only async has offload threads");
-      c.offload = static_cast<int>(**offload);
-    }
-    auto policy = t.OptString("policy");
-    if (!policy.ok()) return policy.status();
-    if (*policy) {
-      if (std::find(policies.begin(), policies.end(), **policy) == policies.end()) {
-        return t.Error("policy", fmt::format("'{}': one of {}", **policy, fmt::join(policies, ", ")));
-      }
-      c.policy = **policy;
-    }
-    auto start = t.OptString("start");
-    if (!start.ok()) return start.status();
-    if (*start) {
-      if (c.executor != ExecutorKind::kProcesses) return t.Error("start", "only processes have a start method");
-      auto method = ParseStartMethod(**start);
-      if (!method.ok()) return t.Error("start", fmt::format("'{}': fork, forkserver or spawn", **start));
-      c.start = *method;
-    }
+    auto c = CandidateOf(t);
+    if (!c.ok()) return c.status();
     for (size_t i = 0; i < out.size(); ++i) {
-      if (out[i] == c) {
-        return t.Error("executor", fmt::format("the same configuration as candidate {} ({})", i + 1, c.Label()));
+      if (out[i] == *c) {
+        return t.Error("executor",
+                       fmt::format("the same configuration as candidate {} ({})", i + 1, c->Label()));
       }
     }
-    out.push_back(c);
+    out.push_back(*c);
   }
   return out;
 }
 
 }  // namespace
 
-std::string Candidate::Label() const {
-  if (executor == ExecutorKind::kAsync) {
-    return offload > 0 ? fmt::format("async/{}/offload{}", policy, offload) : fmt::format("async/{}", policy);
-  }
-  std::string label = fmt::format("{}/{}/{}", ExecutorKindName(executor), workers, policy);
-  if (executor == ExecutorKind::kProcesses) label += fmt::format("/{}", StartMethodName(start));
-  return label;
-}
-
-ExecutorConfig Candidate::ApplyTo(ExecutorConfig base) const {
-  base.kind = executor;
-  base.policy = policy;
-  if (executor != ExecutorKind::kAsync) base.workers = workers;  // async: the server's loops
-  if (executor == ExecutorKind::kProcesses) base.start = start;
-  if (executor == ExecutorKind::kAsync) base.offload = offload;
-  return base;
+Candidate::Candidate(ExecutorKind executor, int workers, std::string policy, StartMethod start, int offload) {
+  settings_.kind = executor;
+  settings_.workers = workers;
+  settings_.policy = std::move(policy);
+  settings_.start = start;
+  settings_.offload = offload;
 }
 
 Candidate Candidate::Of(const ExecutorConfig& config) {
   Candidate c;
-  c.executor = config.kind;
-  c.policy = config.policy;
-  if (config.kind != ExecutorKind::kAsync) c.workers = config.workers;
-  if (config.kind == ExecutorKind::kAsync) {
-    c.workers = 0;
-    c.offload = config.offload;
-  }
-  c.start = config.start;
+  c.settings_ = config;
   return c;
+}
+
+int Candidate::workers() const {
+  return ConfigKeyNamed("workers").FixedLive(settings_.kind) ? 0 : settings_.workers;
+}
+
+Status Candidate::Set(const ConfigKey& key, const ConfigValue& value) {
+  if (!key.In(kCandidateDialect))
+    return InvalidArgument(std::string(key.name) + " is not a candidate's knob");
+  return SetConfigValue(settings_, key, value);
+}
+
+std::string Candidate::Label() const {
+  std::string label;
+  if (executor() == ExecutorKind::kAsync) {
+    label = offload() > 0 ? fmt::format("async/{}/offload{}", policy(), offload())
+                          : fmt::format("async/{}", policy());
+  } else {
+    label = fmt::format("{}/{}/{}", ExecutorKindName(executor()), workers(), policy());
+    if (executor() == ExecutorKind::kProcesses) label += fmt::format("/{}", StartMethodName(start()));
+  }
+  // Knobs added to the candidates dialect after the five above: named, so
+  // two candidates that differ only in them differ in their label too.
+  static const ExecutorConfig defaults;
+  for (const ConfigKey& key : ConfigKeys()) {
+    if (!Chooses(key)) continue;
+    if (key.name == "executor" || key.name == "workers" || key.name == "policy" || key.name == "start" ||
+        key.name == "offload") {
+      continue;
+    }
+    const ConfigValue value = key.get(settings_);
+    if (value != key.get(defaults)) label += fmt::format("/{}={}", key.name, FormatConfigText(key, value));
+  }
+  return label;
+}
+
+bool Candidate::Chooses(const ConfigKey& key) const {
+  return key.In(kCandidateDialect) && key.AppliesTo(executor()) && !key.FixedLive(executor());
+}
+
+ExecutorConfig Candidate::ApplyTo(ExecutorConfig base) const {
+  for (const ConfigKey& key : ConfigKeys()) {
+    if (Chooses(key)) key.set(base, key.get(settings_));
+  }
+  return base;
+}
+
+std::vector<std::string> Candidate::ServeArgs() const {
+  std::vector<std::string> args;
+  for (const ConfigKey& key : ConfigKeys()) {
+    if (!Chooses(key)) continue;
+    std::vector<std::string> flag = ConfigFlagArgs(key, key.get(settings_));
+    args.insert(args.end(), flag.begin(), flag.end());
+  }
+  return args;
 }
 
 Result<std::vector<Candidate>> LoadCandidates(const std::string& path) {
@@ -125,9 +160,10 @@ std::vector<Candidate> DefaultCandidates(unsigned cores) {
   std::vector<Candidate> out;
   for (const char* policy : {"fifo", "sjf"}) {
     for (ExecutorKind kind : {ExecutorKind::kThreads, ExecutorKind::kProcesses}) {
-      for (int workers : {n, 4 * n}) out.push_back({kind, workers, policy, StartMethod::kForkServer});
+      for (int workers : {n, 4 * n}) out.emplace_back(kind, workers, policy);
     }
-    for (int offload : {0, n}) out.push_back({ExecutorKind::kAsync, 0, policy, StartMethod::kForkServer, offload});
+    for (int offload : {0, n})
+      out.emplace_back(ExecutorKind::kAsync, 0, policy, StartMethod::kForkServer, offload);
   }
   return out;
 }

@@ -1,6 +1,7 @@
 // Candidates: the configurations the adaptive controller chooses among —
-// (executor, workers, policy, start method) — from a TOML file or a default
-// set sized to the machine.
+// (executor, workers, policy, start method, offload) — from a TOML file or a
+// default set sized to the machine. The file's keys, their types, ranges and
+// the executors they apply to are the knob table's (executor/config_keys.h).
 //
 //   [[candidate]]
 //   executor = "threads"      # threads | processes | async
@@ -21,25 +22,52 @@
 #include <vector>
 
 #include "core/status.h"
+#include "executor/config_keys.h"
 #include "executor/executor.h"
 
 namespace switchyard {
 
-struct Candidate {
-  ExecutorKind executor = ExecutorKind::kThreads;
-  int workers = 2;
-  std::string policy = "fifo";
-  StartMethod start = StartMethod::kForkServer;  // processes only
-  int offload = 0;                               // async only
-
-  // "threads/2/fifo", "processes/4/sjf/forkserver", "async/fifo/offload2":
-  // stable, for logs and ids (async's workers are the server's loops: not in it).
-  std::string Label() const;
-  // `base` (the server's configuration) with this candidate's fields.
-  ExecutorConfig ApplyTo(ExecutorConfig base) const;
+// A configuration the controller may switch to: the values of the knobs a
+// candidates file may give (executor/config_keys.h, kCandidateDialect: today
+// executor, workers, policy, start, offload), held in an ExecutorConfig whose
+// other fields mean nothing. A value type: copy freely; safe to share.
+class Candidate {
+ public:
+  Candidate() = default;
+  // workers: ignored for async (its workers are the server's event loops);
+  // start: processes only; offload: async only.
+  Candidate(ExecutorKind executor, int workers, std::string policy = "fifo",
+            StartMethod start = StartMethod::kForkServer, int offload = 0);
   // The candidate `config` runs now (its other fields ignored).
   static Candidate Of(const ExecutorConfig& config);
+
+  ExecutorKind executor() const { return settings_.kind; }
+  int workers() const;  // 0 for async: not the candidate's to choose
+  const std::string& policy() const { return settings_.policy; }
+  StartMethod start() const { return settings_.start; }
+  int offload() const { return settings_.offload; }
+
+  // Sets one knob of the candidates dialect (checked: CheckConfigValue).
+  Status Set(const ConfigKey& key, const ConfigValue& value);
+
+  // "threads/2/fifo", "processes/4/sjf/forkserver", "async/fifo/offload2":
+  // stable, for logs and ids (async's workers are the server's loops: not
+  // in it). A knob beyond those five would add "/name=value".
+  std::string Label() const;
+  // `base` (the server's configuration) with this candidate's knobs, those
+  // that mean something for its executor and can change live.
+  ExecutorConfig ApplyTo(ExecutorConfig base) const;
+  // The serve flags that start a server on this candidate (the knobs
+  // ApplyTo sets): {"--executor", "threads", "--policy", "fifo", "--workers", "2"}.
+  std::vector<std::string> ServeArgs() const;
   bool operator==(const Candidate& other) const { return Label() == other.Label(); }
+
+ private:
+  // Whether `key` is one of the candidate's: in the candidates dialect,
+  // meaningful for its executor and choosable live.
+  bool Chooses(const ConfigKey& key) const;
+
+  ExecutorConfig settings_;
 };
 
 inline constexpr int kMaxCandidates = 64;

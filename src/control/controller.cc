@@ -66,8 +66,8 @@ std::string_view DecisionReasonName(DecisionReason reason) {
 }
 
 double WaitCapacity(const Candidate& candidate) {
-  if (candidate.executor == ExecutorKind::kAsync) return std::numeric_limits<double>::infinity();
-  return candidate.workers;
+  if (candidate.executor() == ExecutorKind::kAsync) return std::numeric_limits<double>::infinity();
+  return candidate.workers();
 }
 
 double WaitDemand(const WindowStats& w) { return std::max(w.wait_load, w.in_system * w.share_sleep); }

@@ -1,23 +1,30 @@
 #include "executor/executor.h"
 
+#include "executor/config_keys.h"
 #include "policy/policy.h"
 
 namespace switchyard {
 
 std::string_view ExecutorKindName(ExecutorKind kind) {
   switch (kind) {
-    case ExecutorKind::kThreads: return "threads";
-    case ExecutorKind::kProcesses: return "processes";
-    case ExecutorKind::kAsync: return "async";
+    case ExecutorKind::kThreads:
+      return "threads";
+    case ExecutorKind::kProcesses:
+      return "processes";
+    case ExecutorKind::kAsync:
+      return "async";
   }
   return "?";
 }
 
 std::string_view StartMethodName(StartMethod method) {
   switch (method) {
-    case StartMethod::kFork: return "fork";
-    case StartMethod::kForkServer: return "forkserver";
-    case StartMethod::kSpawn: return "spawn";
+    case StartMethod::kFork:
+      return "fork";
+    case StartMethod::kForkServer:
+      return "forkserver";
+    case StartMethod::kSpawn:
+      return "spawn";
   }
   return "?";
 }
@@ -28,16 +35,14 @@ Result<ExecutorKind> ParseExecutorKind(std::string_view name) {
   if (name == "threads") return ExecutorKind::kThreads;
   if (name == "processes") return ExecutorKind::kProcesses;
   if (name == "async") return ExecutorKind::kAsync;
-  return InvalidArgument("unknown executor '" + std::string(name) +
-                         "' (known: threads, processes, async)");
+  return InvalidArgument("unknown executor '" + std::string(name) + "' (known: threads, processes, async)");
 }
 
 Result<StartMethod> ParseStartMethod(std::string_view name) {
   if (name == "fork") return StartMethod::kFork;
   if (name == "forkserver") return StartMethod::kForkServer;
   if (name == "spawn") return StartMethod::kSpawn;
-  return InvalidArgument("unknown start method '" + std::string(name) +
-                         "' (known: fork, forkserver, spawn)");
+  return InvalidArgument("unknown start method '" + std::string(name) + "' (known: fork, forkserver, spawn)");
 }
 
 Result<IpcKind> ParseIpcKind(std::string_view name) {
@@ -63,17 +68,8 @@ int ExecutorConfig::ResolvedIpcSpinUs(unsigned cores) const {
 }
 
 Status ExecutorConfig::Validate() const {
-  if (workers < 1 || workers > 1024) {
-    return InvalidArgument("workers must be between 1 and 1024, got " + std::to_string(workers));
-  }
-  if (max_queue < 1) return InvalidArgument("max_queue must be at least 1");
-  if (max_queue_wait_us < 0) return InvalidArgument("max_queue_wait must not be negative");
-  if (offload < 0 || offload > 1024) {
-    return InvalidArgument("offload must be between 0 and 1024, got " + std::to_string(offload));
-  }
-  if ((ipc_spin_us < 0 && ipc_spin_us != kAutoSpin) || ipc_spin_us > 100000) {
-    return InvalidArgument("ipc_spin_us must be between 0 and 100000");
-  }
+  // The knobs' ranges are the table's (config_keys.cc): one statement of them.
+  if (Status s = CheckConfigRanges(*this); !s.ok()) return s;
   if (max_in_flight < 1) return InvalidArgument("max_in_flight must be at least 1");
   auto policy_ok = CreatePolicy(policy, policy_options);
   if (!policy_ok.ok()) return policy_ok.status();
@@ -84,9 +80,12 @@ Result<std::unique_ptr<Executor>> CreateExecutor(const ExecutorConfig& config, E
   Status valid = config.Validate();
   if (!valid.ok()) return valid;
   switch (config.kind) {
-    case ExecutorKind::kThreads: return CreateThreadExecutor(config, env);
-    case ExecutorKind::kAsync: return CreateAsyncExecutor(config, env);
-    case ExecutorKind::kProcesses: return CreateProcessExecutor(config, env);
+    case ExecutorKind::kThreads:
+      return CreateThreadExecutor(config, env);
+    case ExecutorKind::kAsync:
+      return CreateAsyncExecutor(config, env);
+    case ExecutorKind::kProcesses:
+      return CreateProcessExecutor(config, env);
   }
   return InvalidArgument("unknown executor");
 }

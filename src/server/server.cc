@@ -9,6 +9,7 @@
 #include <future>
 #include <nlohmann/json.hpp>
 
+#include "executor/config_json.h"
 #include "metrics/perf_counters.h"
 #include "metrics/process_tree.h"
 #include "server/json_reply.h"
@@ -24,120 +25,6 @@ namespace {
 json HistogramJson(const LatencyHistogram& h) {
   return {{"count", h.count()},        {"mean", h.mean()},          {"p50", h.Percentile(0.50)},
           {"p95", h.Percentile(0.95)}, {"p99", h.Percentile(0.99)}, {"max", h.max()}};
-}
-
-json ConfigJson(const ExecutorConfig& c) {
-  json j = {{"executor", ExecutorKindName(c.kind)},
-            {"workers", c.workers},
-            {"policy", c.policy},
-            {"max_queue", c.max_queue},
-            {"max_queue_wait_ms", static_cast<double>(c.max_queue_wait_us) / 1000}};
-  if (c.kind == ExecutorKind::kProcesses) {
-    j["start"] = StartMethodName(c.start);
-    j["ipc"] = IpcKindName(c.ipc);
-  }
-  if (c.kind == ExecutorKind::kAsync) j["offload"] = c.offload;
-  const PolicyOptions& p = c.policy_options;
-  json quanta = json::array();
-  for (int64_t q : p.mlfq_quanta_us) quanta.push_back(static_cast<double>(q) / 1000);
-  j["policy_options"] = {{"priority_levels", p.priority_levels},
-                         {"aging_ms", static_cast<double>(p.aging_us) / 1000},
-                         {"mlfq_quanta_ms", quanta},
-                         {"mlfq_boost_ms", static_cast<double>(p.mlfq_boost_us) / 1000},
-                         {"drr_quantum_ms", static_cast<double>(p.drr_quantum_us) / 1000}};
-  return j;
-}
-
-// Applies the fields of an /admin/config body to `config`.
-Status ApplyConfigPatch(const json& body, ExecutorConfig& config) {
-  if (!body.is_object()) return InvalidArgument("body must be a JSON object");
-  for (const auto& [key, value] : body.items()) {
-    auto need_string = [&]() -> Result<std::string> {
-      if (!value.is_string()) return InvalidArgument("field '" + key + "' must be a string");
-      return value.get<std::string>();
-    };
-    auto need_int = [&](int64_t lo, int64_t hi) -> Result<int64_t> {
-      if (!value.is_number_integer()) return InvalidArgument("field '" + key + "' must be an integer");
-      int64_t v = value.get<int64_t>();
-      if (v < lo || v > hi) {
-        return InvalidArgument("field '" + key + "' must be between " + std::to_string(lo) + " and " +
-                               std::to_string(hi) + ", got " + std::to_string(v));
-      }
-      return v;
-    };
-    if (key == "executor") {
-      auto s = need_string();
-      if (!s.ok()) return s.status();
-      auto kind = ParseExecutorKind(s.value());
-      if (!kind.ok()) return kind.status();
-      config.kind = kind.value();
-    } else if (key == "start") {
-      auto s = need_string();
-      if (!s.ok()) return s.status();
-      auto m = ParseStartMethod(s.value());
-      if (!m.ok()) return m.status();
-      config.start = m.value();
-    } else if (key == "ipc") {
-      auto s = need_string();
-      if (!s.ok()) return s.status();
-      auto k = ParseIpcKind(s.value());
-      if (!k.ok()) return k.status();
-      config.ipc = k.value();
-    } else if (key == "policy") {
-      auto s = need_string();
-      if (!s.ok()) return s.status();
-      config.policy = s.value();
-    } else if (key == "workers") {
-      auto v = need_int(1, 1024);
-      if (!v.ok()) return v.status();
-      config.workers = static_cast<int>(v.value());
-    } else if (key == "offload") {
-      auto v = need_int(0, 1024);
-      if (!v.ok()) return v.status();
-      config.offload = static_cast<int>(v.value());
-    } else if (key == "priority_levels") {
-      auto v = need_int(1, 1000);
-      if (!v.ok()) return v.status();
-      config.policy_options.priority_levels = static_cast<int>(v.value());
-    } else if (key == "max_queue_wait_ms") {
-      if (!value.is_number() || value.get<double>() < 0 || value.get<double>() > 3.6e6) {
-        return InvalidArgument(
-            "field 'max_queue_wait_ms' must be a number of milliseconds from 0 to 3600000");
-      }
-      config.max_queue_wait_us = static_cast<int64_t>(value.get<double>() * 1000);
-    } else if (key == "mlfq_boost_ms") {
-      if (!value.is_number() || value.get<double>() < 0 || value.get<double>() > 3.6e6) {
-        return InvalidArgument("field 'mlfq_boost_ms' must be a number of milliseconds from 0 to 3600000");
-      }
-      config.policy_options.mlfq_boost_us = static_cast<int64_t>(value.get<double>() * 1000);
-    } else if (key == "aging_ms" || key == "drr_quantum_ms") {
-      if (!value.is_number() || value.get<double>() < 0 || value.get<double>() > 3.6e6) {
-        return InvalidArgument("field '" + key + "' must be a number of milliseconds from 0 to 3600000");
-      }
-      const int64_t us = static_cast<int64_t>(value.get<double>() * 1000);
-      (key == "aging_ms" ? config.policy_options.aging_us : config.policy_options.drr_quantum_us) = us;
-    } else if (key == "mlfq_quanta_ms") {
-      if (!value.is_array())
-        return InvalidArgument("field 'mlfq_quanta_ms' must be an array of milliseconds");
-      std::vector<int64_t> quanta;
-      for (const json& q : value) {
-        if (!q.is_number())
-          return InvalidArgument("field 'mlfq_quanta_ms' must hold numbers of milliseconds");
-        quanta.push_back(static_cast<int64_t>(q.get<double>() * 1000));
-      }
-      config.policy_options.mlfq_quanta_us = std::move(quanta);
-    } else if (key == "max_queue") {
-      auto v = need_int(1, 1'000'000);
-      if (!v.ok()) return v.status();
-      config.max_queue = static_cast<size_t>(v.value());
-    } else {
-      return InvalidArgument(
-          "unknown field '" + key +
-          "' (known: executor, workers, start, ipc, offload, policy, priority_levels, aging_ms, "
-          "mlfq_quanta_ms, mlfq_boost_ms, drr_quantum_ms, max_queue, max_queue_wait_ms)");
-    }
-  }
-  return config.Validate();
 }
 
 }  // namespace

@@ -16,8 +16,8 @@ class AsyncModel final : public ExecutorModel {
         machine_(machine),
         done_(std::move(done)),
         loops_(static_cast<size_t>(loops)),
-        offload_(candidate.offload),
-        offload_idle_(candidate.offload) {}
+        offload_(candidate.offload()),
+        offload_idle_(candidate.offload()) {}
 
   void Admit(SimJob job) override {
     const size_t loop = static_cast<size_t>(job.connection < 0 ? 0 : job.connection) % loops_.size();

@@ -141,8 +141,8 @@ Status SimServer::Apply(const Candidate& candidate, int64_t* start_us) {
   starting_ = std::move(built).value();
   starting_candidate_ = candidate;
   int64_t cost = options_.start_threads_us;
-  if (candidate.executor == ExecutorKind::kProcesses) cost = options_.start_processes_us;
-  if (candidate.executor == ExecutorKind::kAsync) cost = options_.start_async_us;
+  if (candidate.executor() == ExecutorKind::kProcesses) cost = options_.start_processes_us;
+  if (candidate.executor() == ExecutorKind::kAsync) cost = options_.start_async_us;
   if (start_us != nullptr) *start_us = cost;
   ++switches_;
   starting_token_ = static_cast<uint64_t>(switches_);

@@ -29,7 +29,7 @@ class WorkerPoolModel final : public ExecutorModel {
         ipc_us_(ipc_us),
         machine_(machine),
         done_(std::move(done)),
-        idle_(candidate.workers) {}
+        idle_(candidate.workers()) {}
 
   void Admit(SimJob job) override {
     const int64_t now = machine_.now_us();

@@ -34,15 +34,7 @@ std::string Resolve(const std::string& study_file, const std::string& name) {
 std::string AdaptiveRunConfig::Id() const { return (is_static() ? "static." : "controller.") + name; }
 
 std::vector<std::string> AdaptiveMatrix::CandidateArgs(const Candidate& c) const {
-  std::vector<std::string> a = {"--executor", std::string(ExecutorKindName(c.executor)), "--policy",
-                                c.policy};
-  if (c.executor == ExecutorKind::kAsync) {
-    a.insert(a.end(), {"--offload", std::to_string(c.offload)});
-  } else {
-    a.insert(a.end(), {"--workers", std::to_string(c.workers)});
-  }
-  if (c.executor == ExecutorKind::kProcesses)
-    a.insert(a.end(), {"--start", std::string(StartMethodName(c.start))});
+  std::vector<std::string> a = c.ServeArgs();
   a.insert(a.end(), {"--io-threads", std::to_string(io_threads)});
   return a;
 }

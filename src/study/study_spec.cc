@@ -5,8 +5,7 @@
 
 #include "config/toml_reader.h"
 #include "core/duration.h"
-#include "executor/executor.h"
-#include "policy/policy.h"
+#include "executor/config_toml.h"
 
 namespace switchyard {
 namespace {
@@ -17,24 +16,10 @@ std::string PointLabel(const StudyWorkload& w, double point) {
   return s.str();
 }
 
-// A list key of [server] checked against the names a parser accepts.
-template <typename Parse>
-Result<std::vector<std::string>> Names(const TomlTable& t, std::string_view key, std::vector<std::string> fallback,
-                                       Parse parse) {
-  auto list = t.OptStringList(key);
-  if (!list.ok()) return list.status();
-  std::vector<std::string> names = list->value_or(std::move(fallback));
-  for (const std::string& n : names) {
-    Status s = parse(n);
-    if (!s.ok()) return t.Error(key, s.message());
-  }
-  return names;
-}
-
 Result<StudySpec> SpecOf(const TomlDocument& doc) {
   TomlTable root = doc.root();
-  Status known = root.CheckKeys({"name", "description", "duration", "warmup", "repetitions", "db_rows", "server",
-                                 "workload", "data", "pipeline", "adaptive"});
+  Status known = root.CheckKeys({"name", "description", "duration", "warmup", "repetitions", "db_rows",
+                                 "server", "workload", "data", "pipeline", "adaptive"});
   if (!known.ok()) return known;
   const bool pipeline = root.Has("pipeline");
   const bool adaptive = root.Has("adaptive");
@@ -44,16 +29,18 @@ Result<StudySpec> SpecOf(const TomlDocument& doc) {
   if (adaptive) {
     for (const char* key : {"duration", "server", "workload", "data"}) {
       if (root.Has(key)) {
-        return root.Error(key, "does not apply to an adaptive study (one with an [adaptive] table): its "
-                               "phases file says what to send and for how long");
+        return root.Error(key,
+                          "does not apply to an adaptive study (one with an [adaptive] table): its "
+                          "phases file says what to send and for how long");
       }
     }
   }
   if (pipeline) {
     for (const char* key : {"duration", "warmup", "db_rows", "server", "workload"}) {
       if (root.Has(key)) {
-        return root.Error(key, "does not apply to a pipeline study (one with a [pipeline] table): each run "
-                               "lasts its epochs");
+        return root.Error(key,
+                          "does not apply to a pipeline study (one with a [pipeline] table): each run "
+                          "lasts its epochs");
       }
     }
   } else if (root.Has("data")) {
@@ -101,25 +88,47 @@ Result<StudySpec> SpecOf(const TomlDocument& doc) {
   // [server]: the configuration matrix.
   auto server_table = root.Table("server");
   if (!server_table.ok()) return server_table.status();
-  if (!*server_table) return root.Error("server", "missing: the [server] table says which configurations to compare "
-                                        "(a pipeline study has a [pipeline] table instead)");
+  if (!*server_table)
+    return root.Error("server",
+                      "missing: the [server] table says which configurations to compare "
+                      "(a pipeline study has a [pipeline] table instead)");
   const TomlTable& st = **server_table;
-  Status server_known = st.CheckKeys({"executors", "workers", "policies", "start", "ipc", "offload", "models",
-                                             "intra_op_threads", "args"});
+  Status server_known = st.CheckKeys(
+      {"executors", "workers", "policies", "start", "ipc", "offload", "models", "intra_op_threads", "args"});
   if (!server_known.ok()) return server_known;
-  auto executors = Names(st, "executors", {"threads", "processes", "async"},
-                         [](const std::string& n) { return ParseExecutorKind(n).status(); });
-  if (!executors.ok()) return executors.status();
-  auto workers = st.OptIntList("workers", 1, 1024);
-  if (!workers.ok()) return workers.status();
-  auto policies = Names(st, "policies", {"fifo"}, [](const std::string& n) { return CreatePolicy(n).status(); });
-  if (!policies.ok()) return policies.status();
-  auto starts = Names(st, "start", {"forkserver"}, [](const std::string& n) { return ParseStartMethod(n).status(); });
-  if (!starts.ok()) return starts.status();
-  auto ipcs = Names(st, "ipc", {"shm"}, [](const std::string& n) { return ParseIpcKind(n).status(); });
-  if (!ipcs.ok()) return ipcs.status();
-  auto offloads = st.OptIntList("offload", 0, 1024);
-  if (!offloads.ok()) return offloads.status();
+  // The matrix's knobs: the knob table's study dialect (executor/config_keys.h).
+  auto list = [&](std::string_view knob,
+                  std::vector<ConfigValue> fallback) -> Result<std::vector<ConfigValue>> {
+    const ConfigKey& key = ConfigKeyNamed(knob);
+    auto values = ReadConfigList(st, key, key.study_name);
+    if (!values.ok()) return values.status();
+    return values->value_or(std::move(fallback));
+  };
+  auto texts = [](const std::vector<ConfigValue>& values) {
+    std::vector<std::string> out;
+    for (const ConfigValue& v : values) out.push_back(std::get<std::string>(v));
+    return out;
+  };
+  auto ints = [](const std::vector<ConfigValue>& values) {
+    std::vector<int64_t> out;
+    for (const ConfigValue& v : values) out.push_back(std::get<int64_t>(v));
+    return out;
+  };
+  auto executor_values = list("executor", {"threads", "processes", "async"});
+  if (!executor_values.ok()) return executor_values.status();
+  auto worker_values = list("workers", {int64_t{2}});
+  if (!worker_values.ok()) return worker_values.status();
+  auto policy_values = list("policy", {"fifo"});
+  if (!policy_values.ok()) return policy_values.status();
+  auto start_values = list("start", {"forkserver"});
+  if (!start_values.ok()) return start_values.status();
+  auto ipc_values = list("ipc", {"shm"});
+  if (!ipc_values.ok()) return ipc_values.status();
+  auto offload_values = list("offload", {int64_t{0}});
+  if (!offload_values.ok()) return offload_values.status();
+  const std::vector<std::string> executors = texts(*executor_values), policies = texts(*policy_values),
+                                 starts = texts(*start_values), ipcs = texts(*ipc_values);
+  const std::vector<int64_t> workers = ints(*worker_values), offloads = ints(*offload_values);
   auto models = st.OptString("models");
   if (!models.ok()) return models.status();
   auto intras = st.OptIntList("intra_op_threads", 1, 1024);
@@ -127,18 +136,21 @@ Result<StudySpec> SpecOf(const TomlDocument& doc) {
   if (*intras && !*models) return st.Error("intra_op_threads", "applies only with models = \"DIR\"");
   auto args = st.OptStringList("args", /*allow_empty=*/true);
   if (!args.ok()) return args.status();
+  // The flags each cell's server is started with: the study's own.
+  std::vector<std::string> owned = {"--port", "--db", "--admin-token-file", "--models", "--intra-op-threads"};
+  for (const ConfigKey& key : ConfigKeys()) {
+    if (key.In(kStudyDialect)) owned.emplace_back(key.flag);
+  }
   for (const std::string& a : args->value_or(std::vector<std::string>{})) {
-    for (const char* owned : {"--port", "--db", "--executor", "--workers", "--policy", "--start", "--ipc", "--offload",
-                              "--admin-token-file", "--models", "--intra-op-threads"}) {
-      if (a == owned || a.rfind(std::string(owned) + "=", 0) == 0) {
-        return st.Error("args", std::string(owned) + " is set by the study itself");
-      }
+    for (const std::string& flag : owned) {
+      if (a == flag || a.rfind(flag + "=", 0) == 0)
+        return st.Error("args", flag + " is set by the study itself");
     }
   }
-  for (const std::string& e : *executors) {
+  for (const std::string& e : executors) {
     for (int64_t intra : intras->value_or(std::vector<int64_t>{0})) {
-      for (int64_t w : workers->value_or(std::vector<int64_t>{2})) {
-        for (const std::string& p : *policies) {
+      for (int64_t w : workers) {
+        for (const std::string& p : policies) {
           ServerConfig base;
           base.executor = e;
           base.workers = static_cast<int>(w);
@@ -146,24 +158,30 @@ Result<StudySpec> SpecOf(const TomlDocument& doc) {
           base.intra_op_threads = static_cast<int>(intra);
           base.args = args->value_or(std::vector<std::string>{});
           base.models = models->value_or("");
-          if (e == "processes") {
-            for (const std::string& s : *starts) {
-              for (const std::string& i : *ipcs) {
-                ServerConfig c = base;
-                c.start = s;
-                c.ipc = i;
-                spec.servers.push_back(c);
+          // The knobs that mean something for this executor multiply it.
+          const ExecutorKind kind = ParseExecutorKind(e).value();
+          std::vector<ServerConfig> variants = {base};
+          auto cross = [&variants](const auto& values, auto set) {
+            std::vector<ServerConfig> crossed;
+            for (const ServerConfig& v : variants) {
+              for (const auto& value : values) {
+                ServerConfig c = v;
+                set(c, value);
+                crossed.push_back(std::move(c));
               }
             }
-          } else if (e == "async") {
-            for (int64_t o : offloads->value_or(std::vector<int64_t>{0})) {
-              ServerConfig c = base;
-              c.offload = static_cast<int>(o);
-              spec.servers.push_back(c);
-            }
-          } else {
-            spec.servers.push_back(base);
+            variants = std::move(crossed);
+          };
+          if (ConfigKeyNamed("start").AppliesTo(kind)) {
+            cross(starts, [](ServerConfig& c, const std::string& v) { c.start = v; });
           }
+          if (ConfigKeyNamed("ipc").AppliesTo(kind)) {
+            cross(ipcs, [](ServerConfig& c, const std::string& v) { c.ipc = v; });
+          }
+          if (ConfigKeyNamed("offload").AppliesTo(kind)) {
+            cross(offloads, [](ServerConfig& c, int64_t v) { c.offload = static_cast<int>(v); });
+          }
+          spec.servers.insert(spec.servers.end(), variants.begin(), variants.end());
         }
       }
     }
@@ -193,8 +211,10 @@ Result<StudySpec> SpecOf(const TomlDocument& doc) {
     if (!connections.ok()) return connections.status();
     auto rates = t.OptNumberList("rate", /*positive=*/true);
     if (!rates.ok()) return rates.status();
-    if (*connections && *rates) return t.Error("rate", "give connections (closed loop) or rate (open loop), not both");
-    if (!*connections && !*rates) return t.Error("connections", "missing: give connections or rate load points");
+    if (*connections && *rates)
+      return t.Error("rate", "give connections (closed loop) or rate (open loop), not both");
+    if (!*connections && !*rates)
+      return t.Error("connections", "missing: give connections or rate load points");
     if (*rates) {
       w.open_loop = true;
       w.points = **rates;
@@ -217,10 +237,17 @@ Result<StudySpec> SpecOf(const TomlDocument& doc) {
 }  // namespace
 
 std::vector<std::string> ServerConfig::ServeArgs() const {
-  std::vector<std::string> a = {"--executor", executor, "--workers", std::to_string(workers), "--policy", policy};
-  if (!start.empty()) a.insert(a.end(), {"--start", start});
-  if (!ipc.empty()) a.insert(a.end(), {"--ipc", ipc});
-  if (offload >= 0) a.insert(a.end(), {"--offload", std::to_string(offload)});
+  std::vector<std::string> a;
+  auto add = [&a](std::string_view key, ConfigValue value) {
+    std::vector<std::string> flag = ConfigFlagArgs(ConfigKeyNamed(key), value);
+    a.insert(a.end(), flag.begin(), flag.end());
+  };
+  add("executor", executor);
+  add("workers", int64_t{workers});
+  add("policy", policy);
+  if (!start.empty()) add("start", start);
+  if (!ipc.empty()) add("ipc", ipc);
+  if (offload >= 0) add("offload", int64_t{offload});
   if (!models.empty()) a.insert(a.end(), {"--models", models});
   if (intra_op_threads > 0) a.insert(a.end(), {"--intra-op-threads", std::to_string(intra_op_threads)});
   a.insert(a.end(), args.begin(), args.end());

@@ -50,13 +50,16 @@
 
 namespace switchyard {
 
+// One server configuration of the matrix. Its knobs hold the knob table's
+// text forms (executor/config_keys.h), checked by it when the file was read;
+// the table names the flags they become.
 struct ServerConfig {
   std::string executor = "threads";
   int workers = 2;
   std::string policy = "fifo";
-  std::string start;  // processes only
-  std::string ipc;    // processes only
-  int offload = -1;   // async only (-1: not applicable)
+  std::string start;         // processes only
+  std::string ipc;           // processes only
+  int offload = -1;          // async only (-1: not applicable)
   std::string models;        // --models DIR, empty: none
   int intra_op_threads = 0;  // --intra-op-threads (0: not given)
   std::vector<std::string> args;
