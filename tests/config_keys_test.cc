@@ -32,7 +32,7 @@ TEST(ConfigKeysTest, EveryKnobIsNamedOnceAndHasItsFlag) {
 TEST(ConfigKeysTest, TheDefaultsAreInRangeAndEveryValueRoundTripsThroughItsText) {
   const ExecutorConfig defaults;
   EXPECT_TRUE(CheckConfigRanges(defaults).ok());
-  EXPECT_TRUE(defaults.Validate().ok());
+  EXPECT_TRUE(ValidateExecutorConfig(defaults).ok());
   for (const ConfigKey& key : ConfigKeys()) {
     const ConfigValue value = key.get(defaults);
     const std::string text = FormatConfigText(key, value);

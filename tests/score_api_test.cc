@@ -6,6 +6,8 @@
 #include <utility>
 #include <vector>
 
+#include "server/json_reply.h"
+
 namespace switchyard {
 namespace {
 
@@ -93,8 +95,9 @@ TEST(ScoreApiTest, PriorityIsOptionalAndANonNegativeInteger) {
   EXPECT_EQ(scheduling.priority, -1) << "left alone when absent";
   ASSERT_TRUE(ParseScoreRequest(R"({"mode":"cpu","iters":1,"priority":2})", limits, &scheduling).ok());
   EXPECT_EQ(scheduling.priority, 2);
-  for (const char* bad : {R"({"mode":"cpu","iters":1,"priority":-1})", R"({"mode":"cpu","iters":1,"priority":"high"})",
-                          R"({"mode":"cpu","iters":1,"priority":1.5})"}) {
+  for (const char* bad :
+       {R"({"mode":"cpu","iters":1,"priority":-1})", R"({"mode":"cpu","iters":1,"priority":"high"})",
+        R"({"mode":"cpu","iters":1,"priority":1.5})"}) {
     auto r = ParseScoreRequest(bad, limits, &scheduling);
     ASSERT_FALSE(r.ok()) << bad;
     EXPECT_NE(r.status().message().find("priority"), std::string::npos) << r.status().message();
@@ -104,9 +107,9 @@ TEST(ScoreApiTest, PriorityIsOptionalAndANonNegativeInteger) {
 TEST(ScoreApiTest, TimeoutAndClientAreOptionalAndChecked) {
   ScoreLimits limits;
   ScoreScheduling scheduling;
-  ASSERT_TRUE(
-      ParseScoreRequest(R"({"mode":"sleep","ms":1,"timeout_us":2500,"client":"tenant-a.1"})", limits, &scheduling)
-          .ok());
+  ASSERT_TRUE(ParseScoreRequest(R"({"mode":"sleep","ms":1,"timeout_us":2500,"client":"tenant-a.1"})", limits,
+                                &scheduling)
+                  .ok());
   EXPECT_EQ(scheduling.timeout_us, 2500);
   EXPECT_EQ(scheduling.client, "tenant-a.1");
   const std::vector<std::pair<const char*, const char*>> bad = {

@@ -16,6 +16,7 @@
 #include "control/candidates.h"
 #include "control/reward.h"
 #include "core/duration.h"
+#include "executor/config_keys.h"
 #include "executor/process/worker_process.h"
 #include "executor/process/zygote.h"
 #include "metrics/perf_counters.h"
@@ -238,7 +239,7 @@ int RunServe(ServeFlags& f, const CLI::App& app) {
     Status db = ValidateKvDatabase(f.db_path);
     if (!db.ok()) return Fail(db);
   }
-  Status valid = o.executor.Validate();
+  Status valid = ValidateExecutorConfig(o.executor);
   if (!valid.ok()) return Fail(valid);
   if (!f.predictor_model.empty()) {
     // A model that does not load must not stop the server: the online

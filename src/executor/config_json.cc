@@ -53,7 +53,7 @@ Status ApplyConfigPatch(const json& patch, ExecutorConfig& config) {
       return InvalidArgument("field '" + name + "': " + s.message());
     }
   }
-  return config.Validate();
+  return ValidateExecutorConfig(config);
 }
 
 json ConfigJson(const ExecutorConfig& config) {

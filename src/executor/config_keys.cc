@@ -391,4 +391,13 @@ Status CheckConfigRanges(const ExecutorConfig& config) {
   return Status::Ok();
 }
 
+Status ValidateExecutorConfig(const ExecutorConfig& config) {
+  // The knobs' ranges are the table's (config_keys.cc): one statement of them.
+  if (Status s = CheckConfigRanges(config); !s.ok()) return s;
+  if (config.max_in_flight < 1) return InvalidArgument("max_in_flight must be at least 1");
+  auto policy_ok = CreatePolicy(config.policy, config.policy_options);
+  if (!policy_ok.ok()) return policy_ok.status();
+  return Status::Ok();
+}
+
 }  // namespace switchyard

@@ -26,7 +26,7 @@
 #include <vector>
 
 #include "core/status.h"
-#include "executor/executor.h"
+#include "executor/executor_config.h"
 
 namespace switchyard {
 
@@ -113,7 +113,12 @@ std::string FormatConfigText(const ConfigKey& key, const ConfigValue& value);
 std::vector<std::string> ConfigFlagArgs(const ConfigKey& key, const ConfigValue& value);
 
 // Checks every knob of `config` against the table (ipc_spin_us may still
-// be auto). ExecutorConfig::Validate calls it.
+// be auto).
 Status CheckConfigRanges(const ExecutorConfig& config);
+
+// A whole configuration, checked once, whichever dialect it came from: every
+// knob in range, the policy known and its options valid. InvalidArgument
+// naming the knob and the problem.
+Status ValidateExecutorConfig(const ExecutorConfig& config);
 
 }  // namespace switchyard

@@ -16,7 +16,7 @@
 #include "core/clock.h"
 #include "core/request.h"
 #include "core/status.h"
-#include "policy/policy.h"
+#include "executor/executor_config.h"
 #include "workload/workload_runner.h"
 
 namespace switchyard {
@@ -24,53 +24,11 @@ namespace switchyard {
 class EventLoops;
 class Zygote;
 
-enum class ExecutorKind { kThreads, kProcesses, kAsync };
-enum class StartMethod { kFork, kForkServer, kSpawn };
-enum class IpcKind { kShm, kPipe };
-
-std::string_view ExecutorKindName(ExecutorKind kind);
-std::string_view StartMethodName(StartMethod method);
-std::string_view IpcKindName(IpcKind kind);
-Result<ExecutorKind> ParseExecutorKind(std::string_view name);
-Result<StartMethod> ParseStartMethod(std::string_view name);
-Result<IpcKind> ParseIpcKind(std::string_view name);
-
-struct ExecutorConfig {
-  ExecutorKind kind = ExecutorKind::kThreads;
-  int workers = 2;                  // threads, processes or event loops
-  std::string policy = "fifo";
-  PolicyOptions policy_options;     // priority levels, aging
-  size_t max_queue = 1024;          // admitted but not started
-  // Admission control: refuse (503) while the predicted wait of a newcomer
-  // — the queued jobs' predicted service over the workers — exceeds this.
-  // 0: off, only max_queue bounds the queue.
-  int64_t max_queue_wait_us = 0;
-  // processes only
-  StartMethod start = StartMethod::kForkServer;
-  IpcKind ipc = IpcKind::kShm;
-  // Busy-poll before sleeping on the wake-up fd; kAutoSpin picks by core count
-  // (see ResolvedIpcSpinUs).
-  static constexpr int kAutoSpin = -1;
-  int ipc_spin_us = kAutoSpin;
-  size_t max_payload_bytes = 1 << 20;  // largest ScoreRequest::data; sizes shm slots
-  // async only: `workers` is the number of the server's event loops
-  int offload = 0;                  // helper threads for cpu work; 0: run it on the loop
-  int max_in_flight = 4096;         // coroutines alive per loop
-
-  std::string Describe() const;     // one line, for logs
-  // ipc_spin_us, with kAutoSpin resolved: spinning pays only when every
-  // spinner (a worker and its dispatcher thread, per worker) has a core to
-  // itself next to the event loop; on a busier machine it steals the CPU the
-  // work needs (on 2 cores, 50 µs of spin doubled the low-load latency).
-  int ResolvedIpcSpinUs(unsigned cores) const;
-  Status Validate() const;
-};
-
 struct ExecutorStats {
   std::string kind;
   int workers = 0;
-  size_t queued = 0;         // waiting in the scheduling queue
-  size_t in_flight = 0;      // started, not finished
+  size_t queued = 0;     // waiting in the scheduling queue
+  size_t in_flight = 0;  // started, not finished
   uint64_t completed = 0;
   uint64_t worker_restarts = 0;  // processes replaced after dying
   std::vector<int> worker_pids;  // processes only
@@ -81,7 +39,7 @@ struct ExecutorStats {
 struct ExecutorEnv {
   WorkloadConfig workload;
   const Clock* clock = &SteadyClock::Instance();
-  Zygote* zygote = nullptr;  // required for processes
+  Zygote* zygote = nullptr;     // required for processes
   EventLoops* loops = nullptr;  // required for async: the loops its coroutines run on
   // Process workers already forked before the server started any thread
   // (start method fork); consumed by the first process executor.

@@ -53,6 +53,7 @@
 #include <vector>
 
 #include "core/thread_annotations.h"
+#include "executor/config_keys.h"
 #include "executor/executor.h"
 #include "executor/process/worker_process.h"
 #include "executor/process/zygote.h"
@@ -78,11 +79,11 @@ struct Slot {
   // PeerGone) between Submit's thread, Drain and the dispatcher.
   Mutex send_mu;
   // The rest is guarded by the executor's mu_.
-  bool idle = false;             // in idle_: the dispatcher waits for a reply
-  std::optional<Job> job;        // busy: the job handed to this worker
-  bool delivered = false;        // the job's request went into the channel
-  int send_attempts = 0;         // workers found dead before this job reached one
-  bool exit_requested = false;   // Drain asked the worker to leave
+  bool idle = false;            // in idle_: the dispatcher waits for a reply
+  std::optional<Job> job;       // busy: the job handed to this worker
+  bool delivered = false;       // the job's request went into the channel
+  int send_attempts = 0;        // workers found dead before this job reached one
+  bool exit_requested = false;  // Drain asked the worker to leave
 };
 
 // Thread-safe (see Executor). Lifetime: the destructor drains; the Zygote
@@ -140,8 +141,9 @@ class ProcessExecutor final : public Executor {
         MutexLock lock(mu_);
         if (draining_) return Admission::kClosed;
       }
-      Finish(job, InvalidArgument("data is " + std::to_string(size) + " bytes; a worker process accepts at most " +
-                                  std::to_string(config_.max_payload_bytes) + " (max_payload_bytes)"));
+      Finish(job,
+             InvalidArgument("data is " + std::to_string(size) + " bytes; a worker process accepts at most " +
+                             std::to_string(config_.max_payload_bytes) + " (max_payload_bytes)"));
       return Admission::kOk;
     }
     Slot* slot = nullptr;
@@ -349,7 +351,8 @@ class ProcessExecutor final : public Executor {
         in_flight_.fetch_sub(1, std::memory_order_relaxed);
       }
     }
-    if (undeliverable) Finish(*undeliverable, Unavailable("worker processes keep dying before they can run a request"));
+    if (undeliverable)
+      Finish(*undeliverable, Unavailable("worker processes keep dying before they can run a request"));
   }
 
   // Gives `s` a worker. If none can be started, waits until a job needs one,
@@ -362,9 +365,8 @@ class ProcessExecutor final : public Executor {
       {
         MutexLock lock(mu_);
         ++workerless_;
-        jobs_cv_.wait(lock.native(), [&]() REQUIRES(mu_) {
-          return s.job.has_value() || queue_.size() > 0 || draining_;
-        });
+        jobs_cv_.wait(lock.native(),
+                      [&]() REQUIRES(mu_) { return s.job.has_value() || queue_.size() > 0 || draining_; });
         --workerless_;
         if (!s.job && queue_.size() == 0) return;  // draining, nothing to run
       }
@@ -461,7 +463,7 @@ class ProcessExecutor final : public Executor {
   std::atomic<uint64_t> restarts_{0};
   mutable Mutex mu_;
   std::condition_variable started_cv_;
-  std::condition_variable jobs_cv_;        // queued work or draining, for workerless dispatchers
+  std::condition_variable jobs_cv_;  // queued work or draining, for workerless dispatchers
   std::vector<Slot*> idle_ GUARDED_BY(mu_);
   bool draining_ GUARDED_BY(mu_) = false;
   int workerless_ GUARDED_BY(mu_) = 0;     // dispatchers waiting in EnsureWorker
@@ -473,10 +475,11 @@ class ProcessExecutor final : public Executor {
 }  // namespace
 
 Result<std::unique_ptr<Executor>> CreateProcessExecutor(const ExecutorConfig& config, ExecutorEnv& env) {
-  Status valid = config.Validate();
+  Status valid = ValidateExecutorConfig(config);
   if (!valid.ok()) return valid;
   if (config.start != StartMethod::kSpawn && env.zygote == nullptr) {
-    return InvalidArgument("the processes executor with start method " + std::string(StartMethodName(config.start)) +
+    return InvalidArgument("the processes executor with start method " +
+                           std::string(StartMethodName(config.start)) +
                            " needs the zygote (Zygote::Start at startup)");
   }
   auto policy = CreatePolicy(config.policy, config.policy_options);

@@ -13,7 +13,7 @@
 #include <thread>
 #include <vector>
 
-#include "server/score_api.h"
+#include "server/json_reply.h"
 
 namespace switchyard {
 
@@ -98,8 +98,8 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
   void OnRead(beast::error_code ec) {
-    if (ec == http::error::end_of_stream || ec == asio::error::eof ||
-        ec == asio::error::connection_reset || ec == asio::error::operation_aborted) {
+    if (ec == http::error::end_of_stream || ec == asio::error::eof || ec == asio::error::connection_reset ||
+        ec == asio::error::operation_aborted) {
       return Close();
     }
     if (ec == beast::error::timeout) {
@@ -107,9 +107,9 @@ class Session : public std::enable_shared_from_this<Session> {
       return Close();
     }
     if (ec == http::error::body_limit) {
-      return WriteTransportError(413, "request body exceeds " +
-                                          std::to_string(server_->options.max_body_bytes) +
-                                          " bytes (--max-body)");
+      return WriteTransportError(
+          413,
+          "request body exceeds " + std::to_string(server_->options.max_body_bytes) + " bytes (--max-body)");
     }
     if (ec == http::error::header_limit) {
       return WriteTransportError(431, "request headers exceed " + std::to_string(kHeaderLimit) + " bytes");
@@ -138,7 +138,8 @@ class Session : public std::enable_shared_from_this<Session> {
     if (auto auth = req.find(http::field::authorization); auth != req.end()) {
       request.authorization = std::string(auth->value());
     }
-    if (auto client = req.find("X-Client-Id"); client != req.end()) request.client_id = std::string(client->value());
+    if (auto client = req.find("X-Client-Id"); client != req.end())
+      request.client_id = std::string(client->value());
     server_->metrics.requests_in_progress.fetch_add(1, std::memory_order_relaxed);
     server_->handler(std::move(request), [self = shared_from_this()](HttpReply reply) {
       asio::post(self->stream_.get_executor(), [self, r = std::move(reply)]() mutable {
@@ -168,18 +169,17 @@ class Session : public std::enable_shared_from_this<Session> {
     res_.prepare_payload();
     server_->metrics.CountReply(reply.status);
     stream_.expires_after(server_->options.read_timeout);
-    http::async_write(stream_, res_,
-                      [self = shared_from_this(), from_handler, keep, linger = reply.close](
-                          beast::error_code ec, size_t) {
-                        if (from_handler) {
-                          self->server_->metrics.requests_in_progress.fetch_sub(
-                              1, std::memory_order_relaxed);
-                        }
-                        if (ec) return self->Close();
-                        if (linger) return self->LingerThenClose();
-                        if (!keep) return self->Close();
-                        self->DoRead();
-                      });
+    http::async_write(
+        stream_, res_,
+        [self = shared_from_this(), from_handler, keep, linger = reply.close](beast::error_code ec, size_t) {
+          if (from_handler) {
+            self->server_->metrics.requests_in_progress.fetch_sub(1, std::memory_order_relaxed);
+          }
+          if (ec) return self->Close();
+          if (linger) return self->LingerThenClose();
+          if (!keep) return self->Close();
+          self->DoRead();
+        });
   }
 
   void LingerThenClose() {
@@ -261,8 +261,8 @@ Result<std::unique_ptr<HttpServer>> HttpServer::Create(const Options& options, H
   if (!ec) impl->acceptor->set_option(asio::socket_base::reuse_address(true), ec);
   if (!ec) impl->acceptor->bind(endpoint, ec);
   if (ec) {
-    return InvalidArgument("cannot listen on " + options.host + ":" + std::to_string(options.port) +
-                           ": " + ec.message());
+    return InvalidArgument("cannot listen on " + options.host + ":" + std::to_string(options.port) + ": " +
+                           ec.message());
   }
   impl->acceptor->listen(asio::socket_base::max_listen_connections, ec);
   if (ec) return InvalidArgument("cannot listen: " + ec.message());

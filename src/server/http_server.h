@@ -20,29 +20,10 @@
 
 #include "core/status.h"
 #include "executor/event_loops.h"
+#include "server/http_message.h"
 #include "server/server_metrics.h"
 
 namespace switchyard {
-
-struct HttpRequest {
-  std::string method;         // "GET", "POST", ...
-  std::string path;           // target without the query string
-  std::string body;
-  std::string authorization;  // the Authorization header, if any
-  std::string client_id;      // the X-Client-Id header, if any (drr's client)
-};
-
-struct HttpReply {
-  int status = 200;
-  std::string body;           // JSON
-  std::vector<std::pair<std::string, std::string>> headers;
-  bool close = false;         // close the connection after writing
-};
-
-// Call exactly once, from any thread. Cheap: it posts the write to the
-// connection's event loop.
-using Responder = std::function<void(HttpReply)>;
-using HttpHandler = std::function<void(HttpRequest&&, Responder)>;
 
 // The frontend runs `loops` event loops, each an io_context on its own
 // thread (shared nothing: a connection lives on one loop, assigned round-robin

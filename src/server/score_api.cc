@@ -1,7 +1,6 @@
 #include "server/score_api.h"
 
 #include <algorithm>
-
 #include <nlohmann/json.hpp>
 
 #include "core/json_quote.h"
@@ -12,8 +11,7 @@ namespace {
 using nlohmann::json;
 
 // Reads a required non-negative integer field no larger than `max`.
-Result<uint64_t> RequireCount(const json& body, const char* field, uint64_t max,
-                              const char* limit_flag) {
+Result<uint64_t> RequireCount(const json& body, const char* field, uint64_t max, const char* limit_flag) {
   auto it = body.find(field);
   if (it == body.end()) return InvalidArgument(std::string("missing field '") + field + "'");
   if (!it->is_number_integer()) {
@@ -44,8 +42,8 @@ Result<uint64_t> RequireCount(const json& body, const char* field, uint64_t max,
 
 Status ValidateClientId(std::string_view id, std::string_view where) {
   const bool ok = !id.empty() && id.size() <= 64 && std::all_of(id.begin(), id.end(), [](char c) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '.' ||
-           c == '-';
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
+           c == '.' || c == '-';
   });
   if (ok) return Status::Ok();
   return InvalidArgument(std::string(where) + " must be 1 to 64 characters of A-Z a-z 0-9 _ . -");
@@ -102,7 +100,8 @@ Result<ScoreRequest> ParseScoreRequest(std::string_view body, const ScoreLimits&
   if (doc.contains("timeout_us")) {
     auto t = RequireCount(doc, "timeout_us", static_cast<uint64_t>(INT64_MAX / 2), "int64 range");
     if (!t.ok()) return t.status();
-    if (t.value() == 0) return InvalidArgument("field 'timeout_us' must be positive (leave it out for no deadline)");
+    if (t.value() == 0)
+      return InvalidArgument("field 'timeout_us' must be positive (leave it out for no deadline)");
     if (scheduling != nullptr) scheduling->timeout_us = static_cast<int64_t>(t.value());
   }
   if (auto client = doc.find("client"); client != doc.end()) {
@@ -128,16 +127,6 @@ std::string RenderScoreReply(const ScoreOutcome& outcome) {
   out += std::to_string(outcome.service_us);
   out += "}}";
   return out;
-}
-
-std::string RenderError(std::string_view message) {
-  // Messages can quote client bytes (a parse error shows what it read); keep
-  // the reply valid UTF-8 whatever those were.
-  std::string ascii(message);
-  for (char& c : ascii) {
-    if (static_cast<unsigned char>(c) >= 0x80) c = '?';
-  }
-  return R"({"error":)" + JsonQuote(ascii) + "}";
 }
 
 }  // namespace switchyard

@@ -37,7 +37,4 @@ Status ValidateClientId(std::string_view id, std::string_view where);
 // {"ok":true,"result":...,"timing":{"queue_us":...,"service_us":...}}
 std::string RenderScoreReply(const ScoreOutcome& outcome);
 
-// {"error":"message"}
-std::string RenderError(std::string_view message);
-
 }  // namespace switchyard

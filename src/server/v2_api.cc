@@ -1,11 +1,9 @@
 #include "server/v2_api.h"
 
 #include <charconv>
-
 #include <nlohmann/json.hpp>
 
 #include "server/json_reply.h"
-#include "server/score_api.h"
 
 namespace switchyard {
 namespace {
@@ -108,11 +106,13 @@ HttpReply V2Api::HandleMetadata(const Route& route, const std::string& method, b
   }
   switch (route.kind) {
     case Route::kServer:
-      return JsonReply(200, json{{"name", "switchyard"}, {"version", "0.1.0"}, {"extensions", json::array()}}.dump());
+      return JsonReply(
+          200, json{{"name", "switchyard"}, {"version", "0.1.0"}, {"extensions", json::array()}}.dump());
     case Route::kLive:
       return JsonReply(200, R"({"live":true})");
     case Route::kReady:
-      return server_ready ? JsonReply(200, R"({"ready":true})") : ErrorReply(Unavailable("workers are starting"));
+      return server_ready ? JsonReply(200, R"({"ready":true})")
+                          : ErrorReply(Unavailable("workers are starting"));
     case Route::kModelReady: {
       auto r = Resolve(route);
       if (!r.ok() && r.status().code() == StatusCode::kNotFound) return ErrorReply(r.status());

@@ -19,7 +19,7 @@
 #include "core/request.h"
 #include "model/infer_json.h"
 #include "model/model_repository.h"
-#include "server/http_server.h"
+#include "server/http_message.h"
 
 namespace switchyard {
 

@@ -1,0 +1,101 @@
+#include "server/job_admission.h"
+
+#include <algorithm>
+#include <thread>
+
+#include "server/json_reply.h"
+#include "server/score_api.h"
+
+namespace switchyard {
+
+void JobAdmission::Predict(Job& job, const HttpRequest& request) {
+  PredictorFeatures& f = job.features;
+  f.cost_class = CostClassOf(job.request);
+  f.input_bytes = static_cast<int64_t>(request.body.size());
+  f.cpu_utilisation = machine_load_.CpuUtilisation();
+  f.hour_of_day = machine_load_.HourOfDay();
+  // requests_in_progress counts this request too (read, not yet answered).
+  f.in_system = std::max<int64_t>(0, metrics_.requests_in_progress.load(std::memory_order_relaxed) - 1);
+  if (std::shared_ptr<Executor> executor = slot_.Current())
+    f.queue_length = static_cast<int64_t>(executor->queued());
+  job.predicted_us = predictor_.PredictUs(f);
+  // What the adaptive controller's window reads (server_window.h).
+  const auto kind = static_cast<size_t>(f.cost_class.kind());
+  metrics_.admitted_by_kind[kind].fetch_add(1, std::memory_order_relaxed);
+  metrics_.admitted_predicted_us[kind].fetch_add(
+      static_cast<uint64_t>(std::max<int64_t>(0, job.predicted_us)), std::memory_order_relaxed);
+  if (job.request.mode == ScoreMode::kSleep) {
+    metrics_.admitted_sleep_us.fetch_add(uint64_t{job.request.sleep_ms} * 1000, std::memory_order_relaxed);
+  }
+}
+
+std::function<void(ScoreOutcome)> JobAdmission::Completion(const Job& job, const Responder& respond,
+                                                           Render render) {
+  return [this, respond, render = std::move(render), arrival = job.arrival_us, features = job.features,
+          client = trace_ ? job.client : std::string(), priority = job.priority](ScoreOutcome outcome) {
+    metrics_.queue_us.Record(outcome.queue_us);
+    metrics_.service_us.Record(outcome.service_us);
+    metrics_.total_us.Record(SteadyClock::Now() - arrival);
+    if (outcome.status.ok()) predictor_.Observe(features, outcome.service_us);
+    if (trace_) {
+      trace_->Record(features,
+                     {.arrival_us = arrival,
+                      .service_us = outcome.service_us,
+                      .queue_us = outcome.queue_us,
+                      .client = client,
+                      .priority = priority,
+                      .http_status = outcome.status.ok() ? 200 : HttpStatusOf(outcome.status.code())});
+    }
+    (outcome.status.ok() ? metrics_.jobs_ok : metrics_.jobs_failed).fetch_add(1, std::memory_order_relaxed);
+    if (outcome.status.ok()) {
+      respond(JsonReply(200, render(outcome)));
+    } else {
+      respond(ErrorReply(outcome.status));
+    }
+  };
+}
+
+void JobAdmission::Submit(Job& job, const HttpRequest& request, const Responder& respond, Render render) {
+  if (!request.client_id.empty()) {
+    Status valid = ValidateClientId(request.client_id, "header X-Client-Id");
+    if (!valid.ok()) return respond(ErrorReply(valid));
+    job.client = request.client_id;
+  }
+  job.id = next_job_id_.fetch_add(1, std::memory_order_relaxed);
+  job.arrival_us = SteadyClock::Now();
+  if (job.timeout_us > 0) job.deadline_us = job.arrival_us + job.timeout_us;
+  Predict(job, request);
+  job.on_done = Completion(job, respond, std::move(render));
+  // A live switch may close the executor we picked between picking it and
+  // submitting: then the new one is current, and we submit there.
+  for (int attempt = 0; attempt < 1000; ++attempt) {
+    std::shared_ptr<Executor> executor = slot_.Current();
+    if (!executor || state_.shutting_down.load()) break;
+    const int levels = executor->config().policy_options.priority_levels;
+    if (job.priority > levels) {
+      return respond(
+          ErrorReply(InvalidArgument("priority " + std::to_string(job.priority) + " is outside 0.." +
+                                     std::to_string(levels) + " (--priority-levels)")));
+    }
+    switch (executor->Submit(job)) {
+      case Admission::kOk:
+        return;
+      case Admission::kOverloaded:
+        metrics_.jobs_failed.fetch_add(1, std::memory_order_relaxed);
+        return respond(ErrorReply(Unavailable(
+            "overloaded: the predicted wait of " + std::to_string(executor->PredictedWaitUs() / 1000) +
+            " ms is past the bound of " + std::to_string(executor->config().max_queue_wait_us / 1000) +
+            " ms (--max-queue-wait-ms)")));
+      case Admission::kFull:
+        metrics_.jobs_failed.fetch_add(1, std::memory_order_relaxed);
+        return respond(ErrorReply(Unavailable("queue full (" + std::to_string(executor->config().max_queue) +
+                                              " waiting, --max-queue)")));
+      case Admission::kClosed:
+        std::this_thread::yield();
+        continue;
+    }
+  }
+  respond(ErrorReply(Unavailable("server is shutting down")));
+}
+
+}  // namespace switchyard
