@@ -29,6 +29,8 @@ packages=(
   liburing-dev
   # tests and micro-benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev
+  # checked locking: the clang build's -Wthread-safety (scripts/test.sh --clang)
+  clang-14
   # demonstration load and the figures it is compared against
   wrk nginx-light curl procps python3
   # the Python model servers the seeds propose (bench/python_model_server.py)

@@ -13,6 +13,12 @@
 // `workers` is the number of event loops, which the server owns (--io-threads);
 // the executor has one WorkloadRunner (SQLite connection) per loop.
 #include <atomic>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/thread_pool.hpp>
+#include <boost/asio/use_awaitable.hpp>
 #include <condition_variable>
 #include <future>
 #include <optional>
@@ -20,16 +26,8 @@
 #include <utility>  // before Asio: boost 1.74's awaitable.hpp uses std::exchange without it
 #include <vector>
 
-#include <boost/asio/co_spawn.hpp>
-#include <boost/asio/detached.hpp>
-#include <boost/asio/post.hpp>
-#include <boost/asio/steady_timer.hpp>
-#include <boost/asio/thread_pool.hpp>
-#include <boost/asio/use_awaitable.hpp>
-
 #include "executor/event_loops.h"
-#include "executor/executor.h"
-#include "executor/work_queue.h"
+#include "executor/queued_executor.h"
 
 namespace switchyard {
 namespace {
@@ -48,20 +46,18 @@ struct LoopState {
   std::atomic<bool> pump_posted{false};
 };
 
-class AsyncExecutor final : public Executor {
+class AsyncExecutor final : public QueuedExecutor {
  public:
   AsyncExecutor(const ExecutorConfig& config, ExecutorEnv& env, std::unique_ptr<Policy> policy)
-      : config_(config),
-        clock_(*env.clock),
-        loops_(*env.loops),
-        queue_(std::move(policy), config.max_queue, *env.clock,
-               // A slice's rest is one more job to wait for (the running slice
-               // still holds its own count, so the total cannot touch zero in
-               // between); an expired job is one fewer, never run.
-               WorkQueue::Hooks{.on_requeue = [this] { pending_.fetch_add(1, std::memory_order_relaxed); },
-                                .on_expired = [this] { FinishOne(); }}) {
-    queue_.SetWaitBound(config.max_queue_wait_us, config.offload > 0 ? config.offload : config.workers);
-  }
+      : QueuedExecutor(
+            "async", config, env, std::move(policy), config.offload > 0 ? config.offload : config.workers,
+            // A slice's rest is one more job to wait for (the running
+            // slice still holds its own count, so the total cannot
+            // touch zero in between); an expired job is one fewer,
+            // never run.
+            WorkQueue::Hooks{.on_requeue = [this] { pending_.fetch_add(1, std::memory_order_relaxed); },
+                             .on_expired = [this] { FinishOne(); }}),
+        loops_(*env.loops) {}
 
   ~AsyncExecutor() override { Drain(); }
 
@@ -129,29 +125,20 @@ class AsyncExecutor final : public Executor {
     // Jobs still queued were each followed by a Pump (or will be started by a
     // finishing coroutine's Pump); wait until the last one has finished.
     {
-      std::unique_lock<std::mutex> lock(idle_mu_);
-      idle_cv_.wait(lock, [&] { return pending_.load() == 0; });
+      MutexLock lock(idle_mu_);
+      idle_cv_.wait(lock.native(), [&] { return pending_.load() == 0; });
     }
     if (offload_) offload_->join();
   }
 
-  ExecutorStats Stats() const override {
-    ExecutorStats s;
-    s.kind = "async";
-    s.workers = static_cast<int>(states_.size());
-    s.queued = queue_.size();
+ private:
+  size_t InFlight() const override {
     int in_flight = 0;
     for (const auto& state : states_) in_flight += state->in_flight_gauge.load(std::memory_order_relaxed);
-    s.in_flight = static_cast<size_t>(in_flight);
-    s.completed = completed_.load(std::memory_order_relaxed);
-    return s;
+    return static_cast<size_t>(in_flight);
   }
+  int WorkersRunning() const override { return static_cast<int>(states_.size()); }
 
-  const ExecutorConfig& config() const override { return config_; }
-  size_t queued() const override { return queue_.size(); }
-  int64_t PredictedWaitUs() const override { return queue_.PredictedWaitUs(); }
-
- private:
   // Starts queued jobs on this loop while it has room. Runs on its thread.
   void Pump(LoopState& state) {
     state.pump_posted.store(false, std::memory_order_release);
@@ -183,7 +170,8 @@ class AsyncExecutor final : public Executor {
               *offload_,
               [this, &req, &outcome]() -> asio::awaitable<void> {
                 thread_local Sha256Chain sha;
-                outcome = req.mode == ScoreMode::kCpu ? RunCpuScore(sha, req) : offload_runner_->RunInfer(req);
+                outcome =
+                    req.mode == ScoreMode::kCpu ? RunCpuScore(sha, req) : offload_runner_->RunInfer(req);
                 co_return;
               },
               asio::use_awaitable);
@@ -200,7 +188,7 @@ class AsyncExecutor final : public Executor {
     outcome.service_us = end - start;
     --state.in_flight;
     state.in_flight_gauge.fetch_sub(1, std::memory_order_relaxed);
-    completed_.fetch_add(1, std::memory_order_relaxed);
+    CountCompleted();
     job.on_done(std::move(outcome));
     Pump(state);
     FinishOne();  // last: once pending reaches zero the executor may be destroyed
@@ -208,23 +196,20 @@ class AsyncExecutor final : public Executor {
 
   void FinishOne() {
     if (pending_.fetch_sub(1, std::memory_order_acq_rel) == 1) {
-      std::lock_guard<std::mutex> lock(idle_mu_);
+      // Under the mutex, so Drain cannot miss it between its check and its wait.
+      MutexLock lock(idle_mu_);
       idle_cv_.notify_all();
     }
   }
 
-  const ExecutorConfig config_;
-  const Clock& clock_;
   EventLoops& loops_;
-  WorkQueue queue_;
   std::vector<std::unique_ptr<LoopState>> states_;  // one per loop; fixed after Start
   std::unique_ptr<WorkloadRunner> offload_runner_;  // inference on the offload threads
   std::optional<asio::thread_pool> offload_;
   std::atomic<size_t> next_loop_{0};
   std::atomic<size_t> pending_{0};  // jobs accepted and not finished, plus posted Pumps
-  std::atomic<uint64_t> completed_{0};
   std::atomic<bool> drained_{false};
-  std::mutex idle_mu_;
+  Mutex idle_mu_;  // guards no field: orders Drain's wait against FinishOne's wake-up
   std::condition_variable idle_cv_;
 };
 
@@ -234,12 +219,7 @@ Result<std::unique_ptr<Executor>> CreateAsyncExecutor(const ExecutorConfig& conf
   if (env.loops == nullptr || env.loops->loop_count() < 1) {
     return Internal("the async executor needs the server's event loops");
   }
-  auto policy = CreatePolicy(config.policy, config.policy_options);
-  if (!policy.ok()) return policy.status();
-  auto executor = std::make_unique<AsyncExecutor>(config, env, std::move(policy).value());
-  Status started = executor->Start(env.workload);
-  if (!started.ok()) return started;
-  return std::unique_ptr<Executor>(std::move(executor));
+  return StartExecutor<AsyncExecutor>(config, env, env.workload);
 }
 
 }  // namespace switchyard

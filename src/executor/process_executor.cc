@@ -9,7 +9,7 @@
 // request costs two cross-process wake-ups plus the one back to the event
 // loop, as a request to the threads executor costs two.
 //
-// Who may touch a worker slot (all under mu_ unless said otherwise):
+// Who may touch a worker slot (its SlotState under mu_, unless said otherwise):
 //   idle      the dispatcher is in Receive and the slot is in idle_. Submit
 //             may take it (removes it from idle_, stores the job, sends);
 //             Drain may take it to ask its worker to exit.
@@ -57,6 +57,7 @@
 #include "executor/executor.h"
 #include "executor/process/worker_process.h"
 #include "executor/process/zygote.h"
+#include "executor/queued_executor.h"
 #include "executor/work_queue.h"
 
 namespace switchyard {
@@ -78,7 +79,11 @@ struct Slot {
   // Serializes the send side of worker->channel() (Send, RequestExit,
   // PeerGone) between Submit's thread, Drain and the dispatcher.
   Mutex send_mu;
-  // The rest is guarded by the executor's mu_.
+};
+
+// The part of a worker slot the executor's mu_ guards (ProcessExecutor::state_,
+// by slot index).
+struct SlotState {
   bool idle = false;            // in idle_: the dispatcher waits for a reply
   std::optional<Job> job;       // busy: the job handed to this worker
   bool delivered = false;       // the job's request went into the channel
@@ -90,16 +95,12 @@ struct Slot {
 // must outlive the executor. Submit may write to a worker's pipe on the
 // calling thread: the process must ignore SIGPIPE (CreateProcessExecutor
 // makes sure it does).
-class ProcessExecutor final : public Executor {
+class ProcessExecutor final : public QueuedExecutor {
  public:
   ProcessExecutor(const ExecutorConfig& config, ExecutorEnv& env, std::unique_ptr<Policy> policy)
-      : config_(config),
+      : QueuedExecutor("processes", config, env, std::move(policy), config.workers),
         spec_(MakeWorkerSpec(config, env.workload)),
-        zygote_(env.zygote),
-        clock_(*env.clock),
-        queue_(std::move(policy), config.max_queue, *env.clock) {
-    queue_.SetWaitBound(config.max_queue_wait_us, config.workers);
-  }
+        zygote_(env.zygote) {}
 
   ~ProcessExecutor() override { Drain(); }
 
@@ -116,6 +117,7 @@ class ProcessExecutor final : public Executor {
     {
       MutexLock lock(mu_);
       pids_.assign(static_cast<size_t>(config_.workers), 0);
+      state_.assign(static_cast<size_t>(config_.workers), SlotState{});
     }
     for (int i = 0; i < config_.workers; ++i) slots_.push_back(std::make_unique<Slot>(i));
     for (int i = 0; i < config_.workers; ++i) {
@@ -159,7 +161,7 @@ class ProcessExecutor final : public Executor {
       // The most recently idle worker: its caches are the warmest.
       slot = idle_.back();
       idle_.pop_back();
-      slot->idle = false;
+      StateOf(*slot).idle = false;
       AssignLocked(*slot, std::move(job));
     }
     SendAssigned(*slot);
@@ -175,8 +177,8 @@ class ProcessExecutor final : public Executor {
       queue_.Close();
       idle.swap(idle_);
       for (Slot* s : idle) {
-        s->idle = false;
-        s->exit_requested = true;
+        StateOf(*s).idle = false;
+        StateOf(*s).exit_requested = true;
       }
     }
     jobs_cv_.notify_all();
@@ -192,12 +194,7 @@ class ProcessExecutor final : public Executor {
   }
 
   ExecutorStats Stats() const override {
-    ExecutorStats s;
-    s.kind = "processes";
-    s.workers = config_.workers;
-    s.queued = queue_.size();
-    s.in_flight = in_flight_.load(std::memory_order_relaxed);
-    s.completed = completed_.load(std::memory_order_relaxed);
+    ExecutorStats s = QueuedExecutor::Stats();
     s.worker_restarts = restarts_.load(std::memory_order_relaxed);
     MutexLock lock(mu_);
     for (int pid : pids_) {
@@ -206,11 +203,9 @@ class ProcessExecutor final : public Executor {
     return s;
   }
 
-  const ExecutorConfig& config() const override { return config_; }
-  size_t queued() const override { return queue_.size(); }
-  int64_t PredictedWaitUs() const override { return queue_.PredictedWaitUs(); }
-
  private:
+  size_t InFlight() const override { return in_flight_.load(std::memory_order_relaxed); }
+
   // What a dispatcher does next, decided under mu_.
   enum class Next { kSend, kWait, kStartWorker, kExit };
 
@@ -253,30 +248,32 @@ class ProcessExecutor final : public Executor {
     }
   }
 
-  // Under mu_: the slot's next step. With a worker: send the job it holds
+  // The slot's next step. With a worker: send the job it holds
   // (one not delivered before) or the next queued one, else go idle, or exit
   // once draining with nothing left. Without one: start one, unless there is
   // nothing it would ever run.
   Next DecideNext(Slot& s) {
     MutexLock lock(mu_);
-    const bool has_work = s.job.has_value() || queue_.size() > 0;
+    const bool has_work = StateOf(s).job.has_value() || queue_.size() > 0;
     if (s.worker == nullptr) return has_work || !draining_ ? Next::kStartWorker : Next::kExit;
-    if (s.job) return Next::kSend;
+    if (StateOf(s).job) return Next::kSend;
     if (std::optional<Job> job = queue_.TryPop()) {
       AssignLocked(s, std::move(*job));
       return Next::kSend;
     }
     if (draining_) return Next::kExit;
-    s.idle = true;
+    StateOf(s).idle = true;
     idle_.push_back(&s);
     return Next::kWait;
   }
 
-  // Under mu_: makes `s` busy with `job`.
+  SlotState& StateOf(const Slot& s) REQUIRES(mu_) { return state_[static_cast<size_t>(s.index)]; }
+
+  // Makes `s` busy with `job`.
   void AssignLocked(Slot& s, Job job) REQUIRES(mu_) {
-    s.job = std::move(job);
-    s.delivered = false;
-    s.send_attempts = 0;
+    StateOf(s).job = std::move(job);
+    StateOf(s).delivered = false;
+    StateOf(s).send_attempts = 0;
     in_flight_.fetch_add(1, std::memory_order_relaxed);
   }
 
@@ -289,13 +286,13 @@ class ProcessExecutor final : public Executor {
     const ScoreRequest* request;
     {
       MutexLock lock(mu_);
-      request = &s.job->request;  // stays put: the dispatcher takes send_mu before moving it
+      request = &StateOf(s).job->request;  // stays put: the dispatcher takes send_mu before moving it
     }
     // A worker that died while idle must not be handed the job: that death
     // would fail it.
     bool delivered = !channel.PeerGone() && channel.Send(*request).ok();
     MutexLock lock(mu_);
-    s.delivered = delivered;
+    StateOf(s).delivered = delivered;
   }
 
   void HandleReply(Slot& s, Result<WorkerReply> reply) {
@@ -305,16 +302,16 @@ class ProcessExecutor final : public Executor {
     {
       MutexLock send(s.send_mu);  // a sender may still be inside Send
       MutexLock lock(mu_);
-      if (s.idle) {
+      if (StateOf(s).idle) {
         // Died while idle: nobody may hand it a job any more.
         idle_.erase(std::find(idle_.begin(), idle_.end(), &s));
-        s.idle = false;
+        StateOf(s).idle = false;
       }
-      delivered = s.delivered;
-      exit_requested = s.exit_requested;
+      delivered = StateOf(s).delivered;
+      exit_requested = StateOf(s).exit_requested;
       if (reply.ok() || delivered) {
-        job = std::move(s.job);
-        s.job.reset();
+        job = std::move(StateOf(s).job);
+        StateOf(s).job.reset();
         if (job) in_flight_.fetch_sub(1, std::memory_order_relaxed);
       }
       // Otherwise a job that never reached the worker stays in the slot, to
@@ -332,7 +329,7 @@ class ProcessExecutor final : public Executor {
       outcome.result_json = std::move(reply->result_json);
       outcome.queue_us = reply->start_us - job->arrival_us;
       outcome.service_us = reply->end_us - reply->start_us;
-      completed_.fetch_add(1, std::memory_order_relaxed);
+      CountCompleted();
       job->on_done(std::move(outcome));
       return;
     }
@@ -345,9 +342,9 @@ class ProcessExecutor final : public Executor {
     std::optional<Job> undeliverable;
     {
       MutexLock lock(mu_);
-      if (s.job && ++s.send_attempts >= kStartAttempts) {
-        undeliverable = std::move(s.job);
-        s.job.reset();
+      if (StateOf(s).job && ++StateOf(s).send_attempts >= kStartAttempts) {
+        undeliverable = std::move(StateOf(s).job);
+        StateOf(s).job.reset();
         in_flight_.fetch_sub(1, std::memory_order_relaxed);
       }
     }
@@ -365,19 +362,20 @@ class ProcessExecutor final : public Executor {
       {
         MutexLock lock(mu_);
         ++workerless_;
-        jobs_cv_.wait(lock.native(),
-                      [&]() REQUIRES(mu_) { return s.job.has_value() || queue_.size() > 0 || draining_; });
+        jobs_cv_.wait(lock.native(), [&]() REQUIRES(mu_) {
+          return StateOf(s).job.has_value() || queue_.size() > 0 || draining_;
+        });
         --workerless_;
-        if (!s.job && queue_.size() == 0) return;  // draining, nothing to run
+        if (!StateOf(s).job && queue_.size() == 0) return;  // draining, nothing to run
       }
       started = Replace(s);
       if (started.ok()) return;
       std::optional<Job> job;
       {
         MutexLock lock(mu_);
-        if (s.job) {
-          job = std::move(s.job);
-          s.job.reset();
+        if (StateOf(s).job) {
+          job = std::move(StateOf(s).job);
+          StateOf(s).job.reset();
           in_flight_.fetch_sub(1, std::memory_order_relaxed);
         } else {
           job = queue_.TryPop();
@@ -441,7 +439,7 @@ class ProcessExecutor final : public Executor {
     ScoreOutcome outcome;
     outcome.status = std::move(status);
     outcome.queue_us = clock_.NowMicros() - job.arrival_us;
-    completed_.fetch_add(1, std::memory_order_relaxed);
+    CountCompleted();
     job.on_done(std::move(outcome));
   }
 
@@ -450,25 +448,24 @@ class ProcessExecutor final : public Executor {
     pids_[static_cast<size_t>(s.index)] = pid;
   }
 
-  const ExecutorConfig config_;
+  // queue_ (QueuedExecutor's) has its own lock; it is pushed and popped
+  // under mu_ (see the top of the file).
   const WorkerSpec spec_;
   Zygote* const zygote_;
-  const Clock& clock_;
-  WorkQueue queue_;  // its own lock; pushed and popped under mu_ (see the top of the file)
   std::vector<std::unique_ptr<Slot>> slots_;  // written by Start before any dispatcher runs
   std::vector<std::thread> threads_;          // written by Start, joined by Drain (under drain_mu_)
   Mutex drain_mu_;
   std::atomic<size_t> in_flight_{0};
-  std::atomic<uint64_t> completed_{0};
   std::atomic<uint64_t> restarts_{0};
   mutable Mutex mu_;
   std::condition_variable started_cv_;
   std::condition_variable jobs_cv_;  // queued work or draining, for workerless dispatchers
   std::vector<Slot*> idle_ GUARDED_BY(mu_);
   bool draining_ GUARDED_BY(mu_) = false;
-  int workerless_ GUARDED_BY(mu_) = 0;     // dispatchers waiting in EnsureWorker
-  std::vector<int> pids_ GUARDED_BY(mu_);  // per slot; 0 while it has no worker
-  int started_ GUARDED_BY(mu_) = 0;        // dispatchers done starting (ok or not)
+  int workerless_ GUARDED_BY(mu_) = 0;            // dispatchers waiting in EnsureWorker
+  std::vector<int> pids_ GUARDED_BY(mu_);         // per slot; 0 while it has no worker
+  std::vector<SlotState> state_ GUARDED_BY(mu_);  // per slot
+  int started_ GUARDED_BY(mu_) = 0;               // dispatchers done starting (ok or not)
   Status start_error_ GUARDED_BY(mu_);
 };
 
@@ -482,8 +479,6 @@ Result<std::unique_ptr<Executor>> CreateProcessExecutor(const ExecutorConfig& co
                            std::string(StartMethodName(config.start)) +
                            " needs the zygote (Zygote::Start at startup)");
   }
-  auto policy = CreatePolicy(config.policy, config.policy_options);
-  if (!policy.ok()) return policy.status();
   std::vector<PreforkedWorker> preforked;
   if (config.start == StartMethod::kFork && env.preforked != nullptr) {
     // Consumed by the first processes executor, whatever it adopts of them.
@@ -496,10 +491,7 @@ Result<std::unique_ptr<Executor>> CreateProcessExecutor(const ExecutorConfig& co
   if (::sigaction(SIGPIPE, nullptr, &current) == 0 && current.sa_handler == SIG_DFL) {
     std::signal(SIGPIPE, SIG_IGN);
   }
-  auto executor = std::make_unique<ProcessExecutor>(config, env, std::move(policy).value());
-  Status started = executor->Start(std::move(preforked));
-  if (!started.ok()) return started;
-  return std::unique_ptr<Executor>(std::move(executor));
+  return StartExecutor<ProcessExecutor>(config, env, std::move(preforked));
 }
 
 }  // namespace switchyard

@@ -7,18 +7,15 @@
 #include <thread>
 #include <vector>
 
-#include "executor/executor.h"
-#include "executor/work_queue.h"
+#include "executor/queued_executor.h"
 
 namespace switchyard {
 namespace {
 
-class ThreadExecutor final : public Executor {
+class ThreadExecutor final : public QueuedExecutor {
  public:
   ThreadExecutor(const ExecutorConfig& config, ExecutorEnv& env, std::unique_ptr<Policy> policy)
-      : config_(config), clock_(*env.clock), queue_(std::move(policy), config.max_queue, *env.clock) {
-    queue_.SetWaitBound(config.max_queue_wait_us, config.workers);
-  }
+      : QueuedExecutor("threads", config, env, std::move(policy), config.workers) {}
 
   ~ThreadExecutor() override { Drain(); }
 
@@ -55,21 +52,9 @@ class ThreadExecutor final : public Executor {
     }
   }
 
-  ExecutorStats Stats() const override {
-    ExecutorStats s;
-    s.kind = "threads";
-    s.workers = config_.workers;
-    s.queued = queue_.size();
-    s.in_flight = in_flight_.load(std::memory_order_relaxed);
-    s.completed = completed_.load(std::memory_order_relaxed);
-    return s;
-  }
-
-  const ExecutorConfig& config() const override { return config_; }
-  size_t queued() const override { return queue_.size(); }
-  int64_t PredictedWaitUs() const override { return queue_.PredictedWaitUs(); }
-
  private:
+  size_t InFlight() const override { return in_flight_.load(std::memory_order_relaxed); }
+
   void WorkerLoop(WorkloadRunner& runner) {
     while (std::optional<Job> job = queue_.Pop()) {
       in_flight_.fetch_add(1, std::memory_order_relaxed);
@@ -79,28 +64,19 @@ class ThreadExecutor final : public Executor {
       outcome.queue_us = start - job->arrival_us;
       outcome.service_us = end - start;
       in_flight_.fetch_sub(1, std::memory_order_relaxed);
-      completed_.fetch_add(1, std::memory_order_relaxed);
+      CountCompleted();
       job->on_done(std::move(outcome));
     }
   }
 
-  const ExecutorConfig config_;
-  const Clock& clock_;
-  WorkQueue queue_;
   std::vector<std::thread> threads_;  // written only by Start and Drain
   std::atomic<size_t> in_flight_{0};
-  std::atomic<uint64_t> completed_{0};
 };
 
 }  // namespace
 
 Result<std::unique_ptr<Executor>> CreateThreadExecutor(const ExecutorConfig& config, ExecutorEnv& env) {
-  auto policy = CreatePolicy(config.policy, config.policy_options);
-  if (!policy.ok()) return policy.status();
-  auto executor = std::make_unique<ThreadExecutor>(config, env, std::move(policy).value());
-  Status started = executor->Start(env.workload);
-  if (!started.ok()) return started;
-  return std::unique_ptr<Executor>(std::move(executor));
+  return StartExecutor<ThreadExecutor>(config, env, env.workload);
 }
 
 }  // namespace switchyard

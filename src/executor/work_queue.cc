@@ -79,7 +79,8 @@ std::optional<Job> WorkQueue::PopLocked() {
   ForgetLocked(*job);
   const int64_t slice_us = policy_->SliceUs(*job);
   if (slice_us > 0) {
-    return TakeSlice(std::move(*job), slice_us, [this](Job rest) { Requeue(std::move(rest)); }, clock_);
+    return TakeSlice(
+        std::move(*job), slice_us, [this](Job rest) { Requeue(std::move(rest)); }, clock_);
   }
   return job;
 }
@@ -135,9 +136,9 @@ void WorkQueue::ExpiryLoop() {
       expiry_cv_.wait_for(lock.native(), std::chrono::microseconds(wait_us));
       continue;
     }
-    lock.native().unlock();
+    lock.Unlock();
     ExpireDue();
-    lock.native().lock();
+    lock.Lock();
   }
 }
 

@@ -7,17 +7,6 @@
 #include <unistd.h>
 
 #include <atomic>
-#include <condition_variable>
-#include <mutex>
-#include <cerrno>
-#include <cstring>
-#include <deque>
-#include <map>
-#include <memory>
-#include <random>
-#include <thread>
-#include <utility>  // before Asio: boost 1.74's awaitable.hpp uses std::exchange without it
-
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/connect.hpp>
 #include <boost/asio/detached.hpp>
@@ -30,8 +19,18 @@
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http/basic_parser.hpp>
 #include <boost/beast/http/read.hpp>
+#include <cerrno>
+#include <condition_variable>
+#include <cstring>
+#include <deque>
+#include <map>
+#include <memory>
+#include <random>
+#include <thread>
+#include <utility>  // before Asio: boost 1.74's awaitable.hpp uses std::exchange without it
 
 #include "core/clock.h"
+#include "core/thread_annotations.h"
 #include "loadgen/arrival_schedule.h"
 
 namespace switchyard {
@@ -68,7 +67,7 @@ struct Shared {
 };
 
 struct Outcome {
-  int status = 0;              // HTTP status, or 0 ...
+  int status = 0;               // HTTP status, or 0 ...
   const char* error = nullptr;  // ... with "socket", "timeout" or "connect"
 };
 
@@ -88,7 +87,9 @@ class StatusParser final : public http::basic_parser<false> {
   void on_body_init_impl(const boost::optional<std::uint64_t>&, error_code&) override {}
   std::size_t on_body_impl(string_view body, error_code&) override { return body.size(); }
   void on_chunk_header_impl(std::uint64_t, string_view, error_code&) override {}
-  std::size_t on_chunk_body_impl(std::uint64_t, string_view body, error_code&) override { return body.size(); }
+  std::size_t on_chunk_body_impl(std::uint64_t, string_view body, error_code&) override {
+    return body.size();
+  }
   void on_finish_impl(error_code&) override {}
 };
 
@@ -236,7 +237,8 @@ class GeneratorThread {
       const size_t entry = seg.load->mix.Pick(rng_);
       if (seg.phase >= 0) {
         Sent(seg.phase, dispatched);
-        if (dispatched - intended > kLateThresholdUs) ++stats_.phase(static_cast<size_t>(seg.phase)).late_generator;
+        if (dispatched - intended > kLateThresholdUs)
+          ++stats_.phase(static_cast<size_t>(seg.phase)).late_generator;
       }
       Connection* c = TakeConnection(cap);
       if (c == nullptr) {
@@ -249,7 +251,8 @@ class GeneratorThread {
   }
 
   // Sends one scheduled request, then whatever waits in the backlog, on `c`.
-  awaitable<void> OpenRequest(Connection* c, const LoadPhase* load, int phase, size_t entry, int64_t intended) {
+  awaitable<void> OpenRequest(Connection* c, const LoadPhase* load, int phase, size_t entry,
+                              int64_t intended) {
     for (;;) {
       if (phase >= 0 && SteadyClock::Now() - intended > kLateThresholdUs) {
         ++stats_.phase(static_cast<size_t>(phase)).late;
@@ -297,10 +300,12 @@ class GeneratorThread {
         built = Build(load, entry);
         bytes = &built;
       }
-      co_await asio::async_write(c.socket, asio::buffer(*bytes), asio::redirect_error(asio::use_awaitable, ec));
+      co_await asio::async_write(c.socket, asio::buffer(*bytes),
+                                 asio::redirect_error(asio::use_awaitable, ec));
       if (!ec) {
         StatusParser response;
-        co_await http::async_read(c.socket, c.buffer, response, asio::redirect_error(asio::use_awaitable, ec));
+        co_await http::async_read(c.socket, c.buffer, response,
+                                  asio::redirect_error(asio::use_awaitable, ec));
         if (!ec) {
           o = {response.status, nullptr};
           if (!response.keep_alive()) c.connected = false;
@@ -342,9 +347,10 @@ class GeneratorThread {
     }
     std::string body = load.mix.Body(entry, rng_);
     std::string path = load.mix.Path(entry);
-    return "POST " + (path.empty() ? options_.target.path : path) + " HTTP/1.1\r\nHost: " + host_header_ + "\r\n" +
-           headers + "Content-Type: application/json\r\nContent-Length: " + std::to_string(body.size()) +
-           "\r\n\r\n" + body;
+    return "POST " + (path.empty() ? options_.target.path : path) + " HTTP/1.1\r\nHost: " + host_header_ +
+           "\r\n" + headers +
+           "Content-Type: application/json\r\nContent-Length: " + std::to_string(body.size()) + "\r\n\r\n" +
+           body;
   }
 
   void Sent(int phase, int64_t at_us) {
@@ -357,7 +363,8 @@ class GeneratorThread {
     if (phase < 0) return;
     last_answer_us_ = std::max(last_answer_us_, now);
     const RequestKind kind = options_.phases[static_cast<size_t>(phase)].mix.entries()[entry].kind;
-    stats_.RecordOutcome(static_cast<size_t>(phase), SecondOf(now), kind, entry, latency_us, o.status, o.error);
+    stats_.RecordOutcome(static_cast<size_t>(phase), SecondOf(now), kind, entry, latency_us, o.status,
+                         o.error);
     shared_.requests.fetch_add(1, std::memory_order_relaxed);
     if (o.status < 200 || o.status >= 300) shared_.errors.fetch_add(1, std::memory_order_relaxed);
   }
@@ -375,7 +382,9 @@ class GeneratorThread {
   }
 
   size_t SecondOf(int64_t t_us) const {
-    return t_us <= shared_.measure_start_us ? 0 : static_cast<size_t>((t_us - shared_.measure_start_us) / 1'000'000);
+    return t_us <= shared_.measure_start_us
+               ? 0
+               : static_cast<size_t>((t_us - shared_.measure_start_us) / 1'000'000);
   }
 
   Connection* TakeConnection(size_t cap) {
@@ -439,7 +448,8 @@ Status ProbeConnect(const TargetUrl& target) {
       return Unavailable("cannot connect to " + target.ToString() + ": " + std::strerror(errno));
     }
     pollfd pfd{socket.native_handle(), POLLOUT, 0};
-    if (::poll(&pfd, 1, 3000) <= 0) return Unavailable("cannot connect to " + target.ToString() + ": no answer in 3 s");
+    if (::poll(&pfd, 1, 3000) <= 0)
+      return Unavailable("cannot connect to " + target.ToString() + ": no answer in 3 s");
     int err = 0;
     socklen_t len = sizeof err;
     ::getsockopt(socket.native_handle(), SOL_SOCKET, SO_ERROR, &err, &len);
@@ -480,23 +490,29 @@ Result<LoadResult> RunLoad(const LoadOptions& options) {
     generators.push_back(std::make_unique<GeneratorThread>(options, i, segments, shared));
   }
   // Progress, about once a second, until every thread is done.
-  std::mutex done_mu;
-  std::condition_variable done_cv;
-  int running = options.threads;
+  struct Running {
+    Mutex mu;
+    std::condition_variable done_cv;
+    int threads GUARDED_BY(mu) = 0;
+  } running;
+  {
+    MutexLock lock(running.mu);
+    running.threads = options.threads;
+  }
   std::vector<std::thread> threads;
   for (auto& g : generators) {
     threads.emplace_back([&, gen = g.get()] {
       gen->Run();
-      std::lock_guard lock(done_mu);
-      --running;
-      done_cv.notify_all();
+      MutexLock lock(running.mu);
+      --running.threads;
+      running.done_cv.notify_all();
     });
   }
   {
-    std::unique_lock lock(done_mu);
-    while (running > 0) {
-      done_cv.wait_for(lock, std::chrono::seconds(1));
-      if (running == 0 || !options.progress) continue;
+    MutexLock lock(running.mu);
+    while (running.threads > 0) {
+      running.done_cv.wait_for(lock.native(), std::chrono::seconds(1));
+      if (running.threads == 0 || !options.progress) continue;
       LoadProgress p;
       const int64_t now = SteadyClock::Now();
       p.elapsed_s = static_cast<double>(now - start) / 1e6;
@@ -508,9 +524,9 @@ Result<LoadResult> RunLoad(const LoadOptions& options) {
       p.sent = shared.sent.load();
       p.requests = shared.requests.load();
       p.errors = shared.errors.load();
-      lock.unlock();
+      lock.Unlock();
       options.progress(p);
-      lock.lock();
+      lock.Lock();
     }
   }
   for (auto& th : threads) th.join();
@@ -531,7 +547,8 @@ Result<LoadResult> RunLoad(const LoadOptions& options) {
       result.stopped_by_count && last_answer > shared.measure_start_us ? std::min(end, last_answer) : end;
   result.measured_us = window_end - shared.measure_start_us;
   for (const Segment& s : segments) {
-    if (s.phase >= 0) result.phase_us.push_back(std::max<int64_t>(0, std::min(s.end_us, window_end) - s.start_us));
+    if (s.phase >= 0)
+      result.phase_us.push_back(std::max<int64_t>(0, std::min(s.end_us, window_end) - s.start_us));
   }
   return result;
 }

@@ -14,8 +14,8 @@ bool ReadCpuJiffies(uint64_t& busy, uint64_t& total) {
   std::FILE* f = std::fopen("/proc/stat", "re");
   if (f == nullptr) return false;
   unsigned long long v[8] = {};
-  const int n = std::fscanf(f, "cpu %llu %llu %llu %llu %llu %llu %llu %llu", &v[0], &v[1], &v[2], &v[3], &v[4],
-                            &v[5], &v[6], &v[7]);
+  const int n = std::fscanf(f, "cpu %llu %llu %llu %llu %llu %llu %llu %llu", &v[0], &v[1], &v[2], &v[3],
+                            &v[4], &v[5], &v[6], &v[7]);
   std::fclose(f);
   if (n < 4) return false;
   total = 0;
@@ -32,8 +32,13 @@ MachineLoad::MachineLoad() { MaybeRefresh(); }
 void MachineLoad::MaybeRefresh() {
   const int64_t now = SteadyClock::Now();
   if (now < next_refresh_us_.load(std::memory_order_relaxed)) return;
-  std::unique_lock<std::mutex> lock(refresh_mu_, std::try_to_lock);
-  if (!lock.owns_lock() || now < next_refresh_us_.load(std::memory_order_relaxed)) return;
+  // Another reader refreshing now: use the value there is.
+  if (!refresh_mu_.TryLock()) return;
+  if (now >= next_refresh_us_.load(std::memory_order_relaxed)) Refresh(now);
+  refresh_mu_.Unlock();
+}
+
+void MachineLoad::Refresh(int64_t now) {
   next_refresh_us_.store(now + 1'000'000, std::memory_order_relaxed);
   uint64_t busy = 0, total = 0;
   if (ReadCpuJiffies(busy, total)) {

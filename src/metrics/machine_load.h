@@ -9,7 +9,8 @@
 
 #include <atomic>
 #include <cstdint>
-#include <mutex>
+
+#include "core/thread_annotations.h"
 
 namespace switchyard {
 
@@ -21,14 +22,15 @@ class MachineLoad {
   int HourOfDay();          // 0..23, local time
 
  private:
-  void MaybeRefresh();
+  void MaybeRefresh() EXCLUDES(refresh_mu_);
+  void Refresh(int64_t now_us) REQUIRES(refresh_mu_);
 
   std::atomic<int64_t> next_refresh_us_{0};
   std::atomic<double> utilisation_{0};
   std::atomic<int> hour_{0};
-  std::mutex refresh_mu_;  // one refresher; guards the two fields below
-  uint64_t last_busy_ = 0;
-  uint64_t last_total_ = 0;
+  Mutex refresh_mu_;  // one refresher at a time
+  uint64_t last_busy_ GUARDED_BY(refresh_mu_) = 0;
+  uint64_t last_total_ GUARDED_BY(refresh_mu_) = 0;
 };
 
 }  // namespace switchyard

@@ -26,7 +26,7 @@ class ThreadSource final : public BatchSource {
   Status Submit(int slot) override {
     const int count = loader_.pool().Header(slot)->count;
     {
-      std::lock_guard lock(mu_);
+      MutexLock lock(mu_);
       countdown_.Start(slot, count);
       for (int i = 0; i < count; ++i) items_.push_back({slot, i});
     }
@@ -35,15 +35,15 @@ class ThreadSource final : public BatchSource {
   }
 
   Result<std::optional<int>> WaitComplete(int64_t deadline_us) override {
-    std::unique_lock lock(mu_);
+    MutexLock lock(mu_);
     const auto deadline = std::chrono::steady_clock::time_point(std::chrono::microseconds(deadline_us));
-    done_cv_.wait_until(lock, deadline, [&] { return countdown_.AnyDone(); });
+    done_cv_.wait_until(lock.native(), deadline, [&]() REQUIRES(mu_) { return countdown_.AnyDone(); });
     return countdown_.PopDone();
   }
 
   void Stop() override {
     {
-      std::lock_guard lock(mu_);
+      MutexLock lock(mu_);
       stopping_ = true;
       items_.clear();
     }
@@ -61,15 +61,15 @@ class ThreadSource final : public BatchSource {
   void Work() {
     UseSingleThreadedBlas();
     AlignedBuffer scratch(loader_.ScratchBytes());
-    std::unique_lock lock(mu_);
+    MutexLock lock(mu_);
     for (;;) {
-      work_cv_.wait(lock, [&] { return stopping_ || !items_.empty(); });
+      work_cv_.wait(lock.native(), [&]() REQUIRES(mu_) { return stopping_ || !items_.empty(); });
       if (stopping_) return;
       const Item item = items_.front();
       items_.pop_front();
-      lock.unlock();
+      lock.Unlock();
       loader_.Load(item.slot, item.index, scratch.data());
-      lock.lock();
+      lock.Lock();
       if (countdown_.ItemDone(item.slot)) done_cv_.notify_one();
     }
   }
@@ -77,7 +77,7 @@ class ThreadSource final : public BatchSource {
   const ItemLoader& loader_;
   const int workers_;
   std::vector<std::thread> threads_;
-  std::mutex mu_;
+  Mutex mu_;
   std::condition_variable work_cv_;
   std::condition_variable done_cv_;
   std::deque<Item> items_ GUARDED_BY(mu_);

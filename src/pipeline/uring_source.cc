@@ -55,10 +55,9 @@ class UringSource final : public BatchSource {
     if (wake_fd_ < 0) return Internal(ErrnoMessage("eventfd", errno));
     if (augment_) {
       const int buffers = 2 * augment_threads_ + 2;
-      for (int i = 0; i < buffers; ++i) {
-        buffers_.emplace_back(loader_.ScratchBytes());
-        free_buffers_.push_back(i);
-      }
+      for (int i = 0; i < buffers; ++i) buffers_.emplace_back(loader_.ScratchBytes());
+      MutexLock lock(mu_);
+      for (int i = 0; i < buffers; ++i) free_buffers_.push_back(i);
       for (int i = 0; i < augment_threads_; ++i) augmenters_.emplace_back([this] { AugmentLoop(); });
     }
     io_thread_ = std::thread([this] { IoLoop(); });
@@ -68,7 +67,7 @@ class UringSource final : public BatchSource {
   Status Submit(int slot) override {
     const int count = loader_.pool().Header(slot)->count;
     {
-      std::lock_guard lock(mu_);
+      MutexLock lock(mu_);
       countdown_.Start(slot, count);
       for (int i = 0; i < count; ++i) pending_.push_back({slot, i});
     }
@@ -77,16 +76,17 @@ class UringSource final : public BatchSource {
   }
 
   Result<std::optional<int>> WaitComplete(int64_t deadline_us) override {
-    std::unique_lock lock(mu_);
+    MutexLock lock(mu_);
     const auto deadline = std::chrono::steady_clock::time_point(std::chrono::microseconds(deadline_us));
-    done_cv_.wait_until(lock, deadline, [&] { return countdown_.AnyDone() || !failure_.empty(); });
+    done_cv_.wait_until(lock.native(), deadline,
+                        [&]() REQUIRES(mu_) { return countdown_.AnyDone() || !failure_.empty(); });
     if (!failure_.empty()) return Internal(failure_);
     return countdown_.PopDone();
   }
 
   void Stop() override {
     {
-      std::lock_guard lock(mu_);
+      MutexLock lock(mu_);
       if (stopping_) return;
       stopping_ = true;
       pending_.clear();
@@ -129,19 +129,21 @@ class UringSource final : public BatchSource {
   }
 
   // Opens an item's file and queues its reads; false when the ring has too
-  // little room for them now. Called with mu_ held.
-  bool StartRead(const Item& item, int buffer) {
+  // little room for them now.
+  bool StartRead(const Item& item, int buffer) REQUIRES(mu_) {
     ItemRecord& record = ItemsOf(loader_.pool().Header(item.slot))[item.index];
     const DataFile& file = loader_.manifest().items[static_cast<size_t>(record.index)];
     const bool direct = loader_.options().direct;
     const int64_t length = direct ? AlignUp(file.size, kPayloadAlign) : file.size;
     // At most kMaxChunksPerFile reads per file, so the largest file fits the ring.
-    const int64_t chunk = AlignUp(std::max(kChunkBytes, (length + kMaxChunksPerFile - 1) / kMaxChunksPerFile), kPayloadAlign);
+    const int64_t chunk =
+        AlignUp(std::max(kChunkBytes, (length + kMaxChunksPerFile - 1) / kMaxChunksPerFile), kPayloadAlign);
     const int chunks = static_cast<int>(std::max<int64_t>(1, (length + chunk - 1) / chunk));
     if (sqes_in_flight_ + chunks > static_cast<int>(kRingEntries) - 1 && files_in_flight_ > 0) return false;
     record.bytes_read = 0;
     record.error = 0;
-    const int fd = ::open(loader_.manifest().PathOf(file).c_str(), O_RDONLY | O_CLOEXEC | (direct ? O_DIRECT : 0));
+    const int fd =
+        ::open(loader_.manifest().PathOf(file).c_str(), O_RDONLY | O_CLOEXEC | (direct ? O_DIRECT : 0));
     struct stat st {};
     if (fd < 0 || ::fstat(fd, &st) != 0 || st.st_size != file.size) {
       record.status = fd < 0 ? ItemStatus::kOpenFailed : ItemStatus::kSizeChanged;
@@ -152,7 +154,8 @@ class UringSource final : public BatchSource {
       CompleteLocked(item.slot);
       return true;
     }
-    std::byte* dest = buffer >= 0 ? buffers_[static_cast<size_t>(buffer)].data() : loader_.DirectTarget(item.slot, item.index);
+    std::byte* dest = buffer >= 0 ? buffers_[static_cast<size_t>(buffer)].data()
+                                  : loader_.DirectTarget(item.slot, item.index);
     const uint64_t id = NewRead({item, fd, buffer, chunks, 0, 0});
     for (int c = 0; c < chunks; ++c) {
       const int64_t offset = int64_t{c} * chunk;
@@ -182,7 +185,7 @@ class UringSource final : public BatchSource {
     ArmWake();
     for (;;) {
       {
-        std::lock_guard lock(mu_);
+        MutexLock lock(mu_);
         if (stopping_ && files_in_flight_ == 0) break;
         while (!stopping_ && !pending_.empty() && files_in_flight_ < kMaxFilesInFlight &&
                (!augment_ || !free_buffers_.empty())) {
@@ -233,7 +236,7 @@ class UringSource final : public BatchSource {
     }
     if (--read.chunks_left > 0) return;
     ::close(read.fd);
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     --files_in_flight_;
     free_reads_.push_back(id);
     ItemRecord& record = ItemsOf(loader_.pool().Header(read.item.slot))[read.item.index];
@@ -255,27 +258,27 @@ class UringSource final : public BatchSource {
 
   void AugmentLoop() {
     UseSingleThreadedBlas();
-    std::unique_lock lock(mu_);
+    MutexLock lock(mu_);
     for (;;) {
-      aug_cv_.wait(lock, [&] { return stopping_ || !augment_queue_.empty(); });
+      aug_cv_.wait(lock.native(), [&]() REQUIRES(mu_) { return stopping_ || !augment_queue_.empty(); });
       if (augment_queue_.empty()) return;  // stopping, nothing left
       const auto [item, buffer] = augment_queue_.front();
       augment_queue_.pop_front();
-      lock.unlock();
+      lock.Unlock();
       loader_.Augment(item.slot, item.index, buffers_[static_cast<size_t>(buffer)].data());
-      lock.lock();
+      lock.Lock();
       free_buffers_.push_back(buffer);
       CompleteLocked(item.slot);
       Wake();  // a buffer is free: the I/O thread may start another file
     }
   }
 
-  void CompleteLocked(int slot) {
+  void CompleteLocked(int slot) REQUIRES(mu_) {
     if (countdown_.ItemDone(slot)) done_cv_.notify_one();
   }
 
   void Fail(std::string message) {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     failure_ = std::move(message);
     done_cv_.notify_all();
   }
@@ -295,7 +298,7 @@ class UringSource final : public BatchSource {
   std::vector<uint64_t> free_reads_;
   int sqes_in_flight_ = 0;
 
-  std::mutex mu_;
+  Mutex mu_;
   std::condition_variable done_cv_;
   std::condition_variable aug_cv_;
   std::deque<Item> pending_ GUARDED_BY(mu_);

@@ -26,7 +26,8 @@ int DecodeStatus(int status) {
 
 }  // namespace
 
-Result<std::unique_ptr<ServerChild>> ServerChild::Start(const std::string& binary, const std::vector<std::string>& args,
+Result<std::unique_ptr<ServerChild>> ServerChild::Start(const std::string& binary,
+                                                        const std::vector<std::string>& args,
                                                         int64_t ready_timeout_us) {
   std::vector<std::string> argv_s = {binary, "serve", "--host", "127.0.0.1", "--port", "0"};
   argv_s.insert(argv_s.end(), args.begin(), args.end());
@@ -61,7 +62,7 @@ Result<std::unique_ptr<ServerChild>> ServerChild::Start(const std::string& binar
   const int64_t deadline = SteadyClock::Now() + ready_timeout_us;
   for (;;) {
     {
-      std::lock_guard lock(child->mu_);
+      MutexLock lock(child->mu_);
       if (child->ready_) break;
     }
     if (child->Exited()) {
@@ -85,13 +86,13 @@ void ServerChild::Drain() {
     if (r == 0) {
       // A grandchild that outlives the server could hold the pipe open: stop
       // reading a while after the server is gone.
-      std::lock_guard lock(mu_);
+      MutexLock lock(mu_);
       if (give_up_at_ != 0 && SteadyClock::Now() > give_up_at_) return;
       continue;
     }
     ssize_t n = ::read(out_fd_, buf, sizeof buf);
     if (n < 0 && errno == EINTR) continue;
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     if (n <= 0) {
       closed_ = true;
       return;
@@ -124,7 +125,8 @@ int ServerChild::Stop(int64_t grace_us) {
   if (!Exited() && pid_ > 0) {
     ::kill(pid_, SIGTERM);
     const int64_t deadline = SteadyClock::Now() + grace_us;
-    while (!Exited() && SteadyClock::Now() < deadline) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    while (!Exited() && SteadyClock::Now() < deadline)
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
     if (!Exited()) {
       ::kill(pid_, SIGKILL);
       int status = 0;
@@ -133,7 +135,7 @@ int ServerChild::Stop(int64_t grace_us) {
     }
   }
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     give_up_at_ = SteadyClock::Now() + 2'000'000;
   }
   if (reader_.joinable()) reader_.join();  // the pipe closes with the process (and its workers)
@@ -145,7 +147,7 @@ int ServerChild::Stop(int64_t grace_us) {
 }
 
 std::string ServerChild::OutputTail() const {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   std::string tail = output_.size() > 2000 ? output_.substr(output_.size() - 2000) : output_;
   while (!tail.empty() && (tail.back() == '\n' || tail.back() == ' ')) tail.pop_back();
   return tail.empty() ? "(no output)" : tail;

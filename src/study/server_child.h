@@ -10,13 +10,13 @@
 
 #include <cstdint>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "core/status.h"
+#include "core/thread_annotations.h"
 
 namespace switchyard {
 
@@ -25,13 +25,17 @@ class ServerChild {
   // Runs `binary serve --port 0 --host 127.0.0.1 <args>` and waits up to
   // `ready_timeout_us` for its ready line. Unavailable with the tail of its
   // output if it exits or stays silent.
-  static Result<std::unique_ptr<ServerChild>> Start(const std::string& binary, const std::vector<std::string>& args,
+  static Result<std::unique_ptr<ServerChild>> Start(const std::string& binary,
+                                                    const std::vector<std::string>& args,
                                                     int64_t ready_timeout_us);
   ~ServerChild();
   ServerChild(const ServerChild&) = delete;
   ServerChild& operator=(const ServerChild&) = delete;
 
-  uint16_t port() const { return port_; }
+  uint16_t port() const EXCLUDES(mu_) {
+    MutexLock lock(mu_);
+    return port_;
+  }
   pid_t pid() const { return pid_; }
 
   // The exit status if the process has ended (128+N for a signal), without
@@ -48,13 +52,14 @@ class ServerChild {
 
   pid_t pid_ = -1;
   int out_fd_ = -1;
-  uint16_t port_ = 0;
   std::optional<int> status_;
-  mutable std::mutex mu_;
-  std::string output_;  // bounded: the tail only
-  bool ready_ = false;
-  bool closed_ = false;
-  int64_t give_up_at_ = 0;  // set by Stop: when the reader stops waiting for EOF
+  // The reader thread writes these, the owner's thread reads them.
+  mutable Mutex mu_;
+  uint16_t port_ GUARDED_BY(mu_) = 0;
+  std::string output_ GUARDED_BY(mu_);  // bounded: the tail only
+  bool ready_ GUARDED_BY(mu_) = false;
+  bool closed_ GUARDED_BY(mu_) = false;
+  int64_t give_up_at_ GUARDED_BY(mu_) = 0;  // set by Stop: when the reader stops waiting for EOF
   std::thread reader_;
 };
 

@@ -7,11 +7,11 @@
 
 #include <charconv>
 #include <cstdio>
-#include <mutex>
 #include <string_view>
 #include <thread>
 
 #include "core/clock.h"
+#include "core/thread_annotations.h"
 
 extern char** environ;
 
@@ -21,11 +21,9 @@ namespace {
 // A worker told to exit is idle and leaves at once; this only bounds a stuck one.
 constexpr int64_t kStopGraceUs = 3'000'000;
 
-std::mutex g_exe_mu;
-std::string& ExePath() {
-  static std::string path = "/proc/self/exe";
-  return path;
-}
+// The binary spawn execs: this one, unless a test names another.
+Mutex g_exe_mu;
+std::string g_exe_path GUARDED_BY(g_exe_mu) = "/proc/self/exe";
 
 template <typename T>
 bool ParseNumber(std::string_view s, T& out) {
@@ -126,7 +124,8 @@ void ForkedWorkerMain(pid_t parent, const WorkerSpec& spec, std::vector<UniqueFd
 
 Result<std::vector<PreforkedWorker>> PreforkWorkers(int n, const ExecutorConfig& config,
                                                     const WorkloadConfig& workload) {
-  if (n < 1 || n > 1024) return InvalidArgument("workers must be between 1 and 1024, got " + std::to_string(n));
+  if (n < 1 || n > 1024)
+    return InvalidArgument("workers must be between 1 and 1024, got " + std::to_string(n));
   Status alone = RequireSingleThreaded("start method fork");
   if (!alone.ok()) return alone;
   const WorkerSpec spec = MakeWorkerSpec(config, workload);
@@ -149,13 +148,13 @@ Result<std::vector<PreforkedWorker>> PreforkWorkers(int n, const ExecutorConfig&
 // spawn
 
 void SetWorkerExecutable(std::string path) {
-  std::lock_guard lock(g_exe_mu);
-  ExePath() = std::move(path);
+  MutexLock lock(g_exe_mu);
+  g_exe_path = std::move(path);
 }
 
 std::string WorkerExecutable() {
-  std::lock_guard lock(g_exe_mu);
-  return ExePath();
+  MutexLock lock(g_exe_mu);
+  return g_exe_path;
 }
 
 Result<std::unique_ptr<WorkerProcess>> SpawnWorker(const WorkerSpec& spec) {
@@ -168,14 +167,22 @@ Result<std::unique_ptr<WorkerProcess>> SpawnWorker(const WorkerSpec& spec) {
   }
   const std::string exe = WorkerExecutable();
   std::vector<std::string> args = {"__worker",
-                                   "--ipc", std::string(IpcKindName(spec.ipc)),
-                                   "--fds", fd_list,
-                                   "--max-payload", std::to_string(spec.channel.max_payload_bytes),
-                                   "--spin-us", std::to_string(spec.channel.spin_us),
-                                   "--parent", std::to_string(::getpid()),
-                                   "--db", spec.workload.db_path,
-                                   "--models", spec.workload.models_dir,
-                                   "--intra-op-threads", std::to_string(spec.workload.intra_op_threads)};
+                                   "--ipc",
+                                   std::string(IpcKindName(spec.ipc)),
+                                   "--fds",
+                                   fd_list,
+                                   "--max-payload",
+                                   std::to_string(spec.channel.max_payload_bytes),
+                                   "--spin-us",
+                                   std::to_string(spec.channel.spin_us),
+                                   "--parent",
+                                   std::to_string(::getpid()),
+                                   "--db",
+                                   spec.workload.db_path,
+                                   "--models",
+                                   spec.workload.models_dir,
+                                   "--intra-op-threads",
+                                   std::to_string(spec.workload.intra_op_threads)};
   std::vector<char*> argv;
   argv.push_back(const_cast<char*>(exe.c_str()));
   for (std::string& a : args) argv.push_back(a.data());
