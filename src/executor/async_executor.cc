@@ -12,6 +12,10 @@
 //
 // `workers` is the number of event loops, which the server owns (--io-threads);
 // the executor has one WorkloadRunner (SQLite connection) per loop.
+// Before Asio: boost 1.74's awaitable.hpp uses std::exchange without it.
+#include <utility>
+// (a block of its own, so that include sorting keeps it first)
+
 #include <atomic>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -23,7 +27,6 @@
 #include <future>
 #include <optional>
 #include <thread>
-#include <utility>  // before Asio: boost 1.74's awaitable.hpp uses std::exchange without it
 #include <vector>
 
 #include "executor/event_loops.h"
