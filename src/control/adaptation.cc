@@ -4,7 +4,8 @@
 
 namespace switchyard {
 
-std::vector<Adaptation> Adaptations(const std::vector<ServingSegment>& serving, const std::vector<PhaseSpan>& phases,
+std::vector<Adaptation> Adaptations(const std::vector<ServingSegment>& serving,
+                                    const std::vector<PhaseSpan>& phases,
                                     const std::vector<std::set<std::string>>& good, double target_s) {
   std::vector<Adaptation> out;
   for (size_t i = 0; i < phases.size(); ++i) {

@@ -42,7 +42,8 @@ struct Adaptation {
 
 // One entry per phase; `good[i]`: the labels good in phase i (a missing
 // entry: none).
-std::vector<Adaptation> Adaptations(const std::vector<ServingSegment>& serving, const std::vector<PhaseSpan>& phases,
+std::vector<Adaptation> Adaptations(const std::vector<ServingSegment>& serving,
+                                    const std::vector<PhaseSpan>& phases,
                                     const std::vector<std::set<std::string>>& good, double target_s);
 
 }  // namespace switchyard

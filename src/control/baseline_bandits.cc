@@ -5,37 +5,41 @@
 #include <vector>
 
 #include "control/bandit_random.h"
-#include "control/discounted_arms.h"
+#include "control/discounted_bandit.h"
 
 namespace switchyard {
 namespace {
 
-class RandomBandit final : public Bandit {
+// The baselines choose blindly, as their definitions say: no capacity
+// screen, no forgetting at a shift.
+class BlindBandit : public DiscountedBandit {
  public:
-  RandomBandit(int arms, const BanditOptions& options) : stats_(arms, options.discount), rng_(options.seed) {}
+  void SetExcluded(std::vector<bool> /*excluded*/) final {}
+  void OnWorkloadShift(double /*keep*/) final {}
+
+ protected:
+  using DiscountedBandit::DiscountedBandit;
+};
+
+class RandomBandit final : public BlindBandit {
+ public:
+  RandomBandit(int arms, const BanditOptions& options)
+      : BlindBandit(arms, options.discount), rng_(options.seed) {}
   std::string_view name() const override { return "random"; }
-  int arms() const override { return stats_.arms(); }
   int Choose(const BanditContext& /*context*/) override {
     const std::vector<int> enabled = stats_.Enabled();
     if (enabled.empty()) return -1;
     return enabled[static_cast<size_t>(bandit_random::UniformIndex(rng_, static_cast<int>(enabled.size())))];
   }
-  void Update(int arm, const BanditContext& /*context*/, double reward) override { stats_.Add(arm, reward); }
-  void Disable(int arm) override { stats_.Disable(arm); }
-  void SetExcluded(std::vector<bool> /*excluded*/) override {}  // blind by definition
-  void OnWorkloadShift(double /*keep*/) override {}
-  std::vector<ArmEstimate> Estimates(const BanditContext& /*context*/) const override { return stats_.Estimates(); }
 
  private:
-  DiscountedArms stats_;
   std::mt19937_64 rng_;
 };
 
-class RoundRobinBandit final : public Bandit {
+class RoundRobinBandit final : public BlindBandit {
  public:
-  RoundRobinBandit(int arms, const BanditOptions& options) : stats_(arms, options.discount) {}
+  RoundRobinBandit(int arms, const BanditOptions& options) : BlindBandit(arms, options.discount) {}
   std::string_view name() const override { return "round-robin"; }
-  int arms() const override { return stats_.arms(); }
   int Choose(const BanditContext& /*context*/) override {
     const std::vector<int> enabled = stats_.Enabled();
     if (enabled.empty()) return -1;
@@ -49,13 +53,8 @@ class RoundRobinBandit final : public Bandit {
     stats_.Add(arm, reward);
     last_ = arm;
   }
-  void Disable(int arm) override { stats_.Disable(arm); }
-  void SetExcluded(std::vector<bool> /*excluded*/) override {}  // blind by definition
-  void OnWorkloadShift(double /*keep*/) override {}
-  std::vector<ArmEstimate> Estimates(const BanditContext& /*context*/) const override { return stats_.Estimates(); }
 
  private:
-  DiscountedArms stats_;
   int last_ = -1;
 };
 

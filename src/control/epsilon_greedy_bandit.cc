@@ -6,23 +6,21 @@
 #include <random>
 #include <vector>
 
-#include "control/bandit.h"
 #include "control/bandit_random.h"
-#include "control/discounted_arms.h"
+#include "control/discounted_bandit.h"
 
 namespace switchyard {
 namespace {
 
-class EpsilonGreedyBandit final : public Bandit {
+class EpsilonGreedyBandit final : public DiscountedBandit {
  public:
   EpsilonGreedyBandit(int arms, const BanditOptions& options)
-      : stats_(arms, options.discount),
+      : DiscountedBandit(arms, options.discount),
         epsilon_(options.epsilon),
         decay_(options.epsilon_decay),
         rng_(options.seed) {}
 
   std::string_view name() const override { return "epsilon-greedy"; }
-  int arms() const override { return stats_.arms(); }
 
   int Choose(const BanditContext& /*context*/) override {
     const int untried = stats_.FirstUntried();
@@ -38,16 +36,7 @@ class EpsilonGreedyBandit final : public Bandit {
     return stats_.ArgMax(means);
   }
 
-  void Update(int arm, const BanditContext& /*context*/, double reward) override { stats_.Add(arm, reward); }
-  void Disable(int arm) override { stats_.Disable(arm); }
-  void SetExcluded(std::vector<bool> excluded) override { stats_.SetExcluded(std::move(excluded)); }
-  void OnWorkloadShift(double keep) override { stats_.Shrink(keep); }
-  std::vector<ArmEstimate> Estimates(const BanditContext& /*context*/) const override {
-    return stats_.Estimates();
-  }
-
  private:
-  DiscountedArms stats_;
   const double epsilon_;
   const double decay_;
   std::mt19937_64 rng_;

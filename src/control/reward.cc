@@ -32,10 +32,11 @@ Result<RewardSpec> ParseReward(std::string_view text) {
       return spec;
     }
   }
-  return InvalidArgument(fmt::format(
-      "--reward {}: throughput-p99 (throughput / (1 + p99 ms)) or slo:MS (goodput within a p99 target of MS ms, "
-      "MS > 0)",
-      text));
+  return InvalidArgument(
+      fmt::format("--reward {}: throughput-p99 (throughput / (1 + p99 ms)) or slo:MS (goodput within a p99 "
+                  "target of MS ms, "
+                  "MS > 0)",
+                  text));
 }
 
 }  // namespace switchyard

@@ -11,25 +11,23 @@
 #include <random>
 #include <vector>
 
-#include "control/bandit.h"
 #include "control/bandit_random.h"
-#include "control/discounted_arms.h"
+#include "control/discounted_bandit.h"
 
 namespace switchyard {
 namespace {
 
-class ThompsonBandit final : public Bandit {
+class ThompsonBandit final : public DiscountedBandit {
  public:
   ThompsonBandit(int arms, const BanditOptions& options)
-      : stats_(arms, options.discount), rng_(options.seed) {}
+      : DiscountedBandit(arms, options.discount), rng_(options.seed) {}
 
   std::string_view name() const override { return "thompson"; }
-  int arms() const override { return stats_.arms(); }
 
   int Choose(const BanditContext& /*context*/) override {
     const int untried = stats_.FirstUntried();
     if (untried >= 0) return untried;
-    const std::vector<double> sd = PosteriorSds();
+    const std::vector<double> sd = Bonuses();
     std::vector<double> draw(sd.size(), 0.0);
     for (int i = 0; i < stats_.arms(); ++i) {
       if (stats_.disabled(i)) continue;
@@ -38,20 +36,9 @@ class ThompsonBandit final : public Bandit {
     return stats_.ArgMax(draw);
   }
 
-  void Update(int arm, const BanditContext& /*context*/, double reward) override { stats_.Add(arm, reward); }
-  void Disable(int arm) override { stats_.Disable(arm); }
-  void SetExcluded(std::vector<bool> excluded) override { stats_.SetExcluded(std::move(excluded)); }
-  void OnWorkloadShift(double keep) override { stats_.Shrink(keep); }
-
-  std::vector<ArmEstimate> Estimates(const BanditContext& /*context*/) const override {
-    std::vector<ArmEstimate> estimates = stats_.Estimates();
-    const std::vector<double> sd = PosteriorSds();
-    for (size_t i = 0; i < estimates.size(); ++i) estimates[i].bonus = sd[i];
-    return estimates;
-  }
-
  private:
-  std::vector<double> PosteriorSds() const {
+  // Each arm's posterior standard deviation.
+  std::vector<double> Bonuses() const override {
     const double noise = stats_.NoiseSd();
     std::vector<double> sd(static_cast<size_t>(stats_.arms()));
     for (int i = 0; i < stats_.arms(); ++i) {
@@ -63,7 +50,6 @@ class ThompsonBandit final : public Bandit {
     return sd;
   }
 
-  DiscountedArms stats_;
   std::mt19937_64 rng_;
 };
 

@@ -15,18 +15,17 @@
 #include <numbers>
 #include <vector>
 
-#include "control/bandit.h"
-#include "control/discounted_arms.h"
+#include "control/discounted_bandit.h"
 
 namespace switchyard {
 namespace {
 
-class UcbBandit final : public Bandit {
+class UcbBandit final : public DiscountedBandit {
  public:
-  UcbBandit(int arms, const BanditOptions& options) : stats_(arms, options.discount), c_(options.ucb_c) {}
+  UcbBandit(int arms, const BanditOptions& options)
+      : DiscountedBandit(arms, options.discount), c_(options.ucb_c) {}
 
   std::string_view name() const override { return "ucb"; }
-  int arms() const override { return stats_.arms(); }
 
   int Choose(const BanditContext& /*context*/) override {
     const int untried = stats_.FirstUntried();
@@ -37,20 +36,8 @@ class UcbBandit final : public Bandit {
     return stats_.ArgMax(index);
   }
 
-  void Update(int arm, const BanditContext& /*context*/, double reward) override { stats_.Add(arm, reward); }
-  void Disable(int arm) override { stats_.Disable(arm); }
-  void SetExcluded(std::vector<bool> excluded) override { stats_.SetExcluded(std::move(excluded)); }
-  void OnWorkloadShift(double keep) override { stats_.Shrink(keep); }
-
-  std::vector<ArmEstimate> Estimates(const BanditContext& /*context*/) const override {
-    std::vector<ArmEstimate> estimates = stats_.Estimates();
-    const std::vector<double> bonus = Bonuses();
-    for (size_t i = 0; i < estimates.size(); ++i) estimates[i].bonus = bonus[i];
-    return estimates;
-  }
-
  private:
-  std::vector<double> Bonuses() const {
+  std::vector<double> Bonuses() const override {
     // ln of at least e: the bonus never vanishes for lack of total weight.
     const double log_total = std::log(std::max(stats_.TotalWeight(), std::numbers::e));
     const double noise = stats_.NoiseSd();
@@ -63,7 +50,6 @@ class UcbBandit final : public Bandit {
     return bonus;
   }
 
-  DiscountedArms stats_;
   const double c_;
 };
 
