@@ -12,6 +12,7 @@
 #include "report/adaptive_results.h"
 #include "report/adaptive_section.h"
 #include "report/report.h"
+#include "report/results.h"
 #include "server_harness.h"
 #include "study/adaptive_run.h"
 #include "study/study_runner.h"

@@ -7,7 +7,6 @@
 #include <map>
 
 #include "control/adaptation.h"
-#include "report/results.h"
 
 namespace switchyard::report {
 namespace {

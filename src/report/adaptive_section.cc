@@ -51,7 +51,6 @@ std::string Range(const Figure& lo, const Figure& hi) {
   return Ratio(lo) + "–" + Ratio(hi);
 }
 
-
 // The per-phase table: statics, the oracle, controllers.
 void PhaseTable(const AdaptiveComparison& c, std::vector<std::string>& headers,
                 std::vector<std::vector<std::string>>& rows, std::vector<bool>& bold) {

@@ -6,8 +6,6 @@
 #include <map>
 #include <set>
 
-#include "report/results.h"
-
 namespace switchyard::report {
 namespace {
 

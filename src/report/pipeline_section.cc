@@ -150,7 +150,6 @@ LineChartSpec ItemsChart(const PipelineGroup& g, const std::vector<std::string>&
   return spec;
 }
 
-
 std::string DataSetText(const Study& study) {
   if (!study.pipeline_data) return {};
   const PipelineDataSet& d = *study.pipeline_data;

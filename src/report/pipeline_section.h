@@ -17,7 +17,7 @@
 #include <vector>
 
 #include "report/report.h"
-#include "report/results.h"
+#include "report/study.h"
 
 namespace switchyard::report {
 

@@ -17,8 +17,9 @@
 #include <set>
 #include <system_error>
 
-#include "report/markdown.h"
 #include "report/adaptive_section.h"
+#include "report/format.h"
+#include "report/markdown.h"
 #include "report/pipeline_section.h"
 #include "report/svg_chart.h"
 
@@ -26,8 +27,6 @@ namespace switchyard::report {
 namespace {
 
 namespace fs = std::filesystem;
-
-constexpr const char* kNa = "n/a";
 
 // ---- numbers ---------------------------------------------------------------
 
@@ -106,13 +105,14 @@ std::string Slug(std::string_view s) {
 
 std::string MachineText(const Study& s) {
   if (!s.machine) return kNa;
-  const Machine& m = *s.machine;
+  const results::Machine& m = *s.machine;
+  const std::string cpu = m.cpu.value_or(""), kernel = m.kernel.value_or(""), host = m.hostname.value_or("");
   std::vector<std::string> parts;
   parts.push_back(m.cores ? fmt::format("{} cores", *m.cores) : std::string("cores n/a"));
-  parts.push_back(m.cpu.empty() ? std::string("CPU n/a") : m.cpu);
-  parts.push_back(m.kernel.empty() ? std::string("kernel n/a") : "kernel " + m.kernel);
-  if (m.memory_gib) parts.push_back(fmt::format("{:.1f} GiB memory", *m.memory_gib));
-  if (!m.hostname.empty()) parts.push_back("host " + m.hostname);
+  parts.push_back(cpu.empty() ? std::string("CPU n/a") : cpu);
+  parts.push_back(kernel.empty() ? std::string("kernel n/a") : "kernel " + kernel);
+  if (Figure memory = FigureOf(m.memory_gib)) parts.push_back(fmt::format("{:.1f} GiB memory", *memory));
+  if (!host.empty()) parts.push_back("host " + host);
   std::string out;
   for (size_t i = 0; i < parts.size(); ++i) out += (i ? ", " : "") + parts[i];
   if (s.several_machines) out += " (the results come from more than one machine; this is the first)";
@@ -588,10 +588,19 @@ std::vector<std::string> ConfigCells(const ConfigRow& r) {
 }
 
 const std::vector<std::string>& ConfigHeaders() {
-  static const std::vector<std::string> kHeaders = {
-      "Cell",   "Workload", "Mix", "Load",    "Executor",    "Workers",
-      "Policy", "Start",    "IPC", "Offload", "I/O threads", "Intra-op threads",
-      "Successful repetitions"};
+  static const std::vector<std::string> kHeaders = {"Cell",
+                                                    "Workload",
+                                                    "Mix",
+                                                    "Load",
+                                                    "Executor",
+                                                    "Workers",
+                                                    "Policy",
+                                                    "Start",
+                                                    "IPC",
+                                                    "Offload",
+                                                    "I/O threads",
+                                                    "Intra-op threads",
+                                                    "Successful repetitions"};
   return kHeaders;
 }
 
@@ -994,7 +1003,8 @@ RenderedReport RenderReport(const Study& study, const ReportOptions& options) {
       "highest are tied, and the tie goes to the lowest p99 latency.",
       options.tie_fraction * 100);
   p.config_rows = ConfigRows(study);
-  p.server_sections = study.server_records > 0 || (study.pipeline_records == 0 && study.adaptive_records == 0);
+  p.server_sections =
+      study.server_records > 0 || (study.pipeline_records == 0 && study.adaptive_records == 0);
   p.pipeline = RenderPipelineSection(study, options.tie_fraction);
   for (auto& c : p.pipeline.charts) out.charts.push_back(c);
   p.adaptive = RenderAdaptiveSection(study);

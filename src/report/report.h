@@ -32,7 +32,7 @@
 
 #include "core/status.h"
 #include "report/crossover.h"
-#include "report/results.h"
+#include "report/study.h"
 
 namespace switchyard::report {
 

@@ -37,7 +37,8 @@ void AppendMarkdownTable(std::string& md, const SectionTable& t) {
   for (size_t i = 0; i < t.rows.size(); ++i) {
     const bool bold = Bold(t, i);
     md += "|";
-    for (const auto& v : t.rows[i]) md += " " + (bold && !v.empty() ? "**" + EscapeMarkdown(v) + "**" : EscapeMarkdown(v)) + " |";
+    for (const auto& v : t.rows[i])
+      md += " " + (bold && !v.empty() ? "**" + EscapeMarkdown(v) + "**" : EscapeMarkdown(v)) + " |";
     md += "\n";
   }
   md += "\n";
