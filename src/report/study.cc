@@ -16,4 +16,11 @@ const Cell* Workload::Find(std::string_view series_label, double x) const {
   return nullptr;
 }
 
+const GroupFigures* FindGroup(const std::vector<GroupFigures>& groups, const std::string& name) {
+  for (const auto& g : groups) {
+    if (g.name == name) return &g;
+  }
+  return nullptr;
+}
+
 }  // namespace switchyard::report

@@ -111,6 +111,9 @@ struct Workload {
   const Cell* Find(std::string_view series_label, double x) const;
 };
 
+// The group named `name` of a cell's entries or clients, or nullptr.
+const GroupFigures* FindGroup(const std::vector<GroupFigures>& groups, const std::string& name);
+
 struct Study {
   std::string name;  // several names joined with ", " if the file mixes studies
   std::string first_started_at, last_started_at;
