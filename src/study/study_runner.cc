@@ -370,10 +370,30 @@ class Runner {
   results::RunRecord RunCell(const StudyCell& cell, int repetition) {
     results::RunRecord record = RecordHead(cell.id, repetition);
     results::ServerBody& body = record.body.emplace<results::ServerBody>();
+    const LoadPhase phase = PhaseOf(cell);
     body.config = SettingsOf(cell.server);
     body.workload = results::WorkloadSpec{};
     body.workload->name = cell.workload->name;
     body.workload->mix = cell.workload->mix;
+    // The load as the load generator describes it, and its point for charts.
+    if (auto load = results::PartFromJson<results::Load>(json::parse(phase.LoadJson())); load.ok()) {
+      body.load = std::move(*load);
+      body.load->x = cell.point;
+    }
+    body.warmup_s = static_cast<double>(spec_.warmup_us) / 1e6;
+    body.duration_s = static_cast<double>(spec_.duration_us) / 1e6;
+    Status measured = MeasureCell(cell, phase, repetition, record.started_at.value_or(""), body);
+    if (!measured.ok()) {
+      record.status = results::RunStatus::kFailed;
+      record.error = measured.message();
+      return record;
+    }
+    record.status = results::RunStatus::kOk;
+    return record;
+  }
+
+  // The load of a cell: its workload's mix at its load point.
+  LoadPhase PhaseOf(const StudyCell& cell) const {
     LoadPhase phase;
     phase.name = cell.workload->name;
     phase.mix = *RequestMix::Parse(cell.workload->mix);  // validated when the study was read
@@ -385,25 +405,19 @@ class Runner {
     } else {
       phase.connections = static_cast<int>(cell.point);
     }
-    // The load as the load generator describes it, and its point for charts.
-    if (auto load = results::PartFromJson<results::Load>(json::parse(phase.LoadJson())); load.ok()) {
-      body.load = std::move(*load);
-      body.load->x = cell.point;
-    }
-    body.warmup_s = static_cast<double>(spec_.warmup_us) / 1e6;
-    body.duration_s = static_cast<double>(spec_.duration_us) / 1e6;
+    return phase;
+  }
 
-    auto fail = [&](const std::string& why) {
-      record.status = results::RunStatus::kFailed;
-      record.error = why;
-      return record;
-    };
-
+  // Starts the cell's server, warms it up, resets its statistics, measures
+  // between two /stats reads, stops it; puts the client's and the server's
+  // figures in `body`. The error says why the cell failed.
+  Status MeasureCell(const StudyCell& cell, const LoadPhase& phase, int repetition, const std::string& started_at,
+                     results::ServerBody& body) {
     std::vector<std::string> args = cell.server.ServeArgs();
     args.insert(args.end(), {"--admin-token-file", token_path_, "--log-level", "warn"});
     if (cell.workload->uses_db) args.insert(args.end(), {"--db", db_path_});
     auto server = ServerChild::Start(options_.binary, args, kReadyTimeoutUs);
-    if (!server.ok()) return fail(server.status().message());
+    if (!server.ok()) return Unavailable(server.status().message());
     ServerChild& child = **server;
 
     LoadOptions load;
@@ -414,43 +428,43 @@ class Runner {
       LoadOptions warm = load;
       warm.phases[0].duration_us = spec_.warmup_us;
       auto warmed = RunLoad(warm);
-      if (!warmed.ok()) return fail("warm-up: " + warmed.status().message());
+      if (!warmed.ok()) return Unavailable("warm-up: " + warmed.status().message());
     }
     auto reset = HttpFetch(child.port(), "POST", "/admin/stats/reset", "{}", token_);
     if (!reset.ok() || reset->status != 200) {
-      return fail("cannot reset the server's statistics: " +
-                  (reset.ok() ? std::to_string(reset->status) + " " + reset->body : reset.status().message()));
+      return Unavailable("cannot reset the server's statistics: " +
+                         (reset.ok() ? std::to_string(reset->status) + " " + reset->body : reset.status().message()));
     }
     auto before = FetchStats(child);
-    if (!before.ok()) return fail(before.status().message());
+    if (!before.ok()) return Unavailable(before.status().message());
 
     auto result = RunLoad(load);
-    if (!result.ok()) return fail(result.status().message());
+    if (!result.ok()) return Unavailable(result.status().message());
     if (auto code = child.Exited()) {
-      return fail(fmt::format("the server exited (status {}) during the measurement: {}", *code, child.OutputTail()));
+      return Unavailable(
+          fmt::format("the server exited (status {}) during the measurement: {}", *code, child.OutputTail()));
     }
     auto after = FetchStats(child);
-    if (!after.ok()) return fail(after.status().message());
+    if (!after.ok()) return Unavailable(after.status().message());
     const int stopped = child.Stop();
 
     RunDescription run;
     run.url = load.target.ToString();
-    run.started_at = record.started_at.value_or("");
+    run.started_at = started_at;
     run.phases = load.phases;
     json summary = SummaryJson(run, *result);
     summary.erase("timeseries");
     auto client = results::PartFromJson<results::ClientSummary>(summary);
-    if (!client.ok()) return fail("the load's summary (`client`): " + client.status().message());
+    if (!client.ok()) return Internal("the load's summary (`client`): " + client.status().message());
     body.client = std::move(*client);
     json stats = {{"latency_us", ServerLatency(*after)},
                   {"process_tree", ProcessTreeDelta(*before, *after)},
                   {"exit_status", stopped}};
     auto server_figures = results::PartFromJson<results::ServerFigures>(stats);
-    if (!server_figures.ok()) return fail("GET /stats (`server`): " + server_figures.status().message());
+    if (!server_figures.ok()) return Internal("GET /stats (`server`): " + server_figures.status().message());
     body.server = std::move(*server_figures);
     body.derived = DerivedOf(*body.client, *body.server);
-    record.status = results::RunStatus::kOk;
-    return record;
+    return Status::Ok();
   }
 
   Result<json> FetchStats(ServerChild& child) {
