@@ -40,6 +40,7 @@ LAYERS = [
      ("torch_backend", "the LibTorch module, dlopen()ed")],
     [("server", "HTTP frontend, admission, routes, live switch")],
     [("sim", "the trace and controller simulators")],
+    [("results", "the results record study writes and report reads")],
     [("study", "study files and their runs"),
      ("report", "results files and the reports rendered from them")],
     [("cli", "the switchyard binary's subcommands")],

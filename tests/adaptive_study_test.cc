@@ -12,6 +12,7 @@
 #include "report/adaptive_results.h"
 #include "report/adaptive_section.h"
 #include "report/report.h"
+#include "report/results.h"
 #include "server_harness.h"
 #include "study/adaptive_run.h"
 #include "study/study_runner.h"
@@ -75,9 +76,9 @@ TEST(AdaptiveStudySpecTest, InterleavesStaticCandidatesAndControllersWithStableI
   StudyDir d;
   auto spec = ParseStudy(kAdaptive, d.StudyFile());
   ASSERT_TRUE(spec.ok()) << spec.status().ToString();
-  ASSERT_TRUE(spec->adaptive);
+  ASSERT_EQ(spec->kind(), StudyKind::kAdaptive);
   EXPECT_TRUE(spec->Cells().empty());
-  const AdaptiveMatrix& m = *spec->adaptive;
+  const AdaptiveMatrix& m = spec->adaptive();
   EXPECT_EQ(spec->repetitions, 2);
   EXPECT_EQ(spec->warmup_us, 500'000);
   EXPECT_EQ(m.window_us, 500'000);
@@ -110,10 +111,11 @@ TEST(AdaptiveStudySpecTest, Defaults) {
   auto spec =
       ParseStudy("name = \"a\"\n[adaptive]\ncandidates = \"c.toml\"\nphases = \"p.toml\"\n", d.StudyFile());
   ASSERT_TRUE(spec.ok()) << spec.status().ToString();
-  EXPECT_EQ(spec->adaptive->controllers,
+  ASSERT_EQ(spec->kind(), StudyKind::kAdaptive);
+  EXPECT_EQ(spec->adaptive().controllers,
             (std::vector<std::string>{"ucb", "contextual", "random", "round-robin"}));
-  EXPECT_EQ(spec->adaptive->window_us, 1'000'000);
-  EXPECT_EQ(spec->adaptive->runs.size(), 6u);
+  EXPECT_EQ(spec->adaptive().window_us, 1'000'000);
+  EXPECT_EQ(spec->adaptive().runs.size(), 6u);
 }
 
 TEST(AdaptiveStudyCliTest, CheckListsTheRunsAndRefusesExtraFlagsServeWouldRefuse) {
@@ -212,8 +214,10 @@ TEST(AdaptiveRunFiguresTest, RewardPerSecondPerPhaseAndLostRequests) {
     result.stats.RecordSend(1, 2);
     result.stats.RecordOutcome(1, 2, RequestKind::kCpu, 0, 4000, 200, nullptr);
   }
-  json record;
-  PutAdaptiveFigures(phases, result, record);
+  // The figures as the record writes them.
+  results::RunRecord rec;
+  PutAdaptiveFigures(phases, result, rec.body.emplace<results::AdaptiveBody>());
+  const json record = results::ToJson(rec);
   ASSERT_EQ(record["phases"].size(), 2u);
   const json& a = record["phases"][0];
   EXPECT_EQ(a["sent"], 102);
@@ -247,8 +251,10 @@ TEST(AdaptiveRunFiguresTest, DecisionsArePlacedOnTheLoadsTimeline) {
       "\n"
       R"({"window":2,"t_s":2.0,"monotonic_s":101.5,"serving":"b","chosen":"b","switched":false,"reason":"dwell"})"
       "\nnot json\n";
-  json d = AlignedDecisions(text, 100.0);
+  json d = json::array();
+  for (const results::Decision& x : AlignedDecisions(text, 100.0)) d.push_back(results::PartToJson(x));
   ASSERT_EQ(d.size(), 2u);
+  EXPECT_EQ(d[0]["reward"].dump(), "3.0");  // written as a number with a fraction, as before
   EXPECT_DOUBLE_EQ(d[0]["at_s"].get<double>(), 0.5);
   EXPECT_EQ(d[0]["serving"], "a");
   EXPECT_EQ(d[0]["switched"], true);

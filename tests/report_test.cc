@@ -66,14 +66,14 @@ int Report(const fs::path& results, const fs::path& out) {
 
 Study Parse(const std::string& jsonl) {
   std::istringstream in(jsonl);
-  auto records = ParseRecords(in, "test.jsonl");
+  auto records = results::ReadRecords(in, "test.jsonl");
   EXPECT_TRUE(records.ok()) << records.status().message();
   return Aggregate(*records);
 }
 
 Status ParseError(const std::string& jsonl) {
   std::istringstream in(jsonl);
-  auto records = ParseRecords(in, "test.jsonl");
+  auto records = results::ReadRecords(in, "test.jsonl");
   return records.ok() ? Status::Ok() : records.status();
 }
 

@@ -46,6 +46,7 @@ arrivals = "constant"
 TEST(StudySpecTest, ExpandsTheMatrixWithStableIds) {
   auto spec = ParseStudy(kMatrix, "m.toml");
   ASSERT_TRUE(spec.ok()) << spec.status().ToString();
+  EXPECT_EQ(spec->kind(), StudyKind::kServer);
   // threads 2 + processes 2x2x2 + async 2x2 = 14 server configurations.
   EXPECT_EQ(spec->servers.size(), 14u);
   auto cells = spec->Cells();
@@ -151,12 +152,12 @@ args = ["--shuffle"]
 TEST(StudySpecTest, PipelineStudyExpandsLoadersWorkersAndMatrixSizesWithStableIds) {
   auto spec = ParseStudy(kPipelineMatrix, "p.toml");
   ASSERT_TRUE(spec.ok()) << spec.status().ToString();
-  ASSERT_TRUE(spec->pipeline.has_value());
+  ASSERT_EQ(spec->kind(), StudyKind::kPipeline);
   EXPECT_TRUE(spec->servers.empty());
   EXPECT_TRUE(spec->Cells().empty());
   EXPECT_FALSE(spec->UsesDb());
   EXPECT_EQ(spec->repetitions, 3);
-  const PipelineMatrix& m = *spec->pipeline;
+  const PipelineMatrix& m = spec->pipeline();
   EXPECT_EQ(m.data.files, 20);
   EXPECT_EQ(m.data.min_bytes, 16000);
   EXPECT_EQ(m.data.max_bytes, 1024 * 1024);
@@ -183,7 +184,7 @@ TEST(StudySpecTest, PipelineStudyExpandsLoadersWorkersAndMatrixSizesWithStableId
 TEST(StudySpecTest, PipelineStudyDefaults) {
   auto spec = ParseStudy("name = \"d\"\n[pipeline]\n", "d.toml");
   ASSERT_TRUE(spec.ok()) << spec.status().ToString();
-  const PipelineMatrix& m = *spec->pipeline;
+  const PipelineMatrix& m = spec->pipeline();
   EXPECT_EQ(m.data.files, 200);
   EXPECT_EQ(m.data.min_bytes, 1'000'000);
   EXPECT_EQ(m.data.max_bytes, 10'000'000);
@@ -194,7 +195,7 @@ TEST(StudySpecTest, PipelineStudyDefaults) {
 TEST(StudySpecTest, AnEmptyArgsListMeansNoExtraFlags) {
   auto pipeline = ParseStudy("name = \"p\"\n[pipeline]\nloaders = \"sync\"\nargs = []\n", "p.toml");
   ASSERT_TRUE(pipeline.ok()) << pipeline.status().ToString();
-  EXPECT_TRUE(pipeline->pipeline->cells.at(0).args.empty());
+  EXPECT_TRUE(pipeline->pipeline().cells.at(0).args.empty());
   auto server = ParseStudy(
       "name = \"s\"\n[server]\nargs = []\n[[workload]]\nname = \"w\"\nmix = \"cpu\"\nconnections = 1\n", "s.toml");
   ASSERT_TRUE(server.ok()) << server.status().ToString();

@@ -6,6 +6,7 @@
 #include <limits>
 #include <string>
 
+#include "report/format.h"
 #include "xml_check.h"
 
 namespace switchyard::report {

@@ -4,6 +4,7 @@
 #include <cstdio>
 
 #include "report/report.h"
+#include "report/report_writer.h"
 #include "report/results.h"
 
 namespace switchyard {

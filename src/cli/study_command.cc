@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <filesystem>
+#include <optional>
 
 #include "cli/load_command.h"
 #include "cli/report_command.h"
@@ -76,6 +77,69 @@ Status CheckServeArgs(const AdaptiveMatrix& m, const AdaptiveRunConfig& run) {
   return Status::Ok();
 }
 
+// What an adaptive study will run; an exit status when the command stops here.
+std::optional<int> PlanAdaptiveStudy(const StudySpec& spec, const StudyFlags& f) {
+  const AdaptiveMatrix& m = spec.adaptive();
+  // Extra serve flags that it would refuse would fail every run one by
+  // one: say it once, now (a controller's run has every flag a static one
+  // has, and more).
+  if (Status s = CheckServeArgs(m, m.runs.size() > 1 ? m.runs[1] : m.runs[0]); !s.ok()) {
+    std::fprintf(stderr, "switchyard study: %s: [adaptive] args: %s\n", f.file.c_str(), s.message().c_str());
+    return 2;
+  }
+  double run_s = static_cast<double>(spec.warmup_us) / 1e6 + 1.0;  // + the server's start and stop
+  for (const LoadPhase& p : m.phases) run_s += static_cast<double>(p.duration_us) / 1e6;
+  const int runs = static_cast<int>(m.runs.size()) * spec.repetitions;
+  std::printf("study %s (adaptive): %zu candidates + %zu controllers x %d repetitions = %d runs of %zu phases, "
+              "about %.0f s\n",
+              spec.name.c_str(), m.candidates.size(), m.controllers.size(), spec.repetitions, runs,
+              m.phases.size(), runs * run_s);
+  if (f.check) {
+    for (const AdaptiveRunConfig& r : m.runs) std::printf("  %s\n", r.Id().c_str());
+    return 0;
+  }
+  return std::nullopt;
+}
+
+// What a pipeline study will run; an exit status when the command stops here.
+std::optional<int> PlanPipelineStudy(const StudySpec& spec, const StudyFlags& f) {
+  const PipelineMatrix& m = spec.pipeline();
+  // Extra `switchyard load` flags that it would refuse would fail every
+  // cell one by one: say it once, now.
+  if (Status s = CheckLoadArgs(m.cells.front()); !s.ok()) {
+    std::fprintf(stderr, "switchyard study: %s: [pipeline] args: %s\n", f.file.c_str(), s.message().c_str());
+    return 2;
+  }
+  const auto& cells = m.cells;
+  const int runs = static_cast<int>(cells.size()) * spec.repetitions;
+  const StudyDataSet& d = m.data;
+  std::printf(
+      "study %s (pipeline): %zu cells x %d repetitions = %d runs of switchyard load on %lld files of %.3g to "
+      "%.3g MB (each run at most %.0f s)\n",
+      spec.name.c_str(), cells.size(), spec.repetitions, runs, static_cast<long long>(d.files),
+      static_cast<double>(d.min_bytes) / 1e6, static_cast<double>(d.max_bytes) / 1e6,
+      static_cast<double>(m.timeout_us) / 1e6);
+  if (f.check) {
+    for (const PipelineCellConfig& c : cells) std::printf("  %s\n", c.Id().c_str());
+    return 0;
+  }
+  return std::nullopt;
+}
+
+// What a server study will run; an exit status when the command stops here.
+std::optional<int> PlanServerStudy(const StudySpec& spec, const StudyFlags& f) {
+  const auto cells = spec.Cells();
+  const int runs = static_cast<int>(cells.size()) * spec.repetitions;
+  const double per_run_s = static_cast<double>(spec.duration_us + spec.warmup_us) / 1e6 + 0.5;
+  std::printf("study %s: %zu cells x %d repetitions = %d runs, about %.0f s\n", spec.name.c_str(), cells.size(),
+              spec.repetitions, runs, runs * per_run_s);
+  if (f.check) {
+    for (const StudyCell& c : cells) std::printf("  %s\n", c.id.c_str());
+    return 0;
+  }
+  return std::nullopt;
+}
+
 }  // namespace
 
 int RunStudyCommand(const StudyFlags& f) {
@@ -84,57 +148,21 @@ int RunStudyCommand(const StudyFlags& f) {
     std::fprintf(stderr, "switchyard study: %s\n", spec.status().message().c_str());
     return 2;
   }
-  if (spec->adaptive) {
-    const AdaptiveMatrix& m = *spec->adaptive;
-    // Extra serve flags that it would refuse would fail every run one by
-    // one: say it once, now (a controller's run has every flag a static one
-    // has, and more).
-    if (Status s = CheckServeArgs(m, m.runs.size() > 1 ? m.runs[1] : m.runs[0]); !s.ok()) {
-      std::fprintf(stderr, "switchyard study: %s: [adaptive] args: %s\n", f.file.c_str(), s.message().c_str());
-      return 2;
-    }
-    double run_s = static_cast<double>(spec->warmup_us) / 1e6 + 1.0;  // + the server's start and stop
-    for (const LoadPhase& p : m.phases) run_s += static_cast<double>(p.duration_us) / 1e6;
-    const int runs = static_cast<int>(m.runs.size()) * spec->repetitions;
-    std::printf("study %s (adaptive): %zu candidates + %zu controllers x %d repetitions = %d runs of %zu phases, "
-                "about %.0f s\n",
-                spec->name.c_str(), m.candidates.size(), m.controllers.size(), spec->repetitions, runs,
-                m.phases.size(), runs * run_s);
-    if (f.check) {
-      for (const AdaptiveRunConfig& r : m.runs) std::printf("  %s\n", r.Id().c_str());
-      return 0;
-    }
-  } else if (spec->pipeline) {
-    // Extra `switchyard load` flags that it would refuse would fail every
-    // cell one by one: say it once, now.
-    if (Status s = CheckLoadArgs(spec->pipeline->cells.front()); !s.ok()) {
-      std::fprintf(stderr, "switchyard study: %s: [pipeline] args: %s\n", f.file.c_str(), s.message().c_str());
-      return 2;
-    }
-    const auto& cells = spec->pipeline->cells;
-    const int runs = static_cast<int>(cells.size()) * spec->repetitions;
-    const StudyDataSet& d = spec->pipeline->data;
-    std::printf(
-        "study %s (pipeline): %zu cells x %d repetitions = %d runs of switchyard load on %lld files of %.3g to "
-        "%.3g MB (each run at most %.0f s)\n",
-        spec->name.c_str(), cells.size(), spec->repetitions, runs, static_cast<long long>(d.files),
-        static_cast<double>(d.min_bytes) / 1e6, static_cast<double>(d.max_bytes) / 1e6,
-        static_cast<double>(spec->pipeline->timeout_us) / 1e6);
-    if (f.check) {
-      for (const PipelineCellConfig& c : cells) std::printf("  %s\n", c.Id().c_str());
-      return 0;
-    }
-  } else {
-    const auto cells = spec->Cells();
-    const int runs = static_cast<int>(cells.size()) * spec->repetitions;
-    const double per_run_s = static_cast<double>(spec->duration_us + spec->warmup_us) / 1e6 + 0.5;
-    std::printf("study %s: %zu cells x %d repetitions = %d runs, about %.0f s\n", spec->name.c_str(), cells.size(),
-                spec->repetitions, runs, runs * per_run_s);
-    if (f.check) {
-      for (const StudyCell& c : cells) std::printf("  %s\n", c.id.c_str());
-      return 0;
-    }
+  // Per kind: refuse what would fail every run, say what will run (with
+  // --check, list it and stop there).
+  std::optional<int> stop;
+  switch (spec->kind()) {
+    case StudyKind::kServer:
+      stop = PlanServerStudy(*spec, f);
+      break;
+    case StudyKind::kPipeline:
+      stop = PlanPipelineStudy(*spec, f);
+      break;
+    case StudyKind::kAdaptive:
+      stop = PlanAdaptiveStudy(*spec, f);
+      break;
   }
+  if (stop) return *stop;
   // A missing model repository would fail every cell one by one: say it once.
   for (const ServerConfig& s : spec->servers) {
     std::error_code missing;

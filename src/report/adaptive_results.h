@@ -18,8 +18,8 @@
 //     whether it served one 5 s in (target: both, after every shift, in every
 //     run); switches; lost requests.
 //
-// Parsing lives with the other records' in results.cc (one record reader);
-// this header holds the model and the comparison.
+// The record itself is results/run_record.h's; report/run_view.h takes these
+// figures from it. This header holds the model and the comparison.
 //
 // Thread-safety: plain values and pure functions.
 #pragma once
@@ -30,9 +30,9 @@
 #include <string>
 #include <vector>
 
-namespace switchyard::report {
+#include "report/figure.h"
 
-using Figure = std::optional<double>;
+namespace switchyard::report {
 
 inline constexpr double kAdaptiveTargetVsOracle = 0.9;  // issue 7: a controller's mean reward / the oracle's
 inline constexpr double kAdaptiveTargetAdaptS =

@@ -6,14 +6,11 @@
 #include <cmath>
 #include <map>
 
-#include "report/markdown.h"
-#include "report/section_table.h"
+#include "report/format.h"
 #include "report/svg_chart.h"
 
 namespace switchyard::report {
 namespace {
-
-constexpr const char* kNa = "n/a";
 
 constexpr const char* kNote =
     "Each run is a fresh server driven through every phase (the warm-up: the first phase's load): every "
@@ -38,11 +35,9 @@ constexpr const char* kAdaptNote =
     "after every shift, in every "
     "repetition, a good candidate within 5 s and still served at 5 s. Switches: median per run.";
 
-std::string Html(std::string_view s) { return EscapeXml(s); }
-std::string Md(std::string_view s) { return EscapeMarkdown(s); }
-
-std::string Num(const Figure& f, int digits = 2) { return f ? fmt::format("{:.{}f}", *f, digits) : kNa; }
-std::string Ratio(const Figure& f) { return f ? fmt::format("{:.3f}", *f) : kNa; }
+// A reward or a p99 ("79.50"); a ratio to the oracle ("0.942").
+std::string Num(const Figure& f, int digits = 2) { return FixedDecimals(f, digits); }
+std::string Ratio(const Figure& f) { return FixedDecimals(f, 3); }
 std::string Met(bool ok) { return ok ? "met" : "NOT met"; }
 
 std::string Range(const Figure& lo, const Figure& hi) {
@@ -51,11 +46,11 @@ std::string Range(const Figure& lo, const Figure& hi) {
   return Ratio(lo) + "–" + Ratio(hi);
 }
 
-
-// The per-phase table: statics, the oracle, controllers.
-void PhaseTable(const AdaptiveComparison& c, std::vector<std::string>& headers,
-                std::vector<std::vector<std::string>>& rows, std::vector<bool>& bold) {
-  headers = {"Run"};
+// The per-phase table: statics, the oracle, controllers; bold: the best
+// static configuration.
+Table PhaseTable(const AdaptiveComparison& c) {
+  std::vector<std::string> headers = {"Run"};
+  std::vector<Row> rows;
   for (const auto& p : c.phases) {
     headers.push_back(p + ": reward");
     headers.push_back(p + ": p99 (ms)");
@@ -78,38 +73,37 @@ void PhaseTable(const AdaptiveComparison& c, std::vector<std::string>& headers,
       row.insert(row.end(), {Ratio(r.vs_oracle), Ratio(r.vs_best_static), Ratio(r.phase_vs_oracle),
                              Ratio(r.phase_vs_best_static)});
     }
-    row.insert(row.end(), {fmt::format("{:g}", r.lost), std::to_string(r.runs)});
+    row.insert(row.end(), {CountShortest(r.lost), std::to_string(r.runs)});
     return row;
   };
-  for (const AdaptiveRow& r : c.statics) {
-    rows.push_back(row_of(r));
-    bold.push_back(r.name == c.best_static);
-  }
+  for (const AdaptiveRow& r : c.statics) rows.push_back({row_of(r), r.name == c.best_static});
   std::vector<std::string> oracle = {"oracle (best static per phase)"};
   for (size_t i = 0; i < c.phases.size(); ++i) {
     oracle.push_back(Num(c.oracle_reward[i]));
     oracle.push_back(Num(c.oracle_p99_ms[i], 1));
   }
   oracle.insert(oracle.end(), {Num(c.oracle_mean), Num(c.oracle_phase_mean), "1.000", "", "", "", "", ""});
-  rows.push_back(std::move(oracle));
-  bold.push_back(false);
+  rows.push_back({std::move(oracle), false});
   std::vector<std::string> pick = {"  its pick"};
   for (size_t i = 0; i < c.phases.size(); ++i) {
     pick.push_back(c.oracle_pick[i].empty() ? kNa : c.oracle_pick[i]);
     pick.push_back(fmt::format("{} good", c.good[i].size()));
   }
   pick.resize(headers.size());
-  rows.push_back(std::move(pick));
-  bold.push_back(false);
-  for (const AdaptiveRow& r : c.controllers) {
-    rows.push_back(row_of(r));
-    bold.push_back(false);
-  }
+  rows.push_back({std::move(pick), false});
+  for (const AdaptiveRow& r : c.controllers) rows.push_back({row_of(r), false});
+  Table t;
+  t.css_class = "summary adaptive";
+  for (size_t j = 0; j < headers.size(); ++j) t.columns.push_back({headers[j], j != 0, ""});
+  t.rows = std::move(rows);
+  return t;
 }
 
-void AdaptTable(const AdaptiveComparison& c, std::vector<std::string>& headers,
-                std::vector<std::vector<std::string>>& rows) {
-  headers = {"Controller"};
+// Time to adapt after each shift, per controller and phase; switches.
+Table AdaptTable(const AdaptiveComparison& c) {
+  std::vector<std::string> headers = {"Controller"};
+  Table t;
+  t.css_class = "adaptive-shifts";
   for (const auto& p : c.phases) headers.push_back(p);
   headers.insert(headers.end(), {"Shifts (≤ 5 s)", "Switches"});
   for (const AdaptiveRow& r : c.controllers) {
@@ -123,8 +117,10 @@ void AdaptTable(const AdaptiveComparison& c, std::vector<std::string>& headers,
     }
     row.push_back(r.shifts_met ? Met(*r.shifts_met) : "no shift");
     row.push_back(Num(r.switches, 0));
-    rows.push_back(std::move(row));
+    t.rows.push_back({std::move(row), false});
   }
+  for (const auto& h : headers) t.columns.push_back({h, false, ""});
+  return t;
 }
 
 // Per-second reward, the median over a controller's runs, against the
@@ -206,19 +202,16 @@ std::string AdaptiveTargetStatement(const AdaptiveComparison& c, const AdaptiveR
   return s;
 }
 
-AdaptiveSection RenderAdaptiveSection(const Study& study) {
-  AdaptiveSection out;
+AdaptiveSections AdaptiveSectionsOf(const Study& study, Document& doc) {
+  AdaptiveSections out;
   if (study.adaptive_records == 0) return out;
   const AdaptiveComparison c = CompareAdaptive(study.adaptive_runs);
-  std::string& h = out.html;
-  std::string& m = out.markdown;
-  h += "<h2 id=\"adaptive\">Adaptive controller</h2>\n<p class=\"note\">" + Html(kNote) + "</p>\n";
-  m += "## Adaptive controller\n\n" + Md(kNote) + "\n\n";
+  Section head{2, "adaptive", "Adaptive controller", "Adaptive controller"};
+  head.Note(kNote);
   if (c.phases.empty() || c.statics.empty()) {
-    const char* none =
-        c.phases.empty() ? "No adaptive run succeeded." : "No static run succeeded: nothing to compare with.";
-    h += std::string("<p>") + none + "</p>\n";
-    m += std::string(none) + "\n\n";
+    head.Text(c.phases.empty() ? "No adaptive run succeeded."
+                               : "No static run succeeded: nothing to compare with.");
+    out.sections.push_back(std::move(head));
     return out;
   }
   std::string phases_text = fmt::format("{} phases:", c.phases.size());
@@ -232,26 +225,18 @@ AdaptiveSection RenderAdaptiveSection(const Study& study) {
       Ratio(c.best_mean && c.oracle_mean && *c.oracle_mean > 0 ? Figure(*c.best_mean / *c.oracle_mean)
                                                                : std::nullopt),
       c.best_static_phase);
-  h += "<p>" + Html(phases_text) + "</p>\n";
-  m += Md(phases_text) + "\n\n";
+  head.Text(phases_text);
+  out.sections.push_back(std::move(head));
 
-  std::vector<std::string> headers;
-  std::vector<std::vector<std::string>> rows;
-  std::vector<bool> bold;
-  PhaseTable(c, headers, rows, bold);
-  auto numeric = [](size_t j) { return j != 0; };
-  h += "<h3 id=\"adaptive-phases\">Reward and p99 per phase</h3>\n";
-  m += "### Reward and p99 per phase\n\n";
-  const SectionTable phase_table{headers, rows, bold, numeric};
-  AppendHtmlTable(h, "summary adaptive", phase_table);
-  AppendMarkdownTable(m, phase_table);
-  const std::string bold_note =
-      "Bold: the best static configuration. vs oracle / vs best static: the mean over the phases against the "
-      "oracle's and the best static configuration's. Per repetition (in the targets below): a controller's "
-      "run "
-      "against the oracle and the best static configuration of the same repetition's static runs.";
-  h += "<p class=\"note\">" + Html(bold_note) + "</p>\n";
-  m += Md(bold_note) + "\n\n";
+  out.sections.push_back(
+      Section{3, "adaptive-phases", "Reward and p99 per phase"}
+          .Add(PhaseTable(c))
+          .Note("Bold: the best static configuration. vs oracle / vs best static: the mean over the phases "
+                "against "
+                "the oracle's and the best static configuration's. Per repetition (in the targets below): a "
+                "controller's run against the oracle and the best static configuration of the same "
+                "repetition's "
+                "static runs."));
 
   for (const AdaptiveRow& r : c.controllers) out.statements.push_back(AdaptiveTargetStatement(c, r));
   out.statements.push_back(LostStatement(c));
@@ -268,26 +253,9 @@ AdaptiveSection RenderAdaptiveSection(const Study& study) {
     }
   }
   for (const std::string& n : c.notes) out.statements.push_back(n);
-  h += "<h3 id=\"adaptive-targets\">Targets</h3>\n<ul class=\"statements\">\n";
-  m += "### Targets\n\n";
-  for (const auto& s : out.statements) {
-    h += "<li>" + Html(s) + "</li>\n";
-    m += "- " + Md(s) + "\n";
-  }
-  h += "</ul>\n";
-  m += "\n";
+  out.sections.push_back(Section{3, "adaptive-targets", "Targets"}.Statements(out.statements));
 
   if (!c.controllers.empty()) {
-    std::vector<std::string> adapt_headers;
-    std::vector<std::vector<std::string>> adapt_rows;
-    AdaptTable(c, adapt_headers, adapt_rows);
-    h += "<h3 id=\"adaptive-shifts\">Time to adapt after each shift</h3>\n<p class=\"note\">" +
-         Html(kAdaptNote) + "</p>\n";
-    m += "### Time to adapt after each shift\n\n" + Md(kAdaptNote) + "\n\n";
-    const SectionTable adapt_table{adapt_headers, adapt_rows, {}, {}};
-    AppendHtmlTable(h, "adaptive-shifts", adapt_table);
-    AppendMarkdownTable(m, adapt_table);
-
     const LineChartSpec chart = RewardChart(study, c);
     ChartFile file;
     file.file_name = "adaptive-reward-over-time.svg";
@@ -295,11 +263,10 @@ AdaptiveSection RenderAdaptiveSection(const Study& study) {
     file.workload = "adaptive";
     file.svg = RenderLineChart(chart, SvgMode::kStandalone);
     file.svg_inline = RenderLineChart(chart, SvgMode::kInline);
-    h += "<figure>\n" + file.svg_inline + "<figcaption>" + Html(file.title) +
-         " (median per second over the repetitions; <a href=\"charts/" + Html(file.file_name) + "\">charts/" +
-         Html(file.file_name) + "</a>)</figcaption>\n</figure>\n";
-    m += "![" + Md(file.title) + "](charts/" + file.file_name + ")\n\n";
-    out.charts.push_back(std::move(file));
+    out.sections.push_back(Section{3, "adaptive-shifts", "Time to adapt after each shift"}
+                               .Note(kAdaptNote)
+                               .Add(AdaptTable(c))
+                               .Add(doc.AddChart(std::move(file), "median per second over the repetitions")));
   }
   return out;
 }

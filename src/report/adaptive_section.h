@@ -15,26 +15,28 @@
 //   - a chart of the per-second reward over the run for each controller
 //     against the oracle's per-phase level.
 //
-// Rendered as HTML (for index.html) and Markdown (for summary.md), with the
-// chart as a file for charts/. Thread-safety: a pure function.
+// Sections of the report's document (report/document.h), with the chart
+// added to it. Thread-safety: a pure function apart from the chart it adds
+// to `doc`.
 #pragma once
 
 #include <string>
 #include <vector>
 
-#include "report/report.h"
-#include "report/results.h"
+#include "report/document.h"
+#include "report/study.h"
 
 namespace switchyard::report {
 
-struct AdaptiveSection {
-  std::string html;      // an <h2 id="adaptive"> section; empty when the study has no adaptive records
-  std::string markdown;  // a "## Adaptive controller" section; likewise
-  std::vector<ChartFile> charts;        // "adaptive-reward-over-time.svg"
+struct AdaptiveSections {
+  // "Adaptive controller" and its parts; none when the study has no
+  // adaptive records.
+  std::vector<Section> sections;
   std::vector<std::string> statements;  // the targets, one per controller (and lost requests)
 };
 
-AdaptiveSection RenderAdaptiveSection(const Study& study);
+// Adds "adaptive-reward-over-time.svg" to `doc.charts` where a controller ran.
+AdaptiveSections AdaptiveSectionsOf(const Study& study, Document& doc);
 
 // The targets of one controller, as the section states them.
 std::string AdaptiveTargetStatement(const AdaptiveComparison& c, const AdaptiveRow& controller);

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <limits>
 
+#include "report/format.h"
+
 namespace switchyard::report {
 namespace {
 
@@ -20,8 +22,8 @@ std::string Ties(const std::vector<BestAt>& best, size_t first, size_t last) {
     }
   }
   if (names.empty()) return "";
-  std::string s = " (goodput within " + std::to_string(static_cast<int>(best[first].tie_fraction * 100 + 0.5)) +
-                  "% of: ";
+  std::string s =
+      " (goodput within " + std::to_string(static_cast<int>(best[first].tie_fraction * 100 + 0.5)) + "% of: ";
   for (size_t i = 0; i < names.size(); ++i) s += (i > 0 ? ", " : "") + names[i];
   return s + ")";
 }

@@ -12,7 +12,7 @@
 #include <string>
 #include <vector>
 
-#include "report/results.h"
+#include "report/study.h"
 
 namespace switchyard::report {
 

@@ -5,8 +5,8 @@
 // step, epochs or extra flags where the study varies those), each a table of
 // loader x workers.
 //
-// Parsing lives with the server records' in results.cc (one record reader);
-// this header holds the model and its aggregation.
+// The record itself is results/run_record.h's; report/run_view.h takes these
+// figures from it. This header holds the model and its aggregation.
 //
 // Thread-safety: plain values and pure functions.
 #pragma once
@@ -17,10 +17,9 @@
 #include <string_view>
 #include <vector>
 
-namespace switchyard::report {
+#include "report/figure.h"
 
-// A figure that may be missing (the same alias as results.h's).
-using Figure = std::optional<double>;
+namespace switchyard::report {
 
 // A pipeline cell's parameters (the record's `config`).
 struct PipelineConfig {

@@ -7,14 +7,11 @@
 #include <optional>
 #include <set>
 
-#include "report/markdown.h"
-#include "report/section_table.h"
+#include "report/format.h"
 #include "report/svg_chart.h"
 
 namespace switchyard::report {
 namespace {
-
-constexpr const char* kNa = "n/a";
 
 constexpr const char* kNote =
     "Each pipeline cell is one `switchyard load` run per repetition; each figure is the median across the "
@@ -25,21 +22,9 @@ constexpr const char* kNote =
     "page-cache state when the run started. sync has no workers: its row says 1 and the chart draws it as a "
     "dashed level line. Bold: the highest items/s of the table.";
 
-std::string Html(std::string_view s) { return EscapeXml(s); }
-std::string Md(std::string_view s) { return EscapeMarkdown(s); }
-
-std::string Rate(const Figure& f) {
-  if (!f) return kNa;
-  return std::fabs(*f) >= 100 ? fmt::format("{:.0f}", *f) : fmt::format("{:.1f}", *f);
-}
-std::string Fixed(const Figure& f, int digits) { return f ? fmt::format("{:.{}f}", *f, digits) : kNa; }
-std::string Megabytes(const Figure& bytes) { return bytes ? fmt::format("{:.1f}", *bytes / 1e6) : kNa; }
-std::string Count(const Figure& f) { return f ? fmt::format("{:g}", *f) : kNa; }
-std::string Integer(const std::optional<int64_t>& v) { return v ? std::to_string(*v) : kNa; }
-
 std::string Workers(const PipelineConfig& c) {
   if (c.loader == "sync") return "1";
-  return Integer(c.workers);
+  return IntegerOrNa(c.workers);
 }
 
 std::string Args(const std::vector<std::string>& args) {
@@ -67,29 +52,32 @@ Columns ColumnsOf(const Study& study) {
   return c;
 }
 
-std::vector<std::string> Headers(const Columns& c) {
+// Text: the loader (first) and the cache state (second to last).
+std::vector<Column> TableColumns(const Columns& c) {
   std::vector<std::string> h = {
       "Loader", "Workers", "Items/s", "MB/s", "Starvation", "Batch wait p99 (ms)", "CPU (cores)", "PSS (MB)"};
   if (c.skipped) h.push_back("Skipped");
   if (c.errors) h.push_back("Errors");
   if (c.replaced) h.push_back("Workers replaced");
   h.insert(h.end(), {"Cache", "Repetitions"});
-  return h;
+  std::vector<Column> columns;
+  for (size_t j = 0; j < h.size(); ++j) columns.push_back({h[j], j != 0 && j + 2 != h.size(), ""});
+  return columns;
 }
 
-std::vector<std::string> Row(const PipelineCell& cell, const Columns& c) {
+std::vector<std::string> CellsOfRow(const PipelineCell& cell, const Columns& c) {
   const PipelineFigures& m = cell.median;
   std::vector<std::string> r = {cell.config.loader.empty() ? "?" : cell.config.loader,
                                 Workers(cell.config),
-                                Rate(m.items_per_s),
-                                Rate(m.mb_per_s),
-                                Fixed(m.starvation, 3),
-                                Fixed(m.batch_wait_p99_ms, 2),
-                                Fixed(m.cpu_cores, 2),
-                                Megabytes(m.pss_bytes)};
-  if (c.skipped) r.push_back(Count(m.skipped));
-  if (c.errors) r.push_back(Count(m.errors));
-  if (c.replaced) r.push_back(Count(m.workers_replaced));
+                                RateWithoutSeparators(m.items_per_s),
+                                RateWithoutSeparators(m.mb_per_s),
+                                FixedDecimals(m.starvation, 3),
+                                FixedDecimals(m.batch_wait_p99_ms, 2),
+                                FixedDecimals(m.cpu_cores, 2),
+                                MegabytesOneDecimal(m.pss_bytes)};
+  if (c.skipped) r.push_back(CountShortest(m.skipped));
+  if (c.errors) r.push_back(CountShortest(m.errors));
+  if (c.replaced) r.push_back(CountShortest(m.workers_replaced));
   r.insert(r.end(),
            {m.cache_state.empty() ? std::string(kNa) : m.cache_state, std::to_string(cell.repetitions)});
   return r;
@@ -112,7 +100,9 @@ std::vector<const PipelineCell*> CellsOf(const PipelineGroup& g, const std::stri
   return out;
 }
 
-std::string ItemsPerS(const PipelineCell& c) { return Rate(c.median.items_per_s) + " items/s"; }
+std::string ItemsPerS(const PipelineCell& c) {
+  return RateWithoutSeparators(c.median.items_per_s) + " items/s";
+}
 
 LineChartSpec ItemsChart(const PipelineGroup& g, const std::vector<std::string>& loader_order) {
   LineChartSpec spec;
@@ -150,7 +140,6 @@ LineChartSpec ItemsChart(const PipelineGroup& g, const std::vector<std::string>&
   return spec;
 }
 
-
 std::string DataSetText(const Study& study) {
   if (!study.pipeline_data) return {};
   const PipelineDataSet& d = *study.pipeline_data;
@@ -185,11 +174,13 @@ std::vector<ConfigRow> ConfigRows(const Study& study) {
   return rows;
 }
 
-const std::vector<std::string>& ConfigHeaders() {
-  static const std::vector<std::string> kHeaders = {
-      "Cell",     "Loader",        "Workers", "Matrix",      "Batch",
-      "Prefetch", "Consumer (ms)", "Epochs",  "Extra flags", "Successful repetitions"};
-  return kHeaders;
+std::vector<Column> ConfigColumns() {
+  std::vector<Column> columns;
+  for (const char* title : {"Cell", "Loader", "Workers", "Matrix", "Batch", "Prefetch", "Consumer (ms)",
+                            "Epochs", "Extra flags", "Successful repetitions"}) {
+    columns.push_back({title, false, ""});
+  }
+  return columns;
 }
 
 std::vector<std::string> ConfigCells(const ConfigRow& r) {
@@ -197,11 +188,11 @@ std::vector<std::string> ConfigCells(const ConfigRow& r) {
   return {r.id,
           c.loader.empty() ? std::string(kNa) : c.loader,
           Workers(c),
-          Integer(c.matrix_size),
-          Integer(c.batch),
-          Integer(c.prefetch),
-          c.consumer_ms ? fmt::format("{:g}", *c.consumer_ms) : std::string(kNa),
-          Integer(c.epochs),
+          IntegerOrNa(c.matrix_size),
+          IntegerOrNa(c.batch),
+          IntegerOrNa(c.prefetch),
+          CountShortest(c.consumer_ms),
+          IntegerOrNa(c.epochs),
           Args(c.args),
           std::to_string(r.repetitions)};
 }
@@ -255,9 +246,8 @@ std::string PipelineStatement(const PipelineGroup& g, double tie_fraction) {
   return text;
 }
 
-PipelineSection RenderPipelineSection(const Study& study, double tie_fraction) {
-  PipelineSection out;
-  const std::vector<ConfigRow> config_rows = ConfigRows(study);
+PipelineSections PipelineSectionsOf(const Study& study, double tie_fraction, Document& doc) {
+  PipelineSections out;
   if (study.pipeline_records == 0) return out;
 
   // Colours follow the loader across every chart.
@@ -269,29 +259,21 @@ PipelineSection RenderPipelineSection(const Study& study, double tie_fraction) {
     }
   }
   const Columns columns = ColumnsOf(study);
-  const std::vector<std::string> headers = Headers(columns);
   const std::string data_text = DataSetText(study);
 
-  std::string& h = out.html;
-  std::string& m = out.markdown;
-  h += "<h2 id=\"pipeline\">Pipeline</h2>\n<p class=\"note\">" + Html(kNote) + "</p>\n";
-  m += "## Pipeline\n\n" + Md(kNote) + "\n\n";
-  if (!data_text.empty()) {
-    h += "<p>" + Html(data_text) + "</p>\n";
-    m += Md(data_text) + "\n\n";
-  }
-  if (study.pipeline_groups.empty()) {
-    h += "<p>No pipeline cell ran successfully.</p>\n";
-    m += "No pipeline cell ran successfully.\n\n";
-  }
+  Section head{2, "pipeline", "Pipeline", "Pipeline"};
+  head.Note(kNote);
+  if (!data_text.empty()) head.Text(data_text);
+  if (study.pipeline_groups.empty()) head.Text("No pipeline cell ran successfully.");
+  out.sections.push_back(std::move(head));
   for (const auto& g : study.pipeline_groups) {
-    std::vector<std::vector<std::string>> rows;
-    size_t bold = SIZE_MAX;
+    // Bold: the fastest cell of the table.
+    Table table;
+    table.css_class = "summary pipeline";
+    table.columns = TableColumns(columns);
     const PipelineCell* fastest = Fastest(CellsOf(g));
-    for (size_t i = 0; i < g.cells.size(); ++i) {
-      rows.push_back(Row(g.cells[i], columns));
-      if (&g.cells[i] == fastest) bold = i;
-    }
+    for (const PipelineCell& cell : g.cells)
+      table.rows.push_back({CellsOfRow(cell, columns), &cell == fastest});
     const LineChartSpec chart = ItemsChart(g, loader_order);
     ChartFile file;
     file.file_name = "pipeline-" + g.slug + "-items-vs-workers.svg";
@@ -299,42 +281,20 @@ PipelineSection RenderPipelineSection(const Study& study, double tie_fraction) {
     file.workload = "pipeline " + g.title;
     file.svg = RenderLineChart(chart, SvgMode::kStandalone);
     file.svg_inline = RenderLineChart(chart, SvgMode::kInline);
-    const std::string statement = PipelineStatement(g, tie_fraction);
-
-    // Text: the loader (first) and the cache state (second to last).
-    auto numeric = [&](size_t j) { return j != 0 && j + 2 != headers.size(); };
-    h += "<h3>" + Html(g.title) + "</h3>\n";
-    std::vector<bool> bold_rows(rows.size(), false);
-    if (bold < rows.size()) bold_rows[bold] = true;
-    const SectionTable table{headers, rows, bold_rows, numeric};
-    AppendHtmlTable(h, "summary pipeline", table);
-    h += "<figure>\n" + file.svg_inline + "<figcaption>" + Html(file.title) + " (<a href=\"charts/" +
-         Html(file.file_name) + "\">charts/" + Html(file.file_name) + "</a>)</figcaption>\n</figure>\n";
-    m += "### " + Md(g.title) + "\n\n";
-    AppendMarkdownTable(m, table);
-    m += "![" + Md(file.title) + "](charts/" + file.file_name + ")\n\n";
-
-    out.charts.push_back(std::move(file));
-    out.statements.push_back(statement);
+    out.sections.push_back(Section{3, "", g.title}.Add(std::move(table)).Add(doc.AddChart(std::move(file))));
+    out.statements.push_back(PipelineStatement(g, tie_fraction));
   }
   if (!out.statements.empty()) {
-    h += "<h3 id=\"pipeline-best\">Best loader per matrix size</h3>\n<ul class=\"statements\">\n";
-    m += "### Best loader per matrix size\n\n";
-    for (const auto& s : out.statements) {
-      h += "<li>" + Html(s) + "</li>\n";
-      m += "- " + Md(s) + "\n";
-    }
-    h += "</ul>\n";
-    m += "\n";
+    out.sections.push_back(
+        Section{3, "pipeline-best", "Best loader per matrix size"}.Statements(out.statements));
   }
 
-  h += "<h3 id=\"pipeline-configuration\">Configuration of each pipeline cell</h3>\n";
-  m += "### Configuration of each pipeline cell\n\n";
-  std::vector<std::vector<std::string>> rows;
-  for (const auto& r : config_rows) rows.push_back(ConfigCells(r));
-  const SectionTable table{ConfigHeaders(), rows, {}, {}};
-  AppendHtmlTable(h, "config", table);
-  AppendMarkdownTable(m, table);
+  Table config;
+  config.css_class = "config";
+  config.columns = ConfigColumns();
+  for (const auto& r : ConfigRows(study)) config.rows.push_back({ConfigCells(r), false});
+  out.sections.push_back(
+      Section{3, "pipeline-configuration", "Configuration of each pipeline cell"}.Add(std::move(config)));
   return out;
 }
 

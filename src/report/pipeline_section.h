@@ -9,28 +9,30 @@
 //   "matrix 200: threads w4 is best with 812 items/s, 9% more than async w4
 //    (745 items/s) and 3.38x sync (240 items/s)"
 //
-// Rendered as HTML (for index.html) and Markdown (for summary.md), with the
-// charts as files for charts/. Thread-safety: a pure function.
+// Sections of the report's document (report/document.h), with the charts
+// added to it. Thread-safety: a pure function apart from the charts it adds
+// to `doc`.
 #pragma once
 
 #include <string>
 #include <vector>
 
-#include "report/report.h"
-#include "report/results.h"
+#include "report/document.h"
+#include "report/study.h"
 
 namespace switchyard::report {
 
-struct PipelineSection {
-  std::string html;      // an <h2 id="pipeline"> section; empty when the study has no pipeline records
-  std::string markdown;  // a "## Pipeline" section; likewise
-  std::vector<ChartFile> charts;        // "pipeline-<group slug>-items-vs-workers.svg", one per group
+struct PipelineSections {
+  // "Pipeline", a section per group, the best loaders, the configuration of
+  // each pipeline cell; none when the study has no pipeline records.
+  std::vector<Section> sections;
   std::vector<std::string> statements;  // one per group
 };
 
-// `tie_fraction`: a best loader within this fraction of the next is said to
-// be tied with it (ReportOptions::tie_fraction).
-PipelineSection RenderPipelineSection(const Study& study, double tie_fraction);
+// Adds "pipeline-<group slug>-items-vs-workers.svg", one per group, to
+// `doc.charts`. `tie_fraction`: a best loader within this fraction of the
+// next is said to be tied with it (ReportOptions::tie_fraction).
+PipelineSections PipelineSectionsOf(const Study& study, double tie_fraction, Document& doc);
 
 // The statement for one group (see above). With one loader measured:
 // "matrix 0: only threads was measured; best at 4 workers with 812 items/s".

@@ -1,204 +1,33 @@
-// The model of a study's results: the JSON Lines records that `switchyard
-// study` writes (docs/results-schema.md), parsed, and aggregated per cell
-// (medians across repetitions) and per workload (load points, configurations).
-// Pipeline records (`kind` "pipeline", one `switchyard load` run each) are
-// aggregated apart, into the groups of report/pipeline_results.h; adaptive
-// records (`kind` "adaptive", one server through a phased workload each) are
-// kept as runs for report/adaptive_results.h's comparison.
+// Aggregate: the records of a results file (results/results_file.h) turned
+// into the Study the report shows (report/study.h):
 //
-// Parsing is strict about what it uses and blind to the rest: unknown fields
-// are ignored, a known field of the wrong type or a line that is not a JSON
-// object fails the whole parse with the line number, and an absent or null
-// figure stays absent (shown "n/a", never 0).
+//   - the study's name(s), dates and machine;
+//   - the last ok record of each (cell, repetition) counts; a failed record
+//     no later ok one of the same (cell, repetition) replaced is listed as
+//     failed;
+//   - server cells: medians across their repetitions (figures derived as
+//     report/run_view.h says), grouped into workloads (one per name and
+//     load mode), each with its load points and its configurations
+//     (labelled by report/series_label.h) in display order;
+//   - pipeline cells: medians, grouped (report/pipeline_results.h);
+//   - adaptive runs: kept as runs for the comparison
+//     (report/adaptive_results.h).
 //
-// Thread-safety: plain values and pure functions; a Study may be read from
-// any number of threads once built.
+// Thread-safety: pure functions (LoadStudy reads the file it is given).
 #pragma once
 
-#include <cstdint>
-#include <istream>
-#include <optional>
 #include <string>
-#include <string_view>
 #include <vector>
 
 #include "core/status.h"
-#include "report/adaptive_results.h"
-#include "report/pipeline_results.h"
+#include "report/study.h"
+#include "results/results_file.h"
 
 namespace switchyard::report {
 
-// A figure that may be missing (not measured, not reported, null);
-// declared in report/pipeline_results.h too.
-using Figure = std::optional<double>;
+Study Aggregate(const std::vector<results::NumberedRecord>& records);
 
-enum class LoadMode { kClosed, kOpen };
-
-struct Machine {
-  std::optional<int64_t> cores;
-  std::string cpu;
-  std::string kernel;
-  std::string hostname;
-  Figure memory_gib;
-  bool operator==(const Machine&) const = default;
-};
-
-// The server configuration of a cell (the record's `config`).
-struct ServerConfig {
-  std::string executor;  // threads | processes | async (others are shown as written)
-  std::optional<int64_t> workers;
-  std::string policy;
-  std::string start;
-  std::string ipc;
-  std::optional<int64_t> offload;
-  std::optional<int64_t> io_threads;
-  std::optional<int64_t> intra_op_threads;
-  bool operator==(const ServerConfig&) const = default;
-};
-
-// The figures the report shows for one run, or for a cell (medians).
-struct CellFigures {
-  Figure throughput_rps;               // client.throughput_rps
-  Figure goodput_rps;                  // client.goodput_rps
-  Figure p50_us, p95_us, p99_us;       // client.latency_us
-  Figure errors;                       // client.errors
-  Figure cpu_s_per_request;            // derived (or process_tree cpu / client requests)
-  Figure ctxt_switches_per_request;    // derived (or process_tree switches / client requests)
-  Figure pss_bytes;                    // server.process_tree.pss_bytes
-  Figure queue_mean_us, queue_p99_us;  // server.latency_us.queue: admitted requests' wait for a worker
-  Figure jain_index;                   // client.jain_index (fairness of ok/s across named clients)
-};
-
-// The figures of one mix entry (client.entries, keyed by label) or one client
-// (client.clients, keyed by client id) of a run, or of a cell (medians).
-struct GroupFigures {
-  std::string name;    // the label or the client id ("": the entries that name no client)
-  std::string client;  // entries only: the client the entry sends as ("" when none)
-  std::string spec;    // entries only: the entry's text, e.g. "cpu:iters=5000:label=fast"
-  Figure goodput_rps;
-  Figure ok_p50_us, ok_p99_us;  // ok_latency_us: the ok answers only
-  Figure rejected_503, expired_504;
-};
-
-// One line of the results file.
-struct RunRecord {
-  int line = 0;  // 1-based line number in the file
-  std::string study;
-  std::string cell;
-  int64_t repetition = 0;
-  bool ok = false;
-  std::string error;  // failed records: why
-  std::string started_at;
-  std::optional<Machine> machine;
-  ServerConfig config;
-  std::string workload;  // workload.name
-  std::string mix;       // workload.mix
-  std::optional<LoadMode> load_mode;
-  Figure load_x;  // load.x, else load.connections (closed) or load.rate (open)
-  CellFigures figures;
-  std::vector<GroupFigures> entries;  // client.entries, in the order the mix names them
-  std::vector<GroupFigures> clients;  // client.clients, by client id
-  // Set for a pipeline record (`kind` "pipeline"): its parameters and
-  // figures; the server fields above are then empty.
-  std::optional<PipelineRun> pipeline;
-  // Set for an adaptive record (`kind` "adaptive"); the server fields above
-  // are then empty.
-  std::optional<AdaptiveRun> adaptive;
-};
-
-// A cell of the matrix with its successful repetitions aggregated.
-struct Cell {
-  std::string id;
-  std::string series;  // the configuration's label within the study, e.g. "processes w2 shm"
-  ServerConfig config;
-  std::string mix;
-  LoadMode mode = LoadMode::kClosed;
-  double x = 0;         // the load point
-  int repetitions = 0;  // successful repetitions aggregated
-  CellFigures median;   // per figure, the median over the repetitions that have it
-  // Per mix entry and per client, each figure the median over the repetitions
-  // that report that entry or client; in the order of the last repetition
-  // (entries: the mix's order), then any only earlier ones had.
-  std::vector<GroupFigures> entries;
-  std::vector<GroupFigures> clients;
-
-  // The clients with a name (not ""): the ones Jain's index is taken over.
-  int NamedClients() const;
-};
-
-// A failed (cell, repetition) that no later successful record of the same
-// (cell, repetition) superseded.
-struct FailedRun {
-  int line = 0;
-  std::string cell;
-  int64_t repetition = 0;
-  std::string error;
-  std::string workload;  // may be empty when the record did not say
-  std::string series;    // may be empty when the record had no config
-  ServerConfig config;
-  std::string mix;
-  std::optional<LoadMode> load_mode;
-  Figure load_x;
-  std::optional<PipelineConfig> pipeline;  // a pipeline cell's parameters
-  bool adaptive = false;                   // an adaptive run (series: the candidate or controller)
-};
-
-// One workload at one load mode: the unit of the tables, charts and
-// crossover statements.
-struct Workload {
-  std::string name;  // the workload's name; "(open loop)"/"(closed loop)" added when it has both
-  LoadMode mode = LoadMode::kClosed;
-  std::vector<double> load_points;  // ascending
-  std::vector<std::string> series;  // configuration labels in display order
-  std::vector<Cell> cells;          // ordered by load point, then series order
-
-  // The cell of `series` at load point `x`, or nullptr.
-  const Cell* Find(std::string_view series_label, double x) const;
-};
-
-struct Study {
-  std::string name;  // several names joined with ", " if the file mixes studies
-  std::string first_started_at, last_started_at;
-  std::optional<Machine> machine;     // of the first record that has one
-  bool several_machines = false;      // records name more than one machine
-  std::vector<Workload> workloads;    // in order of first appearance
-  int server_records = 0;             // records of server cells (ok or failed)
-  int pipeline_records = 0;           // records of pipeline cells (ok or failed)
-  int adaptive_records = 0;           // records of adaptive runs (ok or failed)
-  std::vector<AdaptiveRun> adaptive_runs;  // the ok ones (the last of each run id and repetition), in file order
-  std::vector<PipelineGroup> pipeline_groups;  // the pipeline cells that ran, grouped
-  std::optional<PipelineDataSet> pipeline_data;  // of the first pipeline record that has one
-  bool several_data_sets = false;                 // pipeline records name more than one data set
-  std::vector<FailedRun> failed;      // in file order
-  int records = 0;                    // lines with a record
-  int ok_records = 0;                 // successful (cell, repetition) pairs aggregated
-  int superseded_failures = 0;        // failed records a later ok record of the same repetition replaced
-  std::vector<std::string> warnings;  // lines skipped while parsing (LoadStudy)
-};
-
-// Parses JSON Lines; `source` names the input in messages ("results.jsonl:7: ...").
-// Blank lines are skipped. Fails on the first malformed line, and when there
-// is no record at all. One exception: a final line without its '\n' that is
-// not valid JSON is what an interrupted writer leaves (core/file_util.h
-// AppendLine); it is skipped with a warning appended to `warnings`.
-Result<std::vector<RunRecord>> ParseRecords(std::istream& in, std::string_view source,
-                                            std::vector<std::string>* warnings = nullptr);
-
-// Groups records into cells and workloads; labels each configuration.
-// A later ok record of the same (cell, repetition) replaces an earlier one.
-Study Aggregate(const std::vector<RunRecord>& records);
-
-// ParseRecords + Aggregate of the file at `path`; parse warnings go to Study::warnings.
+// ReadRecords + Aggregate of the file at `path`; read warnings go to Study::warnings.
 Result<Study> LoadStudy(const std::string& path);
-
-// Median of the values present; nullopt when none is.
-Figure MedianOf(std::vector<double> values);
-
-// A load point's number: "16", "2.5".
-std::string FormatLoadValue(double x);
-// "16 connections", "1 connection", "250 req/s".
-std::string FormatLoadPoint(double x, LoadMode mode);
-// The unit of load points: "connections" or "req/s".
-std::string_view LoadUnit(LoadMode mode);
 
 }  // namespace switchyard::report

@@ -7,6 +7,8 @@
 #include <cstdio>
 #include <limits>
 
+#include "report/format.h"
+
 namespace switchyard::report {
 namespace {
 
@@ -69,13 +71,6 @@ double NiceStep(double raw) {
   return nice * base;
 }
 
-std::string FormatSig(double v, int digits) {
-  if (v == 0) return "0";
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%.*g", digits, v);
-  return buf;
-}
-
 // Labels for a set of ticks, with one suffix for the whole axis (2.5k 5k 7.5k).
 std::vector<std::string> TickLabels(const std::vector<double>& ticks) {
   double max_abs = 0;
@@ -94,7 +89,7 @@ std::vector<std::string> TickLabels(const std::vector<double>& ticks) {
     if (std::fabs(t) < 1e-12 * std::max(1.0, max_abs)) {
       out.push_back("0");
     } else {
-      out.push_back(FormatSig(t / div, 4) + suffix);
+      out.push_back(SignificantDigits(t / div, 4) + suffix);
     }
   }
   return out;
@@ -290,14 +285,6 @@ std::string EscapeXml(std::string_view text) {
     }
   }
   return out;
-}
-
-std::string FormatCompact(double v) {
-  if (!std::isfinite(v)) return "n/a";
-  double a = std::fabs(v);
-  if (a >= 1e6) return FormatSig(v / 1e6, 4) + "M";
-  if (a >= 1e4) return FormatSig(v / 1e3, 4) + "k";
-  return FormatSig(v, 4);
 }
 
 std::string RenderLineChart(const LineChartSpec& spec, SvgMode mode) {

@@ -75,9 +75,4 @@ std::string RenderBarChart(const BarChartSpec& spec, SvgMode mode);
 // both XML/SVG and HTML text and attribute values.
 std::string EscapeXml(std::string_view text);
 
-// A compact, readable number for a tick label or a table: at most four
-// significant digits, thousands as "k" and millions as "M" from 10,000 up
-// (12k, 1.5M), no trailing zeros ("0.25", "3").
-std::string FormatCompact(double v);
-
 }  // namespace switchyard::report

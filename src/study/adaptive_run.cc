@@ -5,6 +5,7 @@
 
 #include <cmath>
 #include <map>
+#include <optional>
 #include <sstream>
 
 #include "core/clock.h"
@@ -28,9 +29,17 @@ json ErrorsJson(const std::map<std::string, uint64_t>& errors) {
   return out;
 }
 
+// A phase's `load`: the load generator's own description of it.
+std::optional<results::Load> LoadOf(const LoadPhase& phase) {
+  auto load = results::PartFromJson<results::Load>(json::parse(phase.LoadJson()));
+  if (!load.ok()) return std::nullopt;  // LoadJson writes what Load reads; never reached
+  return *load;
+}
+
 }  // namespace
 
-void PutAdaptiveFigures(const std::vector<LoadPhase>& phases, const LoadResult& result, json& record) {
+void PutAdaptiveFigures(const std::vector<LoadPhase>& phases, const LoadResult& result,
+                        results::AdaptiveBody& body) {
   // Phase boundaries on the measured window, microseconds since it began.
   std::vector<int64_t> starts;
   int64_t t = 0;
@@ -51,7 +60,7 @@ void PutAdaptiveFigures(const std::vector<LoadPhase>& phases, const LoadResult& 
     return -1;
   };
 
-  json series = json::array();
+  std::vector<results::SecondFigures> series;
   std::vector<double> reward_sum(phases.size(), 0.0);
   std::vector<int> reward_seconds(phases.size(), 0);
   const auto& seconds = result.stats.seconds();
@@ -61,14 +70,16 @@ void PutAdaptiveFigures(const std::vector<LoadPhase>& phases, const LoadResult& 
     const double p99_ms = sec.latency->count() > 0 ? Ms(sec.latency->Percentile(0.99)) : 0.0;
     const double reward = Reward(static_cast<double>(ok), p99_ms, ok);
     const int phase = phase_of_second(s);
-    series.push_back({{"t_s", s},
-                      {"phase", phase >= 0 ? json(phase) : json(nullptr)},
-                      {"sent", sec.sent},
-                      {"requests", sec.requests},
-                      {"ok", ok},
-                      {"errors", sec.errors},
-                      {"p99_ms", p99_ms},
-                      {"reward", reward}});
+    results::SecondFigures second;
+    second.t_s = s;
+    second.phase = phase >= 0 ? results::Nullable<int64_t>(phase) : results::Nullable<int64_t>::Null();
+    second.sent = sec.sent;
+    second.requests = sec.requests;
+    second.ok = ok;
+    second.errors = sec.errors;
+    second.p99_ms = p99_ms;
+    second.reward = reward;
+    series.push_back(std::move(second));
     if (phase >= 0) {
       reward_sum[static_cast<size_t>(phase)] += reward;
       ++reward_seconds[static_cast<size_t>(phase)];
@@ -83,7 +94,7 @@ void PutAdaptiveFigures(const std::vector<LoadPhase>& phases, const LoadResult& 
     reward_seconds[i] = static_cast<int>(std::max<int64_t>(reward_seconds[i], whole));
   }
 
-  json out = json::array();
+  std::vector<results::PhaseFigures> out;
   for (size_t i = 0; i < phases.size(); ++i) {
     const PhaseStats& p = result.stats.phases()[i];
     const LoadPhase& lp = phases[i];
@@ -93,79 +104,85 @@ void PutAdaptiveFigures(const std::vector<LoadPhase>& phases, const LoadResult& 
     const double p99_ms = p.latency->count() > 0 ? Ms(p.latency->Percentile(0.99)) : 0.0;
     const uint64_t errors = p.error_count();
     const uint64_t unanswered = p.sent > p.requests ? p.sent - p.requests : 0;
-    json ph = {{"name", lp.name},
-               {"index", i},
-               {"start_s", static_cast<double>(starts[i]) / 1e6},
-               {"duration_s", phase_s},
-               {"load", json::parse(lp.LoadJson())},
-               {"mix", lp.mix.ToString()},
-               {"sent", p.sent},
-               {"requests", p.requests},
-               {"ok", p.ok},
-               {"errors", errors},
-               {"errors_by_status", ErrorsJson(p.errors)},
-               {"lost", unanswered + errors},
-               {"ok_rps", ok_rps},
-               {"p99_ms", p99_ms},
-               {"phase_reward", Reward(ok_rps, p99_ms, p.ok)},
-               {"reward_seconds", reward_seconds[i]}};
-    ph["reward"] = reward_seconds[i] > 0 ? json(reward_sum[i] / reward_seconds[i]) : json(nullptr);
+    results::PhaseFigures ph;
+    ph.name = lp.name;
+    ph.index = static_cast<int64_t>(i);
+    ph.start_s = static_cast<double>(starts[i]) / 1e6;
+    ph.duration_s = phase_s;
+    ph.load = LoadOf(lp);
+    ph.mix = lp.mix.ToString();
+    ph.sent = p.sent;
+    ph.requests = p.requests;
+    ph.ok = p.ok;
+    ph.errors = errors;
+    ph.errors_by_status = ErrorsJson(p.errors);
+    ph.lost = unanswered + errors;
+    ph.ok_rps = ok_rps;
+    ph.p99_ms = p99_ms;
+    ph.phase_reward = Reward(ok_rps, p99_ms, p.ok);
+    ph.reward_seconds = reward_seconds[i];
+    ph.reward = reward_seconds[i] > 0 ? results::Nullable<results::Number>(reward_sum[i] / reward_seconds[i])
+                                      : results::Nullable<results::Number>::Null();
     out.push_back(std::move(ph));
   }
-  record["phases"] = std::move(out);
-  record["timeseries"] = std::move(series);
+  body.phases = std::move(out);
+  body.timeseries = std::move(series);
 }
 
-json AlignedDecisions(const std::string& decisions_text, double measure_start_s) {
-  json out = json::array();
+std::vector<results::Decision> AlignedDecisions(const std::string& decisions_text, double measure_start_s) {
+  std::vector<results::Decision> out;
   std::istringstream in(decisions_text);
   for (std::string line; std::getline(in, line);) {
     json d = json::parse(line, nullptr, /*allow_exceptions=*/false);
     if (!d.is_object() || !d.contains("monotonic_s") || !d["monotonic_s"].is_number()) continue;
-    out.push_back({{"window", d.value("window", 0)},
-                   {"at_s", d["monotonic_s"].get<double>() - measure_start_s},
-                   {"serving", d.value("serving", "")},
-                   {"chosen", d.value("chosen", "")},
-                   {"switched", d.value("switched", false)},
-                   {"reason", d.value("reason", "")},
-                   {"reward", d.value("reward", 0.0)}});
+    results::Decision x;
+    x.window = d.value("window", 0);
+    x.at_s = d["monotonic_s"].get<double>() - measure_start_s;
+    x.serving = d.value("serving", "");
+    x.chosen = d.value("chosen", "");
+    x.switched = d.value("switched", false);
+    x.reason = d.value("reason", "");
+    x.reward = d.value("reward", 0.0);
+    out.push_back(std::move(x));
   }
   return out;
 }
 
-json RunAdaptiveServer(const AdaptiveRunSetup& setup, const AdaptiveMatrix& matrix,
-                       const AdaptiveRunConfig& run, int repetition, json record) {
-  record["kind"] = "adaptive";
+results::RunRecord RunAdaptiveServer(const AdaptiveRunSetup& setup, const AdaptiveMatrix& matrix,
+                                     const AdaptiveRunConfig& run, int repetition,
+                                     results::RunRecord record) {
+  results::AdaptiveBody& body = record.body.emplace<results::AdaptiveBody>();
   std::vector<std::string> labels;
   for (const Candidate& c : matrix.candidates) labels.push_back(c.Label());
-  json config = {{"role", run.is_static() ? "static" : "controller"},
-                 {"io_threads", matrix.io_threads},
-                 {"candidates", labels},
-                 {"candidates_file", matrix.candidates_path},
-                 {"phases_file", matrix.phases_path}};
+  results::AdaptiveRunSettings config;
+  config.role = run.is_static() ? results::AdaptiveRole::kStatic : results::AdaptiveRole::kController;
+  config.io_threads = matrix.io_threads;
+  config.candidates = labels;
+  config.candidates_file = matrix.candidates_path;
+  config.phases_file = matrix.phases_path;
   std::string decisions_path;
   if (run.is_static()) {
-    config["candidate"] = run.name;
+    config.candidate = run.name;
   } else {
-    config["controller"] = run.name;
-    config["window_s"] = static_cast<double>(matrix.window_us) / 1e6;
-    config["first_candidate"] = labels.front();
+    config.controller = run.name;
+    config.window_s = static_cast<double>(matrix.window_us) / 1e6;
+    config.first_candidate = labels.front();
     decisions_path = fmt::format("{}/decisions-{}-r{}.jsonl", setup.work_dir, run.name, repetition);
     ::unlink(decisions_path.c_str());  // serve appends; an earlier attempt's lines are not this run's
-    record["decisions_file"] = decisions_path;
+    body.decisions_file = decisions_path;
   }
   std::vector<std::string> args = matrix.ServeArgs(run, decisions_path, repetition);
-  if (!matrix.args.empty()) config["args"] = matrix.args;
-  config["serve_args"] = args;
-  record["config"] = config;
+  if (!matrix.args.empty()) config.args = matrix.args;
+  config.serve_args = args;
+  body.config = std::move(config);
   double measured_s = 0;
   for (const LoadPhase& p : matrix.phases) measured_s += static_cast<double>(p.duration_us) / 1e6;
-  record["warmup_s"] = static_cast<double>(setup.warmup_us) / 1e6;
-  record["duration_s"] = measured_s;
+  body.warmup_s = static_cast<double>(setup.warmup_us) / 1e6;
+  body.duration_s = measured_s;
 
   auto fail = [&](const std::string& why) {
-    record["status"] = "failed";
-    record["error"] = why;
+    record.status = results::RunStatus::kFailed;
+    record.error = why;
     return record;
   };
   args.insert(args.end(), {"--log-level", "warn"});
@@ -186,39 +203,40 @@ json RunAdaptiveServer(const AdaptiveRunSetup& setup, const AdaptiveMatrix& matr
     return fail(
         fmt::format("the server exited (status {}) during the measurement: {}", *code, child.OutputTail()));
   }
-  record["server_exit_status"] = child.Stop();
-  record["measure_start_monotonic_s"] = measure_start_s;
-  PutAdaptiveFigures(matrix.phases, *result, record);
+  body.server_exit_status = child.Stop();
+  body.measure_start_monotonic_s = measure_start_s;
+  PutAdaptiveFigures(matrix.phases, *result, body);
   uint64_t sent = 0, lost = 0;
-  for (const json& p : record["phases"]) {
-    sent += p["sent"].get<uint64_t>();
-    lost += p["lost"].get<uint64_t>();
+  for (const results::PhaseFigures& p : *body.phases) {
+    sent += static_cast<uint64_t>(p.sent->value());
+    lost += static_cast<uint64_t>(p.lost->value());
   }
-  record["sent"] = sent;
-  record["lost"] = lost;
+  body.sent = static_cast<int64_t>(sent);
+  body.lost = static_cast<int64_t>(lost);
 
   if (!run.is_static()) {
     auto text = ReadFile(decisions_path);
     if (!text.ok()) return fail("the controller wrote no decisions file: " + child.OutputTail());
-    json decisions = AlignedDecisions(*text, measure_start_s);
+    std::vector<results::Decision> decisions = AlignedDecisions(*text, measure_start_s);
     int switches = 0;
-    for (const json& d : decisions) switches += d["switched"].get<bool>() ? 1 : 0;
-    record["decisions"] = std::move(decisions);
-    record["switches"] = switches;
+    for (const results::Decision& d : decisions) switches += d.switched.value_or(false) ? 1 : 0;
+    body.decisions = std::move(decisions);
+    body.switches = switches;
   }
-  record["status"] = "ok";
+  record.status = results::RunStatus::kOk;
   return record;
 }
 
-std::string AdaptiveProgressLine(const json& record) {
+std::string AdaptiveProgressLine(const results::AdaptiveBody& body) {
   std::string line;
-  for (const json& p : record.value("phases", json::array())) {
-    line += fmt::format("{}{}: reward {} (p99 {:.1f} ms)", line.empty() ? "" : "  ", p.value("name", "?"),
-                        p["reward"].is_number() ? fmt::format("{:.2f}", p["reward"].get<double>()) : "n/a",
-                        p.value("p99_ms", 0.0));
+  for (const results::PhaseFigures& p : body.phases.value_or(std::vector<results::PhaseFigures>{})) {
+    const auto& reward = p.reward.value();
+    line += fmt::format("{}{}: reward {} (p99 {:.1f} ms)", line.empty() ? "" : "  ", p.name.value_or("?"),
+                        reward ? fmt::format("{:.2f}", reward->value()) : "n/a",
+                        p.p99_ms ? p.p99_ms->value() : 0.0);
   }
-  line += fmt::format("  lost {}", record.value("lost", uint64_t{0}));
-  if (record.contains("switches")) line += fmt::format("  switches {}", record["switches"].get<int>());
+  line += fmt::format("  lost {}", body.lost.value_or(0));
+  if (body.switches) line += fmt::format("  switches {}", *body.switches);
   return line;
 }
 

@@ -23,11 +23,11 @@
 #pragma once
 
 #include <cstdint>
-#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
 #include "loadgen/load_generator.h"
+#include "results/run_record.h"
 #include "study/adaptive_matrix.h"
 
 namespace switchyard {
@@ -40,27 +40,27 @@ struct AdaptiveRunSetup {
   int64_t ready_timeout_us = 60'000'000;
 };
 
-// Adds to `record` (the study's fields: schema, study, cell, ...) `kind`
-// "adaptive", `config`, `phases`, `timeseries`, for a controller `decisions`
-// and `switches`, and `status`: "ok", or "failed" with `error` (the server
-// did not start or died, the load could not reach it). Errors of single
-// requests do not fail a run: they are its figures.
-nlohmann::json RunAdaptiveServer(const AdaptiveRunSetup& setup, const AdaptiveMatrix& matrix,
-                                 const AdaptiveRunConfig& run, int repetition, nlohmann::json record);
+// `record` (the study's fields: schema, study, cell, ...) made an adaptive
+// record: its `config`, `phases`, `timeseries`, for a controller
+// `decisions` and `switches`, and its status: ok, or failed with `error`
+// (the server did not start or died, the load could not reach it). Errors
+// of single requests do not fail a run: they are its figures.
+results::RunRecord RunAdaptiveServer(const AdaptiveRunSetup& setup, const AdaptiveMatrix& matrix,
+                                     const AdaptiveRunConfig& run, int repetition, results::RunRecord record);
 
 // Sets `phases` (the per-phase figures above, each with its `start_s` on the
 // measured window) and `timeseries` (per second: t_s, phase — null for a
 // second that straddles a phase boundary or lies past the end — sent,
-// requests, ok, errors, p99_ms, reward) in `record` from a load result.
+// requests, ok, errors, p99_ms, reward) of `body` from a load result.
 void PutAdaptiveFigures(const std::vector<LoadPhase>& phases, const LoadResult& result,
-                        nlohmann::json& record);
+                        results::AdaptiveBody& body);
 
 // The decisions of a `--decisions-out` file as the record keeps them:
 // window, at_s (monotonic_s - measure_start_s), serving, chosen, switched,
 // reason, reward. Lines that are not decisions are skipped.
-nlohmann::json AlignedDecisions(const std::string& decisions_text, double measure_start_s);
+std::vector<results::Decision> AlignedDecisions(const std::string& decisions_text, double measure_start_s);
 
 // The progress line of an ok record: per phase reward, p99 and lost; switches.
-std::string AdaptiveProgressLine(const nlohmann::json& record);
+std::string AdaptiveProgressLine(const results::AdaptiveBody& body);
 
 }  // namespace switchyard

@@ -16,25 +16,31 @@ std::string MinutesSeconds(int64_t us) {
   return fmt::format("{}:{:02}", s / 60, s % 60);
 }
 
-double NumberAt(const json& j, const json::json_pointer& at) {
-  return j.contains(at) && j.at(at).is_number() ? j.at(at).get<double>() : 0.0;
-}
+double ValueOr0(const std::optional<results::Number>& n) { return n ? n->value() : 0.0; }
 
 }  // namespace
 
-json PipelineConfigJson(const PipelineCellConfig& cell) {
-  json config = {{"loader", cell.loader}, {"workers", cell.workers},   {"matrix_size", cell.matrix_size},
-                 {"batch", cell.batch},   {"prefetch", cell.prefetch}, {"consumer_ms", cell.consumer_ms},
-                 {"epochs", cell.epochs}};
-  if (!cell.args.empty()) config["args"] = cell.args;
+results::PipelineCellSettings PipelineSettingsOf(const PipelineCellConfig& cell) {
+  results::PipelineCellSettings config;
+  config.loader = cell.loader;
+  config.workers = cell.workers;
+  config.matrix_size = cell.matrix_size;
+  config.batch = cell.batch;
+  config.prefetch = cell.prefetch;
+  config.consumer_ms = cell.consumer_ms;
+  config.epochs = cell.epochs;
+  if (!cell.args.empty()) config.args = cell.args;
   return config;
 }
 
-json RunPipelineCell(const PipelineRunSetup& setup, const PipelineCellConfig& cell, json record) {
-  record["config"] = PipelineConfigJson(cell);
+results::RunRecord RunPipelineCell(const PipelineRunSetup& setup, const PipelineCellConfig& cell,
+                                   results::RunRecord record) {
+  auto* existing = std::get_if<results::PipelineBody>(&record.body);
+  results::PipelineBody& body = existing ? *existing : record.body.emplace<results::PipelineBody>();
+  body.config = PipelineSettingsOf(cell);
   auto fail = [&](const std::string& why) {
-    record["status"] = "failed";
-    record["error"] = why;
+    record.status = results::RunStatus::kFailed;
+    record.error = why;
     return record;
   };
 
@@ -48,8 +54,8 @@ json RunPipelineCell(const PipelineRunSetup& setup, const PipelineCellConfig& ce
 
   auto outcome = RunChild(argv, log_path, setup.timeout_us);
   if (!outcome.ok()) return fail("cannot start switchyard load: " + outcome.status().message());
-  record["exit_status"] = outcome->exit_status;
-  record["run_wall_s"] = outcome->wall_s;
+  body.exit_status = outcome->exit_status;
+  body.run_wall_s = outcome->wall_s;
 
   // The summary, when the child wrote one (also with exit status 1: files
   // that could not be read are counted in it).
@@ -57,7 +63,12 @@ json RunPipelineCell(const PipelineRunSetup& setup, const PipelineCellConfig& ce
     json summary = json::parse(*text, nullptr, /*allow_exceptions=*/false);
     if (summary.is_object()) {
       summary.erase("timeline");
-      record["pipeline"] = std::move(summary);
+      auto typed = results::PartFromJson<results::LoadSummary>(summary);
+      if (!typed.ok()) {
+        return fail("switchyard load wrote a summary the results record cannot hold (`pipeline`): " +
+                    typed.status().message());
+      }
+      body.pipeline = std::move(*typed);
     }
   }
   if (outcome->timed_out) {
@@ -68,26 +79,23 @@ json RunPipelineCell(const PipelineRunSetup& setup, const PipelineCellConfig& ce
     return fail(
         fmt::format("switchyard load exited with status {}: {}", outcome->exit_status, outcome->output_tail));
   }
-  if (!record.contains("pipeline")) {
+  if (!body.pipeline) {
     return fail("switchyard load exited 0 but wrote no JSON summary: " + outcome->output_tail);
   }
-  record["status"] = "ok";
+  record.status = results::RunStatus::kOk;
   return record;
 }
 
-std::string PipelineProgressLine(const json& record) {
-  const json p = record.value("pipeline", json::object());
-  using P = json::json_pointer;
+std::string PipelineProgressLine(const results::PipelineBody& body) {
+  const results::LoadSummary p = body.pipeline.value_or(results::LoadSummary{});
+  const std::optional<results::Number> none;
   return fmt::format(
       "{:.1f} items/s, {:.1f} MB/s, starvation {:.2f}, batch wait p99 {:.1f} ms, {:.2f} cores, PSS {:.0f} "
       "MB, "
       "cache {}",
-      NumberAt(p, P("/items_per_s")), NumberAt(p, P("/mb_per_s")), NumberAt(p, P("/starvation")),
-      NumberAt(p, P("/batch_wait_ms/p99")), NumberAt(p, P("/cpu/utilisation")),
-      NumberAt(p, P("/pss_bytes")) / 1e6,
-      p.contains(P("/cache/state")) && p.at(P("/cache/state")).is_string()
-          ? p.at(P("/cache/state")).get<std::string>()
-          : "?");
+      ValueOr0(p.items_per_s), ValueOr0(p.mb_per_s), ValueOr0(p.starvation),
+      ValueOr0(p.batch_wait_ms ? p.batch_wait_ms->p99 : none), ValueOr0(p.cpu ? p.cpu->utilisation : none),
+      ValueOr0(p.pss_bytes) / 1e6, p.cache && p.cache->state ? *p.cache->state : "?");
 }
 
 }  // namespace switchyard

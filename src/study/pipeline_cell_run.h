@@ -12,9 +12,9 @@
 #pragma once
 
 #include <cstdint>
-#include <nlohmann/json.hpp>
 #include <string>
 
+#include "results/run_record.h"
 #include "study/pipeline_matrix.h"
 
 namespace switchyard {
@@ -26,20 +26,21 @@ struct PipelineRunSetup {
   int64_t timeout_us = 600'000'000;
 };
 
-// Adds to `record` (the study's fields: schema, study, cell, ...) the cell's
-// `config`, the child's `exit_status` and `run_wall_s`, `pipeline` (the
-// `switchyard load --json` summary without its timeline, whenever the child
-// wrote one, also for a failed run) and `status`: "ok" when the child exited
-// 0 and wrote its summary, else "failed" with `error` saying why (could not
-// start, timed out, exit status and the tail of its output, no summary).
-nlohmann::json RunPipelineCell(const PipelineRunSetup& setup, const PipelineCellConfig& cell,
-                               nlohmann::json record);
+// Sets in `record` (the study's fields: schema, study, cell, ... and the
+// pipeline record's `data`) the cell's `config`, the child's `exit_status`
+// and `run_wall_s`, `pipeline` (the `switchyard load --json` summary without
+// its timeline, whenever the child wrote one, also for a failed run) and
+// the status: ok when the child exited 0 and wrote its summary, else failed
+// with `error` saying why (could not start, timed out, exit status and the
+// tail of its output, no summary).
+results::RunRecord RunPipelineCell(const PipelineRunSetup& setup, const PipelineCellConfig& cell,
+                                   results::RunRecord record);
 
 // The progress line of an ok record: items/s, MB/s, starvation, batch wait
 // p99, CPU cores, PSS, cache state.
-std::string PipelineProgressLine(const nlohmann::json& record);
+std::string PipelineProgressLine(const results::PipelineBody& body);
 
 // The record's `config`: the cell's parameters.
-nlohmann::json PipelineConfigJson(const PipelineCellConfig& cell);
+results::PipelineCellSettings PipelineSettingsOf(const PipelineCellConfig& cell);
 
 }  // namespace switchyard

@@ -17,6 +17,7 @@
 #include "data/data_set.h"
 #include "loadgen/bench_summary.h"
 #include "loadgen/load_generator.h"
+#include "results/results_file.h"
 #include "study/adaptive_run.h"
 #include "study/http_fetch.h"
 #include "study/machine_info.h"
@@ -115,6 +116,57 @@ json ProcessTreeDelta(const json& before, const json& after) {
   return out;
 }
 
+// The record's `config`: the server configuration the cell ran.
+results::ServerCellSettings SettingsOf(const ServerConfig& s) {
+  results::ServerCellSettings c;
+  c.executor = s.executor;
+  c.workers = s.workers;
+  c.policy = s.policy;
+  if (!s.start.empty()) c.start = s.start;
+  if (!s.ipc.empty()) c.ipc = s.ipc;
+  if (s.offload >= 0) c.offload = s.offload;
+  if (s.intra_op_threads > 0) c.intra_op_threads = s.intra_op_threads;
+  if (!s.models.empty()) c.models = s.models;
+  if (!s.args.empty()) c.args = s.args;
+  return c;
+}
+
+// The figures per request the report charts, from the client's requests
+// and the server's process tree.
+results::DerivedFigures DerivedOf(const results::ClientSummary& client,
+                                  const results::ServerFigures& server) {
+  results::DerivedFigures d;
+  const double requests = client.requests ? client.requests->value() : 0.0;
+  const std::optional<results::ProcessTree>& tree = server.process_tree.value();
+  if (requests > 0 && tree && tree->cpu_user_s && tree->cpu_system_s) {
+    d.cpu_s_per_request = (tree->cpu_user_s->value() + tree->cpu_system_s->value()) / requests;
+  }
+  if (requests > 0 && tree && tree->voluntary_ctxt_switches && tree->involuntary_ctxt_switches) {
+    d.ctxt_switches_per_request =
+        (tree->voluntary_ctxt_switches->value() + tree->involuntary_ctxt_switches->value()) / requests;
+  }
+  return d;
+}
+
+// The progress line of an ok server record: throughput, p50, p99, errors.
+std::string ServerProgressLine(const results::ServerBody& body) {
+  const results::ClientSummary c = body.client.value_or(results::ClientSummary{});
+  auto value = [](const std::optional<results::Number>& n) { return n ? n->value() : 0.0; };
+  const results::Percentiles latency = c.latency_us.value_or(results::Percentiles{});
+  return fmt::format("{:.0f} req/s, p50 {:.2f} ms, p99 {:.2f} ms, errors {}", value(c.throughput_rps),
+                     value(latency.p50) / 1000.0, value(latency.p99) / 1000.0,
+                     static_cast<uint64_t>(value(c.errors)));
+}
+
+std::string ProgressLine(const results::RunRecord& record) {
+  struct Line {
+    std::string operator()(const results::ServerBody& b) const { return ServerProgressLine(b); }
+    std::string operator()(const results::PipelineBody& b) const { return PipelineProgressLine(b); }
+    std::string operator()(const results::AdaptiveBody& b) const { return AdaptiveProgressLine(b); }
+  };
+  return std::visit(Line{}, record.body);
+}
+
 class Runner {
  public:
   Runner(const StudySpec& spec, const StudyOptions& options) : spec_(spec), options_(options) {}
@@ -125,43 +177,13 @@ class Runner {
     std::error_code ec;
     std::filesystem::create_directories(options_.work_dir, ec);
     if (ec) return InvalidArgument("cannot create '" + options_.work_dir + "': " + ec.message());
-    machine_ = DescribeMachine();
+    auto machine = results::PartFromJson<results::Machine>(DescribeMachine());
+    if (!machine.ok()) return Internal("the machine's description: " + machine.status().message());
+    machine_ = std::move(*machine);
 
-    // Every cell of the study, with how to run one repetition of it.
-    struct PlannedCell {
-      std::string id;
-      std::function<json(int repetition)> run;
-    };
-    std::vector<PlannedCell> cells;
-    const std::vector<StudyCell> server_cells = spec_.Cells();
-    if (spec_.pipeline) {
-      Status data = PrepareDataSet();
-      if (!data.ok()) return data;
-      for (const PipelineCellConfig& c : spec_.pipeline->cells) {
-        cells.push_back({c.Id(), [this, &c](int rep) { return RunPipelineRepetition(c, rep); }});
-      }
-    } else if (spec_.adaptive) {
-      if (spec_.UsesDb()) {
-        Status db = PrepareDb();
-        if (!db.ok()) return db;
-      }
-      for (const AdaptiveRunConfig& r : spec_.adaptive->runs) {
-        cells.push_back({r.Id(), [this, &r](int rep) { return RunAdaptiveRepetition(r, rep); }});
-      }
-    } else {
-      token_ = RandomToken();
-      token_path_ = options_.work_dir + "/admin-token";
-      Status wrote = WriteFileAtomically(token_path_, token_ + "\n");
-      if (!wrote.ok()) return wrote;
-      ::chmod(token_path_.c_str(), 0600);
-      if (spec_.UsesDb()) {
-        Status db = PrepareDb();
-        if (!db.ok()) return db;
-      }
-      for (const StudyCell& c : server_cells) {
-        cells.push_back({c.id, [this, &c](int rep) { return RunCell(c, rep); }});
-      }
-    }
+    auto planned = PlanCells();
+    if (!planned.ok()) return planned.status();
+    const std::vector<PlannedCell>& cells = *planned;
 
     StudyTally tally;
     tally.runs = static_cast<int>(cells.size()) * spec_.repetitions;
@@ -173,7 +195,7 @@ class Runner {
         todo.push_back({&c, r});
       }
     };
-    if (spec_.adaptive) {
+    if (spec_.kind() == StudyKind::kAdaptive) {
       // Repetition outermost: each repetition runs every static candidate
       // and controller, interleaved, so the comparison within a repetition
       // shares the machine's state of the moment.
@@ -191,29 +213,18 @@ class Runner {
       const auto& [cell, rep] = todo[i];
       Log(fmt::format("[{}/{}] {} (repetition {})", tally.skipped + static_cast<int>(i) + 1, tally.runs, cell->id,
                       rep + 1));
-      json record = cell->run(rep);
-      Status appended = AppendLine(options_.results_path, record.dump() + "\n");
+      const results::RunRecord record = cell->run(rep);
+      Status appended = AppendLine(options_.results_path, results::RecordLine(record));
       if (!appended.ok()) return appended;
       const int64_t elapsed = SteadyClock::Now() - started;
       const int64_t left = elapsed / static_cast<int64_t>(i + 1) * static_cast<int64_t>(todo.size() - i - 1);
-      if (record["status"] == "ok" && spec_.adaptive) {
+      if (record.ok()) {
         ++tally.ok;
-        Log(fmt::format("      {}   (elapsed {}, about {} left)", AdaptiveProgressLine(record), Clock(elapsed),
-                        Clock(left)));
-      } else if (record["status"] == "ok" && spec_.pipeline) {
-        ++tally.ok;
-        Log(fmt::format("      {}   (elapsed {}, about {} left)", PipelineProgressLine(record), Clock(elapsed),
-                        Clock(left)));
-      } else if (record["status"] == "ok") {
-        ++tally.ok;
-        const json& c = record["client"];
-        Log(fmt::format("      {:.0f} req/s, p50 {:.2f} ms, p99 {:.2f} ms, errors {}   (elapsed {}, about {} left)",
-                        c["throughput_rps"].get<double>(), c["latency_us"].value("p50", 0) / 1000.0,
-                        c["latency_us"].value("p99", 0) / 1000.0, c["errors"].get<uint64_t>(), Clock(elapsed),
+        Log(fmt::format("      {}   (elapsed {}, about {} left)", ProgressLine(record), Clock(elapsed),
                         Clock(left)));
       } else {
         ++tally.failed;
-        Log(fmt::format("      FAILED: {}   (elapsed {}, about {} left)", record["error"].get<std::string>(),
+        Log(fmt::format("      FAILED: {}   (elapsed {}, about {} left)", record.error.value_or(""),
                         Clock(elapsed), Clock(left)));
       }
     }
@@ -221,6 +232,55 @@ class Runner {
   }
 
  private:
+  // A cell of the study, with how to run one repetition of it.
+  struct PlannedCell {
+    std::string id;
+    std::function<results::RunRecord(int repetition)> run;
+  };
+
+  // Every cell of the study, in the order the study lists them, once what
+  // its kind needs is ready (the data set; the io database; the admin token).
+  Result<std::vector<PlannedCell>> PlanCells() {
+    std::vector<PlannedCell> cells;
+    switch (spec_.kind()) {
+      case StudyKind::kServer: {
+        token_ = RandomToken();
+        token_path_ = options_.work_dir + "/admin-token";
+        Status wrote = WriteFileAtomically(token_path_, token_ + "\n");
+        if (!wrote.ok()) return wrote;
+        ::chmod(token_path_.c_str(), 0600);
+        if (spec_.UsesDb()) {
+          Status db = PrepareDb();
+          if (!db.ok()) return db;
+        }
+        server_cells_ = spec_.Cells();
+        for (const StudyCell& c : server_cells_) {
+          cells.push_back({c.id, [this, &c](int rep) { return RunCell(c, rep); }});
+        }
+        break;
+      }
+      case StudyKind::kPipeline: {
+        Status data = PrepareDataSet();
+        if (!data.ok()) return data;
+        for (const PipelineCellConfig& c : spec_.pipeline().cells) {
+          cells.push_back({c.Id(), [this, &c](int rep) { return RunPipelineRepetition(c, rep); }});
+        }
+        break;
+      }
+      case StudyKind::kAdaptive: {
+        if (spec_.UsesDb()) {
+          Status db = PrepareDb();
+          if (!db.ok()) return db;
+        }
+        for (const AdaptiveRunConfig& r : spec_.adaptive().runs) {
+          cells.push_back({r.Id(), [this, &r](int rep) { return RunAdaptiveRepetition(r, rep); }});
+        }
+        break;
+      }
+    }
+    return cells;
+  }
+
   static std::string Clock(int64_t us) {
     int64_t s = (us + 500'000) / 1'000'000;
     return fmt::format("{}:{:02}", s / 60, s % 60);
@@ -238,21 +298,21 @@ class Runner {
   }
 
   // The fields every record starts with.
-  json RecordHead(const std::string& cell_id, int repetition) const {
-    json record;
-    record["schema"] = 1;
-    record["study"] = spec_.name;
-    record["cell"] = cell_id;
-    record["repetition"] = repetition;
-    record["started_at"] = UtcNowRfc3339();
-    record["machine"] = machine_;
+  results::RunRecord RecordHead(const std::string& cell_id, int repetition) const {
+    results::RunRecord record;
+    record.schema = 1;
+    record.study = spec_.name;
+    record.cell = cell_id;
+    record.repetition = repetition;
+    record.started_at = UtcNowRfc3339();
+    record.machine = machine_;
     return record;
   }
 
   // The pipeline study's data set, generated once into the work directory
   // and reused by every cell and every later resume of the study.
   Status PrepareDataSet() {
-    const StudyDataSet& d = spec_.pipeline->data;
+    const StudyDataSet& d = spec_.pipeline().data;
     // Absolute: the records name it, and must still when read from elsewhere.
     std::error_code ec;
     const std::filesystem::path absolute = std::filesystem::absolute(options_.work_dir, ec);
@@ -276,44 +336,64 @@ class Runner {
         return Status(manifest.status().code(), "the study's data set: " + manifest.status().message());
       }
     }
-    data_json_ = {{"dir", data_dir_},           {"files", d.files}, {"min_bytes", d.min_bytes},
-                  {"max_bytes", d.max_bytes}, {"seed", d.seed},   {"bytes", manifest->total_bytes}};
+    data_set_ = results::DataSet{};
+    data_set_.dir = data_dir_;
+    data_set_.files = d.files;
+    data_set_.min_bytes = d.min_bytes;
+    data_set_.max_bytes = d.max_bytes;
+    data_set_.seed = static_cast<int64_t>(d.seed);
+    data_set_.bytes = manifest->total_bytes;
     return Status::Ok();
   }
 
-  json RunPipelineRepetition(const PipelineCellConfig& cell, int repetition) {
-    json record = RecordHead(cell.Id(), repetition);
-    record["kind"] = "pipeline";
-    record["data"] = data_json_;
+  results::RunRecord RunPipelineRepetition(const PipelineCellConfig& cell, int repetition) {
+    results::RunRecord record = RecordHead(cell.Id(), repetition);
+    record.body.emplace<results::PipelineBody>().data = data_set_;
     PipelineRunSetup setup;
     setup.binary = options_.binary;
     setup.data_dir = data_dir_;
     setup.scratch_dir = options_.work_dir;
-    setup.timeout_us = spec_.pipeline->timeout_us;
+    setup.timeout_us = spec_.pipeline().timeout_us;
     return RunPipelineCell(setup, cell, std::move(record));
   }
 
-  json RunAdaptiveRepetition(const AdaptiveRunConfig& run, int repetition) {
+  results::RunRecord RunAdaptiveRepetition(const AdaptiveRunConfig& run, int repetition) {
     AdaptiveRunSetup setup;
     setup.binary = options_.binary;
     setup.work_dir = options_.work_dir;
     setup.db_path = spec_.UsesDb() ? db_path_ : "";
     setup.warmup_us = spec_.warmup_us;
     setup.ready_timeout_us = kReadyTimeoutUs;
-    return RunAdaptiveServer(setup, *spec_.adaptive, run, repetition, RecordHead(run.Id(), repetition));
+    return RunAdaptiveServer(setup, spec_.adaptive(), run, repetition, RecordHead(run.Id(), repetition));
   }
 
-  json RunCell(const StudyCell& cell, int repetition) {
-    json record = RecordHead(cell.id, repetition);
-    json config = {{"executor", cell.server.executor}, {"workers", cell.server.workers}, {"policy", cell.server.policy}};
-    if (!cell.server.start.empty()) config["start"] = cell.server.start;
-    if (!cell.server.ipc.empty()) config["ipc"] = cell.server.ipc;
-    if (cell.server.offload >= 0) config["offload"] = cell.server.offload;
-    if (cell.server.intra_op_threads > 0) config["intra_op_threads"] = cell.server.intra_op_threads;
-    if (!cell.server.models.empty()) config["models"] = cell.server.models;
-    if (!cell.server.args.empty()) config["args"] = cell.server.args;
-    record["config"] = config;
-    record["workload"] = {{"name", cell.workload->name}, {"mix", cell.workload->mix}};
+  results::RunRecord RunCell(const StudyCell& cell, int repetition) {
+    results::RunRecord record = RecordHead(cell.id, repetition);
+    results::ServerBody& body = record.body.emplace<results::ServerBody>();
+    const LoadPhase phase = PhaseOf(cell);
+    body.config = SettingsOf(cell.server);
+    body.workload = results::WorkloadSpec{};
+    body.workload->name = cell.workload->name;
+    body.workload->mix = cell.workload->mix;
+    // The load as the load generator describes it, and its point for charts.
+    if (auto load = results::PartFromJson<results::Load>(json::parse(phase.LoadJson())); load.ok()) {
+      body.load = std::move(*load);
+      body.load->x = cell.point;
+    }
+    body.warmup_s = static_cast<double>(spec_.warmup_us) / 1e6;
+    body.duration_s = static_cast<double>(spec_.duration_us) / 1e6;
+    Status measured = MeasureCell(cell, phase, repetition, record.started_at.value_or(""), body);
+    if (!measured.ok()) {
+      record.status = results::RunStatus::kFailed;
+      record.error = measured.message();
+      return record;
+    }
+    record.status = results::RunStatus::kOk;
+    return record;
+  }
+
+  // The load of a cell: its workload's mix at its load point.
+  LoadPhase PhaseOf(const StudyCell& cell) const {
     LoadPhase phase;
     phase.name = cell.workload->name;
     phase.mix = *RequestMix::Parse(cell.workload->mix);  // validated when the study was read
@@ -325,22 +405,19 @@ class Runner {
     } else {
       phase.connections = static_cast<int>(cell.point);
     }
-    record["load"] = json::parse(phase.LoadJson());
-    record["load"]["x"] = cell.point;
-    record["warmup_s"] = static_cast<double>(spec_.warmup_us) / 1e6;
-    record["duration_s"] = static_cast<double>(spec_.duration_us) / 1e6;
+    return phase;
+  }
 
-    auto fail = [&](const std::string& why) {
-      record["status"] = "failed";
-      record["error"] = why;
-      return record;
-    };
-
+  // Starts the cell's server, warms it up, resets its statistics, measures
+  // between two /stats reads, stops it; puts the client's and the server's
+  // figures in `body`. The error says why the cell failed.
+  Status MeasureCell(const StudyCell& cell, const LoadPhase& phase, int repetition, const std::string& started_at,
+                     results::ServerBody& body) {
     std::vector<std::string> args = cell.server.ServeArgs();
     args.insert(args.end(), {"--admin-token-file", token_path_, "--log-level", "warn"});
     if (cell.workload->uses_db) args.insert(args.end(), {"--db", db_path_});
     auto server = ServerChild::Start(options_.binary, args, kReadyTimeoutUs);
-    if (!server.ok()) return fail(server.status().message());
+    if (!server.ok()) return Unavailable(server.status().message());
     ServerChild& child = **server;
 
     LoadOptions load;
@@ -351,49 +428,43 @@ class Runner {
       LoadOptions warm = load;
       warm.phases[0].duration_us = spec_.warmup_us;
       auto warmed = RunLoad(warm);
-      if (!warmed.ok()) return fail("warm-up: " + warmed.status().message());
+      if (!warmed.ok()) return Unavailable("warm-up: " + warmed.status().message());
     }
     auto reset = HttpFetch(child.port(), "POST", "/admin/stats/reset", "{}", token_);
     if (!reset.ok() || reset->status != 200) {
-      return fail("cannot reset the server's statistics: " +
-                  (reset.ok() ? std::to_string(reset->status) + " " + reset->body : reset.status().message()));
+      return Unavailable("cannot reset the server's statistics: " +
+                         (reset.ok() ? std::to_string(reset->status) + " " + reset->body : reset.status().message()));
     }
     auto before = FetchStats(child);
-    if (!before.ok()) return fail(before.status().message());
+    if (!before.ok()) return Unavailable(before.status().message());
 
     auto result = RunLoad(load);
-    if (!result.ok()) return fail(result.status().message());
+    if (!result.ok()) return Unavailable(result.status().message());
     if (auto code = child.Exited()) {
-      return fail(fmt::format("the server exited (status {}) during the measurement: {}", *code, child.OutputTail()));
+      return Unavailable(
+          fmt::format("the server exited (status {}) during the measurement: {}", *code, child.OutputTail()));
     }
     auto after = FetchStats(child);
-    if (!after.ok()) return fail(after.status().message());
+    if (!after.ok()) return Unavailable(after.status().message());
     const int stopped = child.Stop();
 
     RunDescription run;
     run.url = load.target.ToString();
-    run.started_at = record["started_at"];
+    run.started_at = started_at;
     run.phases = load.phases;
-    json client = SummaryJson(run, *result);
-    client.erase("timeseries");
-    record["client"] = client;
-    json server_figures = {{"latency_us", ServerLatency(*after)}, {"process_tree", ProcessTreeDelta(*before, *after)}};
-    server_figures["exit_status"] = stopped;
-    record["server"] = server_figures;
-    json derived = json::object();
-    const double requests = client["requests"].get<double>();
-    const json& tree = server_figures["process_tree"];
-    if (requests > 0 && tree.is_object() && tree.contains("cpu_user_s") && tree.contains("cpu_system_s")) {
-      derived["cpu_s_per_request"] = (tree["cpu_user_s"].get<double>() + tree["cpu_system_s"].get<double>()) / requests;
-    }
-    if (requests > 0 && tree.is_object() && tree.contains("voluntary_ctxt_switches") &&
-        tree.contains("involuntary_ctxt_switches")) {
-      derived["ctxt_switches_per_request"] =
-          (tree["voluntary_ctxt_switches"].get<double>() + tree["involuntary_ctxt_switches"].get<double>()) / requests;
-    }
-    record["derived"] = derived;
-    record["status"] = "ok";
-    return record;
+    json summary = SummaryJson(run, *result);
+    summary.erase("timeseries");
+    auto client = results::PartFromJson<results::ClientSummary>(summary);
+    if (!client.ok()) return Internal("the load's summary (`client`): " + client.status().message());
+    body.client = std::move(*client);
+    json stats = {{"latency_us", ServerLatency(*after)},
+                  {"process_tree", ProcessTreeDelta(*before, *after)},
+                  {"exit_status", stopped}};
+    auto server_figures = results::PartFromJson<results::ServerFigures>(stats);
+    if (!server_figures.ok()) return Internal("GET /stats (`server`): " + server_figures.status().message());
+    body.server = std::move(*server_figures);
+    body.derived = DerivedOf(*body.client, *body.server);
+    return Status::Ok();
   }
 
   Result<json> FetchStats(ServerChild& child) {
@@ -407,12 +478,13 @@ class Runner {
 
   const StudySpec& spec_;
   const StudyOptions& options_;
+  std::vector<StudyCell> server_cells_;  // server studies: what the planned cells run
   std::string token_;
   std::string token_path_;
   std::string db_path_;
-  std::string data_dir_;  // pipeline studies
-  json data_json_;        // pipeline studies: the record's `data`
-  json machine_;
+  std::string data_dir_;       // pipeline studies
+  results::DataSet data_set_;  // pipeline studies: the record's `data`
+  results::Machine machine_;
 };
 
 }  // namespace

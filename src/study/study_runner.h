@@ -8,12 +8,12 @@
 // difference of the two reads; latency percentiles cover the measured window
 // only.
 //
-// A pipeline study (StudySpec::pipeline) instead first generates its data set
+// A pipeline study (StudyKind::kPipeline) instead first generates its data set
 // in the work directory (once: a later run or resume reuses it), then runs
 // each (cell, repetition) as a child `switchyard load` with a timeout
 // (study/pipeline_cell_run.h) and records its summary.
 //
-// An adaptive study (StudySpec::adaptive) runs, per repetition, every
+// An adaptive study (StudyKind::kAdaptive) runs, per repetition, every
 // candidate as a static server and every controller, interleaved, each a
 // fresh server driven through all the phases (study/adaptive_run.h).
 //

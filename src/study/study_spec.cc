@@ -26,7 +26,9 @@ Result<StudySpec> SpecOf(const TomlDocument& doc) {
   if (pipeline && adaptive) {
     return root.Error("adaptive", "a study has a [pipeline] or an [adaptive] table, not both");
   }
-  if (adaptive) {
+  // The study's kind, chosen here once.
+  const StudyKind kind = adaptive ? StudyKind::kAdaptive : pipeline ? StudyKind::kPipeline : StudyKind::kServer;
+  if (kind == StudyKind::kAdaptive) {
     for (const char* key : {"duration", "server", "workload", "data"}) {
       if (root.Has(key)) {
         return root.Error(key,
@@ -35,7 +37,7 @@ Result<StudySpec> SpecOf(const TomlDocument& doc) {
       }
     }
   }
-  if (pipeline) {
+  if (kind == StudyKind::kPipeline) {
     for (const char* key : {"duration", "warmup", "db_rows", "server", "workload"}) {
       if (root.Has(key)) {
         return root.Error(key,
@@ -72,17 +74,21 @@ Result<StudySpec> SpecOf(const TomlDocument& doc) {
   if (!rows.ok()) return rows.status();
   spec.db_rows = rows->value_or(spec.db_rows);
 
-  if (adaptive) {
-    auto matrix = ParseAdaptiveMatrix(root, spec.file);
-    if (!matrix.ok()) return matrix.status();
-    spec.adaptive = std::move(*matrix);
-    return spec;
-  }
-  if (pipeline) {
-    auto matrix = ParsePipelineMatrix(root);
-    if (!matrix.ok()) return matrix.status();
-    spec.pipeline = std::move(*matrix);
-    return spec;
+  switch (kind) {
+    case StudyKind::kAdaptive: {
+      auto matrix = ParseAdaptiveMatrix(root, spec.file);
+      if (!matrix.ok()) return matrix.status();
+      spec.matrix = std::move(*matrix);
+      return spec;
+    }
+    case StudyKind::kPipeline: {
+      auto matrix = ParsePipelineMatrix(root);
+      if (!matrix.ok()) return matrix.status();
+      spec.matrix = std::move(*matrix);
+      return spec;
+    }
+    case StudyKind::kServer:
+      break;
   }
 
   // [server]: the configuration matrix.
@@ -270,7 +276,7 @@ std::vector<StudyCell> StudySpec::Cells() const {
 }
 
 bool StudySpec::UsesDb() const {
-  if (adaptive) return adaptive->UsesDb();
+  if (kind() == StudyKind::kAdaptive) return adaptive().UsesDb();
   for (const StudyWorkload& w : workloads) {
     if (w.uses_db) return true;
   }

@@ -40,6 +40,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <variant>
 #include <vector>
 
 #include "core/status.h"
@@ -85,6 +86,14 @@ struct StudyCell {
   double point = 0;  // connections or rate
 };
 
+// What a study measures, chosen once when its file is read, by the table it
+// has: [server] (with [[workload]]), [pipeline] or [adaptive].
+enum class StudyKind {
+  kServer,    // server configurations x workloads x load points (StudySpec::Cells())
+  kPipeline,  // `switchyard load` over a matrix of loaders (StudySpec::pipeline())
+  kAdaptive,  // a phased workload against each candidate and controller (StudySpec::adaptive())
+};
+
 struct StudySpec {
   std::string name;
   std::string file;
@@ -94,12 +103,17 @@ struct StudySpec {
   int64_t db_rows = 100000;
   std::vector<ServerConfig> servers;
   std::vector<StudyWorkload> workloads;
-  // Set for a pipeline study, whose cells are pipeline->cells; servers and
-  // workloads are then empty (and Cells() too).
-  std::optional<PipelineMatrix> pipeline;
-  // Set for an adaptive study, whose runs are adaptive->runs (per
-  // repetition); servers and workloads are then empty.
-  std::optional<AdaptiveMatrix> adaptive;
+  // The matrix of a pipeline study (its cells) or of an adaptive study (its
+  // runs, per repetition); which one is the study's kind. A server study's
+  // matrix is servers x workloads, empty for the other kinds (and Cells()
+  // too).
+  std::variant<std::monostate, PipelineMatrix, AdaptiveMatrix> matrix;
+
+  // The alternatives of `matrix` in StudyKind's order.
+  StudyKind kind() const { return static_cast<StudyKind>(matrix.index()); }
+  // The matrix of a study of that kind (of another kind: std::bad_variant_access).
+  const PipelineMatrix& pipeline() const { return std::get<PipelineMatrix>(matrix); }
+  const AdaptiveMatrix& adaptive() const { return std::get<AdaptiveMatrix>(matrix); }
 
   // Every cell, in the order they run (server configuration outermost, then
   // workload, then load point); ids are unique. Each cell gets a fresh
