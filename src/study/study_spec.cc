@@ -165,7 +165,7 @@ Result<StudySpec> SpecOf(const TomlDocument& doc) {
           base.args = args->value_or(std::vector<std::string>{});
           base.models = models->value_or("");
           // The knobs that mean something for this executor multiply it.
-          const ExecutorKind kind = ParseExecutorKind(e).value();
+          const ExecutorKind executor_kind = ParseExecutorKind(e).value();
           std::vector<ServerConfig> variants = {base};
           auto cross = [&variants](const auto& values, auto set) {
             std::vector<ServerConfig> crossed;
@@ -178,13 +178,13 @@ Result<StudySpec> SpecOf(const TomlDocument& doc) {
             }
             variants = std::move(crossed);
           };
-          if (ConfigKeyNamed("start").AppliesTo(kind)) {
+          if (ConfigKeyNamed("start").AppliesTo(executor_kind)) {
             cross(starts, [](ServerConfig& c, const std::string& v) { c.start = v; });
           }
-          if (ConfigKeyNamed("ipc").AppliesTo(kind)) {
+          if (ConfigKeyNamed("ipc").AppliesTo(executor_kind)) {
             cross(ipcs, [](ServerConfig& c, const std::string& v) { c.ipc = v; });
           }
-          if (ConfigKeyNamed("offload").AppliesTo(kind)) {
+          if (ConfigKeyNamed("offload").AppliesTo(executor_kind)) {
             cross(offloads, [](ServerConfig& c, int64_t v) { c.offload = static_cast<int>(v); });
           }
           spec.servers.insert(spec.servers.end(), variants.begin(), variants.end());
