@@ -19,25 +19,18 @@ std::optional<double> Scaled(const Figure& f, double factor) {
 
 std::string LoadLabel(const Workload& w) { return fmt::format("offered load ({})", LoadUnit(w.mode)); }
 
-ChartFile FileOf(const Workload& w, const std::string& slug, const std::string& suffix,
-                 const LineChartSpec& spec) {
-  ChartFile f;
-  f.file_name = slug + "-" + suffix + ".svg";
-  f.title = spec.title;
-  f.workload = w.name;
-  f.svg = RenderLineChart(spec, SvgMode::kStandalone);
-  f.svg_inline = RenderLineChart(spec, SvgMode::kInline);
-  return f;
-}
+std::string Render(const LineChartSpec& spec, SvgMode mode) { return RenderLineChart(spec, mode); }
+std::string Render(const BarChartSpec& spec, SvgMode mode) { return RenderBarChart(spec, mode); }
 
-ChartFile FileOf(const Workload& w, const std::string& slug, const std::string& suffix,
-                 const BarChartSpec& spec) {
+// A chart of either kind as its file and its inline copy.
+template <typename Spec>
+ChartFile FileOf(const Workload& w, const std::string& slug, const std::string& suffix, const Spec& spec) {
   ChartFile f;
   f.file_name = slug + "-" + suffix + ".svg";
   f.title = spec.title;
   f.workload = w.name;
-  f.svg = RenderBarChart(spec, SvgMode::kStandalone);
-  f.svg_inline = RenderBarChart(spec, SvgMode::kInline);
+  f.svg = Render(spec, SvgMode::kStandalone);
+  f.svg_inline = Render(spec, SvgMode::kInline);
   return f;
 }
 

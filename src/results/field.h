@@ -26,7 +26,9 @@
 
 #include <array>
 #include <concepts>
+#include <cstddef>
 #include <nlohmann/json.hpp>
+#include <string>
 #include <string_view>
 #include <utility>
 
@@ -82,6 +84,19 @@ template <typename E>
 concept NamedEnum = std::is_enum_v<E> && requires {
   EnumNames<E>::kNames;
 };
+
+// The names of E as messages and the schema list them: `"a" or "b"`,
+// `"a", "b" or "c"`.
+template <NamedEnum E>
+std::string NameList() {
+  std::string s;
+  const auto& names = EnumNames<E>::kNames;
+  for (size_t i = 0; i < names.size(); ++i) {
+    if (i > 0) s += i + 1 == names.size() ? " or " : ", ";
+    s += "\"" + std::string(names[i].second) + "\"";
+  }
+  return s;
+}
 
 // A part of a record: an object with its Fields() list and the fields it
 // does not name (and named ones that are null) in `extra`, as written.

@@ -26,13 +26,7 @@ std::string TypeOf(Tag<std::vector<std::string>>) { return "array of strings"; }
 std::string TypeOf(Tag<Json>) { return "any"; }
 template <NamedEnum E>
 std::string TypeOf(Tag<E>) {
-  std::string s;
-  const auto& names = EnumNames<E>::kNames;
-  for (size_t i = 0; i < names.size(); ++i) {
-    if (i > 0) s += i + 1 == names.size() ? " or " : ", ";
-    s += fmt::format("\"{}\"", names[i].second);
-  }
-  return s;
+  return NameList<E>();
 }
 template <RecordPart P>
 std::string TypeOf(Tag<P>) {

@@ -29,18 +29,6 @@ enum class Outcome {
   kFailed,  // the record is malformed; the error is set
 };
 
-// `"a" or "b"`, `"a", "b" or "c"`.
-template <NamedEnum E>
-std::string NameList() {
-  std::string s;
-  const auto& names = EnumNames<E>::kNames;
-  for (size_t i = 0; i < names.size(); ++i) {
-    if (i > 0) s += i + 1 == names.size() ? " or " : ", ";
-    s += fmt::format("\"{}\"", names[i].second);
-  }
-  return s;
-}
-
 // Reads the fields of one JSON object into a part: its Fields() calls
 // operator() once per field. The first error is kept (later reads do
 // nothing); what no field took is the part's `extra`.
