@@ -7,6 +7,7 @@
 #include <map>
 
 #include "control/adaptation.h"
+#include "control/controller.h"
 
 namespace switchyard::report {
 namespace {
@@ -212,7 +213,8 @@ void NoteWindows(const AdaptiveRun& r, double load_end, AdaptiveRow& row) {
   const double window = r.window_s.value_or(0);
   for (size_t k = 0; k < r.decisions.size(); ++k) {
     const AdaptiveDecision& d = r.decisions[k];
-    if (d.reason == "idle" && d.at_s - window >= 0 && d.at_s <= load_end) ++row.idle_windows_under_load;
+    if (d.reason == DecisionReasonName(DecisionReason::kIdle) && d.at_s - window >= 0 && d.at_s <= load_end)
+      ++row.idle_windows_under_load;
     if (k > 0) row.longest_step_s = std::max(row.longest_step_s, d.at_s - window - r.decisions[k - 1].at_s);
   }
 }
