@@ -79,8 +79,8 @@ std::vector<Segment> SegmentsOf(const SimWorkload& workload, const RunOptions& o
     w.start_us = at;
     w.end_us = at + options.warmup_us;
     w.load = &workload.phases[0];
-    segments.push_back(std::move(w));
     at = w.end_us;
+    segments.push_back(std::move(w));
   }
   for (size_t i = 0; i < workload.phases.size(); ++i) {
     Segment s;
