@@ -166,6 +166,165 @@ int Fail(const Status& s) {
   return 2;
 }
 
+// --window: at least 100 ms.
+Result<int64_t> ControllerWindowUs(const std::string& text) {
+  auto window = ParseDurationUs(text);
+  if (!window.ok()) return InvalidArgument("--window: " + window.status().message());
+  if (*window < 100'000) return InvalidArgument("--window " + text + ": at least 100ms");
+  return *window;
+}
+
+// --candidates, or the default set sized to this machine.
+Result<std::vector<Candidate>> CandidatesOf(const std::string& file) {
+  if (file.empty()) return DefaultCandidates(std::thread::hardware_concurrency());
+  auto candidates = LoadCandidates(file);
+  if (!candidates.ok()) return InvalidArgument("--candidates: " + candidates.status().message());
+  return candidates;
+}
+
+// An adaptive --controller (not static) with its options and candidates.
+Result<ServerOptions::Adaptive> AdaptiveControllerOf(const ServeFlags& f) {
+  ServerOptions::Adaptive a;
+  a.options.algorithm = f.controller;
+  a.options.bandit.seed = f.controller_seed;
+  a.options.min_dwell_windows = f.min_dwell;
+  a.options.switch_margin = f.switch_margin;
+  a.options.capacity_screen = f.capacity_screen == "on";
+  a.options.settle_when_drained = f.settle == "drained";
+  a.options.decisions_out = f.decisions_out;
+  auto window = ControllerWindowUs(f.window);
+  if (!window.ok()) return window.status();
+  a.options.window_us = *window;
+  auto reward = ParseReward(f.reward);
+  if (!reward.ok()) return reward.status();
+  a.options.reward = *reward;
+  // The algorithm's name and options, checked now rather than after the
+  // workers started.
+  if (auto probe = MakeControllerBandit(f.controller, 1, a.options.bandit); !probe.ok()) {
+    return InvalidArgument("--controller " + f.controller + ": " + probe.status().message());
+  }
+  auto candidates = CandidatesOf(f.candidates_file);
+  if (!candidates.ok()) return candidates.status();
+  a.candidates = std::move(candidates).value();
+  return a;
+}
+
+// The HTTP event loops: --io-threads, or with --executor async as many as
+// its workers (its coroutines run on them).
+Result<int> EventLoopsOf(const ServeFlags& f) {
+  const ServerOptions& o = f.server;
+  if (f.io_threads_given) {
+    if (o.executor.kind == ExecutorKind::kAsync && o.http.loops != o.executor.workers && f.workers_given) {
+      return InvalidArgument(
+          "--executor async runs on the event loops: give --workers or "
+          "--io-threads, or the same number to both");
+    }
+    return o.http.loops;
+  }
+  return o.executor.kind == ExecutorKind::kAsync ? o.executor.workers : o.http.loops;
+}
+
+// The server options the flags imply beyond those CLI11 writes directly:
+// the controller, the event loops, the limits and timeouts, the admin token.
+Status CompleteServerOptions(ServeFlags& f) {
+  ServerOptions& o = f.server;
+  if (f.controller != "static") {
+    auto adaptive = AdaptiveControllerOf(f);
+    if (!adaptive.ok()) return adaptive.status();
+    o.adaptive = std::move(adaptive).value();
+  } else if (!f.candidates_file.empty() || !f.decisions_out.empty()) {
+    return InvalidArgument("--candidates and --decisions-out need an adaptive --controller (not static)");
+  }
+  auto loops = EventLoopsOf(f);
+  if (!loops.ok()) return loops.status();
+  o.http.loops = *loops;
+  o.executor.max_payload_bytes = o.http.max_body_bytes;
+  o.executor.ipc_spin_us = o.executor.ResolvedIpcSpinUs(std::thread::hardware_concurrency());
+  o.http.read_timeout = std::chrono::milliseconds(f.read_timeout_ms);
+  o.drain_timeout = std::chrono::milliseconds(f.drain_timeout_ms);
+  if (!f.admin_token_file.empty()) {
+    auto token = ReadToken(f.admin_token_file);
+    if (!token.ok()) return token.status();
+    o.admin_token = token.value();
+  }
+  return Status::Ok();
+}
+
+Status CheckDatabaseAndExecutor(const ServeFlags& f) {
+  if (!f.db_path.empty()) {
+    if (Status db = ValidateKvDatabase(f.db_path); !db.ok()) return db;
+  }
+  return ValidateExecutorConfig(f.server.executor);
+}
+
+// --predictor's model, or null: a model that does not load must not stop the
+// server (the online estimate serves instead), and the operator is told why.
+std::unique_ptr<RuntimePredictor> LoadPredictorOrWarn(const std::string& path) {
+  auto model = LoadXgboostPredictor(path);
+  if (model.ok()) {
+    std::printf("switchyard: runtime predictor: %s\n", path.c_str());
+    std::fflush(stdout);
+    return std::move(model).value();
+  }
+  std::printf(
+      "switchyard: WARNING: --predictor %s did not load (%s); using the online per-class estimate "
+      "(ewma) instead\n",
+      path.c_str(), model.status().message().c_str());
+  std::fflush(stdout);
+  return nullptr;
+}
+
+void PrintModelReadiness(const ModelRepository& models, const std::string& dir) {
+  int ready = 0;
+  for (const auto& [name, m] : models.models()) ready += m.ready() ? 1 : 0;
+  std::printf("switchyard: %d of %zu models ready in %s\n", ready, models.models().size(), dir.c_str());
+  for (const auto& [name, m] : models.models()) {
+    if (!m.ready()) {
+      std::printf("switchyard: model %s is NOT ready: %s\n", name.c_str(), m.NotReadyReason().c_str());
+    }
+  }
+}
+
+void WarnIfInferencesOutnumberCores(int workers, int intra_op_threads) {
+  const unsigned cores = std::max(1u, std::thread::hardware_concurrency());
+  if (static_cast<unsigned>(workers * intra_op_threads) <= cores) return;
+  // Measured in studies/models.toml: OpenMP teams spinning against each
+  // other cut MobileNet's throughput twentyfold.
+  std::printf(
+      "switchyard: WARNING: %d workers x %d intra-op threads = %d threads for %u cores: "
+      "inferences will fight for the cores (one thread per inference and a worker per core is "
+      "the throughput setting)\n",
+      workers, intra_op_threads, workers * intra_op_threads, cores);
+}
+
+// --models: loaded (and warmed up) now, before anything is forked, so the
+// zygote and every worker forked from it or pre-forked share the weights and
+// the first-inference state copy-on-write. Neither leaves a thread running.
+Result<std::shared_ptr<const ModelRepository>> LoadModels(const ServeFlags& f) {
+  auto models =
+      ModelRepository::Load(f.models_dir, [](const std::string& line) { spdlog::info("{}", line); });
+  if (!models.ok()) return models.status();
+  PrintModelReadiness(**models, f.models_dir);
+  WarnIfInferencesOutnumberCores(f.server.executor.workers, f.intra_op_threads);
+  std::fflush(stdout);
+  if (f.warm_up) (*models)->WarmUp([](const std::string& line) { spdlog::warn("{}", line); });
+  return models;
+}
+
+// What the workloads need: the database, the intra-op threads, the models.
+Result<ExecutorEnv> ExecutorEnvOf(const ServeFlags& f) {
+  ExecutorEnv env;
+  env.workload.db_path = f.db_path;
+  env.workload.intra_op_threads = f.intra_op_threads;
+  if (!f.models_dir.empty()) {
+    auto models = LoadModels(f);
+    if (!models.ok()) return models.status();
+    env.workload.models = std::move(models).value();
+    env.workload.models_dir = f.models_dir;
+  }
+  return env;
+}
+
 }  // namespace
 
 int RunServe(ServeFlags& f, const CLI::App& app) {
@@ -182,129 +341,30 @@ int RunServe(ServeFlags& f, const CLI::App& app) {
   spdlog::set_level(spdlog::level::from_str(f.log_level));
   std::signal(SIGPIPE, SIG_IGN);
 
-  if (f.controller != "static") {
-    ServerOptions::Adaptive a;
-    a.options.algorithm = f.controller;
-    a.options.bandit.seed = f.controller_seed;
-    a.options.min_dwell_windows = f.min_dwell;
-    a.options.switch_margin = f.switch_margin;
-    a.options.capacity_screen = f.capacity_screen == "on";
-    a.options.settle_when_drained = f.settle == "drained";
-    a.options.decisions_out = f.decisions_out;
-    auto window = ParseDurationUs(f.window);
-    if (!window.ok()) return Fail(InvalidArgument("--window: " + window.status().message()));
-    if (*window < 100'000) return Fail(InvalidArgument("--window " + f.window + ": at least 100ms"));
-    a.options.window_us = *window;
-    auto reward = ParseReward(f.reward);
-    if (!reward.ok()) return Fail(reward.status());
-    a.options.reward = *reward;
-    // The algorithm's name and options, checked now rather than after the
-    // workers started.
-    if (auto probe = MakeControllerBandit(f.controller, 1, a.options.bandit); !probe.ok()) {
-      return Fail(InvalidArgument("--controller " + f.controller + ": " + probe.status().message()));
-    }
-    if (!f.candidates_file.empty()) {
-      auto candidates = LoadCandidates(f.candidates_file);
-      if (!candidates.ok()) return Fail(InvalidArgument("--candidates: " + candidates.status().message()));
-      a.candidates = std::move(candidates).value();
-    } else {
-      a.candidates = DefaultCandidates(std::thread::hardware_concurrency());
-    }
-    o.adaptive = std::move(a);
-  } else if (!f.candidates_file.empty() || !f.decisions_out.empty()) {
-    return Fail(
-        InvalidArgument("--candidates and --decisions-out need an adaptive --controller (not static)"));
-  }
-  if (f.io_threads_given) {
-    if (o.executor.kind == ExecutorKind::kAsync && o.http.loops != o.executor.workers && f.workers_given) {
-      return Fail(
-          InvalidArgument("--executor async runs on the event loops: give --workers or "
-                          "--io-threads, or the same number to both"));
-    }
-  } else if (o.executor.kind == ExecutorKind::kAsync) {
-    o.http.loops = o.executor.workers;
-  }
-  o.executor.max_payload_bytes = o.http.max_body_bytes;
-  o.executor.ipc_spin_us = o.executor.ResolvedIpcSpinUs(std::thread::hardware_concurrency());
-  o.http.read_timeout = std::chrono::milliseconds(f.read_timeout_ms);
-  o.drain_timeout = std::chrono::milliseconds(f.drain_timeout_ms);
-  if (!f.admin_token_file.empty()) {
-    auto token = ReadToken(f.admin_token_file);
-    if (!token.ok()) return Fail(token.status());
-    o.admin_token = token.value();
-  }
-  ExecutorEnv env;
-  env.workload.db_path = f.db_path;
-  if (!f.db_path.empty()) {
-    Status db = ValidateKvDatabase(f.db_path);
-    if (!db.ok()) return Fail(db);
-  }
-  Status valid = ValidateExecutorConfig(o.executor);
-  if (!valid.ok()) return Fail(valid);
+  if (Status s = CompleteServerOptions(f); !s.ok()) return Fail(s);
+  if (Status s = CheckDatabaseAndExecutor(f); !s.ok()) return Fail(s);
   if (!f.predictor_model.empty()) {
-    // A model that does not load must not stop the server: the online
-    // estimate serves instead, and the operator is told why.
-    auto model = LoadXgboostPredictor(f.predictor_model);
-    if (model.ok()) {
-      o.predictor = std::move(model).value();
-      std::printf("switchyard: runtime predictor: %s\n", f.predictor_model.c_str());
-    } else {
-      std::printf(
-          "switchyard: WARNING: --predictor %s did not load (%s); using the online per-class estimate "
-          "(ewma) instead\n",
-          f.predictor_model.c_str(), model.status().message().c_str());
-    }
-    std::fflush(stdout);
+    if (auto predictor = LoadPredictorOrWarn(f.predictor_model)) o.predictor = std::move(predictor);
   }
-  env.workload.intra_op_threads = f.intra_op_threads;
-  if (!f.models_dir.empty()) {
-    // Loaded (and warmed up) now, before anything is forked, so the zygote and
-    // every worker forked from it or pre-forked share the weights and the
-    // first-inference state copy-on-write. Neither leaves a thread running.
-    auto models =
-        ModelRepository::Load(f.models_dir, [](const std::string& line) { spdlog::info("{}", line); });
-    if (!models.ok()) return Fail(models.status());
-    int ready = 0;
-    for (const auto& [name, m] : (*models)->models()) ready += m.ready() ? 1 : 0;
-    std::printf("switchyard: %d of %zu models ready in %s\n", ready, (*models)->models().size(),
-                f.models_dir.c_str());
-    for (const auto& [name, m] : (*models)->models()) {
-      if (!m.ready()) {
-        std::printf("switchyard: model %s is NOT ready: %s\n", name.c_str(), m.NotReadyReason().c_str());
-      }
-    }
-    const unsigned cores = std::max(1u, std::thread::hardware_concurrency());
-    if (static_cast<unsigned>(o.executor.workers * f.intra_op_threads) > cores) {
-      // Measured in studies/models.toml: OpenMP teams spinning against each
-      // other cut MobileNet's throughput twentyfold.
-      std::printf(
-          "switchyard: WARNING: %d workers x %d intra-op threads = %d threads for %u cores: "
-          "inferences will fight for the cores (one thread per inference and a worker per core is "
-          "the throughput setting)\n",
-          o.executor.workers, f.intra_op_threads, o.executor.workers * f.intra_op_threads, cores);
-    }
-    std::fflush(stdout);
-    if (f.warm_up) (*models)->WarmUp([](const std::string& line) { spdlog::warn("{}", line); });
-    env.workload.models = std::move(models).value();
-    env.workload.models_dir = f.models_dir;
-  }
+  auto env = ExecutorEnvOf(f);
+  if (!env.ok()) return Fail(env.status());
 
   // Still single-threaded here: fork the zygote first, so that workers needed
   // later (reconfiguration to processes, replacements) never come from a
   // multi-threaded parent, and so it holds none of the server's sockets.
-  auto zygote = Zygote::Start(env.workload.models);
+  auto zygote = Zygote::Start(env->workload.models);
   if (!zygote.ok()) return Fail(zygote.status());
-  env.zygote = zygote.value().get();
+  env->zygote = zygote.value().get();
   std::vector<PreforkedWorker> preforked;
   if (o.executor.kind == ExecutorKind::kProcesses && o.executor.start == StartMethod::kFork) {
-    auto workers = PreforkWorkers(o.executor.workers, o.executor, env.workload);
+    auto workers = PreforkWorkers(o.executor.workers, o.executor, env->workload);
     if (!workers.ok()) return Fail(workers.status());
     preforked = std::move(workers).value();
-    env.preforked = &preforked;
+    env->preforked = &preforked;
   }
   // The pool of the threads and async executors; worker processes set their own.
-  if (env.workload.models) env.workload.models->backend().SetIntraOpThreads(f.intra_op_threads);
-  auto server = Server::Create(o, env);
+  if (env->workload.models) env->workload.models->backend().SetIntraOpThreads(f.intra_op_threads);
+  auto server = Server::Create(o, *env);
   if (!server.ok()) return Fail(server.status());
   int code = (*server)->Run();
   server.value().reset();

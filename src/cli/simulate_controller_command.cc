@@ -260,6 +260,160 @@ std::string CompareTable(const nlohmann::json& c) {
   return out;
 }
 
+// A duration flag: "0" is zero (allowed only where zero_ok), anything else a
+// duration such as "2s".
+Result<int64_t> DurationFlagUs(const char* flag, const std::string& text, bool zero_ok) {
+  auto us = text == "0" ? Result<int64_t>(int64_t{0}) : ParseDurationUs(text);
+  if (!us.ok()) return InvalidArgument(std::string(flag) + ": " + us.status().message());
+  if (*us == 0 && !zero_ok) return InvalidArgument(std::string(flag) + " must be positive");
+  return us;
+}
+
+// The simulated machine, the runs and the controllers, as the flags say.
+Result<EvaluationOptions> EvaluationOptionsOf(const SimulateControllerFlags& f) {
+  const unsigned hw = std::max(1u, std::thread::hardware_concurrency());
+  EvaluationOptions o;
+  o.server.cores = f.cores > 0 ? f.cores : static_cast<int>(hw);
+  o.server.executor.io_threads = f.io_threads > 0 ? f.io_threads : o.server.cores;
+  o.server.executor.ipc_us = f.ipc_us;
+  o.server.request_cpu_us = f.request_cpu_us;
+  o.server.oracle_prediction = f.predictor == "oracle";
+  o.threads = f.threads > 0 ? static_cast<unsigned>(f.threads) : hw;
+  o.run.seed = f.seed;
+  struct NamedDuration {
+    const char* flag;
+    const std::string& text;
+    int64_t* out;
+    bool zero_ok;
+  };
+  for (const NamedDuration& d :
+       {NamedDuration{"--window", f.window, &o.run.window_us, false},
+        NamedDuration{"--warmup", f.warmup, &o.run.warmup_us, true},
+        NamedDuration{"--start-threads", f.start_threads, &o.server.start_threads_us, true},
+        NamedDuration{"--start-processes", f.start_processes, &o.server.start_processes_us, true},
+        NamedDuration{"--start-async", f.start_async, &o.server.start_async_us, true}}) {
+    auto us = DurationFlagUs(d.flag, d.text, d.zero_ok);
+    if (!us.ok()) return us.status();
+    *d.out = *us;
+  }
+  auto reward = ParseReward(f.reward);
+  if (!reward.ok()) return InvalidArgument("--reward: " + reward.status().message());
+  o.controller.reward = *reward;
+  if (reward->kind == RewardSpec::Kind::kSloGoodput) o.server.slo_ms = reward->slo_ms;
+  o.controller.min_dwell_windows = f.min_dwell;
+  o.controller.switch_margin = f.switch_margin;
+  o.controller.capacity_screen = f.capacity_screen == "on";
+  o.controller.settle_when_drained = f.settle == "drained";
+  o.decisions_dir = f.decisions_dir;
+  o.controllers = f.controllers == "none" ? std::vector<std::string>{} : SplitList(f.controllers);
+  return o;
+}
+
+// The load: the phases file with demands from the trace, or without one the
+// trace's own arrivals replayed.
+Result<SimWorkload> WorkloadOf(const SimulateControllerFlags& f, const std::vector<TraceRequest>& trace,
+                               int cores) {
+  if (f.phases.empty()) {
+    if (f.repeat_phases != 1) return InvalidArgument("--repeat-phases needs --phases");
+    return ReplayWorkload(trace, cores);
+  }
+  auto demands = ClassDemands::FromTrace(trace, cores);
+  if (!demands.ok()) return InvalidArgument(f.trace + ": " + demands.status().message());
+  return PhasedWorkload(f.phases, f.repeat_phases, std::move(demands).value());
+}
+
+std::string Heading(const SimulateControllerFlags& f, const EvaluationOptions& o, size_t requests,
+                    size_t candidates, double traffic_s, double wall_s) {
+  return fmt::format(
+      "switchyard simulate-controller: {} ({} requests), {}, {} candidates, {} cores, {} event loops, window "
+      "{}, "
+      "seed {}\n{:.0f} s of traffic x {} runs simulated in {:.2f} s\n",
+      f.trace, requests,
+      f.phases.empty() ? std::string("replaying the trace's arrivals")
+                       : fmt::format("phases {} x {}", f.phases, f.repeat_phases),
+      candidates, o.server.cores, o.server.executor.io_threads, f.window, f.seed, traffic_s,
+      candidates + o.controllers.size(), wall_s);
+}
+
+// Each class's demand, and a note for those scaled down from a trace
+// recorded on too many workers.
+std::string DemandTable(const ClassDemands& demands, int cores) {
+  std::string out = fmt::format("\n{:<16} {:>9} {:>12} {:>10} {:>10} {:>10}\n", "class demand", "requests",
+                                "source", "mean ms", "p50 ms", "p99 ms");
+  for (const auto& [cost_class, d] : demands.classes()) {
+    out += fmt::format("{:<16} {:>9} {:>12} {:>10.3f} {:>10.3f} {:>10.3f}\n", cost_class.text(), d.recorded,
+                       d.source, d.mean_us() / 1e3, static_cast<double>(d.percentile_us(0.5)) / 1e3,
+                       static_cast<double>(d.percentile_us(0.99)) / 1e3);
+  }
+  for (const auto& [cost_class, d] : demands.classes()) {
+    if (d.source == "scaled" && d.mean_running > 2.0 * cores) {
+      out += fmt::format(
+          "note: {} ran beside {:.0f} others on average in the trace: its demand is scaled down by "
+          "processor sharing, which undershoots (docs/simulator.md); a trace recorded on at most {} "
+          "workers gives uncontended samples\n",
+          cost_class.text(), d.mean_running - 1, cores);
+    }
+  }
+  return out;
+}
+
+nlohmann::json ConfigJson(const SimulateControllerFlags& f, const EvaluationOptions& o) {
+  return {{"cores", o.server.cores},
+          {"io_threads", o.server.executor.io_threads},
+          {"ipc_us", f.ipc_us},
+          {"request_cpu_us", f.request_cpu_us},
+          {"window_us", o.run.window_us},
+          {"warmup_us", o.run.warmup_us},
+          {"repeat_phases", f.repeat_phases},
+          {"seed", f.seed},
+          {"predictor", f.predictor},
+          {"reward", o.controller.reward.Describe()},
+          {"min_dwell", f.min_dwell},
+          {"switch_margin", f.switch_margin},
+          {"capacity_screen", f.capacity_screen},
+          {"settle", f.settle}};
+}
+
+nlohmann::json DemandsJson(const ClassDemands& demands) {
+  nlohmann::json j = nlohmann::json::object();
+  for (const auto& [cost_class, d] : demands.classes()) {
+    j[cost_class.text()] = {{"recorded", d.recorded},         {"source", d.source},
+                            {"samples", d.samples_us.size()}, {"mean_us", d.mean_us()},
+                            {"p50_us", d.percentile_us(0.5)}, {"mean_running", d.mean_running},
+                            {"p99_us", d.percentile_us(0.99)}};
+  }
+  return j;
+}
+
+// Each phase's repetition (the replay: one).
+std::vector<int> RepetitionsOf(const SimWorkload& workload) {
+  std::vector<int> repetitions;
+  if (!workload.phases.empty()) {
+    for (const SimPhase& p : workload.phases) repetitions.push_back(p.repetition);
+  } else {
+    repetitions.push_back(1);
+  }
+  return repetitions;
+}
+
+// --json: the inputs, the configuration, the demands and every figure.
+nlohmann::json RunJson(const SimulateControllerFlags& f, const EvaluationOptions& o,
+                       const SimWorkload& workload, const Evaluation& ev, const nlohmann::json& compared,
+                       double traffic_s, double wall_s) {
+  nlohmann::json j;
+  j["trace"] = f.trace;
+  j["phases_file"] = f.phases.empty() ? nlohmann::json(nullptr) : nlohmann::json(f.phases);
+  j["candidates_file"] = f.candidates;
+  j["config"] = ConfigJson(f, o);
+  j["demands"] = DemandsJson(workload.demands);
+  j["repetitions"] = RepetitionsOf(workload);
+  j["summary"] = SummaryJson(ev);
+  if (!compared.is_null()) j["compare"] = compared;
+  j["traffic_s"] = traffic_s;
+  j["wall_s"] = wall_s;
+  return j;
+}
+
 }  // namespace
 
 void AddSimulateControllerFlags(CLI::App& app, SimulateControllerFlags& f) {
@@ -344,89 +498,23 @@ void AddSimulateControllerFlags(CLI::App& app, SimulateControllerFlags& f) {
 
 int RunSimulateController(const SimulateControllerFlags& f) {
   const auto t0 = std::chrono::steady_clock::now();
-  const unsigned hw = std::max(1u, std::thread::hardware_concurrency());
-  EvaluationOptions o;
-  o.server.cores = f.cores > 0 ? f.cores : static_cast<int>(hw);
-  o.server.executor.io_threads = f.io_threads > 0 ? f.io_threads : o.server.cores;
-  o.server.executor.ipc_us = f.ipc_us;
-  o.server.request_cpu_us = f.request_cpu_us;
-  o.server.oracle_prediction = f.predictor == "oracle";
-  o.threads = f.threads > 0 ? static_cast<unsigned>(f.threads) : hw;
-  o.run.seed = f.seed;
-  struct NamedDuration {
-    const char* flag;
-    const std::string& text;
-    int64_t* out;
-    bool zero_ok;
-  };
-  for (const NamedDuration& d :
-       {NamedDuration{"--window", f.window, &o.run.window_us, false},
-        NamedDuration{"--warmup", f.warmup, &o.run.warmup_us, true},
-        NamedDuration{"--start-threads", f.start_threads, &o.server.start_threads_us, true},
-        NamedDuration{"--start-processes", f.start_processes, &o.server.start_processes_us, true},
-        NamedDuration{"--start-async", f.start_async, &o.server.start_async_us, true}}) {
-    auto us = d.text == "0" ? Result<int64_t>(int64_t{0}) : ParseDurationUs(d.text);
-    if (!us.ok()) return Fail(std::string(d.flag) + ": " + us.status().message());
-    if (*us == 0 && !d.zero_ok) return Fail(std::string(d.flag) + " must be positive");
-    *d.out = *us;
-  }
-  auto reward = ParseReward(f.reward);
-  if (!reward.ok()) return Fail("--reward: " + reward.status().message());
-  o.controller.reward = *reward;
-  if (reward->kind == RewardSpec::Kind::kSloGoodput) o.server.slo_ms = reward->slo_ms;
-  o.controller.min_dwell_windows = f.min_dwell;
-  o.controller.switch_margin = f.switch_margin;
-  o.controller.capacity_screen = f.capacity_screen == "on";
-  o.controller.settle_when_drained = f.settle == "drained";
-  o.decisions_dir = f.decisions_dir;
-  o.controllers = f.controllers == "none" ? std::vector<std::string>{} : SplitList(f.controllers);
-
+  auto o = EvaluationOptionsOf(f);
+  if (!o.ok()) return Fail(o.status().message());
   auto trace = LoadTrace(f.trace);
   if (!trace.ok()) return Fail(trace.status().message());
   auto candidates = LoadCandidates(f.candidates);
   if (!candidates.ok()) return Fail(candidates.status().message());
-  Result<SimWorkload> workload = InvalidArgument("");
-  if (f.phases.empty()) {
-    if (f.repeat_phases != 1) return Fail("--repeat-phases needs --phases");
-    workload = ReplayWorkload(*trace, o.server.cores);
-  } else {
-    auto demands = ClassDemands::FromTrace(*trace, o.server.cores);
-    if (!demands.ok()) return Fail(f.trace + ": " + demands.status().message());
-    workload = PhasedWorkload(f.phases, f.repeat_phases, std::move(demands).value());
-  }
+  auto workload = WorkloadOf(f, *trace, o->server.cores);
   if (!workload.ok()) return Fail(workload.status().message());
-  if (f.phases.empty()) o.run.warmup_us = 0;  // a replay starts where the trace does
+  if (f.phases.empty()) o->run.warmup_us = 0;  // a replay starts where the trace does
 
-  auto ev = Evaluate(*workload, *candidates, o);
+  auto ev = Evaluate(*workload, *candidates, *o);
   if (!ev.ok()) return Fail(ev.status().message());
   const double wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   const double traffic_s = static_cast<double>(workload->duration_us()) / 1e6;
 
-  std::string out = fmt::format(
-      "switchyard simulate-controller: {} ({} requests), {}, {} candidates, {} cores, {} event loops, window "
-      "{}, "
-      "seed {}\n{:.0f} s of traffic x {} runs simulated in {:.2f} s\n",
-      f.trace, trace->size(),
-      f.phases.empty() ? std::string("replaying the trace's arrivals")
-                       : fmt::format("phases {} x {}", f.phases, f.repeat_phases),
-      candidates->size(), o.server.cores, o.server.executor.io_threads, f.window, f.seed, traffic_s,
-      candidates->size() + o.controllers.size(), wall_s);
-  out += fmt::format("\n{:<16} {:>9} {:>12} {:>10} {:>10} {:>10}\n", "class demand", "requests", "source",
-                     "mean ms", "p50 ms", "p99 ms");
-  for (const auto& [cost_class, d] : workload->demands.classes()) {
-    out += fmt::format("{:<16} {:>9} {:>12} {:>10.3f} {:>10.3f} {:>10.3f}\n", cost_class.text(), d.recorded,
-                       d.source, d.mean_us() / 1e3, static_cast<double>(d.percentile_us(0.5)) / 1e3,
-                       static_cast<double>(d.percentile_us(0.99)) / 1e3);
-  }
-  for (const auto& [cost_class, d] : workload->demands.classes()) {
-    if (d.source == "scaled" && d.mean_running > 2.0 * o.server.cores) {
-      out += fmt::format(
-          "note: {} ran beside {:.0f} others on average in the trace: its demand is scaled down by "
-          "processor sharing, which undershoots (docs/simulator.md); a trace recorded on at most {} "
-          "workers gives uncontended samples\n",
-          cost_class.text(), d.mean_running - 1, o.server.cores);
-    }
-  }
+  std::string out = Heading(f, *o, trace->size(), candidates->size(), traffic_s, wall_s);
+  out += DemandTable(workload->demands, o->server.cores);
   out += Table(*ev);
   nlohmann::json compared;
   if (!f.compare.empty()) {
@@ -438,42 +526,7 @@ int RunSimulateController(const SimulateControllerFlags& f) {
   std::fputs(out.c_str(), stdout);
 
   if (!f.json.empty()) {
-    nlohmann::json j;
-    j["trace"] = f.trace;
-    j["phases_file"] = f.phases.empty() ? nlohmann::json(nullptr) : nlohmann::json(f.phases);
-    j["candidates_file"] = f.candidates;
-    j["config"] = {{"cores", o.server.cores},
-                   {"io_threads", o.server.executor.io_threads},
-                   {"ipc_us", f.ipc_us},
-                   {"request_cpu_us", f.request_cpu_us},
-                   {"window_us", o.run.window_us},
-                   {"warmup_us", o.run.warmup_us},
-                   {"repeat_phases", f.repeat_phases},
-                   {"seed", f.seed},
-                   {"predictor", f.predictor},
-                   {"reward", reward->Describe()},
-                   {"min_dwell", f.min_dwell},
-                   {"switch_margin", f.switch_margin},
-                   {"capacity_screen", f.capacity_screen},
-                   {"settle", f.settle}};
-    j["demands"] = nlohmann::json::object();
-    for (const auto& [cost_class, d] : workload->demands.classes()) {
-      j["demands"][cost_class.text()] = {{"recorded", d.recorded},         {"source", d.source},
-                                         {"samples", d.samples_us.size()}, {"mean_us", d.mean_us()},
-                                         {"p50_us", d.percentile_us(0.5)}, {"mean_running", d.mean_running},
-                                         {"p99_us", d.percentile_us(0.99)}};
-    }
-    std::vector<int> repetitions;
-    if (!workload->phases.empty()) {
-      for (const SimPhase& p : workload->phases) repetitions.push_back(p.repetition);
-    } else {
-      repetitions.push_back(1);
-    }
-    j["repetitions"] = repetitions;
-    j["summary"] = SummaryJson(*ev);
-    if (!compared.is_null()) j["compare"] = compared;
-    j["traffic_s"] = traffic_s;
-    j["wall_s"] = wall_s;
+    const nlohmann::json j = RunJson(f, *o, *workload, *ev, compared, traffic_s, wall_s);
     Status written = WriteFileAtomically(f.json, j.dump(1) + "\n");
     if (!written.ok()) return Fail(written.message());
   }
