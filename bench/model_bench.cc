@@ -68,7 +68,7 @@ void BM_Infer(benchmark::State& state) {
     state.SkipWithError((std::string(c.name) + " not found or not ready in " + ModelsDir()).c_str());
     return;
   }
-  (*repo)->backend().SetIntraOpThreads(1);
+  (*repo)->SetIntraOpThreads(1);
   auto request = RequestFor(c, *model);
   if (!request.ok()) {
     state.SkipWithError(request.status().ToString().c_str());

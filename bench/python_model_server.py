@@ -1,7 +1,10 @@
 #!/usr/bin/python3
-"""The Python stack the seeds propose, serving the same TorchScript models over
-the same KServe v2 JSON as `switchyard serve --models`, so one load generator
-drives both (bench/models_bench.py compares them).
+"""The Python stack the seeds propose, serving the same models over the same
+KServe v2 JSON as `switchyard serve --models`, so one load generator drives
+both (bench/models_bench.py and bench/python_bench.py compare them): the
+TorchScript files (MODELS/<name>/1/model.pt) through python3-torch, and
+Python models (MODELS/<name>/1/model.py, `class Model`, docs/python-models.md)
+called as switchyard calls them: infer({name: numpy.ndarray}) -> {name: ndarray}.
 
   flask:   Flask under gunicorn with N sync worker processes (the usual
            production set-up); each worker loads the models after the fork.
@@ -20,20 +23,53 @@ import os
 import subprocess
 import sys
 
-import torch
+import importlib.util
+import tomllib
+
+import numpy as np
 
 MODELS = {}
-DTYPES = {"FP32": torch.float32, "FP64": torch.float64, "INT32": torch.int32, "INT64": torch.int64}
+NP_DTYPES = {"FP32": np.float32, "FP64": np.float64, "INT32": np.int32, "INT64": np.int64, "BOOL": np.bool_}
+V2_DTYPES = {np.dtype(v): k for k, v in NP_DTYPES.items()}
+
+
+class PythonModel:
+    """A model.py's Model, with its declared outputs."""
+
+    def __init__(self, directory, name):
+        with open(os.path.join(directory, "config.toml"), "rb") as f:
+            config = tomllib.load(f)
+        spec = importlib.util.spec_from_file_location("model_" + name, os.path.join(directory, "1", "model.py"))
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        self.outputs = [o["name"] for o in config.get("output", [])]
+        self.model = module.Model({"name": name, "version": 1, "inputs": config.get("input", []),
+                                   "outputs": config.get("output", []), "parameters": config.get("parameters", {})})
 
 
 def load_models(models_dir):
-    torch.set_num_threads(1)
+    torch = None
     for name in sorted(os.listdir(models_dir)):
-        path = os.path.join(models_dir, name, "1", "model.pt")
-        if os.path.exists(path):
-            model = torch.jit.load(path)
+        directory = os.path.join(models_dir, name)
+        if os.path.exists(os.path.join(directory, "1", "model.py")):
+            MODELS[name] = PythonModel(directory, name)
+        elif os.path.exists(os.path.join(directory, "1", "model.pt")):
+            if torch is None:
+                import torch
+                torch.set_num_threads(1)
+            model = torch.jit.load(os.path.join(directory, "1", "model.pt"))
             model.eval()
             MODELS[name] = model
+
+
+def infer_python(name, model, body):
+    req = json.loads(body)
+    inputs = {i["name"]: np.array(i["data"], dtype=NP_DTYPES[i["datatype"]]).reshape(i["shape"])
+              for i in req["inputs"]}
+    out = model.model.infer(inputs)
+    return 200, json.dumps({"model_name": name, "model_version": "1",
+                            "outputs": [{"name": n, "datatype": V2_DTYPES[out[n].dtype], "shape": list(out[n].shape),
+                                         "data": out[n].ravel().tolist()} for n in model.outputs]})
 
 
 def infer(name, body):
@@ -41,10 +77,17 @@ def infer(name, body):
     model = MODELS.get(name)
     if model is None:
         return 404, json.dumps({"error": "unknown model '%s'" % name})
+    if isinstance(model, PythonModel):
+        try:
+            return infer_python(name, model, body)
+        except Exception as e:  # noqa: BLE001 - a bad request must not take the server down
+            return 500, json.dumps({"error": "%s: %s" % (type(e).__name__, e)})
+    import torch
+    dtypes = {"FP32": torch.float32, "FP64": torch.float64, "INT32": torch.int32, "INT64": torch.int64}
     try:
         req = json.loads(body)
         inp = req["inputs"][0]
-        x = torch.tensor(inp["data"], dtype=DTYPES[inp["datatype"]]).reshape(inp["shape"])
+        x = torch.tensor(inp["data"], dtype=dtypes[inp["datatype"]]).reshape(inp["shape"])
         with torch.inference_mode():
             y = model(x)
     except Exception as e:  # a bad request must not take the server down

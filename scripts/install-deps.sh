@@ -18,6 +18,9 @@ packages=(
   # reference models (scripts/export_models.py), python3-sklearn ships the
   # digits the image model is trained on
   libtorch-dev python3-torch python3-torchvision python3-sklearn
+  # Python models (src/python_backend/): CPython embedded through pybind11,
+  # numpy for the tensors
+  libpython3.11-dev pybind11-dev python3-numpy
   # the learned runtime predictor (switchyard train-predictor, serve --predictor)
   libxgboost-dev
   # data sets' checksums (switchyard gen-data, the loaders)

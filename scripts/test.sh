@@ -24,11 +24,12 @@ done
 ./scripts/install-deps.sh
 if [ "$clang" = 1 ]; then
   # Every GUARDED_BY/REQUIRES/EXCLUDES in src/ checked by the compiler
-  # (core/thread_annotations.h); g++ cannot. The library is all the code
-  # that takes locks, so it is what is built.
-  cmake -S . -B build-clang -G Ninja -DCMAKE_CXX_COMPILER=clang++-14 -DBUILD_TESTING=OFF >/dev/null
-  cmake --build build-clang --target switchyard_core
-  echo "test.sh --clang: switchyard_core builds with clang-14 -Wthread-safety -Werror"
+  # (core/thread_annotations.h); g++ cannot. The library and the Python
+  # backend are all the code that takes locks, so they are what is built.
+  cmake -S . -B build-clang -G Ninja -DCMAKE_CXX_COMPILER=clang++-14 -DCMAKE_C_COMPILER=clang-14 \
+    -DBUILD_TESTING=OFF >/dev/null
+  cmake --build build-clang --target switchyard_core switchyard_python
+  echo "test.sh --clang: switchyard_core and switchyard_python build with clang-14 -Wthread-safety -Werror"
   exit 0
 fi
 case "$sanitize" in

@@ -108,6 +108,29 @@ TEST(RequestMixTest, InferSendsAV2RequestOfTheShapeToTheModelsRoute) {
   EXPECT_EQ(RequestMix::Parse("cpu")->Path(0), "");
 }
 
+TEST(RequestMixTest, InferNamesItsInputAndMaySendOneValueEverywhere) {
+  auto mix = RequestMix::Parse("infer:model=py_chain:input=n:shape=1:datatype=INT64:value=20000,"
+                               "infer:model=py_numpy:input=scale:shape=2:value=0.5");
+  ASSERT_TRUE(mix.ok()) << mix.status().ToString();
+  std::mt19937_64 rng(1);
+  auto chain = nlohmann::json::parse(mix->Body(0, rng))["inputs"][0];
+  EXPECT_EQ(chain["name"], "n");
+  EXPECT_EQ(chain["data"], nlohmann::json({20000}));
+  auto numpy = nlohmann::json::parse(mix->Body(1, rng))["inputs"][0];
+  EXPECT_EQ(numpy["name"], "scale");
+  EXPECT_EQ(numpy["data"], nlohmann::json({0.5, 0.5}));
+  EXPECT_EQ(mix->ToString(),
+            "infer:model=py_chain:shape=1:datatype=INT64:value=20000:input=n:1,"
+            "infer:model=py_numpy:shape=2:datatype=FP32:value=0.5:input=scale:1");
+  EXPECT_EQ(RequestMix::Parse(mix->ToString())->ToString(), mix->ToString());
+  for (const char* bad : {"infer:model=m:input=", "infer:model=m:input=a b", "infer:model=m:value=x",
+                          "infer:model=m:value=inf", "infer:model=m:datatype=INT32:value=1.5"}) {
+    EXPECT_FALSE(RequestMix::Parse(bad).ok()) << bad;
+  }
+  EXPECT_NE(RequestMix::Parse("infer:model=m:datatype=INT32:value=1.5").status().message().find("not an integer"),
+            std::string::npos);
+}
+
 TEST(RequestMixTest, PicksInProportionToTheWeights) {
   auto mix = RequestMix::Parse("cpu:3,io:1");
   ASSERT_TRUE(mix.ok());

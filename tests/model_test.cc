@@ -26,7 +26,9 @@ std::string Models() { return SWITCHYARD_TEST_MODELS; }
 Result<std::unique_ptr<LoadedModel>> LoadTorch(const std::string& path) {
   auto backend = TorchBackend();
   if (!backend.ok()) return backend.status();
-  return (*backend)->Load(path);
+  ModelSource source;
+  source.path = path;
+  return (*backend)->Load(source);
 }
 
 HostTensor Fp32(std::string name, std::vector<int64_t> shape, float fill) {

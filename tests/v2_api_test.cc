@@ -429,7 +429,9 @@ const std::vector<Expected>& InProcessOutputs() {
         auto v = c.input["data"].get<std::vector<float>>();
         t.bytes.assign(reinterpret_cast<const char*>(v.data()), v.size() * sizeof(float));
       }
-      auto model = (*backend)->Load(TestModels() + "/" + c.model + "/1/model.pt");
+      ModelSource source;
+      source.path = TestModels() + "/" + c.model + "/1/model.pt";
+      auto model = (*backend)->Load(source);
       if (!model.ok()) ADD_FAILURE() << model.status().ToString();
       std::vector<HostTensor> in = {t};
       auto out = (*model)->Infer(in);

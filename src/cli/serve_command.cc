@@ -363,7 +363,7 @@ int RunServe(ServeFlags& f, const CLI::App& app) {
     env->preforked = &preforked;
   }
   // The pool of the threads and async executors; worker processes set their own.
-  if (env->workload.models) env->workload.models->backend().SetIntraOpThreads(f.intra_op_threads);
+  if (env->workload.models) env->workload.models->SetIntraOpThreads(f.intra_op_threads);
   auto server = Server::Create(o, *env);
   if (!server.ok()) return Fail(server.status());
   int code = (*server)->Run();

@@ -179,6 +179,12 @@ Result<std::optional<TomlTable>> TomlTable::Table(std::string_view key) const {
   return std::optional<TomlTable>(TomlTable(*n->as_table(), file_, std::string(key)));
 }
 
+std::string TomlTable::ToJson() const {
+  std::ostringstream out;
+  out << toml::json_formatter{*table_, toml::format_flags::none};
+  return out.str();
+}
+
 Result<std::unique_ptr<TomlDocument>> TomlDocument::Parse(std::string_view text, const std::string& name) {
   try {
     toml::table table = toml::parse(text, name);

@@ -54,6 +54,10 @@ class TomlTable {
   Result<std::vector<TomlTable>> Tables(std::string_view key) const;
   // A sub-table ([key]); nullopt when absent.
   Result<std::optional<TomlTable>> Table(std::string_view key) const;
+  // The whole table as a JSON object (strings, numbers, booleans, arrays,
+  // tables; dates as strings): for tables whose keys are the user's own,
+  // handed on unread (a Python model's [parameters]).
+  std::string ToJson() const;
 
   // "FILE:LINE: <context>: key 'K': message" (LINE of the key's value, or of
   // the table when the key is absent).

@@ -37,6 +37,10 @@ struct ScoreOutcome {
   std::string result_json;
   int64_t queue_us = 0;    // admitted -> a worker started it
   int64_t service_us = 0;  // a worker started it -> it finished
+  // A Python model's GIL figures for this request (model/model_backend.h's
+  // InferStats); -1 for anything else.
+  int64_t gil_wait_us = -1;
+  int64_t gil_hold_us = -1;
 };
 
 // Whether a job was admitted to a queue. On anything but kOk the caller

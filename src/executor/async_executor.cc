@@ -25,6 +25,7 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <condition_variable>
 #include <future>
+#include <memory>
 #include <optional>
 #include <thread>
 #include <vector>
@@ -41,6 +42,7 @@ namespace asio = boost::asio;
 // except `pump_posted`.
 struct LoopState {
   asio::io_context* context = nullptr;
+  size_t index = 0;  // which loop: also the lane a model's own loop serves it on
   std::unique_ptr<WorkloadRunner> runner;
   int in_flight = 0;
   std::atomic<int> in_flight_gauge{0};  // the same, readable from other threads (Stats)
@@ -71,6 +73,7 @@ class AsyncExecutor final : public QueuedExecutor {
     for (int i = 0; i < loops_.loop_count(); ++i) {
       auto state = std::make_unique<LoopState>();
       state->context = &loops_.loop(i);
+      state->index = static_cast<size_t>(i);
       std::promise<Status> built;
       ready.push_back(built.get_future());
       asio::post(*state->context, [s = state.get(), &workload, built = std::move(built)]() mutable {
@@ -167,7 +170,11 @@ class AsyncExecutor final : public QueuedExecutor {
       }
       case ScoreMode::kCpu:
       case ScoreMode::kInfer:
-        if (offload_) {
+        if (state.runner->InfersOnModelLoop(req, offload_.has_value())) {
+          // A Python model: on its own asyncio loop for this lane, never on
+          // this (HTTP) loop's thread; this coroutine resumes here when done.
+          outcome = co_await OnModelLoop(state, req);
+        } else if (offload_) {
           // Runs on a pool thread; this coroutine resumes on its loop.
           co_await asio::co_spawn(
               *offload_,
@@ -195,6 +202,20 @@ class AsyncExecutor final : public QueuedExecutor {
     job.on_done(std::move(outcome));
     Pump(state);
     FinishOne();  // last: once pending reaches zero the executor may be destroyed
+  }
+
+  // RunInferOnLoop as an awaitable: the model's loop hands the outcome back
+  // by posting to this loop.
+  asio::awaitable<ScoreOutcome> OnModelLoop(LoopState& state, const ScoreRequest& req) {
+    return asio::async_initiate<const asio::use_awaitable_t<>&, void(ScoreOutcome)>(
+        [&state, &req](auto handler) {
+          auto resume = std::make_shared<decltype(handler)>(std::move(handler));
+          auto executor = state.context->get_executor();
+          state.runner->RunInferOnLoop(req, state.index, [resume, executor](WorkloadRunner::Finisher finish) {
+            asio::post(executor, [resume, finish = std::move(finish)]() mutable { (*resume)(finish()); });
+          });
+        },
+        asio::use_awaitable);
   }
 
   void FinishOne() {

@@ -329,6 +329,8 @@ class ProcessExecutor final : public QueuedExecutor {
       outcome.result_json = std::move(reply->result_json);
       outcome.queue_us = reply->start_us - job->arrival_us;
       outcome.service_us = reply->end_us - reply->start_us;
+      outcome.gil_wait_us = reply->gil_wait_us;
+      outcome.gil_hold_us = reply->gil_hold_us;
       CountCompleted();
       job->on_done(std::move(outcome));
       return;

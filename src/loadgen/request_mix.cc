@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cctype>
 #include <charconv>
+#include <cmath>
 #include <fstream>
 #include <sstream>
 
@@ -106,6 +107,13 @@ Result<MixEntry> ParseEntry(std::string_view text) {
       ok = e.datatype == "FP32" || e.datatype == "FP64" || e.datatype == "INT32" || e.datatype == "INT64";
     } else if (e.kind == RequestKind::kInfer && name == "max") {
       ok = ParseNumber(value, e.max_int) && e.max_int > 0;
+    } else if (e.kind == RequestKind::kInfer && name == "input") {
+      if (!IsValidMixName(value)) return bad("input '" + std::string(value) + "' must be 1 to 64 of A-Z a-z 0-9 _ . -");
+      e.input = std::string(value);
+    } else if (e.kind == RequestKind::kInfer && name == "value") {
+      double v = 0;
+      ok = ParseNumber(value, v) && std::isfinite(v);
+      e.value = v;
     } else if (name == "client" || name == "label") {
       if (!IsValidMixName(value)) {
         return bad(std::string(name) + " '" + std::string(value) + "' must be 1 to 64 of A-Z a-z 0-9 _ . -");
@@ -125,11 +133,14 @@ Result<MixEntry> ParseEntry(std::string_view text) {
     } else {
       return bad("unknown parameter '" + std::string(name) + "' for " + std::string(kind) +
                  " (cpu: iters, data; io: key, keys; sleep: ms; get: none; infer: model, version, shape, datatype, "
-                 "max; cpu, io and sleep also priority, timeout_us; every kind client, label)");
+                 "max, input, value; cpu, io and sleep also priority, timeout_us; every kind client, label)");
     }
     if (!ok) return bad("bad value '" + std::string(value) + "' for " + std::string(name));
   }
   if (e.kind == RequestKind::kInfer && e.model.empty()) return bad("infer needs model=NAME");
+  if (e.value && e.datatype.rfind("INT", 0) == 0 && *e.value != std::floor(*e.value)) {
+    return bad("value " + fmt::format("{}", *e.value) + " is not an integer, as " + e.datatype + " needs");
+  }
   return e;
 }
 
@@ -147,9 +158,14 @@ std::string InferBody(const MixEntry& e) {
   for (int64_t i = 0; i < count; ++i) {
     if (i > 0) data += ',';
     // Shortest round-trip form: what a float costs to send, no more.
-    data += floats ? fmt::format("{}", real(rng)) : std::to_string(integer(rng));
+    if (e.value) {
+      data += floats ? fmt::format("{}", *e.value) : std::to_string(static_cast<int64_t>(*e.value));
+    } else {
+      data += floats ? fmt::format("{}", real(rng)) : std::to_string(integer(rng));
+    }
   }
-  return R"({"inputs":[{"name":"INPUT__0","shape":)" + nlohmann::json(e.shape).dump() + R"(,"datatype":")" +
+  return R"({"inputs":[{"name":)" + nlohmann::json(e.input).dump() + R"(,"shape":)" +
+         nlohmann::json(e.shape).dump() + R"(,"datatype":")" +
          e.datatype + R"(","data":[)" + data + "]}]}";
 }
 
@@ -288,7 +304,12 @@ std::string RequestMix::EntryText(size_t i) const {
       std::string shape;
       for (int64_t d : e.shape) shape += (shape.empty() ? "" : "x") + std::to_string(d);
       out += ":shape=" + shape + ":datatype=" + e.datatype;
-      if (e.datatype.rfind("INT", 0) == 0) out += ":max=" + std::to_string(e.max_int);
+      if (e.value) {
+        out += ":value=" + fmt::format("{}", *e.value);
+      } else if (e.datatype.rfind("INT", 0) == 0) {
+        out += ":max=" + std::to_string(e.max_int);
+      }
+      if (e.input != "INPUT__0") out += ":input=" + e.input;
       break;
     }
   }

@@ -12,9 +12,10 @@
 //   get    GET of the URL's path, no body           (health checks, nginx)
 //   infer  POST /v2/models/MODEL[/versions/V]/infer  model (required), version,
 //          an Open Inference Protocol request with    shape [1], datatype [FP32]
-//          one input INPUT__0 of `shape` (AxBxC),     (FP32, FP64, INT32, INT64),
-//          values drawn once from a fixed seed:       max [1000]
-//          floats uniform in [-1, 1), integers in [0, max)
+//          one input (`input`, INPUT__0) of `shape`   (FP32, FP64, INT32, INT64),
+//          (AxBxC), values drawn once from a fixed    max [1000], input [INPUT__0],
+//          seed: floats uniform in [-1, 1), integers  value [none]
+//          in [0, max) — or every element `value`
 // The weight is the last field when it is a bare number [1]. Example:
 //   cpu:iters=100000:3,io:1,sleep:ms=20:1
 //   infer:model=mobilenet_v2:shape=1x3x32x32,infer:model=distilbert_like:shape=1x128:datatype=INT64
@@ -50,6 +51,8 @@ struct MixEntry {
   std::vector<int64_t> shape = {1};   // infer
   std::string datatype = "FP32";      // infer
   int64_t max_int = 1000;             // infer: integers in [0, max_int)
+  std::string input = "INPUT__0";     // infer: the input's name (a config's, e.g. a Python model's)
+  std::optional<double> value;        // infer: every element this value (else random)
   std::string client;                 // any kind: X-Client-Id, "" for none
   std::optional<int64_t> priority;    // score kinds: body "priority"
   std::optional<int64_t> timeout_us;  // score kinds: body "timeout_us"

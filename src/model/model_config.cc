@@ -1,6 +1,7 @@
 #include "model/model_config.h"
 
 #include "config/toml_reader.h"
+#include "core/json_quote.h"
 
 namespace switchyard {
 namespace {
@@ -42,7 +43,7 @@ Result<ModelConfig> LoadModelConfig(const std::string& path) {
   auto doc = TomlDocument::Load(path);
   if (!doc.ok()) return doc.status();
   TomlTable root = doc.value()->root();
-  Status known = root.CheckKeys({"input", "output"});
+  Status known = root.CheckKeys({"input", "output", "parameters"});
   if (!known.ok()) return known;
   ModelConfig config;
   config.declared = true;
@@ -53,7 +54,30 @@ Result<ModelConfig> LoadModelConfig(const std::string& path) {
   auto outputs = Specs(root, "output");
   if (!outputs.ok()) return outputs.status();
   config.outputs = std::move(outputs).value();
+  auto parameters = root.Table("parameters");
+  if (!parameters.ok()) return parameters.status();
+  if (*parameters) config.parameters_json = (*parameters)->ToJson();
   return config;
+}
+
+namespace {
+
+std::string SpecsJson(const std::vector<TensorSpec>& specs) {
+  std::string out = "[";
+  for (const TensorSpec& s : specs) {
+    if (out.size() > 1) out += ',';
+    out += "{\"name\":" + JsonQuote(s.name) + ",\"datatype\":\"" + std::string(DataTypeName(s.dtype)) +
+           "\",\"shape\":" + ShapeString(s.shape) + "}";
+  }
+  return out + "]";
+}
+
+}  // namespace
+
+std::string ModelConfigJson(const std::string& name, int64_t version, const ModelConfig& config) {
+  return "{\"name\":" + JsonQuote(name) + ",\"version\":" + std::to_string(version) +
+         ",\"inputs\":" + SpecsJson(config.inputs) + ",\"outputs\":" + SpecsJson(config.outputs) +
+         ",\"parameters\":" + config.parameters_json + "}";
 }
 
 }  // namespace switchyard

@@ -8,13 +8,17 @@
 //   name = "logits"
 //   datatype = "FP32"
 //   shape = [-1, 10]
+//   [parameters]             # optional, any keys: handed to a Python model
+//   n = 512
 //
 // Inputs are passed to forward() in the order listed. Without a config a
 // model is served as Triton's PyTorch backend names tensors: INPUT__0,
 // INPUT__1, ... in argument order, OUTPUT__0, ...; shapes and datatypes are
-// taken from the request.
+// taken from the request. A Python model needs a config: its infer() takes
+// and returns tensors by name.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -27,9 +31,15 @@ struct ModelConfig {
   bool declared = false;  // a config.toml was read
   std::vector<TensorSpec> inputs;
   std::vector<TensorSpec> outputs;
+  std::string parameters_json = "{}";  // [parameters] as a JSON object
 };
 
 // Reads `path`; every problem names the file, line and key.
 Result<ModelConfig> LoadModelConfig(const std::string& path);
+
+// What a Python model's __init__ gets as `config`, as JSON: {"name",
+// "version", "inputs": [{"name", "datatype", "shape"}], "outputs": [...],
+// "parameters": {...}}.
+std::string ModelConfigJson(const std::string& name, int64_t version, const ModelConfig& config);
 
 }  // namespace switchyard

@@ -1,5 +1,6 @@
 #include "model/model_repository.h"
 
+#include <algorithm>
 #include <charconv>
 #include <filesystem>
 
@@ -34,20 +35,75 @@ std::vector<TensorSpec> ServedModel::InputSpecs(const ModelVersion& v) const {
   return specs;
 }
 
+namespace {
+
+// The backend a version directory's file names, or why none.
+Result<BackendKind> KindOf(const fs::path& dir) {
+  std::error_code ec;
+  bool torch = fs::exists(dir / ModelFileName(BackendKind::kTorchScript), ec);
+  bool python = fs::exists(dir / ModelFileName(BackendKind::kPython), ec);
+  if (torch && python) return InvalidArgument("both model.pt and model.py in " + dir.string() + ": keep one");
+  if (python) return BackendKind::kPython;
+  return BackendKind::kTorchScript;  // model.pt, or its absence reported by the backend
+}
+
+}  // namespace
+
+ModelVersion ModelRepository::LoadVersion(const ServedModel& m, const fs::path& dir, int64_t number) {
+  ModelVersion mv;
+  mv.version = number;
+  auto kind = KindOf(dir);
+  if (!kind.ok()) {
+    mv.status = kind.status();
+    return mv;
+  }
+  mv.backend = *kind;
+  mv.path = (dir / ModelFileName(mv.backend)).string();
+  if (mv.backend == BackendKind::kPython && !m.config.declared) {
+    mv.status = InvalidArgument("a Python model needs " + m.name +
+                                "/config.toml declaring its [[input]] and [[output]] tensors");
+    return mv;
+  }
+  auto backend = BackendFor(mv.backend);
+  if (!backend.ok()) {
+    mv.status = backend.status();
+    return mv;
+  }
+  if (std::find(backends_.begin(), backends_.end(), *backend) == backends_.end()) backends_.push_back(*backend);
+  ModelSource source;
+  source.name = m.name;
+  source.version = number;
+  source.path = mv.path;
+  if (m.config.declared) {
+    source.config_json = ModelConfigJson(m.name, number, m.config);
+    source.declared_inputs = m.config.inputs.size();
+  }
+  auto model = (*backend)->Load(source);
+  if (!model.ok()) {
+    mv.status = model.status();
+    return mv;
+  }
+  mv.model = std::move(model).value();
+  if (m.config.declared && m.config.inputs.size() != mv.model->input_count()) {
+    mv.status = InvalidArgument("config.toml declares " + std::to_string(m.config.inputs.size()) +
+                                " inputs; forward() takes " + std::to_string(mv.model->input_count()));
+    mv.model.reset();
+  }
+  return mv;
+}
+
 Result<std::shared_ptr<const ModelRepository>> ModelRepository::Load(
     const std::string& dir, const std::function<void(const std::string&)>& log) {
   std::error_code ec;
   if (!fs::is_directory(dir, ec)) return InvalidArgument("--models '" + dir + "' is not a readable directory");
-  auto backend = TorchBackend();
-  if (!backend.ok()) return backend.status();
   auto repo = std::make_shared<ModelRepository>();
   repo->dir_ = dir;
-  repo->backend_ = *backend;
   std::vector<fs::path> entries;
   for (const auto& e : fs::directory_iterator(dir, ec)) {
     if (e.is_directory()) entries.push_back(e.path());
   }
   if (ec) return InvalidArgument("cannot list --models '" + dir + "': " + ec.message());
+  std::sort(entries.begin(), entries.end());  // a stable load order, whatever the directory's
   for (const fs::path& path : entries) {
     ServedModel m;
     m.name = path.filename().string();
@@ -65,23 +121,9 @@ Result<std::shared_ptr<const ModelRepository>> ModelRepository::Load(
         int64_t number = 0;
         auto [end, err] = std::from_chars(vname.data(), vname.data() + vname.size(), number);
         if (!v.is_directory() || err != std::errc() || end != vname.data() + vname.size() || number <= 0) continue;
-        ModelVersion mv;
-        mv.version = number;
-        mv.path = (v.path() / "model.pt").string();
-        auto model = repo->backend_->Load(mv.path);
-        if (model.ok()) {
-          mv.model = std::move(model).value();
-          if (m.config.declared && m.config.inputs.size() != mv.model->input_count()) {
-            mv.status = InvalidArgument("config.toml declares " + std::to_string(m.config.inputs.size()) +
-                                        " inputs; forward() takes " + std::to_string(mv.model->input_count()));
-            mv.model.reset();
-          }
-        } else {
-          mv.status = model.status();
-        }
-        m.versions.emplace(number, std::move(mv));
+        m.versions.emplace(number, repo->LoadVersion(m, v.path(), number));
       }
-      if (m.versions.empty()) m.status = NotFound("no version directory (" + m.name + "/1/model.pt) found");
+      if (m.versions.empty()) m.status = NotFound("no version directory (" + m.name + "/1/model.pt or model.py) found");
     }
     if (log) {
       std::string line = "model " + m.name + ": ";
@@ -99,13 +141,29 @@ Result<std::shared_ptr<const ModelRepository>> ModelRepository::Load(
   return std::shared_ptr<const ModelRepository>(std::move(repo));
 }
 
+void ModelRepository::SetIntraOpThreads(int threads) const {
+  for (const ModelBackend* b : backends_) b->SetIntraOpThreads(threads);
+}
+
+bool ModelRepository::Uses(BackendKind kind) const {
+  for (const auto& [name, m] : models_) {
+    for (const auto& [number, v] : m.versions) {
+      if (v.ready() && v.backend == kind) return true;
+    }
+  }
+  return false;
+}
+
 int ModelRepository::WarmUp(const std::function<void(const std::string&)>& log) const {
-  backend_->SetIntraOpThreads(1);
+  SetIntraOpThreads(1);
   int ran = 0;
   for (const auto& [name, m] : models_) {
     if (!m.config.declared) continue;
     for (const auto& [number, v] : m.versions) {
-      if (!v.ready()) continue;
+      // A Python model's warm-up is its own __init__; calling its infer()
+      // here could start threads (the GIL sampler, the model's own) in a
+      // process that has yet to fork.
+      if (!v.ready() || v.backend != BackendKind::kTorchScript) continue;
       std::vector<HostTensor> inputs;
       for (const TensorSpec& spec : m.config.inputs) {
         HostTensor t;

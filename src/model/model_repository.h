@@ -1,9 +1,12 @@
 // ModelRepository: every model of a directory in the layout Triton users
 // know, loaded and ready to run:
 //
-//   DIR/<name>/config.toml          optional (model/model_config.h)
+//   DIR/<name>/config.toml          optional for TorchScript, required for
+//                                   Python (model/model_config.h)
 //   DIR/<name>/<version>/model.pt   TorchScript; versions are positive integers
+//   DIR/<name>/<version>/model.py   Python: `class Model` (docs/python-models.md)
 //
+// Each backend is loaded only if a model needs it (model/model_backend.h).
 // A model (or version) that fails to load is kept with the reason and is not
 // ready; the others serve. Loaded once, then immutable: safe to share between
 // threads, and a process forked after loading shares the weights
@@ -11,6 +14,7 @@
 #pragma once
 
 #include <cstdint>
+#include <filesystem>
 #include <functional>
 #include <map>
 #include <memory>
@@ -26,6 +30,7 @@ namespace switchyard {
 
 struct ModelVersion {
   int64_t version = 0;
+  BackendKind backend = BackendKind::kTorchScript;
   std::string path;
   std::unique_ptr<LoadedModel> model;  // null when it failed to load
   Status status;                      // why not, when it failed
@@ -49,16 +54,19 @@ struct ServedModel {
 
 class ModelRepository {
  public:
-  // Loads every model under `dir` with the TorchScript backend. An error only
-  // when `dir` itself cannot be read (InvalidArgument) or the backend cannot
-  // be loaded (Internal); a model that fails is recorded, not fatal. `log` (may be
-  // empty) hears one line per model.
+  // Loads every model under `dir`, each version with the backend its file
+  // names. An error only when `dir` itself cannot be read (InvalidArgument);
+  // a model that fails, or whose backend cannot be loaded, is recorded, not
+  // fatal. `log` (may be empty) hears one line per model.
   static Result<std::shared_ptr<const ModelRepository>> Load(const std::string& dir,
                                                              const std::function<void(const std::string&)>& log = {});
 
   const std::string& dir() const { return dir_; }
-  // What loaded the models (e.g. to set its intra-op threads).
-  const ModelBackend& backend() const { return *backend_; }
+  // How many threads one inference may use in this process, for every
+  // backend a model was loaded with (LibTorch's intra-op pool).
+  void SetIntraOpThreads(int threads) const;
+  // Whether any ready version runs on `kind`'s backend.
+  bool Uses(BackendKind kind) const;
   const ServedModel* Find(const std::string& name) const;
 
   // Runs one inference of zeros through every ready version whose config
@@ -73,7 +81,10 @@ class ModelRepository {
 
  private:
   std::string dir_;
-  const ModelBackend* backend_ = nullptr;
+  // One version of `m` from its directory: loaded, or not ready with why.
+  ModelVersion LoadVersion(const ServedModel& m, const std::filesystem::path& dir, int64_t number);
+
+  std::vector<const ModelBackend*> backends_;  // those a model was loaded with
   std::map<std::string, ServedModel> models_;
 };
 

@@ -13,6 +13,7 @@
 
 #include "server/executor_slot.h"
 #include "server/http_message.h"
+#include "server/python_metrics.h"
 #include "server/server_metrics.h"
 #include "server/server_state.h"
 
@@ -21,8 +22,9 @@ namespace switchyard {
 class AdminApi {
  public:
   // `token` empty: admin routes are disabled.
-  AdminApi(std::string token, ExecutorSlot& slot, const ServerState& state, ServerMetrics& metrics)
-      : token_(std::move(token)), slot_(slot), state_(state), metrics_(metrics) {}
+  AdminApi(std::string token, ExecutorSlot& slot, const ServerState& state, ServerMetrics& metrics,
+           const PythonMetrics& python)
+      : token_(std::move(token)), slot_(slot), state_(state), metrics_(metrics), python_(python) {}
 
   void HandleConfig(const HttpRequest& request, Responder respond);
   void HandleStatsReset(const HttpRequest& request, Responder respond);
@@ -35,6 +37,7 @@ class AdminApi {
   ExecutorSlot& slot_;
   const ServerState& state_;
   ServerMetrics& metrics_;
+  const PythonMetrics& python_;
 };
 
 }  // namespace switchyard

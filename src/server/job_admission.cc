@@ -32,8 +32,11 @@ void JobAdmission::Predict(Job& job, const HttpRequest& request) {
 std::function<void(ScoreOutcome)> JobAdmission::Completion(const Job& job, const Responder& respond,
                                                            Render render) {
   return [this, respond, render = std::move(render), arrival = job.arrival_us, features = job.features,
-          client = trace_ ? job.client : std::string(), priority = job.priority](ScoreOutcome outcome) {
+          client = trace_ ? job.client : std::string(), priority = job.priority,
+          python = job.request.mode == ScoreMode::kInfer ? python_.Find(job.request.model) : nullptr](
+             ScoreOutcome outcome) {
     metrics_.queue_us.Record(outcome.queue_us);
+    if (python != nullptr) python->Record(outcome.service_us, outcome.gil_wait_us, outcome.gil_hold_us);
     metrics_.service_us.Record(outcome.service_us);
     metrics_.total_us.Record(SteadyClock::Now() - arrival);
     if (outcome.status.ok()) predictor_.Observe(features, outcome.service_us);

@@ -22,6 +22,7 @@
 #include "predict/runtime_predictor.h"
 #include "server/executor_slot.h"
 #include "server/http_message.h"
+#include "server/python_metrics.h"
 #include "server/server_metrics.h"
 #include "server/server_state.h"
 #include "trace/trace_recorder.h"
@@ -32,10 +33,12 @@ class JobAdmission {
  public:
   // `trace` may be null (no --trace-out).
   JobAdmission(ExecutorSlot& slot, const ServerState& state, ServerMetrics& metrics,
-               RuntimePredictor& predictor, TraceRecorder* trace, MachineLoad& machine_load)
+               const PythonMetrics& python, RuntimePredictor& predictor, TraceRecorder* trace,
+               MachineLoad& machine_load)
       : slot_(slot),
         state_(state),
         metrics_(metrics),
+        python_(python),
         predictor_(predictor),
         trace_(trace),
         machine_load_(machine_load) {}
@@ -58,6 +61,7 @@ class JobAdmission {
   ExecutorSlot& slot_;
   const ServerState& state_;
   ServerMetrics& metrics_;
+  const PythonMetrics& python_;
   RuntimePredictor& predictor_;
   TraceRecorder* const trace_;
   MachineLoad& machine_load_;  // thread-safe

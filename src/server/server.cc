@@ -22,11 +22,12 @@ Server::Server(const ServerOptions& options, ExecutorEnv env, int64_t started_us
       predictor_(options.predictor ? options.predictor
                                    : std::shared_ptr<RuntimePredictor>(MakeEwmaPredictor())),
       trace_(std::move(trace)),
+      python_metrics_(env.workload.models.get()),
       v2_(env.workload.models, options.infer_limits),
       slot_(env_, state_, metrics_),
-      admission_(slot_, state_, metrics_, *predictor_, trace_.get(), machine_load_),
+      admission_(slot_, state_, metrics_, python_metrics_, *predictor_, trace_.get(), machine_load_),
       inference_(admission_, v2_, state_, metrics_, options.limits, options.executor.max_payload_bytes),
-      admin_(options.admin_token, slot_, state_, metrics_) {}
+      admin_(options.admin_token, slot_, state_, metrics_, python_metrics_) {}
 
 Server::~Server() { StopController(); }
 
@@ -80,6 +81,7 @@ void Server::Handle(HttpRequest&& request, Responder respond) {
                                         .metrics = metrics_,
                                         .predictor = *predictor_,
                                         .controller = controller_live_.load(),
+                                        .python = python_metrics_,
                                         .port = port(),
                                         .uptime_us = SteadyClock::Now() - started_us_})));
   } else if (path == "/admin/config") {

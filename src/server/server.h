@@ -31,6 +31,7 @@
 #include "server/http_server.h"
 #include "server/inference_routes.h"
 #include "server/job_admission.h"
+#include "server/python_metrics.h"
 #include "server/server_metrics.h"
 #include "server/server_options.h"
 #include "server/server_state.h"
@@ -75,6 +76,7 @@ class Server {
   MachineLoad machine_load_;
   const std::shared_ptr<RuntimePredictor> predictor_;
   const std::unique_ptr<TraceRecorder> trace_;  // null without --trace-out
+  const PythonMetrics python_metrics_;           // the Python models' GIL figures
   V2Api v2_;
   ExecutorSlot slot_;
   JobAdmission admission_;

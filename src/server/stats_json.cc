@@ -7,16 +7,12 @@
 #include "executor/config_json.h"
 #include "metrics/perf_counters.h"
 #include "metrics/process_tree.h"
+#include "server/histogram_json.h"
 
 namespace switchyard {
 namespace {
 
 using nlohmann::json;
-
-json HistogramJson(const LatencyHistogram& h) {
-  return {{"count", h.count()},        {"mean", h.mean()},          {"p50", h.Percentile(0.50)},
-          {"p95", h.Percentile(0.95)}, {"p99", h.Percentile(0.99)}, {"max", h.max()}};
-}
 
 json CountersJson(const std::array<std::atomic<uint64_t>, 600>& counters) {
   json by_status = json::object();
@@ -124,6 +120,7 @@ std::string RenderStats(const StatsSources& in) {
     j["process_tree_error"] = tree.status().message();
   }
   AddPerfJson(in.options.perf_counters, j);
+  if (!in.python.empty()) j["python"] = in.python.Json();
   return j.dump();
 }
 

@@ -13,6 +13,7 @@
 #include "control/controller.h"
 #include "predict/runtime_predictor.h"
 #include "server/executor_slot.h"
+#include "server/python_metrics.h"
 #include "server/server_metrics.h"
 #include "server/server_options.h"
 #include "server/server_state.h"
@@ -27,6 +28,7 @@ struct StatsSources {
   const ServerMetrics& metrics;
   const RuntimePredictor& predictor;
   const Controller* controller;  // null: static
+  const PythonMetrics& python;
   uint16_t port = 0;
   int64_t uptime_us = 0;
 };

@@ -129,7 +129,9 @@ HttpReply V2Api::HandleMetadata(const Route& route, const std::string& method, b
         if (v.ready()) versions.push_back(std::to_string(n));
       }
       const ModelVersion* v = m->Find(route.version);
-      json meta = {{"name", m->name}, {"versions", versions}, {"platform", "pytorch_libtorch"}};
+      const bool python = v != nullptr ? v->backend == BackendKind::kPython
+                                       : !m->versions.empty() && m->versions.rbegin()->second.backend == BackendKind::kPython;
+      json meta = {{"name", m->name}, {"versions", versions}, {"platform", python ? "python" : "pytorch_libtorch"}};
       if (v != nullptr) {
         meta["inputs"] = SpecsJson(m->InputSpecs(*v), m->config.declared);
         meta["outputs"] = SpecsJson(m->config.outputs, m->config.declared);

@@ -47,7 +47,7 @@ class TorchModel final : public LoadedModel {
 
   size_t input_count() const override { return input_count_; }
 
-  Result<std::vector<HostTensor>> Infer(std::vector<HostTensor>& inputs) const override {
+  Result<std::vector<HostTensor>> Infer(std::vector<HostTensor>& inputs, InferStats* /*stats*/) const override {
     try {
       std::vector<torch::jit::IValue> args;
       args.reserve(inputs.size());
@@ -87,7 +87,8 @@ class TorchModel final : public LoadedModel {
 
 class TorchBackendImpl final : public ModelBackend {
  public:
-  Result<std::unique_ptr<LoadedModel>> Load(const std::string& path) const override {
+  Result<std::unique_ptr<LoadedModel>> Load(const ModelSource& source) const override {
+    const std::string& path = source.path;
     try {
       torch::jit::Module module = torch::jit::load(path);
       module.eval();

@@ -4,9 +4,12 @@
 #include "model/infer_json.h"
 
 #include <algorithm>
+#include <memory>
 #include <chrono>
 #include <cstdio>
 #include <thread>
+
+#include <spdlog/spdlog.h>
 
 namespace switchyard {
 
@@ -45,34 +48,54 @@ ScoreOutcome WorkloadRunner::RunIo(const ScoreRequest& request) {
   return out;
 }
 
-ScoreOutcome WorkloadRunner::RunInfer(const ScoreRequest& request) const {
-  ScoreOutcome out;
-  const ServedModel* model = models_ ? models_->Find(request.model) : nullptr;
+namespace {
+
+// An infer request resolved against this worker's models.
+struct InferCall {
+  const ServedModel* model = nullptr;
   const ModelVersion* version = nullptr;
-  if (model != nullptr) {
-    version = model->Find(request.model_version > 0 ? std::optional<int64_t>(request.model_version) : std::nullopt);
+  InferPayload payload;
+};
+
+Result<InferCall> Resolve(const ModelRepository* models, const ScoreRequest& request) {
+  InferCall call;
+  call.model = models != nullptr ? models->Find(request.model) : nullptr;
+  if (call.model != nullptr) {
+    call.version =
+        call.model->Find(request.model_version > 0 ? std::optional<int64_t>(request.model_version) : std::nullopt);
   }
-  if (version == nullptr) {
-    out.status = Status(StatusCode::kUnavailable, "model '" + request.model + "' is not loaded in this worker");
-    return out;
+  if (call.version == nullptr) {
+    return Status(StatusCode::kUnavailable, "model '" + request.model + "' is not loaded in this worker");
   }
   auto payload = DecodeInferPayload(request.data);
-  if (!payload.ok()) {
-    out.status = payload.status();
-    return out;
-  }
-  auto outputs = version->model->Infer(payload->inputs);
+  if (!payload.ok()) return payload.status();
+  call.payload = std::move(payload).value();
+  return call;
+}
+
+// The outcome of `call` given what the model returned: outputs named (as the
+// backend set them, else as declared, else Triton's OUTPUT__<i>), the ones
+// asked for picked, rendered as the v2 "outputs" array.
+ScoreOutcome Finish(const std::string& model_name, const InferCall& call, Result<std::vector<HostTensor>> outputs,
+                    const InferStats& stats) {
+  ScoreOutcome out;
+  out.gil_wait_us = stats.gil_wait_us;
+  out.gil_hold_us = stats.gil_hold_us;
   if (!outputs.ok()) {
+    // The whole story (a Python traceback) for the log; the client gets the
+    // status's one line.
+    if (!stats.error_detail.empty()) spdlog::warn("model {}: {}", model_name, stats.error_detail);
     out.status = outputs.status();
     return out;
   }
-  // Names: as declared, else Triton's OUTPUT__<i>.
+  const std::vector<TensorSpec>& declared = call.model->config.outputs;
   for (size_t i = 0; i < outputs->size(); ++i) {
-    (*outputs)[i].name = i < model->config.outputs.size() ? model->config.outputs[i].name : "OUTPUT__" + std::to_string(i);
+    if (!(*outputs)[i].name.empty()) continue;
+    (*outputs)[i].name = i < declared.size() ? declared[i].name : "OUTPUT__" + std::to_string(i);
   }
-  if (!payload->outputs.empty()) {
+  if (!call.payload.outputs.empty()) {
     std::vector<HostTensor> wanted;
-    for (const std::string& name : payload->outputs) {
+    for (const std::string& name : call.payload.outputs) {
       auto it = std::find_if(outputs->begin(), outputs->end(), [&](const HostTensor& t) { return t.name == name; });
       if (it == outputs->end()) {
         out.status = InvalidArgument("unknown output '" + name + "' requested");
@@ -84,6 +107,54 @@ ScoreOutcome WorkloadRunner::RunInfer(const ScoreRequest& request) const {
   }
   out.result_json = RenderOutputsJson(*outputs);
   return out;
+}
+
+}  // namespace
+
+ScoreOutcome WorkloadRunner::RunInfer(const ScoreRequest& request) const {
+  auto call = Resolve(models_.get(), request);
+  if (!call.ok()) {
+    ScoreOutcome out;
+    out.status = call.status();
+    return out;
+  }
+  InferStats stats;
+  auto outputs = call->version->model->Infer(call->payload.inputs, &stats);
+  return Finish(request.model, *call, std::move(outputs), stats);
+}
+
+bool WorkloadRunner::InfersOnModelLoop(const ScoreRequest& request, bool offload) const {
+  if (request.mode != ScoreMode::kInfer || models_ == nullptr) return false;
+  const ServedModel* model = models_->Find(request.model);
+  const ModelVersion* version =
+      model == nullptr ? nullptr
+                       : model->Find(request.model_version > 0 ? std::optional<int64_t>(request.model_version)
+                                                               : std::nullopt);
+  if (version == nullptr || !version->model->needs_own_loop()) return false;
+  return !offload || version->model->is_coroutine();
+}
+
+void WorkloadRunner::RunInferOnLoop(const ScoreRequest& request, size_t lane,
+                                    std::function<void(Finisher)> deliver) const {
+  auto call = Resolve(models_.get(), request);
+  if (!call.ok()) {
+    return deliver([status = call.status()] {
+      ScoreOutcome out;
+      out.status = status;
+      return out;
+    });
+  }
+  auto shared = std::make_shared<InferCall>(std::move(call).value());
+  const LoadedModel& model = *shared->version->model;
+  std::vector<HostTensor> inputs = std::move(shared->payload.inputs);
+  model.InferOnLoop(lane, std::move(inputs),
+                    [model_name = request.model, shared, deliver = std::move(deliver)](
+                        Result<std::vector<HostTensor>> outputs, InferStats stats) {
+                      auto result = std::make_shared<Result<std::vector<HostTensor>>>(std::move(outputs));
+                      deliver([model_name, shared, result, stats = std::move(stats)] {
+                        return Finish(model_name, *shared, std::move(*result), stats);
+                      });
+                    });
 }
 
 ScoreOutcome WorkloadRunner::Run(const ScoreRequest& request) {

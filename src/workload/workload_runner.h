@@ -4,6 +4,7 @@
 // process, so every executor gives byte-identical answers.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -41,6 +42,17 @@ class WorkloadRunner {
   // outputs as the v2 "outputs" JSON array. Const and safe to call from many
   // threads at once (the models are).
   ScoreOutcome RunInfer(const ScoreRequest& request) const;
+  // Whether the async executor must run `request` on its model's own loop
+  // rather than on an event-loop thread: a model that needs one (Python: the
+  // HTTP loops never take the GIL), unless `offload` takes a plain (not
+  // coroutine) infer to the offload threads instead.
+  bool InfersOnModelLoop(const ScoreRequest& request, bool offload) const;
+  // RunInfer on the model's loop `lane` (LoadedModel::InferOnLoop). Never
+  // blocks. `deliver` is called once, on the model loop's thread, with a
+  // `finish` that makes the outcome: run it on the caller's own thread (it
+  // renders the outputs, which should not happen under the model loop's GIL).
+  using Finisher = std::function<ScoreOutcome()>;
+  void RunInferOnLoop(const ScoreRequest& request, size_t lane, std::function<void(Finisher)> deliver) const;
 
  private:
   WorkloadRunner() = default;

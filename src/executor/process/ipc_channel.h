@@ -54,6 +54,8 @@ struct WorkerReply {
   std::string result_json;
   int64_t start_us = 0;
   int64_t end_us = 0;
+  int64_t gil_wait_us = -1;  // a Python model's GIL figures (InferStats), -1 otherwise
+  int64_t gil_hold_us = -1;
 };
 
 // The server end. Two sides, each externally synchronized, which may run

@@ -35,6 +35,8 @@ struct ReplyHeader {
   uint64_t json_len;
   int64_t start_us;
   int64_t end_us;
+  int64_t gil_wait_us;
+  int64_t gil_hold_us;
 };
 
 class PipeParentChannel final : public ParentChannel {
@@ -78,6 +80,8 @@ class PipeParentChannel final : public ParentChannel {
     if (code != StatusCode::kOk) reply.status = Status(code, std::move(message));
     reply.start_us = h.start_us;
     reply.end_us = h.end_us;
+    reply.gil_wait_us = h.gil_wait_us;
+    reply.gil_hold_us = h.gil_hold_us;
     return reply;
   }
 
@@ -123,7 +127,7 @@ class PipeWorkerChannel final : public WorkerChannel {
     }
     if (message.size() > kMaxReplyBytes) message = message.substr(0, kMaxReplyBytes);
     ReplyHeader h{static_cast<int32_t>(code), static_cast<uint32_t>(message.size()), json.size(),
-                  reply.start_us, reply.end_us};
+                  reply.start_us, reply.end_us, reply.gil_wait_us, reply.gil_hold_us};
     iovec iov[3] = {{&h, sizeof h},
                     {const_cast<char*>(message.data()), message.size()},
                     {const_cast<char*>(json.data()), json.size()}};

@@ -62,6 +62,8 @@ struct ShmLayout {
   uint64_t json_len;
   int64_t start_us;
   int64_t end_us;
+  int64_t gil_wait_us;
+  int64_t gil_hold_us;
   // Written once by the server before the worker exists.
   uint64_t request_capacity;
   uint64_t reply_capacity;
@@ -212,6 +214,8 @@ class ShmParentChannel final : public ParentChannel {
     reply.result_json.assign(bytes + message_len, json_len);
     reply.start_us = l.start_us;
     reply.end_us = l.end_us;
+    reply.gil_wait_us = l.gil_wait_us;
+    reply.gil_hold_us = l.gil_hold_us;
     return reply;
   }
 
@@ -292,6 +296,8 @@ class ShmWorkerChannel final : public WorkerChannel {
     l.json_len = json.size();
     l.start_us = reply.start_us;
     l.end_us = reply.end_us;
+    l.gil_wait_us = reply.gil_wait_us;
+    l.gil_hold_us = reply.gil_hold_us;
     Atomic(l.reply_seq).store(++reply_seq_, std::memory_order_seq_cst);
     if (Atomic(l.server_sleeping).load(std::memory_order_seq_cst) != 0) Wake(reply_efd_.get());
     return Status::Ok();

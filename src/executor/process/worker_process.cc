@@ -83,7 +83,7 @@ void WorkerProcess::Stop() {
 
 int RunWorker(WorkerChannel& channel, const WorkloadConfig& workload) {
   // This process's own LibTorch pool (created lazily, after the fork).
-  if (workload.models) workload.models->backend().SetIntraOpThreads(workload.intra_op_threads);
+  if (workload.models) workload.models->SetIntraOpThreads(workload.intra_op_threads);
   auto runner = WorkloadRunner::Create(workload);
   WorkerReply reply;
   if (!runner.ok()) {
@@ -99,6 +99,8 @@ int RunWorker(WorkerChannel& channel, const WorkloadConfig& workload) {
     reply.end_us = SteadyClock::Now();
     reply.status = std::move(outcome.status);
     reply.result_json = std::move(outcome.result_json);
+    reply.gil_wait_us = outcome.gil_wait_us;
+    reply.gil_hold_us = outcome.gil_hold_us;
     if (!channel.Send(reply).ok()) return 1;
   }
   return 0;

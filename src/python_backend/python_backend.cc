@@ -1,0 +1,40 @@
+// The Python backend: the only code of switchyard that embeds CPython. Built
+// as its own module (libswitchyard_python.so) and loaded by BackendFor()
+// (model/model_backend.h) when a process first loads a model.py, so a server
+// without Python models carries no interpreter.
+#include <cstdio>
+
+#include "model/model_backend.h"
+#include "python_backend/python_model.h"
+
+namespace switchyard::python {
+namespace {
+
+class PythonBackend final : public ModelBackend {
+ public:
+  Result<std::unique_ptr<LoadedModel>> Load(const ModelSource& source) const override {
+    std::string detail;
+    auto model = PythonModel::Load(source, &detail);
+    // The whole traceback for the server's log (its first line names the
+    // model; the client and /v2 metadata get the last line only).
+    if (!model.ok() && !detail.empty()) {
+      std::fprintf(stderr, "switchyard: model %s v%lld: %s\n", source.name.c_str(),
+                   static_cast<long long>(source.version), detail.c_str());
+    }
+    return model;
+  }
+
+  // A Python model's own libraries decide their threads (numpy's BLAS,
+  // torch.set_num_threads in its __init__).
+  void SetIntraOpThreads(int /*threads*/) const override {}
+};
+
+}  // namespace
+}  // namespace switchyard::python
+
+extern "C" __attribute__((visibility("default"))) switchyard::ModelBackend* switchyard_model_backend(
+    int abi) {
+  if (abi != switchyard::kModelBackendAbi) return nullptr;
+  static switchyard::python::PythonBackend backend;
+  return &backend;
+}
