@@ -29,6 +29,9 @@
 #define RELEASE(...) SWITCHYARD_TSA(release_capability(__VA_ARGS__))
 #define EXCLUDES(...) SWITCHYARD_TSA(locks_excluded(__VA_ARGS__))
 #define RETURN_CAPABILITY(x) SWITCHYARD_TSA(lock_returned(x))
+// For the rare function whose locking the analysis cannot follow (a lock
+// taken in one fork handler and released in another); say why beside it.
+#define NO_THREAD_SAFETY_ANALYSIS SWITCHYARD_TSA(no_thread_safety_analysis)
 
 namespace switchyard {
 
