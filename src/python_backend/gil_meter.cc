@@ -12,6 +12,7 @@
 
 #include "core/clock.h"
 #include "core/thread_annotations.h"
+#include "python_backend/blas_threads.h"
 #include "python_backend/gil_probe.h"
 
 namespace switchyard::python {
@@ -140,6 +141,7 @@ class ThreadSlotOwner {
       // once for the thread's life so it outlasts each call: code that
       // uses PyGILState_Ensure inside a call (pybind11, numpy) then finds
       // the state this thread already holds the GIL with.
+      LimitBlasThreadsOfThisThread();
       gilstate_ = PyGILState_Ensure();
       slot_->tstate = PyThreadState_Get();
       PyEval_SaveThread();

@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "core/clock.h"
+#include "python_backend/blas_threads.h"
 #include "python_backend/interpreter.h"
 
 namespace py = pybind11;
@@ -39,6 +40,7 @@ void LoopLane::Submit(const LaneCall* model, std::vector<HostTensor> inputs, Loa
 }
 
 void LoopLane::Run() {
+  LimitBlasThreadsOfThisThread();
   InterpreterGil gil;  // held except while the loop waits (selectors release it)
   try {
     py::object asyncio = py::module_::import("asyncio");

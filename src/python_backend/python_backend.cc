@@ -5,6 +5,7 @@
 #include <cstdio>
 
 #include "model/model_backend.h"
+#include "python_backend/blas_threads.h"
 #include "python_backend/python_model.h"
 
 namespace switchyard::python {
@@ -24,9 +25,9 @@ class PythonBackend final : public ModelBackend {
     return model;
   }
 
-  // A Python model's own libraries decide their threads (numpy's BLAS,
-  // torch.set_num_threads in its __init__).
-  void SetIntraOpThreads(int /*threads*/) const override {}
+  // numpy's BLAS threads per call (python_backend/blas_threads.h); a model
+  // using torch sets torch.set_num_threads itself.
+  void SetIntraOpThreads(int threads) const override { SetBlasThreadsPerCall(threads); }
 };
 
 }  // namespace
