@@ -368,7 +368,8 @@ TEST_P(PythonExecutorTest, ServesEveryReferenceModelAsPythonItselfAnswersAndCoun
       auto r = c.Request("POST", "/v2/models/" + sc.model + "/infer", InferBody(sc.inputs).dump());
       ASSERT_EQ(r.status, 200) << sc.model << ": " << r.body;
       const nlohmann::json& want = expected.at(sc.model);
-      for (const auto& out : r.json()["outputs"]) {
+      const nlohmann::json reply = r.json();  // kept: the loop runs over its "outputs"
+      for (const auto& out : reply["outputs"]) {
         const std::string name = out["name"];
         ASSERT_TRUE(want.contains(name)) << sc.model << " " << name;
         EXPECT_EQ(out["shape"], want[name]["shape"]) << sc.model;
