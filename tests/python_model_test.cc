@@ -168,6 +168,8 @@ TEST(PythonRepositoryTest, ABadModelFileIsNotReadyNamedWithThePythonErrorAndTheO
        "  def infer(self, i): return {}\n"},
       {"noclass", "def infer(inputs): return inputs\n"},
       {"noinfer", "class Model:\n  def __init__(self, c): pass\n"},
+      {"triton", "class TritonPythonModel:\n  def initialize(self, args): pass\n"
+                 "  def execute(self, requests): return []\n"},
       {"exits",
        "import sys\nclass Model:\n  def __init__(self, c): sys.exit(3)\n  def infer(self, i): return {}\n"},
   });
@@ -178,6 +180,7 @@ TEST(PythonRepositoryTest, ABadModelFileIsNotReadyNamedWithThePythonErrorAndTheO
       {"raises", "RuntimeError: weights missing"},
       {"noclass", "defines no class Model"},
       {"noinfer", "class Model has no infer(self, inputs) method"},
+      {"triton", "defines TritonPythonModel (Triton's API"},
       {"exits", "SystemExit: 3"},
   };
   for (const auto& [name, why] : reasons) {

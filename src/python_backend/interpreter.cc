@@ -35,6 +35,11 @@ def load_model(path, module_name, config_json):
         raise
     cls = getattr(module, "Model", None)
     if not isinstance(cls, type):
+        if isinstance(getattr(module, "TritonPythonModel", None), type):
+            raise AttributeError(
+                f"{os.path.basename(path)} defines TritonPythonModel (Triton's API: initialize/execute with "
+                "pb_utils requests); switchyard's is class Model with __init__(self, config) and "
+                "infer(self, inputs) on dicts of numpy arrays (docs/python-models.md)")
         raise AttributeError(f"{os.path.basename(path)} defines no class Model")
     if not callable(getattr(cls, "infer", None)):
         raise AttributeError("class Model has no infer(self, inputs) method")
