@@ -39,8 +39,9 @@ void AddServeFlags(CLI::App& app, ServeFlags& f) {
       ->check(CLI::ExistingFile);
   app.add_option("--models", f.models_dir,
                  "Model repository served on the Open Inference Protocol routes (/v2/...): "
-                 "DIR/<name>/<version>/model.pt (TorchScript) and an optional DIR/<name>/config.toml. "
-                 "A model that fails to load is reported and not ready; the others serve")
+                 "DIR/<name>/<version>/model.pt (TorchScript) or model.py (Python: class Model, "
+                 "docs/python-models.md) and DIR/<name>/config.toml (optional for TorchScript, required for "
+                 "Python). A model that fails to load is reported and not ready; the others serve")
       ->check(CLI::ExistingDirectory);
   app.add_flag(
       "!--no-warm-up", f.warm_up,
@@ -50,7 +51,8 @@ void AddServeFlags(CLI::App& app, ServeFlags& f) {
       "with 4 forkserver workers: 606 -> 501 MiB of PSS), and first requests are not slow");
   app.add_option("--intra-op-threads", f.intra_op_threads,
                  "LibTorch threads one inference may use, per worker (processes: in each worker "
-                 "process; threads and async: one pool the workers share)")
+                 "process; threads and async: one pool the workers share); for Python models, the BLAS "
+                 "(numpy) threads one call may use, set on every thread that runs Python")
       ->check(CLI::Range(1, 256))
       ->capture_default_str();
   app.add_option("--max-tensor-elements", o.infer_limits.max_elements,
