@@ -166,23 +166,25 @@ def tree_pss_bytes(pid):
     return total
 
 
-def memory_figures(binary, models, tmp):
-    workers = 4
-    configs = [
-        ("threads", ["--executor", "threads"]),
-        ("processes fork", ["--executor", "processes", "--start", "fork"]),
-        ("processes forkserver", ["--executor", "processes", "--start", "forkserver"]),
-        ("processes forkserver --no-warm-up", ["--executor", "processes", "--start", "forkserver", "--no-warm-up"]),
-        ("processes spawn", ["--executor", "processes", "--start", "spawn"]),
-        ("python flask+gunicorn", "flask"),
-    ]
+MEMORY_CONFIGS = [
+    ("threads", ["--executor", "threads"]),
+    ("processes fork", ["--executor", "processes", "--start", "fork"]),
+    ("processes forkserver", ["--executor", "processes", "--start", "forkserver"]),
+    ("processes forkserver --no-warm-up", ["--executor", "processes", "--start", "forkserver", "--no-warm-up"]),
+    ("processes spawn", ["--executor", "processes", "--start", "spawn"]),
+    ("python flask+gunicorn", "flask"),
+]
+
+
+def memory_figures(binary, models, tmp, mix=MIXES["distilbert_like"], configs=MEMORY_CONFIGS, workers=4):
+    """PSS of each configuration's whole process tree, serving `mix` with `workers` workers."""
     out = {}
     for label, spec in configs:
         server = start_server(binary, spec, workers, models)
         try:
             # Every worker runs inferences before the figure is read: 8
             # connections for long enough that each of the 4 takes several.
-            load(binary, server.port, MIXES["distilbert_like"], 8, 6, 0, tmp)
+            load(binary, server.port, mix, 8, 6, 0, tmp)
             pid = server.proc.pid
             pss = tree_pss_bytes(pid)
             own = None

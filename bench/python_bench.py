@@ -2,7 +2,8 @@
 """Python models (issue 15), all measured in the same run:
 
   overhead  py_noop (returns its input: the cost of serving a Python call)
-            at saturation, 2 workers: switchyard threads / processes /
+            and py_torch_mobilenet (MobileNetV2 in eager PyTorch) at
+            saturation, 2 workers: switchyard threads / processes /
             async+offload against the same Model behind Flask + gunicorn (2
             sync workers) and aiohttp (2 inference threads),
             bench/python_model_server.py; one load generator (switchyard
@@ -13,6 +14,13 @@
             /stats reports (measured under processes, where a worker never
             waits for another: the model's own profile) and the GIL wait
             share under threads.
+  memory    PSS of the whole process tree serving py_torch_mobilenet with 4
+            workers: threads, processes (fork, forkserver, spawn), and Flask
+            + gunicorn.
+
+py_torch_mobilenet is written by scripts/export_models.py (into
+python_models/, with the TorchScript mobilenet_v2); without it, its rows are
+left out.
 
 Every repetition starts each server afresh, in a rotating order; medians of
 per-repetition figures. Needs build/ (scripts/build.sh).
@@ -28,7 +36,7 @@ import tempfile
 import urllib.request
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from models_bench import PythonServer, load  # noqa: E402
+from models_bench import MEMORY_CONFIGS, PythonServer, load, memory_figures  # noqa: E402
 from serve_bench import ROOT, Switchyard, log, machine  # noqa: E402
 
 MODELS_DIR = os.path.join(ROOT, "python_models")
@@ -39,7 +47,10 @@ MIXES = {
     "py_numpy": "infer:model=py_numpy:input=scale:shape=1:datatype=FP32:value=1",
     "py_sqlite": "infer:model=py_sqlite:input=key:shape=1:datatype=INT64:max=100000",
     "py_sleep": "infer:model=py_sleep:input=ms:shape=1:datatype=INT32:value=5",
+    "py_torch_mobilenet": "infer:model=py_torch_mobilenet:shape=1x3x32x32",
 }
+OVERHEAD_MODELS = ["py_noop", "py_torch_mobilenet"]
+TORCH_MODEL = "py_torch_mobilenet"
 OVERHEAD_SERVERS = [
     ("switchyard threads", ["--executor", "threads"]),
     ("switchyard processes", ["--executor", "processes", "--start", "forkserver"]),
@@ -91,46 +102,59 @@ def main():
     ap.add_argument("--warmup", type=int, default=2, help="seconds of load before measuring")
     ap.add_argument("--connections", type=int, default=8, help="closed-loop connections (2 workers: saturated)")
     ap.add_argument("--build", default=os.path.join(ROOT, "build"))
-    ap.add_argument("--skip-overhead", action="store_true")
+    ap.add_argument("--skip-overhead", action="store_true", help="leave out the servers' comparison")
+    ap.add_argument("--skip-memory", action="store_true", help="leave out the PSS figures")
+    ap.add_argument("--models", nargs="+", choices=list(MIXES), help="only these models in the GIL table")
     ap.add_argument("--json", help="write every run and the medians here")
     args = ap.parse_args()
     binary = os.path.join(args.build, "switchyard")
     tmp = tempfile.mkdtemp(prefix="switchyard-pybench-")
+    models = [m for m in (args.models or MIXES) if m != TORCH_MODEL or os.path.exists(os.path.join(MODELS_DIR, m, "1", "weights.pt"))]
+    if TORCH_MODEL not in models:
+        log(f"{TORCH_MODEL} not exported (scripts/export_models.py --out models): its rows are left out")
+    overhead_models = [m for m in OVERHEAD_MODELS if m in models]
     runs = []
     for rep in range(args.repeat):
         run = {"overhead": {}, "gil": {}}
         if not args.skip_overhead:
             order = OVERHEAD_SERVERS[rep % len(OVERHEAD_SERVERS):] + OVERHEAD_SERVERS[:rep % len(OVERHEAD_SERVERS)]
-            for label, spec in order:
-                log(f"run {rep + 1}/{args.repeat}: py_noop on {label} ...")
-                run["overhead"][label] = measure(binary, spec, "py_noop", args, tmp)
-        for model in MIXES:
+            for model in overhead_models:
+                for label, spec in order:
+                    log(f"run {rep + 1}/{args.repeat}: {model} on {label} ...")
+                    run["overhead"].setdefault(model, {})[label] = measure(binary, spec, model, args, tmp)
+        for model in models:
             for label, spec in (GIL_SERVERS if rep % 2 == 0 else GIL_SERVERS[::-1]):
                 log(f"run {rep + 1}/{args.repeat}: {model} on {label} ...")
                 run["gil"].setdefault(model, {})[label] = measure(binary, spec, model, args, tmp)
         runs.append(run)
 
-    summary = {"machine": machine(), "args": vars(args), "runs": runs, "overhead": {}, "gil": {}}
+    memory = None
+    if not args.skip_memory and TORCH_MODEL in models:
+        log(f"memory: {TORCH_MODEL}, 4 workers")
+        memory = memory_figures(binary, MODELS_DIR, tmp, MIXES[TORCH_MODEL], MEMORY_CONFIGS)
+
+    summary = {"machine": machine(), "args": vars(args), "runs": runs, "overhead": {}, "gil": {}, "memory": memory}
     m = summary["machine"]
     print(f"\n## python_bench: {m['date']}, {m['cores']} cores, {m['cpu']}; 2 workers, "
           f"{args.connections} connections, {args.duration} s, median of {args.repeat}\n")
-    if not args.skip_overhead:
-        print("| py_noop on | req/s | p50 ms | p99 ms |\n|---|---:|---:|---:|")
+    for model in ([] if args.skip_overhead else overhead_models):
+        summary["overhead"][model] = {}
+        print(f"| {model} on | req/s | p50 ms | p99 ms |\n|---|---:|---:|---:|")
         for label, _ in OVERHEAD_SERVERS:
-            f = {k: med([r["overhead"][label][k] for r in runs]) for k in ("throughput_rps", "p50_ms", "p99_ms")}
-            summary["overhead"][label] = f
+            f = {k: med([r["overhead"][model][label][k] for r in runs]) for k in ("throughput_rps", "p50_ms", "p99_ms")}
+            summary["overhead"][model][label] = f
             print(f"| {label} | {f['throughput_rps']:,.0f} | {f['p50_ms']:.2f} | {f['p99_ms']:.2f} |")
-        best_sy = max(v["throughput_rps"] for k, v in summary["overhead"].items() if k.startswith("switchyard"))
-        best_py = max(v["throughput_rps"] for k, v in summary["overhead"].items() if not k.startswith("switchyard"))
-        per_run = [max(v["throughput_rps"] for k, v in r["overhead"].items() if k.startswith("switchyard")) /
-                   max(v["throughput_rps"] for k, v in r["overhead"].items() if not k.startswith("switchyard"))
-                   for r in runs]
-        summary["overhead"]["best_ratio"] = med(per_run)
+
+        def best(figures, ours):
+            return max(v["throughput_rps"] for k, v in figures.items() if k.startswith("switchyard") == ours)
+        per_run = [best(r["overhead"][model], True) / best(r["overhead"][model], False) for r in runs]
+        ours, theirs = best(summary["overhead"][model], True), best(summary["overhead"][model], False)
+        summary["overhead"][model]["best_ratio"] = med(per_run)
         print(f"\nbest switchyard / best Python stack: {med(per_run):.2f} (per run "
-              f"{', '.join(f'{x:.2f}' for x in per_run)}; medians {best_sy:,.0f} vs {best_py:,.0f})\n")
+              f"{', '.join(f'{x:.2f}' for x in per_run)}; medians {ours:,.0f} vs {theirs:,.0f})\n")
     print("| model | threads req/s | processes req/s | threads / processes | GIL-held share (processes) | "
           "GIL wait share (threads) |\n|---|---:|---:|---:|---:|---:|")
-    for model in MIXES:
+    for model in models:
         t = [r["gil"][model]["threads"] for r in runs]
         p = [r["gil"][model]["processes"] for r in runs]
         row = {"threads_rps": med([x["throughput_rps"] for x in t]),
@@ -142,11 +166,17 @@ def main():
         summary["gil"][model] = row
         print(f"| {model} | {row['threads_rps']:,.1f} | {row['processes_rps']:,.1f} | {row['ratio']:.2f} | "
               f"{row['held_share_processes']:.2f} | {row['wait_share_threads']:.2f} |")
-    order_share = sorted(MIXES, key=lambda k: -summary["gil"][k]["held_share_processes"])
-    order_ratio = sorted(MIXES, key=lambda k: summary["gil"][k]["ratio"])
+    order_share = sorted(models, key=lambda k: -summary["gil"][k]["held_share_processes"])
+    order_ratio = sorted(models, key=lambda k: summary["gil"][k]["ratio"])
     summary["rank_by_held_share"], summary["rank_by_ratio"] = order_share, order_ratio
     print(f"\nby GIL-held share, high to low: {', '.join(order_share)}")
     print(f"by threads / processes, low to high: {', '.join(order_ratio)}")
+    if memory:
+        base = memory["threads"]["pss_mib"]
+        print(f"\n### Memory: {TORCH_MODEL}, 4 workers, PSS of the process tree\n")
+        print("| configuration | PSS MiB | × threads | processes |\n|---|---:|---:|---:|")
+        for label, mem in memory.items():
+            print(f"| {label} | {mem['pss_mib']:.1f} | {mem['pss_mib'] / base:.2f} | {mem['processes']} |")
     if args.json:
         with open(args.json, "w") as f:
             json.dump(summary, f, indent=2)

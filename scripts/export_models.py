@@ -24,6 +24,14 @@ weights. No weights are downloaded (none can be, here):
   tiny_*             small variants of each (same inputs and outputs, tiny
                      widths) for fast tests; untrained except tiny_mobilenet,
                      which gets the same short training.
+
+With each MobileNet, the same trained network as a Python model (issue 15,
+docs/python-models.md): py_torch_mobilenet (py_torch_tiny_mobilenet) runs it
+in eager PyTorch. It goes into the Python reference models, python_models/
+(--twins-out to put it elsewhere): TWINS/py_torch_mobilenet/1/model.py (from
+scripts/models/py_torch_mobilenet.py), 1/weights.pt (the state dict and the
+width), config.toml -- so TorchScript and eager Python serve one set of
+weights, and `serve --models python_models` has all six Python models.
 """
 import argparse
 import os
@@ -34,6 +42,10 @@ import torch
 from torch import nn
 
 SEED = 20261124
+HERE = os.path.dirname(os.path.abspath(__file__))
+# The eager Python twin of each MobileNet: same network, same weights.
+PYTHON_TWINS = {"mobilenet_v2": "py_torch_mobilenet", "tiny_mobilenet": "py_torch_tiny_mobilenet"}
+MOBILENET_WIDTHS = {"mobilenet_v2": 1.0, "tiny_mobilenet": 0.25}
 
 
 def log(msg):
@@ -137,12 +149,35 @@ def export(out, name, model, example, inputs, outputs, note):
     log(f"  {name}: {size / 1e6:.1f} MB")
 
 
+def export_python_twin(out, name, model, inputs, outputs, note):
+    """OUT/<twin>/: model.py running `model` in eager PyTorch, its weights, its config."""
+    twin = PYTHON_TWINS[name]
+    directory = os.path.join(out, twin, "1")
+    os.makedirs(directory, exist_ok=True)
+    tmp = os.path.join(directory, "weights.pt.tmp")
+    torch.save({"width": MOBILENET_WIDTHS[name], "state_dict": model.state_dict()}, tmp)
+    os.replace(tmp, os.path.join(directory, "weights.pt"))
+    with open(os.path.join(HERE, "models", "py_torch_mobilenet.py")) as src, \
+            open(os.path.join(directory, "model.py"), "w") as dst:
+        dst.write(src.read())
+    with open(os.path.join(out, twin, "config.toml"), "w") as f:
+        f.write(config_toml(inputs, outputs, f"eager PyTorch, the weights of {name}: {note}"))
+    log(f"  {twin}: eager twin of {name}")
+
+
+def exported(out, twins_out, name):
+    paths = [os.path.join(out, name, "1", "model.pt")]
+    if name in PYTHON_TWINS:
+        paths.append(os.path.join(twins_out, PYTHON_TWINS[name], "1", "weights.pt"))
+    return all(os.path.exists(p) for p in paths)
+
+
 def build(name, epochs):
     torch.manual_seed(SEED)
-    if name in ("mobilenet_v2", "tiny_mobilenet"):
-        model = mobilenet(1.0 if name == "mobilenet_v2" else 0.25)
+    if name in MOBILENET_WIDTHS:
+        model = mobilenet(MOBILENET_WIDTHS[name])
         accuracy = train_on_digits(model, epochs)
-        note = (f"torchvision MobileNetV2 (width {1.0 if name == 'mobilenet_v2' else 0.25}), trained {epochs} "
+        note = (f"torchvision MobileNetV2 (width {MOBILENET_WIDTHS[name]}), trained {epochs} "
                 f"epochs on scikit-learn digits upscaled to 32x32: held-out accuracy {accuracy:.3f}")
         return (model, torch.rand(1, 3, 32, 32),
                 [("INPUT__0", "FP32", [-1, 3, 32, 32])], [("OUTPUT__0", "FP32", [-1, 10])], note)
@@ -174,11 +209,17 @@ def main():
                    help="training epochs of the image models (default: 8 for mobilenet_v2, about 40 s and "
                         "0.975 held-out accuracy; 3 for the tests' tiny_mobilenet)")
     p.add_argument("--force", action="store_true", help="rebuild models that already exist")
+    p.add_argument("--only", action="append", choices=TINY + FULL, metavar="NAME",
+                   help="export only this model (repeatable; a MobileNet brings its eager Python twin)")
+    p.add_argument("--twins-out", metavar="DIR",
+                   help="where the MobileNets' eager Python twins go (default: python_models/ in this "
+                        "checkout, with the other Python reference models)")
     args = p.parse_args()
+    twins_out = args.twins_out or os.path.join(HERE, "..", "python_models")
     torch.set_num_threads(max(1, os.cpu_count() or 1))
-    names = TINY if args.tiny_only else TINY + FULL
+    names = args.only or (TINY if args.tiny_only else TINY + FULL)
     for name in names:
-        if not args.force and os.path.exists(os.path.join(args.out, name, "1", "model.pt")):
+        if not args.force and exported(args.out, twins_out, name):
             log(f"{name}: present (--force to rebuild)")
             continue
         started = time.time()
@@ -186,6 +227,8 @@ def main():
         epochs = args.epochs if args.epochs is not None else (8 if name == "mobilenet_v2" else 3)
         model, example, inputs, outputs, note = build(name, epochs)
         export(args.out, name, model, example, inputs, outputs, note)
+        if name in PYTHON_TWINS:
+            export_python_twin(twins_out, name, model, inputs, outputs, note)
         log(f"{name}: done in {time.time() - started:.0f} s")
     return 0
 

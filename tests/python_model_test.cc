@@ -54,9 +54,10 @@ Result<std::vector<HostTensor>> Infer(const ModelRepository& repo, const std::st
 }
 
 // What infer() returns when Python runs it directly (tests/python/run_infer.py).
-nlohmann::json RunInPython(const std::string& model, const nlohmann::json& inputs) {
+nlohmann::json RunInPython(const std::string& model, const nlohmann::json& inputs,
+                           const std::string& repository = ReferenceModels()) {
   std::string cmd = "/usr/bin/python3 " + std::string(SWITCHYARD_SOURCE_DIR) + "/tests/python/run_infer.py " +
-                    ReferenceModels() + "/" + model + " 1 '" + inputs.dump() + "'";
+                    repository + "/" + model + " 1 '" + inputs.dump() + "'";
   FILE* p = ::popen(cmd.c_str(), "r");
   std::string out;
   char buf[4096];
@@ -412,6 +413,51 @@ std::vector<ExecutorCase> Executors() {
 
 INSTANTIATE_TEST_SUITE_P(AllExecutors, PythonExecutorTest, ::testing::ValuesIn(Executors()),
                          [](const auto& p) { return p.param.name; });
+
+// py_torch_tiny_mobilenet, the eager PyTorch twin that scripts/export_models.py
+// writes of tiny_mobilenet (same trained weights): under every executor it
+// answers as infer() run directly in Python does, and as the TorchScript
+// model does, up to float rounding (eager and frozen graphs fuse differently).
+TEST_P(PythonExecutorTest, ServesTheEagerTorchTwinAsPythonAndAsTheTorchScriptModelAnswer) {
+  std::vector<double> pixels(2 * 3 * 32 * 32);
+  for (size_t i = 0; i < pixels.size(); ++i) pixels[i] = static_cast<double>((i * 7919) % 1000) / 1000.0;
+  const nlohmann::json inputs = {
+      {"INPUT__0", {{"datatype", "FP32"}, {"shape", {2, 3, 32, 32}}, {"data", pixels}}}};
+  static const nlohmann::json in_python =
+      RunInPython("py_torch_tiny_mobilenet", inputs, SWITCHYARD_TEST_PYTHON_MODELS);
+  ASSERT_TRUE(in_python.is_object());
+  static const std::vector<float> scripted = [&] {
+    std::vector<float> pixels32(pixels.begin(), pixels.end());
+    auto repo = ModelRepository::Load(SWITCHYARD_TEST_MODELS);
+    EXPECT_TRUE(repo.ok()) << repo.status().ToString();
+    if (!repo.ok()) return std::vector<float>{};
+    auto out = Infer(**repo, "tiny_mobilenet", {Tensor<float>("INPUT__0", DataType::kFp32, {2, 3, 32, 32}, pixels32)});
+    EXPECT_TRUE(out.ok()) << out.status().ToString();
+    return out.ok() ? Values<float>(out->at(0)) : std::vector<float>{};
+  }();
+  std::vector<std::string> args = GetParam().args;
+  args.insert(args.end(), {"--workers", "2", "--models", SWITCHYARD_TEST_PYTHON_MODELS});
+  testing::ServerProcess server(args, std::chrono::seconds(60));
+  ASSERT_TRUE(server.ready()) << server.output();
+  testing::HttpConnection c(server.port());
+  auto r = c.Request("POST", "/v2/models/py_torch_tiny_mobilenet/infer", InferBody(inputs).dump());
+  ASSERT_EQ(r.status, 200) << r.body;
+  const nlohmann::json reply = r.json();
+  const nlohmann::json& eager = reply["outputs"][0];
+  ASSERT_EQ(eager["shape"], nlohmann::json({2, 10}));
+  EXPECT_EQ(eager["shape"], in_python["OUTPUT__0"]["shape"]);
+  auto e = eager["data"].get<std::vector<double>>();
+  auto p = in_python["OUTPUT__0"]["data"].get<std::vector<double>>();
+  ASSERT_EQ(e.size(), p.size());
+  ASSERT_EQ(e.size(), scripted.size());
+  for (size_t i = 0; i < e.size(); ++i) {
+    EXPECT_NEAR(e[i], p[i], 1e-5 + 1e-5 * std::abs(p[i])) << i;
+    EXPECT_NEAR(e[i], scripted[i], 1e-4 + 1e-4 * std::abs(scripted[i])) << i;
+  }
+  auto stats = testing::Get(server.port(), "/stats").json();
+  EXPECT_EQ(stats["python"]["py_torch_tiny_mobilenet"]["requests"], 1) << stats.dump();
+  EXPECT_GT(stats["python"]["py_torch_tiny_mobilenet"]["gil_hold_us"]["max"].get<double>(), 0) << stats.dump();
+}
 
 // infer() that raises is a 500 with the exception's type and message, no
 // traceback; a model that kills its worker process fails only that request

@@ -5,7 +5,9 @@
 // *calling* thread's setting, so every thread that runs Python sets it once.
 // Without it, 2 workers × a team of every core oversubscribe the machine
 // (2 worker processes each calling sgemm on 2 cores ran py_numpy at 0.6 of
-// 2 threads of one process here).
+// 2 threads of one process here). PyTorch keeps a process-wide setting of
+// its own that it applies to each new thread: python_backend.cc sets that
+// too (torch.set_num_threads) when a model imported torch.
 #pragma once
 
 namespace switchyard::python {

@@ -54,6 +54,14 @@ def run_coroutine(coroutine):
         loop = _local.loop = asyncio.new_event_loop()
     return loop.run_until_complete(coroutine)
 
+def limit_torch_threads(threads):
+    # PyTorch sizes each new thread's OpenMP team from its own global setting
+    # (at::init_num_threads on the thread's first operator), which defaults to
+    # every core and would override the per-thread limit blas_threads.cc sets.
+    torch = sys.modules.get("torch")
+    if torch is not None:
+        torch.set_num_threads(threads)
+
 def exception_line(kind, value):
     return traceback.format_exception_only(kind, value)[-1].strip()
 

@@ -6,6 +6,7 @@
 
 #include "model/model_backend.h"
 #include "python_backend/blas_threads.h"
+#include "python_backend/interpreter.h"
 #include "python_backend/python_model.h"
 
 namespace switchyard::python {
@@ -25,9 +26,18 @@ class PythonBackend final : public ModelBackend {
     return model;
   }
 
-  // numpy's BLAS threads per call (python_backend/blas_threads.h); a model
-  // using torch sets torch.set_num_threads itself.
-  void SetIntraOpThreads(int threads) const override { SetBlasThreadsPerCall(threads); }
+  // numpy's BLAS threads per call (python_backend/blas_threads.h) and, when
+  // a model imported torch, torch.set_num_threads: both from the one knob.
+  void SetIntraOpThreads(int threads) const override {
+    SetBlasThreadsPerCall(threads);
+    if (!EnsureInterpreter().ok()) return;  // a model's load has already named the failure
+    InterpreterGil gil;
+    try {
+      Glue("limit_torch_threads")(threads < 1 ? 1 : threads);
+    } catch (pybind11::error_already_set& e) {
+      std::fprintf(stderr, "switchyard: torch.set_num_threads(%d): %s\n", threads, ExceptionLine(e).c_str());
+    }
+  }
 };
 
 }  // namespace
