@@ -9,6 +9,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <limits>
 #include <nlohmann/json.hpp>
 #include <thread>
 
@@ -413,6 +414,88 @@ std::vector<ExecutorCase> Executors() {
 
 INSTANTIATE_TEST_SUITE_P(AllExecutors, PythonExecutorTest, ::testing::ValuesIn(Executors()),
                          [](const auto& p) { return p.param.name; });
+
+// kB of a process's pages that are dirty and shared with another process
+// (/proc/PID/smaps_rollup Shared_Dirty): what a forked child still shares of
+// what its parent wrote before the fork.
+int64_t SharedDirtyKib(int pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/smaps_rollup");
+  std::string key;
+  int64_t kib = 0;
+  while (in >> key) {
+    if (key == "Shared_Dirty:" && in >> kib) return kib;
+    in.ignore(std::numeric_limits<std::streamsize>::max(), '\n');
+  }
+  return -1;
+}
+
+// A forked worker shares what the zygote imported: a model whose __init__
+// builds a 64 MiB bytes object has it, in each forkserver worker, as pages
+// shared with the zygote; a spawned worker built its own, private copy.
+TEST(PythonServingTest, AForkedWorkerSharesTheZygotesModelStateAndASpawnedOneHasItsOwn) {
+  BadRepo repo(std::map<std::string, std::string>{
+      {"blob",
+       "class Model:\n  def __init__(self, c): self.blob = b'x' * (64 << 20)\n"
+       "  def infer(self, i): return {'y': i['x']}\n"}});
+  const std::string body = R"({"inputs":[{"name":"x","datatype":"FP32","shape":[2],"data":[1,2]}]})";
+  for (const std::string start : {"forkserver", "fork", "spawn"}) {
+    testing::ServerProcess server(
+        {"--executor", "processes", "--start", start, "--workers", "2", "--models", repo.dir.path()},
+        std::chrono::seconds(60));
+    ASSERT_TRUE(server.ready()) << server.output();
+    ASSERT_EQ(testing::Post(server.port(), "/v2/models/blob/infer", body).status, 200);
+    auto pids = testing::Get(server.port(), "/stats").json()["executor"]["worker_pids"].get<std::vector<int>>();
+    ASSERT_EQ(pids.size(), 2u) << start;
+    for (int pid : pids) {
+      const int64_t shared = SharedDirtyKib(pid);
+      if (start == "spawn") {
+        EXPECT_LT(shared, 32 * 1024) << start << " worker " << pid << " shares " << shared << " kB";
+      } else {
+        EXPECT_GE(shared, 64 * 1024) << start << " worker " << pid << " shares " << shared << " kB";
+      }
+    }
+  }
+}
+
+// parameters.timeout passing while Python runs the request: under processes
+// the worker is stopped (it would sleep 30 s) and replaced, and the request
+// answered 504; under threads it runs to the end and the reply counts late.
+TEST(PythonServingTest, ATimeoutWhilePythonRunsStopsTheWorkerUnderProcessesAndCountsLateUnderThreads) {
+  auto sleep_body = [](int ms, int64_t timeout_us) {
+    nlohmann::json body = InferBody({{"ms", {{"datatype", "INT32"}, {"shape", {1}}, {"data", {ms}}}}});
+    body["parameters"] = {{"timeout", timeout_us}};
+    return body.dump();
+  };
+  {
+    testing::ServerProcess server({"--executor", "processes", "--start", "forkserver", "--workers", "1",
+                                   "--models", ReferenceModels()},
+                                  std::chrono::seconds(60));
+    ASSERT_TRUE(server.ready()) << server.output();
+    const auto before = testing::Get(server.port(), "/stats").json()["executor"]["worker_pids"];
+    testing::HttpConnection c(server.port());
+    auto r = c.Request("POST", "/v2/models/py_sleep/infer", sleep_body(30000, 200000));
+    EXPECT_EQ(r.status, 504) << r.body;
+    EXPECT_THAT(r.body, HasSubstr("stopped and replaced"));
+    // The replacement serves; the worker is a new process.
+    r = c.Request("POST", "/v2/models/py_sleep/infer", sleep_body(1, 10'000'000));
+    EXPECT_EQ(r.status, 200) << r.body;
+    auto stats = testing::Get(server.port(), "/stats").json();
+    EXPECT_EQ(stats["executor"]["worker_restarts"], 1) << stats.dump();
+    EXPECT_NE(stats["executor"]["worker_pids"], before);
+    EXPECT_EQ(stats["late_replies"], 0);
+  }
+  {
+    testing::ServerProcess server({"--executor", "threads", "--workers", "1", "--models", ReferenceModels()},
+                                  std::chrono::seconds(60));
+    ASSERT_TRUE(server.ready()) << server.output();
+    testing::HttpConnection c(server.port());
+    auto r = c.Request("POST", "/v2/models/py_sleep/infer", sleep_body(300, 50000));
+    EXPECT_EQ(r.status, 200) << r.body;
+    auto stats = testing::Get(server.port(), "/stats").json();
+    EXPECT_EQ(stats["late_replies"], 1) << stats.dump();
+    EXPECT_EQ(stats["executor"]["worker_restarts"], 0);
+  }
+}
 
 // py_torch_tiny_mobilenet, the eager PyTorch twin that scripts/export_models.py
 // writes of tiny_mobilenet (same trained weights): under every executor it

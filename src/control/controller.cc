@@ -30,7 +30,8 @@ nlohmann::json WindowJson(const WindowStats& w) {
       {"cpu_utilisation", w.cpu_utilisation},
       {"mix", {{"cpu", w.share_cpu}, {"io", w.share_io}, {"sleep", w.share_sleep}, {"model", w.share_model}}},
       {"mean_predicted_ms", w.mean_predicted_ms},
-      {"wait_load", w.wait_load}};
+      {"wait_load", w.wait_load},
+      {"gil_held_share", w.gil_held_share}};
 }
 
 // Nothing came, nothing was answered, nothing is waiting: no load. (A

@@ -30,7 +30,8 @@ std::vector<double> WorkloadFeatures(const WindowStats& w) {
           w.share_model,
           std::log10(1 + w.arrival_rate) / 5,
           w.cpu_utilisation,
-          std::log10(1 + w.mean_predicted_ms) / 3};
+          std::log10(1 + w.mean_predicted_ms) / 3,
+          w.gil_held_share};
 }
 
 }  // namespace switchyard

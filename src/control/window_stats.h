@@ -35,6 +35,10 @@ struct WindowStats {
   // async executor's event loops hold any number. What the capacity screen
   // reads.
   double wait_load = 0;
+  // Python models: the GIL-held share of the window's service time (GIL hold
+  // over service, of the requests whose GIL was measured); 0 without any.
+  // Near 1: the work serialises on the GIL under threads (seed 002's lesson).
+  double gil_held_share = 0;
 };
 
 // What a window admitted, by cost kind (CostKind's index): how many requests
@@ -51,8 +55,8 @@ void SetAdmitted(WindowStats& w, const AdmittedMix& admitted);
 // The contextual bandit's features of a window: the mix, the load and how
 // busy the machine is, each scaled to about 0..1 so none dominates:
 // {share_cpu, share_io, share_sleep, share_model, log10(1 + arrival_rate) / 5,
-//  cpu_utilisation, log10(1 + mean_predicted_ms) / 3}.
+//  cpu_utilisation, log10(1 + mean_predicted_ms) / 3, gil_held_share}.
 std::vector<double> WorkloadFeatures(const WindowStats& w);
-inline constexpr int kWorkloadFeatures = 7;
+inline constexpr int kWorkloadFeatures = 8;
 
 }  // namespace switchyard

@@ -62,6 +62,13 @@ struct Job {
   // arrival_us + timeout_us, or 0 for none. A job still queued at its deadline
   // is answered DeadlineExceeded then and never runs (WorkQueue).
   int64_t deadline_us = 0;
+  // What happens when the deadline passes while the job runs. false: it runs
+  // to the end and its reply is counted late. true (the processes executor
+  // only; set for Python models, whose code may run on indefinitely): the
+  // worker process running it is killed and replaced, and the job answered
+  // DeadlineExceeded. A thread cannot be stopped safely mid-call, so the
+  // other executors treat it as false.
+  bool stop_at_deadline = false;
   std::string client;  // drr: who sent it (X-Client-Id); "" for anonymous
   // The runtime predictor's inputs (cost class, input size, ...), filled by
   // the frontend and WorkQueue, and its guess, set on admission.

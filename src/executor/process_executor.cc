@@ -41,11 +41,19 @@
 // replaced. A job that never reached the worker (it was found dead before the
 // send) is sent again to the replacement, so a death while idle fails no
 // request.
+//
+// Deadlines while running. A job with stop_at_deadline (core/request.h) whose
+// deadline passes while its worker runs it is stopped by the watchdog thread:
+// it kills the worker (SIGKILL: the model's code gets no say), the dispatcher
+// sees the death as above and answers the job DeadlineExceeded instead of
+// Unavailable. Any other job that runs past its deadline is answered when it
+// ends.
 #include <signal.h>
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
 #include <atomic>
+#include <limits>
 #include <condition_variable>
 #include <csignal>
 #include <optional>
@@ -89,6 +97,7 @@ struct SlotState {
   bool delivered = false;       // the job's request went into the channel
   int send_attempts = 0;        // workers found dead before this job reached one
   bool exit_requested = false;  // Drain asked the worker to leave
+  bool stopped_at_deadline = false;  // the watchdog killed the worker over this job
 };
 
 // Thread-safe (see Executor). Lifetime: the destructor drains; the Zygote
@@ -120,6 +129,7 @@ class ProcessExecutor final : public QueuedExecutor {
       state_.assign(static_cast<size_t>(config_.workers), SlotState{});
     }
     for (int i = 0; i < config_.workers; ++i) slots_.push_back(std::make_unique<Slot>(i));
+    watchdog_ = std::thread(&ProcessExecutor::WatchdogMain, this);
     for (int i = 0; i < config_.workers; ++i) {
       std::unique_ptr<WorkerProcess> worker;
       if (static_cast<size_t>(i) < adopted.size()) worker = std::move(adopted[static_cast<size_t>(i)]);
@@ -191,6 +201,12 @@ class ProcessExecutor final : public QueuedExecutor {
     for (auto& t : threads_) {
       if (t.joinable()) t.join();
     }
+    {
+      MutexLock lock(mu_);
+      watchdog_stop_ = true;
+    }
+    watchdog_cv_.notify_all();
+    if (watchdog_.joinable()) watchdog_.join();
   }
 
   ExecutorStats Stats() const override {
@@ -293,12 +309,46 @@ class ProcessExecutor final : public QueuedExecutor {
     bool delivered = !channel.PeerGone() && channel.Send(*request).ok();
     MutexLock lock(mu_);
     StateOf(s).delivered = delivered;
+    if (delivered && StateOf(s).job->stop_at_deadline) watchdog_cv_.notify_all();
+  }
+
+  // The watchdog: kills the worker of every slot whose delivered
+  // stop_at_deadline job is past its deadline, and sleeps until the next such
+  // deadline. Killing under mu_ is safe: a worker is reaped only after
+  // LoseWorker has zeroed its pid under mu_.
+  void WatchdogMain() {
+    MutexLock lock(mu_);
+    while (!watchdog_stop_) {
+      const int64_t now = clock_.NowMicros();
+      int64_t next = std::numeric_limits<int64_t>::max();
+      for (size_t i = 0; i < state_.size(); ++i) {
+        SlotState& st = state_[i];
+        if (!st.job || !st.delivered || st.stopped_at_deadline || !st.job->stop_at_deadline ||
+            st.job->deadline_us <= 0 || pids_[i] <= 0) {
+          continue;
+        }
+        if (st.job->deadline_us > now) {
+          next = std::min(next, st.job->deadline_us);
+          continue;
+        }
+        st.stopped_at_deadline = true;
+        spdlog::warn("processes executor: stopping worker process {}: a request's deadline passed while it ran",
+                     pids_[i]);
+        ::kill(pids_[i], SIGKILL);
+      }
+      if (next == std::numeric_limits<int64_t>::max()) {
+        watchdog_cv_.wait(lock.native());
+      } else {
+        watchdog_cv_.wait_for(lock.native(), std::chrono::microseconds(next - now));
+      }
+    }
   }
 
   void HandleReply(Slot& s, Result<WorkerReply> reply) {
     std::optional<Job> job;
     bool delivered;
     bool exit_requested;
+    bool stopped_at_deadline;
     {
       MutexLock send(s.send_mu);  // a sender may still be inside Send
       MutexLock lock(mu_);
@@ -309,6 +359,8 @@ class ProcessExecutor final : public QueuedExecutor {
       }
       delivered = StateOf(s).delivered;
       exit_requested = StateOf(s).exit_requested;
+      stopped_at_deadline = StateOf(s).stopped_at_deadline;
+      StateOf(s).stopped_at_deadline = false;
       if (reply.ok() || delivered) {
         job = std::move(StateOf(s).job);
         StateOf(s).job.reset();
@@ -333,10 +385,17 @@ class ProcessExecutor final : public QueuedExecutor {
       outcome.gil_hold_us = reply->gil_hold_us;
       CountCompleted();
       job->on_done(std::move(outcome));
+      // The reply beat the watchdog's kill: the worker is dying all the same.
+      if (stopped_at_deadline) LoseWorker(s, /*count=*/true);
       return;
     }
     const pid_t pid = s.worker->pid();
     LoseWorker(s, /*count=*/!exit_requested);
+    if (job && stopped_at_deadline) {
+      Finish(*job, DeadlineExceeded("the request's deadline (parameters.timeout) passed while the model ran: "
+                                    "its worker process " + std::to_string(pid) + " was stopped and replaced"));
+      return;
+    }
     if (job) {
       Finish(*job, Unavailable("worker process " + std::to_string(pid) + " died while running this request"));
       return;
@@ -462,6 +521,9 @@ class ProcessExecutor final : public QueuedExecutor {
   mutable Mutex mu_;
   std::condition_variable started_cv_;
   std::condition_variable jobs_cv_;  // queued work or draining, for workerless dispatchers
+  std::condition_variable watchdog_cv_;  // a deadline to watch, or stopping
+  std::thread watchdog_;                 // started by Start, joined by Drain
+  bool watchdog_stop_ GUARDED_BY(mu_) = false;
   std::vector<Slot*> idle_ GUARDED_BY(mu_);
   bool draining_ GUARDED_BY(mu_) = false;
   int workerless_ GUARDED_BY(mu_) = 0;            // dispatchers waiting in EnsureWorker

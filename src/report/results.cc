@@ -173,6 +173,8 @@ CellFigures Medians(const std::vector<const RunView*>& runs) {
   m.queue_mean_us = med(&CellFigures::queue_mean_us);
   m.queue_p99_us = med(&CellFigures::queue_p99_us);
   m.jain_index = med(&CellFigures::jain_index);
+  m.gil_held_share = med(&CellFigures::gil_held_share);
+  m.gil_wait_share = med(&CellFigures::gil_wait_share);
   return m;
 }
 

@@ -92,6 +92,24 @@ void PutClientFigures(const results::ClientSummary& c, Figure record_duration, R
   });
 }
 
+// The GIL shares over the run's Python models, each weighted by its
+// measured requests (a model with none, e.g. coroutines on async workers'
+// loops, adds nothing).
+void PutGilShares(const std::map<std::string, results::PythonModelFigures>& models, CellFigures& f) {
+  double weight = 0, held = 0, wait = 0;
+  for (const auto& [name, m] : models) {
+    const double n = m.gil_measured_requests ? m.gil_measured_requests->value() : 0.0;
+    if (n <= 0 || !m.gil_held_share || !m.gil_wait_share) continue;
+    weight += n;
+    held += n * m.gil_held_share->value();
+    wait += n * m.gil_wait_share->value();
+  }
+  if (weight > 0) {
+    f.gil_held_share = held / weight;
+    f.gil_wait_share = wait / weight;
+  }
+}
+
 // The server's figures, and the per-request ones derived from its process
 // tree where the record has no `derived`.
 void PutServerFigures(const results::ServerBody& body, RunView& v) {
@@ -108,6 +126,7 @@ void PutServerFigures(const results::ServerBody& body, RunView& v) {
       cpu_s = Sum(FigureOf(tree->cpu_user_s), FigureOf(tree->cpu_system_s));
       ctxt = Sum(FigureOf(tree->voluntary_ctxt_switches), FigureOf(tree->involuntary_ctxt_switches));
     }
+    if (body.server->python) PutGilShares(*body.server->python, f);
   }
   if (body.derived) {
     f.cpu_s_per_request = FigureOf(body.derived->cpu_s_per_request);

@@ -27,6 +27,11 @@ constexpr const char* kSummaryNoteMarkdown =
 constexpr const char* kQueueNote =
     "Queue: the server's own figure (server.latency_us.queue), the time admitted requests waited for a "
     "worker; mean and p99 over the measured window.";
+constexpr const char* kGilNote =
+    "GIL held / GIL wait (Python models): the server's own figures (server.python), the time requests held "
+    "the GIL and waited for it, each over their service time, over the window (docs/python-models.md says "
+    "what is counted). Held near 1 with processes winning: the GIL serialises threads; held near 0: threads "
+    "lose nothing to it.";
 constexpr const char* kEntryNote =
     "Per mix entry (where a mix has several): goodput counts the ok answers, and the latency percentiles "
     "are those of the ok answers only, as the client saw them; 503 / 504 (where any): answers refused "
@@ -61,13 +66,20 @@ std::string LoadHeader(const Workload& w) { return fmt::format("Load ({})", Load
 
 // ---- the summary table ------------------------------------------------------------
 
-// The columns; the server's queue wait only where some cell has it.
-std::vector<Column> SummaryColumns(const Workload& w, bool queue) {
+// Which optional columns the summary has: each only where some cell has it.
+struct SummaryExtras {
+  bool queue = false;  // the server's queue wait
+  bool gil = false;    // Python models' GIL shares
+};
+
+// The columns.
+std::vector<Column> SummaryColumns(const Workload& w, SummaryExtras extras) {
   std::vector<Column> c = {
       {LoadHeader(w), true, ""},     {"Executor", false, ""}, {"Throughput (req/s)", true, ""},
       {"Goodput (req/s)", true, ""}, {"p50 (ms)", true, ""},  {"p95 (ms)", true, ""},
       {"p99 (ms)", true, ""}};
-  if (queue) c.insert(c.end(), {{"Queue mean (ms)", true, ""}, {"Queue p99 (ms)", true, ""}});
+  if (extras.queue) c.insert(c.end(), {{"Queue mean (ms)", true, ""}, {"Queue p99 (ms)", true, ""}});
+  if (extras.gil) c.insert(c.end(), {{"GIL held", true, ""}, {"GIL wait", true, ""}});
   c.insert(c.end(), {{"Errors", true, ""},
                      {"CPU s/request", true, ""},
                      {"Ctx switches/request", true, ""},
@@ -76,7 +88,7 @@ std::vector<Column> SummaryColumns(const Workload& w, bool queue) {
   return c;
 }
 
-std::vector<std::string> SummaryCells(const Cell& c, bool queue) {
+std::vector<std::string> SummaryCells(const Cell& c, SummaryExtras extras) {
   const CellFigures& m = c.median;
   std::vector<std::string> row = {FormatLoadValue(c.x),
                                   c.series,
@@ -85,7 +97,8 @@ std::vector<std::string> SummaryCells(const Cell& c, bool queue) {
                                   MillisFromMicros(m.p50_us),
                                   MillisFromMicros(m.p95_us),
                                   MillisFromMicros(m.p99_us)};
-  if (queue) row.insert(row.end(), {MillisFromMicros(m.queue_mean_us), MillisFromMicros(m.queue_p99_us)});
+  if (extras.queue) row.insert(row.end(), {MillisFromMicros(m.queue_mean_us), MillisFromMicros(m.queue_p99_us)});
+  if (extras.gil) row.insert(row.end(), {FixedDecimals(m.gil_held_share, 2), FixedDecimals(m.gil_wait_share, 2)});
   row.insert(row.end(), {CountWithSeparators(m.errors), ThreeSignificant(m.cpu_s_per_request),
                          ThreeSignificant(m.ctxt_switches_per_request), MebibytesOneDecimal(m.pss_bytes),
                          std::to_string(c.repetitions)});
@@ -93,17 +106,17 @@ std::vector<std::string> SummaryCells(const Cell& c, bool queue) {
 }
 
 // A band of rows per load point; bold: the best configuration there.
-Table SummaryTable(const Workload& w, const std::vector<BestAt>& best, bool queue) {
+Table SummaryTable(const Workload& w, const std::vector<BestAt>& best, SummaryExtras extras) {
   Table t;
   t.css_class = "summary";
-  t.columns = SummaryColumns(w, queue);
+  t.columns = SummaryColumns(w, extras);
   t.key_column = 1;
   for (size_t li = 0; li < w.load_points.size(); ++li) {
     size_t band = 0;
     for (const auto& s : w.series) {
       const Cell* c = w.Find(s, w.load_points[li]);
       if (!c) continue;
-      t.rows.push_back({SummaryCells(*c, queue), best[li].series == s});
+      t.rows.push_back({SummaryCells(*c, extras), best[li].series == s});
       ++band;
     }
     t.bands.push_back(band);
@@ -111,13 +124,15 @@ Table SummaryTable(const Workload& w, const std::vector<BestAt>& best, bool queu
   return t;
 }
 
-bool HasQueueFigures(const Study& s) {
+SummaryExtras ExtrasOf(const Study& s) {
+  SummaryExtras e;
   for (const auto& w : s.workloads) {
     for (const auto& c : w.cells) {
-      if (c.median.queue_mean_us || c.median.queue_p99_us) return true;
+      e.queue = e.queue || c.median.queue_mean_us || c.median.queue_p99_us;
+      e.gil = e.gil || c.median.gil_held_share || c.median.gil_wait_share;
     }
   }
-  return false;
+  return e;
 }
 
 // ---- per entry, per client ------------------------------------------------------
@@ -261,7 +276,7 @@ struct WorkloadParts {
 };
 
 std::vector<Section> SummarySections(const Study& study, const std::vector<WorkloadParts>& parts) {
-  const bool queue = HasQueueFigures(study);
+  const SummaryExtras extras = ExtrasOf(study);
   bool entries = false, clients = false;
   for (const auto& p : parts) {
     entries = entries || p.entries;
@@ -270,14 +285,15 @@ std::vector<Section> SummarySections(const Study& study, const std::vector<Workl
   std::vector<Section> out;
   Section summary{2, "summary", "Summary", "Summary"};
   summary.LiteralHtmlNote(kSummaryNoteHtml).Note(kSummaryNoteMarkdown, Formats::kMarkdownOnly);
-  if (queue) summary.Note(kQueueNote);
+  if (extras.queue) summary.Note(kQueueNote);
+  if (extras.gil) summary.Note(kGilNote);
   if (entries) summary.Note(kEntryNote);
   if (clients) summary.Note(kClientNote);
   if (study.workloads.empty()) summary.Text("No cell ran successfully.");
   out.push_back(std::move(summary));
   for (size_t wi = 0; wi < study.workloads.size(); ++wi) {
     const Workload& w = study.workloads[wi];
-    out.push_back(Section{3, "", w.name}.Add(SummaryTable(w, parts[wi].best, queue)));
+    out.push_back(Section{3, "", w.name}.Add(SummaryTable(w, parts[wi].best, extras)));
     if (parts[wi].entries) out.push_back(Section{4, "", w.name + ": per mix entry"}.Add(*parts[wi].entries));
     if (parts[wi].clients) out.push_back(Section{4, "", w.name + ": per client"}.Add(*parts[wi].clients));
   }

@@ -48,6 +48,9 @@ struct CellFigures {
   Figure pss_bytes;                    // server.process_tree.pss_bytes
   Figure queue_mean_us, queue_p99_us;  // server.latency_us.queue: admitted requests' wait for a worker
   Figure jain_index;                   // client.jain_index (fairness of ok/s across named clients)
+  // server.python: the GIL-held and GIL-wait shares of service time, over the
+  // cell's Python models weighted by their measured requests.
+  Figure gil_held_share, gil_wait_share;
 };
 
 // The figures of one mix entry (client.entries, keyed by label) or one client

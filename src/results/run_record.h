@@ -263,11 +263,34 @@ struct ProcessTree {
   }
 };
 
+// `server.python.NAME`: one Python model's GIL figures over the window
+// (/stats "python", reset with the window; docs/python-models.md).
+struct PythonModelFigures {
+  std::optional<Number> requests;
+  std::optional<Number> gil_measured_requests;
+  std::optional<Number> gil_held_share;  // GIL hold over service time, measured requests
+  std::optional<Number> gil_wait_share;  // GIL wait over service time, measured requests
+  std::optional<Percentiles> gil_wait_us, gil_hold_us;
+  Json extra = Json::object();
+
+  template <typename V, typename Self>
+  static void Fields(V& v, Self& m) {
+    v("requests", m.requests);
+    v("gil_measured_requests", m.gil_measured_requests);
+    v("gil_held_share", m.gil_held_share);
+    v("gil_wait_share", m.gil_wait_share);
+    v("gil_wait_us", m.gil_wait_us);
+    v("gil_hold_us", m.gil_hold_us);
+  }
+};
+
 // `server`: from the server's /stats, read before and after the window.
 struct ServerFigures {
   std::optional<ServerLatency> latency_us;
   Nullable<ProcessTree> process_tree;  // null when /stats had none
   std::optional<int64_t> exit_status;
+  std::optional<int64_t> late_replies;  // ran past their deadline, answered when done
+  std::optional<std::map<std::string, PythonModelFigures>> python;  // by model; Python models only
   Json extra = Json::object();
 
   template <typename V, typename Self>
@@ -275,6 +298,8 @@ struct ServerFigures {
     v("latency_us", m.latency_us);
     v("process_tree", m.process_tree);
     v("exit_status", m.exit_status);
+    v("late_replies", m.late_replies);
+    v("python", m.python);
   }
 };
 

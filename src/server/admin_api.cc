@@ -33,6 +33,7 @@ void AdminApi::HandleStatsReset(const HttpRequest& request, Responder respond) {
   metrics_.total_us.Reset();
   for (auto& c : metrics_.score_by_status) c.store(0, std::memory_order_relaxed);
   for (auto& c : metrics_.replies_by_status) c.store(0, std::memory_order_relaxed);
+  metrics_.late_replies.store(0, std::memory_order_relaxed);
   python_.Reset();
   respond(JsonReply(200, R"({"ok":true})"));
 }

@@ -32,13 +32,24 @@ void JobAdmission::Predict(Job& job, const HttpRequest& request) {
 std::function<void(ScoreOutcome)> JobAdmission::Completion(const Job& job, const Responder& respond,
                                                            Render render) {
   return [this, respond, render = std::move(render), arrival = job.arrival_us, features = job.features,
-          client = trace_ ? job.client : std::string(), priority = job.priority,
+          client = trace_ ? job.client : std::string(), priority = job.priority, deadline = job.deadline_us,
           python = job.request.mode == ScoreMode::kInfer ? python_.Find(job.request.model) : nullptr](
              ScoreOutcome outcome) {
     metrics_.queue_us.Record(outcome.queue_us);
-    if (python != nullptr) python->Record(outcome.service_us, outcome.gil_wait_us, outcome.gil_hold_us);
+    if (python != nullptr) {
+      python->Record(outcome.service_us, outcome.gil_wait_us, outcome.gil_hold_us);
+      if (outcome.gil_hold_us >= 0 && outcome.service_us >= 0) {
+        metrics_.python_service_us.fetch_add(static_cast<uint64_t>(outcome.service_us), std::memory_order_relaxed);
+        metrics_.python_gil_hold_us.fetch_add(static_cast<uint64_t>(outcome.gil_hold_us), std::memory_order_relaxed);
+      }
+    }
     metrics_.service_us.Record(outcome.service_us);
-    metrics_.total_us.Record(SteadyClock::Now() - arrival);
+    const int64_t now = SteadyClock::Now();
+    metrics_.total_us.Record(now - arrival);
+    // Ran past its deadline and answered anyway (a 504 is not a late reply).
+    if (deadline > 0 && now > deadline && outcome.status.code() != StatusCode::kDeadlineExceeded) {
+      metrics_.late_replies.fetch_add(1, std::memory_order_relaxed);
+    }
     if (outcome.status.ok()) predictor_.Observe(features, outcome.service_us);
     if (trace_) {
       trace_->Record(features,
@@ -67,6 +78,10 @@ void JobAdmission::Submit(Job& job, const HttpRequest& request, const Responder&
   job.id = next_job_id_.fetch_add(1, std::memory_order_relaxed);
   job.arrival_us = SteadyClock::Now();
   if (job.timeout_us > 0) job.deadline_us = job.arrival_us + job.timeout_us;
+  // Python code may run on indefinitely; a worker process running it can be
+  // stopped at the deadline (process_executor.cc), a thread cannot.
+  job.stop_at_deadline = job.deadline_us > 0 && job.request.mode == ScoreMode::kInfer &&
+                         python_.Find(job.request.model) != nullptr;
   Predict(job, request);
   job.on_done = Completion(job, respond, std::move(render));
   // A live switch may close the executor we picked between picking it and

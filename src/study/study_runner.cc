@@ -460,6 +460,9 @@ class Runner {
     json stats = {{"latency_us", ServerLatency(*after)},
                   {"process_tree", ProcessTreeDelta(*before, *after)},
                   {"exit_status", stopped}};
+    // Both reset with the window (/admin/stats/reset): the end's values are the window's.
+    if (after->contains("late_replies")) stats["late_replies"] = (*after)["late_replies"];
+    if (after->contains("python")) stats["python"] = (*after)["python"];
     auto server_figures = results::PartFromJson<results::ServerFigures>(stats);
     if (!server_figures.ok()) return Internal("GET /stats (`server`): " + server_figures.status().message());
     body.server = std::move(*server_figures);
