@@ -535,7 +535,8 @@ TEST_P(PythonExecutorTest, ServesTheEagerTorchTwinAsPythonAndAsTheTorchScriptMod
     return r.status == 200 ? reply["outputs"][0]["data"].get<std::vector<double>>() : std::vector<double>{};
   }();
   std::vector<std::string> args = GetParam().args;
-  args.insert(args.end(), {"--workers", "2", "--models", SWITCHYARD_TEST_PYTHON_MODELS});
+  // One worker: each spawned worker imports torch afresh, slow under ASan.
+  args.insert(args.end(), {"--workers", "1", "--models", SWITCHYARD_TEST_PYTHON_MODELS});
   testing::ServerProcess server(args, std::chrono::seconds(60));
   ASSERT_TRUE(server.ready()) << server.output();
   testing::HttpConnection c(server.port());
