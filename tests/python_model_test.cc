@@ -556,7 +556,9 @@ TEST_P(PythonExecutorTest, ServesTheEagerTorchTwinAsPythonAndAsTheTorchScriptMod
   }
   auto stats = testing::Get(server.port(), "/stats").json();
   EXPECT_EQ(stats["python"]["py_torch_tiny_mobilenet"]["requests"], 1) << stats.dump();
-  EXPECT_GT(stats["python"]["py_torch_tiny_mobilenet"]["gil_hold_us"]["max"].get<double>(), 0) << stats.dump();
+  // (No claim on its GIL hold: one short request in a fresh worker can fall
+  // between the sampler's first ticks; PythonGilTest compares holds.)
+  EXPECT_EQ(stats["python"]["py_torch_tiny_mobilenet"]["gil_measured_requests"], 1) << stats.dump();
 }
 
 // infer() that raises is a 500 with the exception's type and message, no
