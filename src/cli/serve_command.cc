@@ -16,6 +16,7 @@
 #include "control/candidates.h"
 #include "control/reward.h"
 #include "core/duration.h"
+#include "core/malloc_tuning.h"
 #include "executor/config_keys.h"
 #include "executor/process/worker_process.h"
 #include "executor/process/zygote.h"
@@ -342,6 +343,8 @@ int RunServe(ServeFlags& f, const CLI::App& app) {
   spdlog::set_default_logger(spdlog::stderr_color_mt("switchyard"));
   spdlog::set_level(spdlog::level::from_str(f.log_level));
   std::signal(SIGPIPE, SIG_IGN);
+  // Before the zygote forks: it and every forked worker inherit it.
+  spdlog::debug("{}", TuneMallocForServing());
 
   if (Status s = CompleteServerOptions(f); !s.ok()) return Fail(s);
   if (Status s = CheckDatabaseAndExecutor(f); !s.ok()) return Fail(s);

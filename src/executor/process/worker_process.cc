@@ -11,6 +11,7 @@
 #include <thread>
 
 #include "core/clock.h"
+#include "core/malloc_tuning.h"
 #include "core/thread_annotations.h"
 
 extern char** environ;
@@ -211,6 +212,7 @@ Result<std::unique_ptr<WorkerProcess>> SpawnWorker(const WorkerSpec& spec) {
 }
 
 int SpawnedWorkerMain(int argc, char** argv) {
+  (void)TuneMallocForServing();  // as the server's (core/malloc_tuning.h): exec started afresh
   WorkerSpec spec;
   std::vector<int> fd_numbers;
   pid_t parent = -1;
