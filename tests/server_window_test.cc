@@ -16,13 +16,13 @@ TEST(ServerWindowTest, TheGilHeldShareIsThisWindowsHoldOverItsPythonServiceAndZe
   WindowStats w = window.Observe(1'000'000, 0, 0);
   EXPECT_EQ(w.gil_held_share, 0.0);
 
-  metrics.python_service_us += 10'000;
+  metrics.python_run_us += 10'000;
   metrics.python_gil_hold_us += 8'000;
   w = window.Observe(2'000'000, 0, 0);
   EXPECT_DOUBLE_EQ(w.gil_held_share, 0.8);
 
   // The next window's own requests, not the running total (which is 0.45).
-  metrics.python_service_us += 10'000;
+  metrics.python_run_us += 10'000;
   metrics.python_gil_hold_us += 1'000;
   w = window.Observe(3'000'000, 0, 0);
   EXPECT_DOUBLE_EQ(w.gil_held_share, 0.1);

@@ -35,9 +35,14 @@ struct WindowStats {
   // async executor's event loops hold any number. What the capacity screen
   // reads.
   double wait_load = 0;
-  // Python models: the GIL-held share of the window's service time (GIL hold
-  // over service, of the requests whose GIL was measured); 0 without any.
-  // Near 1: the work serialises on the GIL under threads (seed 002's lesson).
+  // Python models: the GIL-held share of the time the window's requests ran
+  // (GIL hold over service less GIL wait, of the requests whose GIL was
+  // measured); 0 without any. Near 1: the work serialises on the GIL under
+  // threads (seed 002's lesson). Without the wait it describes the model, not
+  // the configuration: py_chain is near 1 under threads and processes alike,
+  // where hold over service would be 0.5 under 2 contending threads — a
+  // contextual bandit that saw a different workload under each configuration
+  // could never compare them.
   double gil_held_share = 0;
 };
 

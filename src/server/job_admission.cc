@@ -38,8 +38,11 @@ std::function<void(ScoreOutcome)> JobAdmission::Completion(const Job& job, const
     metrics_.queue_us.Record(outcome.queue_us);
     if (python != nullptr) {
       python->Record(outcome.service_us, outcome.gil_wait_us, outcome.gil_hold_us);
-      if (outcome.gil_hold_us >= 0 && outcome.service_us >= 0) {
-        metrics_.python_service_us.fetch_add(static_cast<uint64_t>(outcome.service_us), std::memory_order_relaxed);
+      if (outcome.gil_hold_us >= 0 && outcome.gil_wait_us >= 0 && outcome.service_us >= 0) {
+        // The time the model ran: a wait for the GIL is the configuration's
+        // doing (threads), not the model's, and the feature describes the model.
+        const int64_t ran = std::max<int64_t>(0, outcome.service_us - outcome.gil_wait_us);
+        metrics_.python_run_us.fetch_add(static_cast<uint64_t>(ran), std::memory_order_relaxed);
         metrics_.python_gil_hold_us.fetch_add(static_cast<uint64_t>(outcome.gil_hold_us), std::memory_order_relaxed);
       }
     }

@@ -33,9 +33,10 @@ struct ServerMetrics {
   std::atomic<uint64_t> admitted_sleep_us{0};  // the admitted sleeps' own durations
   std::atomic<uint64_t> jobs_ok{0};
   std::atomic<uint64_t> jobs_failed{0};
-  // Python models' requests whose GIL was measured: their service and GIL
-  // hold, summed (µs). Never reset: the controller's GIL-held share.
-  std::atomic<uint64_t> python_service_us{0};
+  // Python models' requests whose GIL was measured: the time they ran
+  // (service less GIL wait) and their GIL hold, summed (µs). Never reset: the
+  // controller's GIL-held share.
+  std::atomic<uint64_t> python_run_us{0};
   std::atomic<uint64_t> python_gil_hold_us{0};
   // Replies to requests with a deadline that ran past it and were answered
   // when they ended (a thread cannot be stopped mid-call; core/request.h).

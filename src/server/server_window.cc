@@ -16,7 +16,7 @@ ServerWindow::Counters ServerWindow::Read() const {
   c.sleep_us = metrics_.admitted_sleep_us.load(std::memory_order_relaxed);
   c.ok = metrics_.jobs_ok.load(std::memory_order_relaxed);
   c.failed = metrics_.jobs_failed.load(std::memory_order_relaxed);
-  c.python_service_us = metrics_.python_service_us.load(std::memory_order_relaxed);
+  c.python_run_us = metrics_.python_run_us.load(std::memory_order_relaxed);
   c.python_gil_hold_us = metrics_.python_gil_hold_us.load(std::memory_order_relaxed);
   return c;
 }
@@ -58,10 +58,10 @@ WindowStats ServerWindow::Observe(int64_t now_us, double queue_length, double cp
   w.in_system = static_cast<double>(
       std::max<int64_t>(0, metrics_.requests_in_progress.load(std::memory_order_relaxed)));
   w.cpu_utilisation = cpu_utilisation;
-  const uint64_t python_service = now.python_service_us - last_.python_service_us;
-  if (python_service > 0) {
+  const uint64_t python_run = now.python_run_us - last_.python_run_us;
+  if (python_run > 0) {
     w.gil_held_share = std::min(
-        1.0, static_cast<double>(now.python_gil_hold_us - last_.python_gil_hold_us) / static_cast<double>(python_service));
+        1.0, static_cast<double>(now.python_gil_hold_us - last_.python_gil_hold_us) / static_cast<double>(python_run));
   }
 
   last_us_ = now_us;

@@ -32,7 +32,7 @@ class ServerWindow {
     uint64_t sleep_us = 0;
     uint64_t ok = 0;
     uint64_t failed = 0;
-    uint64_t python_service_us = 0;
+    uint64_t python_run_us = 0;
     uint64_t python_gil_hold_us = 0;
   };
   Counters Read() const;
