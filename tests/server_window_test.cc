@@ -10,7 +10,7 @@
 namespace switchyard {
 namespace {
 
-TEST(ServerWindowTest, TheGilHeldShareIsThisWindowsHoldOverItsPythonServiceAndZeroWithoutPython) {
+TEST(ServerWindowTest, TheGilHeldShareIsThisWindowsHoldOverTheTimeItsPythonRequestsRanAndZeroWithoutPython) {
   ServerMetrics metrics;
   ServerWindow window(metrics, /*slo_ms=*/0, /*now_us=*/0);
   WindowStats w = window.Observe(1'000'000, 0, 0);

@@ -20,9 +20,11 @@
 // every exploration term is measured in units of the observed reward noise,
 // a standard deviation estimated from the rewards themselves (pooled within
 // arms, or from LinUCB's prediction errors). Scaling every reward by a
-// positive factor, or shifting every reward by a constant, scales or shifts
-// the estimates and leaves the choices unchanged (up to rounding; exactly
-// for a power-of-two factor).
+// positive factor scales the estimates and leaves the choices unchanged (up
+// to rounding; exactly for a power-of-two factor), and so does shifting
+// every reward by a constant — except for the contextual bandit, which
+// models the reward's logarithm (ratios between arms, whatever the
+// workload's scale; linucb_bandit.cc).
 //
 // Non-stationarity: the workload shifts between phases, so the three
 // non-contextual bandits forget. Every Update multiplies the accumulated
@@ -58,10 +60,11 @@ using BanditContext = std::vector<double>;
 struct ArmEstimate {
   int plays = 0;      // Updates with a reward for this arm, ever
   double weight = 0;  // the same count discounted (contextual: = plays)
-  double mean = 0;    // estimated reward (contextual: predicted for the context)
+  double mean = 0;    // estimated reward (contextual: exp of the log reward predicted for the context)
   double bonus = 0;   // exploration term in reward units: ucb its bonus,
                       // thompson the posterior standard deviation,
-                      // contextual alpha * noise * sqrt(x' A^-1 x);
+                      // contextual exp(log prediction + alpha * noise *
+                      // sqrt(x' A^-1 x)) - mean;
                       // epsilon-greedy 0. Infinite for an arm never played.
   bool disabled = false;
 };
@@ -79,10 +82,11 @@ struct BanditOptions {
   // epsilon-greedy, ucb, thompson: per-update forgetting factor in (0, 1];
   // see the top of this file.
   double discount = 0.99;
-  // contextual: index = prediction + linucb_alpha * noise * sqrt(x' A^-1 x).
+  // contextual: index = prediction + linucb_alpha * noise * sqrt(x' A^-1 x),
+  // on the log-reward scale.
   double linucb_alpha = 1.0;
-  // contextual: the ridge. Each arm's coefficients start at "the mean reward
-  // of all arms so far, whatever the context", worth linucb_lambda
+  // contextual: the ridge. Each arm's coefficients start at "the mean log
+  // reward of all arms so far, whatever the context", worth linucb_lambda
   // observations.
   double linucb_lambda = 1.0;
   // Seeds the bandit's own std::mt19937_64 (epsilon-greedy and thompson draw

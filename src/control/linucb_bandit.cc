@@ -1,23 +1,31 @@
 // contextual: disjoint LinUCB (Li, Chu, Langford & Schapire 2010, "A
 // contextual-bandit approach to personalized news article recommendation",
-// algorithm 1). Each arm a keeps a ridge regression of its reward on
+// algorithm 1). Each arm a keeps a ridge regression of y = log(reward) on
 // x = (1, context):
 //
-//   A_a = lambda I + sum x x',   b_a = sum reward x,
-//   theta_a = A_a^-1 (b_a + lambda m),   m = (mean reward of all arms, 0, ...)
+//   A_a = lambda I + sum x x',   b_a = sum y x,
+//   theta_a = A_a^-1 (b_a + lambda m),   m = (mean y of all arms, 0, ...)
 //
 // and the arm with the largest theta_a' x + alpha * noise * sqrt(x' A_a^-1 x)
-// is played. Two departures from the paper, both for unbounded rewards:
+// is played. Three departures from the paper, all for unbounded rewards:
+//  - it models the logarithm of the reward, so differences are relative: the
+//    workloads one controller sees earn rewards that differ a hundredfold
+//    (py_chain's 2 to 5 against py_numpy's 100 and more, req/s over ms), and
+//    on a linear scale the big ones' noise drowned the small ones' 2.5x
+//    difference between arms. A reward at or below a hundredth of the mean
+//    reward (a window without answers scores 0) counts as that hundredth;
 //  - the ridge pulls the coefficients towards m, "this arm earns what the
 //    arms earn on average, whatever the workload", rather than towards 0, so
-//    a prediction from few rewards is not dragged to 0 (req/s over ms is in
-//    the hundreds);
+//    a prediction from few rewards is not dragged to 0;
 //  - the bonus is in units of `noise`, the root mean square of the one-step
-//    prediction errors (each reward against the arm's prediction just before
-//    it), so alpha means the same for any reward unit. The errors of the
-//    first rewards, before the models know anything, include the differences
+//    prediction errors (each y against the arm's prediction just before it),
+//    so alpha means the same for any workload. The errors of the first
+//    rewards, before the models know anything, include the differences
 //    between arms: early on the bonus is wide, then it shrinks towards the
 //    reward noise.
+// Multiplying every reward by a constant adds a constant to every y: the
+// choices stay the same. Adding a constant to every reward does not leave
+// them the same (it changes the ratios), unlike the other bandits.
 // Nothing is forgotten: a workload that comes back finds its arms' models
 // where it left them. A and b are at most 65 x 65 (context_dims <= 64);
 // theta and x' A^-1 x come from a Cholesky factorisation of A at each use.
@@ -69,18 +77,20 @@ class LinUcbBandit final : public Bandit {
     if (arm < 0 || arm >= arms() || arms_[arm].disabled || !std::isfinite(reward)) return;
     const std::vector<double> x = Features(context);
     Arm& a = arms_[arm];
-    if (rewards_ > 0) {
-      const double error = reward - FitArm(a, x).prediction;
+    ++rewards_;
+    mean_raw_reward_ += (reward - mean_raw_reward_) / static_cast<double>(rewards_);
+    const double y = LogReward(reward);
+    if (rewards_ > 1) {
+      const double error = y - FitArm(a, x).prediction;
       squared_errors_ += error * error;
       ++errors_;
     }
     for (int i = 0; i < dims_; ++i) {
       for (int j = 0; j < dims_; ++j) a.a[i * dims_ + j] += x[i] * x[j];
-      a.b[i] += reward * x[i];
+      a.b[i] += y * x[i];
     }
     ++a.plays;
-    ++rewards_;
-    mean_reward_ += (reward - mean_reward_) / static_cast<double>(rewards_);
+    mean_y_ += (y - mean_y_) / static_cast<double>(rewards_);
   }
 
   void Disable(int arm) override {
@@ -99,9 +109,11 @@ class LinUcbBandit final : public Bandit {
       ArmEstimate e;
       e.plays = a.plays;
       e.weight = a.plays;
-      e.mean = fit.prediction;
-      e.bonus =
-          a.plays == 0 ? std::numeric_limits<double>::infinity() : alpha_ * noise * std::sqrt(fit.variance);
+      // In reward units: the prediction's exponential, and how far above it
+      // the optimistic index lies.
+      e.mean = std::exp(fit.prediction);
+      e.bonus = a.plays == 0 ? std::numeric_limits<double>::infinity()
+                             : std::exp(fit.prediction + alpha_ * noise * std::sqrt(fit.variance)) - e.mean;
       e.disabled = a.disabled;
       out.push_back(e);
     }
@@ -130,9 +142,20 @@ class LinUcbBandit final : public Bandit {
     return x;
   }
 
+  // y of a reward: its logarithm, with rewards at or below a hundredth of
+  // the mean (0 for a window without answers) counted as that hundredth.
+  double LogReward(double reward) const {
+    constexpr double kFloorShare = 0.01;
+    const double floor = std::max(kFloorShare * mean_raw_reward_, std::numeric_limits<double>::min());
+    return std::log(std::max(reward, floor));
+  }
+
+  // On the log scale: 0.1 is about 10% of the reward. The floor keeps the
+  // bonus from vanishing before any error was measured.
   double Noise() const {
-    const double floor = 1e-6 * std::abs(mean_reward_);
-    return errors_ == 0 ? floor : std::max(std::sqrt(squared_errors_ / static_cast<double>(errors_)), floor);
+    constexpr double kFloor = 1e-6;
+    return errors_ == 0 ? kFloor
+                        : std::max(std::sqrt(squared_errors_ / static_cast<double>(errors_)), kFloor);
   }
 
   Fit FitArm(const Arm& arm, const std::vector<double>& x) const {
@@ -151,7 +174,7 @@ class LinUcbBandit final : public Bandit {
     }
     // theta = A^-1 (b + lambda m): solve L y = rhs, then L' theta = y.
     std::vector<double> rhs = arm.b;
-    rhs[0] += lambda_ * mean_reward_;
+    rhs[0] += lambda_ * mean_y_;
     const std::vector<double> theta = SolveUpperT(l, SolveLower(l, rhs));
     // x' A^-1 x = |L^-1 x|^2.
     const std::vector<double> z = SolveLower(l, x);
@@ -195,7 +218,8 @@ class LinUcbBandit final : public Bandit {
   std::vector<Arm> arms_;
   std::vector<bool> excluded_;  // SetExcluded
   long long rewards_ = 0;
-  double mean_reward_ = 0;  // over every arm and context
+  double mean_raw_reward_ = 0;  // over every arm and context: the floor of LogReward
+  double mean_y_ = 0;           // the mean log reward, likewise: the ridge's prior
   double squared_errors_ = 0;
   long long errors_ = 0;
 };
