@@ -8,8 +8,8 @@
 // the end of each request leaves more than the trim threshold at the top of
 // the worker thread's arena, glibc returns it with madvise, and the next
 // request faults the same pages in again, zero-filled. py_numpy (four
-// 384 x 384 float32 arrays per request) spent most of a third of its time in
-// page faults that way and served 720 requests/s on 2 threads against 1,290
+// 384 x 384 float32 arrays per request) spent about a third of its time in
+// page faults that way and served 689 requests/s on 2 threads against 1,258
 // with the thresholds fixed (docs/python-models.md). Which case a server fell
 // in depended on what happened to be freed before — loading another model
 // that freed a large block raised the thresholds for good.
