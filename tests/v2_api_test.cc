@@ -233,6 +233,36 @@ TEST_F(V2ProtocolTest, WithoutAConfigTensorsAreNamedByPositionAndShapedByTheRequ
   ExpectError(Post(port(), "/v2/models/noconfig/infer", InferBody(odd).dump()), 400, "inference failed");
   ExpectError(Post(port(), "/v2/models/noconfig/infer", InferBody(MobilenetInput("INPUT__1")).dump()), 400,
               "unknown input 'INPUT__1'");
+  ExpectError(Post(port(), "/v2/models/noconfig/infer", InferBody(MobilenetInput("pixels")).dump()), 400,
+              "<name>__<index>");
+}
+
+// Triton's PyTorch convention: without a config, any <name>__<index> names
+// the index-th input or output, and an output comes back under the name it
+// was asked by; with a config, the config's names are the only names.
+TEST_F(V2ProtocolTest, WithoutAConfigAnyNameWithTheIndexNamesTheTensor) {
+  auto reference = Post(port(), "/v2/models/noconfig/infer", InferBody(MobilenetInput()).dump());
+  ASSERT_EQ(reference.status, 200) << reference.body;
+  for (const char* name : {"input__0", "x__0", "pixels__0"}) {
+    SCOPED_TRACE(name);
+    json body = InferBody(MobilenetInput(name));
+    body["outputs"] = json::array({{{"name", "output__0"}}});
+    auto r = Post(port(), "/v2/models/noconfig/infer", body.dump());
+    ASSERT_EQ(r.status, 200) << r.body;
+    ASSERT_EQ(r.json()["outputs"].size(), 1u);
+    EXPECT_EQ(r.json()["outputs"][0]["name"], "output__0");
+    EXPECT_EQ(r.json()["outputs"][0]["data"], reference.json()["outputs"][0]["data"]);
+  }
+  json both = InferBody(MobilenetInput("input__0"));
+  both["inputs"].push_back(MobilenetInput("INPUT__0"));
+  ExpectError(Post(port(), "/v2/models/noconfig/infer", both.dump()), 400, "given twice");
+  json no_such_output = InferBody(MobilenetInput());
+  no_such_output["outputs"] = json::array({{{"name", "output__1"}}});
+  ExpectError(Post(port(), "/v2/models/noconfig/infer", no_such_output.dump()), 400,
+              "unknown output 'output__1'");
+  // tiny_mobilenet's config.toml names its input INPUT__0.
+  ExpectError(Post(port(), "/v2/models/tiny_mobilenet/infer", InferBody(MobilenetInput("input__0")).dump()), 400,
+              "unknown input 'input__0' (the model's inputs: INPUT__0)");
 }
 
 // The bad-input table: each a 400 naming the problem (TearDown checks the

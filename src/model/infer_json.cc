@@ -3,11 +3,14 @@
 #include <fmt/format.h>
 #include <simdjson.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <limits>
 
 #include <nlohmann/json.hpp>
+
+#include "model/tensor_naming.h"
 
 namespace switchyard {
 namespace {
@@ -191,11 +194,19 @@ Result<InferRequest> ParseInferRequest(std::string_view body, const std::vector<
     const simdjson::dom::object in(in_element);
     const std::string name(name_field->get_string().value_unsafe());
     size_t i = 0;
-    while (i < specs.size() && specs[i].name != name) ++i;
+    if (declared) {
+      while (i < specs.size() && specs[i].name != name) ++i;
+    } else {
+      // Triton's PyTorch convention (model/tensor_naming.h): the index names it.
+      i = std::min(ConventionIndex(name).value_or(specs.size()), specs.size());
+    }
     if (i == specs.size()) {
       std::string known;
       for (const TensorSpec& s : specs) known += (known.empty() ? "" : ", ") + s.name;
-      return InvalidArgument("unknown input '" + name + "' (the model's inputs: " + known + ")");
+      if (declared) return InvalidArgument("unknown input '" + name + "' (the model's inputs: " + known + ")");
+      return InvalidArgument("unknown input '" + name + "': without a config.toml the model's " +
+                             std::to_string(specs.size()) + " input(s) are named <name>__<index>, " +
+                             "Triton's PyTorch convention (" + known + ")");
     }
     if (data_of[i]) return InvalidArgument("input '" + name + "' is given twice");
     std::optional<element> datatype = Field(in, "datatype");

@@ -35,9 +35,10 @@ struct InferRequest {
 };
 
 // Parses `body` for a model whose inputs are `specs`, in argument order.
-// `declared` false (no config.toml): any datatype and shape is accepted, names
-// must be the specs' (INPUT__0, ...). InvalidArgument names the input and the
-// problem.
+// `declared` false (no config.toml): any datatype and shape is accepted, and
+// an input is named by Triton's PyTorch convention (<name>__<index>, e.g.
+// INPUT__0 or input__0; model/tensor_naming.h); declared: by the config's
+// names. InvalidArgument names the input and the problem.
 Result<InferRequest> ParseInferRequest(std::string_view body, const std::vector<TensorSpec>& specs, bool declared,
                                        const InferLimits& limits);
 

@@ -2,6 +2,7 @@
 
 #include "core/json_quote.h"
 #include "model/infer_json.h"
+#include "model/tensor_naming.h"
 
 #include <algorithm>
 #include <memory>
@@ -94,14 +95,24 @@ ScoreOutcome Finish(const std::string& model_name, const InferCall& call, Result
     (*outputs)[i].name = i < declared.size() ? declared[i].name : "OUTPUT__" + std::to_string(i);
   }
   if (!call.payload.outputs.empty()) {
+    // Without a config an output is asked for by Triton's PyTorch convention
+    // (output__0 is OUTPUT__0) and answered under the name it was asked by.
+    const bool by_position = !call.model->config.declared;
     std::vector<HostTensor> wanted;
     for (const std::string& name : call.payload.outputs) {
       auto it = std::find_if(outputs->begin(), outputs->end(), [&](const HostTensor& t) { return t.name == name; });
+      if (by_position && it == outputs->end()) {
+        const size_t index = ConventionIndex(name).value_or(outputs->size());
+        if (index < outputs->size()) it = outputs->begin() + static_cast<std::ptrdiff_t>(index);
+      }
       if (it == outputs->end()) {
         out.status = InvalidArgument("unknown output '" + name + "' requested");
         return out;
       }
-      wanted.push_back(std::move(*it));
+      // A copy by position: output__0 and OUTPUT__0 may both be asked for.
+      HostTensor picked = by_position ? *it : std::move(*it);
+      picked.name = name;
+      wanted.push_back(std::move(picked));
     }
     *outputs = std::move(wanted);
   }
