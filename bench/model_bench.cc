@@ -8,9 +8,12 @@
 //                            figure divides by
 //   BM_ParseInferRequest     JSON body of a 1x3x32x32 FP32 request -> checked
 //                            host tensors (the server's frontend)
+//   BM_ParseInferRequestBinary  the same request with its tensor as binary
+//                            data (the v2 binary extension, infer kind binary=1)
 //   BM_PayloadRoundTrip      tensors -> IPC payload -> tensors (frontend and
 //                            worker)
-//   BM_RenderInferReply      MobileNet's 1x10 output -> the JSON reply
+//   BM_RenderInferReply/B    MobileNet's 1x10 output (as a worker returns it)
+//                            -> the reply; B=1: the output as binary data
 //
 // Models come from $SWITCHYARD_MODELS (default: models/, made by
 // scripts/export_models.py); a model that is missing is skipped with a note.
@@ -52,7 +55,7 @@ Result<InferRequest> RequestFor(const ModelCase& c, const ServedModel& model) {
   std::mt19937_64 rng(1);
   const ModelVersion* v = model.Find(std::nullopt);
   if (v == nullptr) return Unavailable(std::string(c.name) + " is not ready");
-  return ParseInferRequest(mix->Body(0, rng), model.InputSpecs(*v), model.config.declared, InferLimits{});
+  return ParseInferRequest(mix->Body(0, rng), {}, model.InputSpecs(*v), model.config.declared, InferLimits{});
 }
 
 void BM_Infer(benchmark::State& state) {
@@ -103,7 +106,7 @@ void BM_ParseInferRequest(benchmark::State& state) {
   const std::string body = MobilenetBody();
   const std::vector<TensorSpec> specs = {MobilenetSpec()};
   for (auto _ : state) {
-    auto r = ParseInferRequest(body, specs, /*declared=*/true, InferLimits{});
+    auto r = ParseInferRequest(body, {}, specs, /*declared=*/true, InferLimits{});
     if (!r.ok()) {
       state.SkipWithError(r.status().ToString().c_str());
       return;
@@ -114,8 +117,30 @@ void BM_ParseInferRequest(benchmark::State& state) {
 }
 BENCHMARK(BM_ParseInferRequest)->Unit(benchmark::kMicrosecond);
 
+void BM_ParseInferRequestBinary(benchmark::State& state) {
+  auto mix = RequestMix::Parse(std::string(kModels[0].mix) + ":binary=1");
+  std::mt19937_64 rng(1);
+  const std::string body = mix->Body(0, rng);
+  // "Inference-Header-Content-Length: N\r\n", as the load generator sends it.
+  const std::string& header = mix->Headers(0);
+  const size_t json_length = std::stoul(header.substr(header.find(':') + 1));
+  const std::string_view json = std::string_view(body).substr(0, json_length);
+  const std::string_view binary = std::string_view(body).substr(json_length);
+  const std::vector<TensorSpec> specs = {MobilenetSpec()};
+  for (auto _ : state) {
+    auto r = ParseInferRequest(json, binary, specs, /*declared=*/true, InferLimits{});
+    if (!r.ok()) {
+      state.SkipWithError(r.status().ToString().c_str());
+      return;
+    }
+    benchmark::DoNotOptimize(r);
+  }
+  state.SetBytesProcessed(static_cast<int64_t>(state.iterations() * body.size()));
+}
+BENCHMARK(BM_ParseInferRequestBinary)->Unit(benchmark::kMicrosecond);
+
 void BM_PayloadRoundTrip(benchmark::State& state) {
-  auto r = ParseInferRequest(MobilenetBody(), {MobilenetSpec()}, true, InferLimits{});
+  auto r = ParseInferRequest(MobilenetBody(), {}, {MobilenetSpec()}, true, InferLimits{});
   for (auto _ : state) {
     std::string bytes = EncodeInferPayload(r->payload);
     auto back = DecodeInferPayload(bytes);
@@ -133,12 +158,15 @@ void BM_RenderInferReply(benchmark::State& state) {
   V2Api::Prepared p;
   p.model_name = "mobilenet_v2";
   p.model_version = 1;
+  p.encoding.binary_by_default = state.range(0) != 0;
+  const std::string tensors = EncodeTensors({out});
   for (auto _ : state) {
-    std::string reply = V2Api::RenderInferReply(p, RenderOutputsJson({out}));
+    HttpReply reply = V2Api::RenderInferReply(p, tensors);
     benchmark::DoNotOptimize(reply);
   }
+  state.SetLabel(state.range(0) != 0 ? "binary" : "json");
 }
-BENCHMARK(BM_RenderInferReply)->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_RenderInferReply)->Arg(0)->Arg(1)->Unit(benchmark::kMicrosecond);
 
 }  // namespace
 

@@ -14,7 +14,11 @@
                calling the same TorchScript files through python3-torch.
   protocol     parsing and validating a 1x3x32x32 FP32 request, its IPC payload
                and rendering the reply (model_bench), as a share of
-               mobilenet_v2's single-thread inference time.
+               mobilenet_v2's single-thread inference time; in JSON, and
+               with the tensors as binary data (the v2 binary extension).
+  binary       with --binary, switchyard's servers also take the same load
+               with binary tensors in and out (the mix's binary=1), as
+               Triton's perf_analyzer sends it.
   memory       PSS of the whole process tree serving distilbert_like with 4
                workers: threads, processes fork / forkserver / spawn, and
                gunicorn+Flask, after every worker has run inferences.
@@ -127,9 +131,13 @@ def inprocess_rates(build, models, model):
     return one, two
 
 
+PROTOCOL_PARTS = ("BM_ParseInferRequest", "BM_ParseInferRequestBinary", "BM_PayloadRoundTrip",
+                  "BM_RenderInferReply/0", "BM_RenderInferReply/1")
+
+
 def protocol_costs(build, models):
     res = model_bench(build, models, "BM_ParseInferRequest|BM_PayloadRoundTrip|BM_RenderInferReply", "2")
-    return {k: res[k]["real_time"] for k in ("BM_ParseInferRequest", "BM_PayloadRoundTrip", "BM_RenderInferReply")}
+    return {k: res[k]["real_time"] for k in PROTOCOL_PARTS}
 
 
 def descendants(pid):
@@ -209,12 +217,23 @@ def main():
     ap.add_argument("--build", default=os.path.join(ROOT, "build"))
     ap.add_argument("--skip-memory", action="store_true")
     ap.add_argument("--json", help="write every run and the medians here")
+    ap.add_argument("--binary", action="store_true",
+                    help="also load switchyard's servers with binary tensors (the mix's binary=1)")
+    ap.add_argument("--model", action="append", choices=["mobilenet_v2", "lstm_forecaster"],
+                    help="measure only this model (repeatable; default: both)")
+    ap.add_argument("--skip-python", action="store_true", help="leave out the Python servers")
     args = ap.parse_args()
+    served = args.model or ["mobilenet_v2", "lstm_forecaster"]
+    # (label, server spec, mix suffix)
+    cells = [(label, spec, "") for label, spec in SERVERS if not (args.skip_python and isinstance(spec, str))]
+    if args.binary:
+        cells += [(label + ", binary tensors", spec, ":binary=1") for label, spec in SERVERS
+                  if not isinstance(spec, str)]
     binary = os.path.join(args.build, "switchyard")
     for need in (binary, os.path.join(args.build, "bench", "model_bench")):
         if not os.path.exists(need):
             sys.exit("models_bench: %s is missing: build first (scripts/build.sh)" % need)
-    for m in MIXES:
+    for m in served + ([] if args.skip_memory else ["distilbert_like"]):
         if not os.path.exists(os.path.join(args.models, m, "1", "model.pt")):
             sys.exit("models_bench: %s/%s is missing: /usr/bin/python3 scripts/export_models.py --out %s"
                      % (args.models, m, args.models))
@@ -223,15 +242,15 @@ def main():
     with tempfile.TemporaryDirectory() as tmp:
         for rep in range(args.repeat):
             run = {"protocol_us": protocol_costs(args.build, args.models), "models": {}}
-            for model in ("mobilenet_v2", "lstm_forecaster"):
+            for model in served:
                 row = {"servers": {}}
-                order = SERVERS[rep % len(SERVERS):] + SERVERS[:rep % len(SERVERS)]
-                for label, spec in order:
+                order = cells[rep % len(cells):] + cells[:rep % len(cells)]
+                for label, spec, suffix in order:
                     one, two = inprocess_rates(args.build, args.models, model)
                     server = start_server(binary, spec, 2, args.models)
                     try:
-                        s = load(binary, server.port, MIXES[model], args.connections, args.duration, args.warmup,
-                                 tmp)
+                        s = load(binary, server.port, MIXES[model] + suffix, args.connections, args.duration,
+                                 args.warmup, tmp)
                     finally:
                         server.stop()
                     rps = s["throughput_rps"]
@@ -251,19 +270,26 @@ def main():
 
     summary = {"machine": machine(), "repeat": args.repeat, "duration_s": args.duration,
                "connections": args.connections, "models": {}, "memory": memory}
-    mobilenet_us = med([1e6 / c["inprocess_1thread_per_s"] for r in runs
-                        for c in r["models"]["mobilenet_v2"]["servers"].values()])
-    proto = {k: med([r["protocol_us"][k] for r in runs]) for k in runs[0]["protocol_us"]}
-    proto_total = sum(proto.values())
-    summary["protocol"] = {"parts_us": proto, "total_us": proto_total, "mobilenet_inference_us": mobilenet_us,
-                           "share": proto_total / mobilenet_us}
+    proto = {k: med([r["protocol_us"][k] for r in runs]) for k in PROTOCOL_PARTS}
     print("\n## Model serving, %s, %d cores, %s (medians of %d)\n" % (
         summary["machine"]["cpu"], summary["machine"]["cores"], summary["machine"]["date"], args.repeat))
-    print("Protocol: parse %.1f us + IPC payload %.2f us + reply %.2f us = %.1f us, %.1f%% of mobilenet_v2's "
-          "%.0f us single-thread inference\n" % (proto["BM_ParseInferRequest"], proto["BM_PayloadRoundTrip"],
-                                                 proto["BM_RenderInferReply"], proto_total,
-                                                 100 * proto_total / mobilenet_us, mobilenet_us))
-    for model in ("mobilenet_v2", "lstm_forecaster"):
+    summary["protocol"] = {"parts_us": proto}
+    for form, parse, render in (("json", "BM_ParseInferRequest", "BM_RenderInferReply/0"),
+                                ("binary", "BM_ParseInferRequestBinary", "BM_RenderInferReply/1")):
+        total = proto[parse] + proto["BM_PayloadRoundTrip"] + proto[render]
+        summary["protocol"][form + "_total_us"] = total
+        line = "Protocol, %s tensors: parse %.2f us + IPC payload %.2f us + reply %.2f us = %.2f us" % (
+            form, proto[parse], proto["BM_PayloadRoundTrip"], proto[render], total)
+        if "mobilenet_v2" in served:
+            mobilenet_us = med([1e6 / c["inprocess_1thread_per_s"] for r in runs
+                                for c in r["models"]["mobilenet_v2"]["servers"].values()])
+            summary["protocol"]["mobilenet_inference_us"] = mobilenet_us
+            summary["protocol"][form + "_share"] = total / mobilenet_us
+            line += ", %.1f%% of mobilenet_v2's %.0f us single-thread inference" % (100 * total / mobilenet_us,
+                                                                                   mobilenet_us)
+        print(line)
+    print()
+    for model in served:
         rows = [r["models"][model] for r in runs]
         one = med([c["inprocess_1thread_per_s"] for r in rows for c in r["servers"].values()])
         two = med([c["inprocess_2threads_per_s"] for r in rows for c in r["servers"].values()])
@@ -273,11 +299,11 @@ def main():
               % (model, one, 2 * one, two))
         print("| server (2 workers) | req/s | efficiency (÷ 2×1-thread) | ÷ 2 threads in-process | p50 ms | p99 ms |")
         print("|---|---|---|---|---|---|")
-        for label, _ in SERVERS:
-            cells = [r["servers"][label] for r in rows]
-            e = {k: med([c[k] for c in cells]) for k in ("throughput_rps", "efficiency", "vs_two_threads",
-                                                           "p50_ms", "p99_ms")}
-            e["errors"] = sum(c["errors"] for c in cells)
+        for label, _, _ in cells:
+            measured = [r["servers"][label] for r in rows]
+            e = {k: med([c[k] for c in measured]) for k in ("throughput_rps", "efficiency", "vs_two_threads",
+                                                              "p50_ms", "p99_ms")}
+            e["errors"] = sum(c["errors"] for c in measured)
             entry["servers"][label] = e
             print("| %s | %.1f | %.2f | %.2f | %.2f | %.2f |" % (label, e["throughput_rps"], e["efficiency"],
                                                                   e["vs_two_threads"], e["p50_ms"], e["p99_ms"]))

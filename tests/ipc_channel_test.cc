@@ -36,7 +36,7 @@ class IpcChannelTest : public ::testing::TestWithParam<IpcKind> {
   std::unique_ptr<WorkerChannel> worker_;
 };
 
-// Echoes each request back as the reply: data as result_json, iters as the
+// Echoes each request back as the reply: data as result, iters as the
 // start stamp, key as the end stamp; a request with mode sleep gets an error.
 void EchoWorker(WorkerChannel& worker) {
   ASSERT_TRUE(worker.Send(WorkerReply{}).ok());
@@ -46,7 +46,7 @@ void EchoWorker(WorkerChannel& worker) {
     if (request.mode == ScoreMode::kSleep) {
       reply.status = Status(StatusCode::kNotFound, std::string("no \0such", 8));
     } else {
-      reply.result_json = request.data;
+      reply.result = request.data;
       reply.start_us = static_cast<int64_t>(request.iters);
       reply.end_us = request.key;
     }
@@ -71,7 +71,7 @@ TEST_P(IpcChannelTest, RequestsAndRepliesCarryArbitraryBytes) {
     auto reply = parent_->Receive(kNoDeadline);
     ASSERT_TRUE(reply.ok()) << reply.status().ToString();
     EXPECT_TRUE(reply->status.ok());
-    EXPECT_EQ(reply->result_json, data);
+    EXPECT_EQ(reply->result, data);
     EXPECT_EQ(reply->start_us, static_cast<int64_t>(data.size() + 7));
     EXPECT_EQ(reply->end_us, -42);
   }

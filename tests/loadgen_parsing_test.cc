@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstring>
 #include <fstream>
 #include <numeric>
 
@@ -129,6 +130,51 @@ TEST(RequestMixTest, InferNamesItsInputAndMaySendOneValueEverywhere) {
   }
   EXPECT_NE(RequestMix::Parse("infer:model=m:datatype=INT32:value=1.5").status().message().find("not an integer"),
             std::string::npos);
+}
+
+TEST(RequestMixTest, InferWithBinarySendsTheSameValuesAsBinaryTensorData) {
+  auto mix = RequestMix::Parse("infer:model=m:shape=2x3,infer:model=m:shape=2x3:binary=1,"
+                               "infer:model=b:shape=4:datatype=INT32:max=9:binary=1:client=c1");
+  ASSERT_TRUE(mix.ok()) << mix.status().ToString();
+  std::mt19937_64 rng(1);
+  const auto json_values = nlohmann::json::parse(mix->Body(0, rng))["inputs"][0]["data"].get<std::vector<float>>();
+  EXPECT_EQ(mix->ContentType(0), "application/json");
+  EXPECT_EQ(mix->Headers(0), "");
+
+  // The JSON header, its length in Inference-Header-Content-Length, then the
+  // input's bytes; the outputs are asked for in binary.
+  const std::string body = mix->Body(1, rng);
+  EXPECT_EQ(mix->ContentType(1), "application/octet-stream");
+  const std::string& headers = mix->Headers(1);
+  const std::string prefix = "Inference-Header-Content-Length: ";
+  ASSERT_EQ(headers.rfind(prefix, 0), 0u) << headers;
+  ASSERT_EQ(headers.substr(headers.size() - 2), "\r\n");
+  const size_t json_length = std::stoul(headers.substr(prefix.size()));
+  ASSERT_EQ(json_length + 6 * sizeof(float), body.size());
+  auto header = nlohmann::json::parse(body.substr(0, json_length));
+  EXPECT_EQ(header["inputs"][0]["parameters"]["binary_data_size"], 24);
+  EXPECT_EQ(header["inputs"][0].count("data"), 0u);
+  EXPECT_EQ(header["parameters"]["binary_data_output"], true);
+  std::vector<float> binary_values(6);
+  std::memcpy(binary_values.data(), body.data() + json_length, 24);
+  EXPECT_EQ(binary_values, json_values) << "the same values as the JSON form";
+
+  const std::string ints = mix->Body(2, rng);
+  EXPECT_NE(mix->Headers(2).find("X-Client-Id: c1\r\n"), std::string::npos) << mix->Headers(2);
+  EXPECT_NE(mix->Headers(2).find(prefix), std::string::npos) << mix->Headers(2);
+  const size_t ints_json = std::stoul(mix->Headers(2).substr(mix->Headers(2).find(prefix) + prefix.size()));
+  ASSERT_EQ(ints.size(), ints_json + 4 * sizeof(int32_t));
+  for (size_t i = 0; i < 4; ++i) {
+    int32_t v;
+    std::memcpy(&v, ints.data() + ints_json + i * sizeof v, sizeof v);
+    EXPECT_GE(v, 0);
+    EXPECT_LT(v, 9);
+  }
+  EXPECT_EQ(mix->EntryText(1), "infer:model=m:shape=2x3:datatype=FP32:binary=1");
+  EXPECT_EQ(RequestMix::Parse(mix->ToString())->ToString(), mix->ToString());
+  auto bad = RequestMix::Parse("infer:model=m:binary=yes");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.status().message().find("must be 0 or 1"), std::string::npos) << bad.status().message();
 }
 
 TEST(RequestMixTest, PicksInProportionToTheWeights) {

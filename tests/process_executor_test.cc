@@ -102,7 +102,7 @@ std::string InProcessAnswer(const ScoreRequest& request) {
   static auto runner = WorkloadRunner::Create({}).value();
   ScoreOutcome outcome = runner->Run(request);
   EXPECT_TRUE(outcome.status.ok()) << outcome.status.ToString();
-  return outcome.result_json;
+  return outcome.result;
 }
 
 void SubmitOk(Executor& executor, uint64_t id, ScoreRequest request, Outcomes& outcomes) {
@@ -190,7 +190,7 @@ TEST_P(ProcessExecutorTest, CpuAnswersEqualTheInProcessRunner) {
   for (const ScoreRequest& request : requests) {
     ScoreOutcome outcome = RunOne(**executor, request);
     ASSERT_TRUE(outcome.status.ok()) << outcome.status.ToString();
-    EXPECT_EQ(outcome.result_json, InProcessAnswer(request)) << "data size " << request.data.size();
+    EXPECT_EQ(outcome.result, InProcessAnswer(request)) << "data size " << request.data.size();
     EXPECT_GE(outcome.service_us, 0);
   }
 }
@@ -217,7 +217,7 @@ TEST_P(ProcessExecutorTest, ConcurrentSubmitsAreEachAnsweredExactlyOnce) {
   for (auto& [id, got] : all) {
     ASSERT_EQ(got.size(), 1u) << "job " << id;
     ASSERT_TRUE(got[0].status.ok()) << got[0].status.ToString();
-    EXPECT_EQ(got[0].result_json, InProcessAnswer(Cpu("job-" + std::to_string(id), 100 + id % 7)));
+    EXPECT_EQ(got[0].result, InProcessAnswer(Cpu("job-" + std::to_string(id), 100 + id % 7)));
   }
   (*executor)->Drain();
   EXPECT_EQ(outcomes.count(), static_cast<size_t>(kThreads * kPerThread));  // nothing late or twice
@@ -229,7 +229,7 @@ TEST_P(ProcessExecutorTest, SleepBlocksTheWorkerAndAnswers) {
   ASSERT_TRUE(executor.ok()) << executor.status().ToString();
   ScoreOutcome outcome = RunOne(**executor, Sleep(30));
   ASSERT_TRUE(outcome.status.ok()) << outcome.status.ToString();
-  EXPECT_EQ(outcome.result_json, "30");
+  EXPECT_EQ(outcome.result, "30");
   EXPECT_GE(outcome.service_us, 30000);  // the worker's own stamps around the sleep
 }
 
@@ -255,7 +255,7 @@ TEST_P(ProcessExecutorTest, IoReadsTheDatabaseInTheWorker) {
     io.key = 42;
     ScoreOutcome outcome = RunOne(**executor, io);
     ASSERT_TRUE(outcome.status.ok()) << outcome.status.ToString();
-    EXPECT_EQ(outcome.result_json, JsonQuote(KvValueForKey(42)));
+    EXPECT_EQ(outcome.result, JsonQuote(KvValueForKey(42)));
     io.key = 1000;
     EXPECT_EQ(RunOne(**executor, io).status.code(), StatusCode::kNotFound);
   }
@@ -277,7 +277,7 @@ TEST_P(ProcessExecutorTest, OversizedPayloadIsRejectedWithoutTouchingAWorker) {
   EXPECT_EQ(too_big.status.code(), StatusCode::kInvalidArgument);
   ScoreOutcome fits = RunOne(**executor, Cpu(std::string(1024, 'x'), 1));
   ASSERT_TRUE(fits.status.ok()) << fits.status.ToString();
-  EXPECT_EQ(fits.result_json, InProcessAnswer(Cpu(std::string(1024, 'x'), 1)));
+  EXPECT_EQ(fits.result, InProcessAnswer(Cpu(std::string(1024, 'x'), 1)));
   EXPECT_EQ((*executor)->Stats().worker_pids, pids);
   EXPECT_EQ((*executor)->Stats().worker_restarts, 0u);
 }
@@ -302,7 +302,7 @@ TEST_P(ProcessExecutorTest, KilledWorkerFailsOnlyItsJobAndIsReplaced) {
     ASSERT_EQ(got.size(), 1u);
     if (got[0].status.ok()) {
       ++succeeded;
-      EXPECT_EQ(got[0].result_json, "2000");
+      EXPECT_EQ(got[0].result, "2000");
     } else {
       ++failed;
       EXPECT_EQ(got[0].status.code(), StatusCode::kUnavailable);
@@ -326,7 +326,7 @@ TEST_P(ProcessExecutorTest, KilledWorkerFailsOnlyItsJobAndIsReplaced) {
   ASSERT_TRUE(after.WaitFor(10));
   for (auto& [id, got] : after.Snapshot()) {
     ASSERT_TRUE(got[0].status.ok()) << got[0].status.ToString();
-    EXPECT_EQ(got[0].result_json, InProcessAnswer(Cpu("after", id)));
+    EXPECT_EQ(got[0].result, InProcessAnswer(Cpu("after", id)));
   }
 }
 
@@ -424,7 +424,7 @@ TEST_P(PreforkTest, ForkExecutorAdoptsThePreforkedWorkers) {
   EXPECT_EQ(std::set<int>(pids.begin(), pids.end()), expected);
   ScoreOutcome outcome = RunOne(**executor, Cpu("adopted", 10));
   ASSERT_TRUE(outcome.status.ok()) << outcome.status.ToString();
-  EXPECT_EQ(outcome.result_json, InProcessAnswer(Cpu("adopted", 10)));
+  EXPECT_EQ(outcome.result, InProcessAnswer(Cpu("adopted", 10)));
   executor.value().reset();
   for (int pid : expected) EXPECT_TRUE(ProcessGone(pid));
 }
@@ -473,7 +473,7 @@ TEST(ProcessExecutorConfigTest, JobsFailWith503WhileNoWorkerCanBeStartedAndServe
   SetWorkerExecutable(real);
   ScoreOutcome served = RunOne(ex, Cpu("again", 5));
   ASSERT_TRUE(served.status.ok()) << served.status.ToString();
-  EXPECT_EQ(served.result_json, InProcessAnswer(Cpu("again", 5)));
+  EXPECT_EQ(served.result, InProcessAnswer(Cpu("again", 5)));
   EXPECT_EQ(ex.Stats().worker_pids.size(), 1u);
   ex.Drain();
   EXPECT_TRUE(ex.Stats().worker_pids.empty());

@@ -131,7 +131,7 @@ TEST(ScoreApiTest, TimeoutAndClientAreOptionalAndChecked) {
 
 TEST(ScoreApiTest, RendersReplyAndErrorsAsValidJson) {
   ScoreOutcome o;
-  o.result_json = "\"abc\"";
+  o.result = "\"abc\"";
   o.queue_us = 12;
   o.service_us = 34;
   auto reply = nlohmann::json::parse(RenderScoreReply(o));

@@ -164,7 +164,7 @@ void RunUntilEmpty(WorkQueue& q, Sha256Chain& sha, int& runs) {
     if (job->request.mode == ScoreMode::kCpu) {
       outcome = RunCpuScore(sha, job->request);
     } else {
-      outcome.result_json = std::to_string(job->request.sleep_ms);
+      outcome.result = std::to_string(job->request.sleep_ms);
     }
     outcome.service_us = 100;
     job->on_done(std::move(outcome));
@@ -189,7 +189,7 @@ TEST(WorkQueueTest, MlfqRunsAChainInSlicesWhoseEndResultIsTheWholeChain) {
   RunUntilEmpty(q, sha, runs);
   ASSERT_TRUE(answer.has_value());
   ASSERT_TRUE(answer->status.ok());
-  EXPECT_EQ(answer->result_json, "\"" + sha.ComputeHex("seed", 1000) + "\"");
+  EXPECT_EQ(answer->result, "\"" + sha.ComputeHex("seed", 1000) + "\"");
   EXPECT_GT(runs, 5) << "it was not sliced";
   EXPECT_EQ(answer->service_us, 100 * runs) << "the service time of all slices";
 }
@@ -209,7 +209,7 @@ TEST(WorkQueueTest, MlfqSlicesASleepAndAnswersWithWhatWasAskedFor) {
   int runs = 0;
   RunUntilEmpty(q, sha, runs);
   ASSERT_TRUE(answer.has_value());
-  EXPECT_EQ(answer->result_json, "7");
+  EXPECT_EQ(answer->result, "7");
   EXPECT_EQ(runs, 4) << "2 + 2 + 2 + 1 ms";
 }
 

@@ -30,11 +30,14 @@ struct ScoreRequest {
 // The class `request`'s cost is learned under (core/cost_class.h).
 CostClass CostClassOf(const ScoreRequest& request);
 
-// What a worker produced: a status and, on success, the `result` member of the
-// reply already encoded as a JSON value (a quoted string or a number).
+// What a worker produced: a status and, on success, its result: for the
+// /score modes the `result` member of the reply already encoded as a JSON
+// value (a quoted string or a number); for infer the output tensors as
+// model/tensor.h's EncodeTensors writes them, which the frontend renders as
+// JSON or binary as the request asked.
 struct ScoreOutcome {
   Status status;
-  std::string result_json;
+  std::string result;
   int64_t queue_us = 0;    // admitted -> a worker started it
   int64_t service_us = 0;  // a worker started it -> it finished
   // A Python model's GIL figures for this request (model/model_backend.h's

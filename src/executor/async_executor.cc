@@ -165,7 +165,7 @@ class AsyncExecutor final : public QueuedExecutor {
       case ScoreMode::kSleep: {
         asio::steady_timer timer(*state.context, std::chrono::milliseconds(req.sleep_ms));
         co_await timer.async_wait(asio::use_awaitable);
-        outcome.result_json = std::to_string(req.sleep_ms);
+        outcome.result = std::to_string(req.sleep_ms);
         break;
       }
       case ScoreMode::kCpu:

@@ -64,7 +64,7 @@ Job TakeSlice(Job job, int64_t slice_us, std::function<void(Job)> requeue, const
     const uint64_t remaining = UnitsLeft(j.request) - units;
     if (!outcome.status.ok() || remaining == 0) {
       if (outcome.status.ok() && j.request.mode == ScoreMode::kSleep) {
-        outcome.result_json = std::to_string(j.units_done);  // what the client asked to sleep
+        outcome.result = std::to_string(j.units_done);  // what the client asked to sleep
       }
       outcome.service_us = j.attained_us;
       outcome.queue_us = std::max<int64_t>(0, clock.NowMicros() - j.arrival_us - j.attained_us);
@@ -73,7 +73,7 @@ Job TakeSlice(Job job, int64_t slice_us, std::function<void(Job)> requeue, const
       return;
     }
     if (j.request.mode == ScoreMode::kCpu) {
-      j.request.data = DigestBytes(outcome.result_json);
+      j.request.data = DigestBytes(outcome.result);
       j.request.iters = remaining - 1;
       // What the chain really costs here, for the rest and for the next slice.
       const double per_unit = static_cast<double>(j.attained_us) / static_cast<double>(j.units_done);

@@ -378,7 +378,7 @@ class ProcessExecutor final : public QueuedExecutor {
       }
       ScoreOutcome outcome;
       outcome.status = std::move(reply->status);
-      outcome.result_json = std::move(reply->result_json);
+      outcome.result = std::move(reply->result);
       outcome.queue_us = reply->start_us - job->arrival_us;
       outcome.service_us = reply->end_us - reply->start_us;
       outcome.gil_wait_us = reply->gil_wait_us;

@@ -348,8 +348,8 @@ class GeneratorThread {
     std::string body = load.mix.Body(entry, rng_);
     std::string path = load.mix.Path(entry);
     return "POST " + (path.empty() ? options_.target.path : path) + " HTTP/1.1\r\nHost: " + host_header_ +
-           "\r\n" + headers +
-           "Content-Type: application/json\r\nContent-Length: " + std::to_string(body.size()) + "\r\n\r\n" +
+           "\r\n" + headers + "Content-Type: " + std::string(load.mix.ContentType(entry)) +
+           "\r\nContent-Length: " + std::to_string(body.size()) + "\r\n\r\n" +
            body;
   }
 

@@ -4,6 +4,7 @@
 #include <cctype>
 #include <charconv>
 #include <cmath>
+#include <cstdlib>
 #include <fstream>
 #include <sstream>
 
@@ -110,6 +111,9 @@ Result<MixEntry> ParseEntry(std::string_view text) {
     } else if (e.kind == RequestKind::kInfer && name == "input") {
       if (!IsValidMixName(value)) return bad("input '" + std::string(value) + "' must be 1 to 64 of A-Z a-z 0-9 _ . -");
       e.input = std::string(value);
+    } else if (e.kind == RequestKind::kInfer && name == "binary") {
+      if (value != "0" && value != "1") return bad("binary '" + std::string(value) + "' must be 0 or 1");
+      e.binary = value == "1";
     } else if (e.kind == RequestKind::kInfer && name == "value") {
       double v = 0;
       ok = ParseNumber(value, v) && std::isfinite(v);
@@ -132,7 +136,7 @@ Result<MixEntry> ParseEntry(std::string_view text) {
       e.timeout_us = timeout;
     } else {
       return bad("unknown parameter '" + std::string(name) + "' for " + std::string(kind) +
-                 " (cpu: iters, data; io: key, keys; sleep: ms; get: none; infer: model, version, shape, datatype, "
+                 " (cpu: iters, data; io: key, keys; sleep: ms; get: none; infer: model, version, shape, datatype, binary, "
                  "max, input, value; cpu, io and sleep also priority, timeout_us; every kind client, label)");
     }
     if (!ok) return bad("bad value '" + std::string(value) + "' for " + std::string(name));
@@ -144,12 +148,48 @@ Result<MixEntry> ParseEntry(std::string_view text) {
   return e;
 }
 
+// `e`'s input as binary tensor data: the same values InferBody sends as JSON.
+std::string InferBinary(const MixEntry& e, int64_t count) {
+  std::mt19937_64 rng(42);
+  std::uniform_real_distribution<float> real(-1.0f, 1.0f);
+  std::uniform_int_distribution<int64_t> integer(0, e.max_int - 1);
+  std::string bytes;
+  auto put = [&bytes](auto v) { bytes.append(reinterpret_cast<const char*>(&v), sizeof v); };
+  for (int64_t i = 0; i < count; ++i) {
+    if (e.datatype == "FP32") {
+      put(e.value ? static_cast<float>(*e.value) : real(rng));
+    } else if (e.datatype == "FP64") {
+      // What the JSON form sends: a float's shortest text, read as a double.
+      put(e.value ? *e.value : std::strtod(fmt::format("{}", real(rng)).c_str(), nullptr));
+    } else {
+      const int64_t v = e.value ? static_cast<int64_t>(*e.value) : integer(rng);
+      if (e.datatype == "INT32") {
+        put(static_cast<int32_t>(v));
+      } else {
+        put(v);
+      }
+    }
+  }
+  return bytes;
+}
+
 // An Open Inference Protocol request for `e`: one input, values from a fixed
-// seed so every run (and every generator thread) sends the same bytes.
-std::string InferBody(const MixEntry& e) {
+// seed so every run (and every generator thread) sends the same bytes. With
+// binary=1, the JSON then the input's bytes; `json_length` is set to the
+// JSON's length (Inference-Header-Content-Length).
+std::string InferBody(const MixEntry& e, size_t* json_length) {
   std::mt19937_64 rng(42);
   int64_t count = 1;
   for (int64_t d : e.shape) count *= d;
+  if (e.binary) {
+    std::string bytes = InferBinary(e, count);
+    std::string json = R"({"inputs":[{"name":)" + nlohmann::json(e.input).dump() + R"(,"shape":)" +
+                       nlohmann::json(e.shape).dump() + R"(,"datatype":")" + e.datatype +
+                       R"(","parameters":{"binary_data_size":)" + std::to_string(bytes.size()) +
+                       R"(}}],"parameters":{"binary_data_output":true}})";
+    *json_length = json.size();
+    return json + bytes;
+  }
   std::string data;
   data.reserve(static_cast<size_t>(count) * 11);
   const bool floats = e.datatype == "FP32" || e.datatype == "FP64";
@@ -255,11 +295,14 @@ Result<RequestMix> RequestMix::Parse(std::string_view spec) {
       if (body.is_object()) body["timeout_us"] = *e.timeout_us;
       suffix += R"(,"timeout_us":)" + std::to_string(*e.timeout_us);
     }
-    mix.fixed_bodies_.push_back(e.kind == RequestKind::kInfer ? InferBody(e)
+    size_t json_length = 0;
+    mix.fixed_bodies_.push_back(e.kind == RequestKind::kInfer ? InferBody(e, &json_length)
                                 : body.is_null()              ? std::string()
                                                               : body.dump());
     mix.body_suffix_.push_back(std::move(suffix));
-    mix.headers_.push_back(e.client.empty() ? std::string() : "X-Client-Id: " + e.client + "\r\n");
+    std::string headers = e.client.empty() ? std::string() : "X-Client-Id: " + e.client + "\r\n";
+    if (e.binary) headers += "Inference-Header-Content-Length: " + std::to_string(json_length) + "\r\n";
+    mix.headers_.push_back(std::move(headers));
     if (std::find(mix.clients_.begin(), mix.clients_.end(), e.client) == mix.clients_.end()) {
       mix.clients_.push_back(e.client);
     }
@@ -310,6 +353,7 @@ std::string RequestMix::EntryText(size_t i) const {
         out += ":max=" + std::to_string(e.max_int);
       }
       if (e.input != "INPUT__0") out += ":input=" + e.input;
+      if (e.binary) out += ":binary=1";
       break;
     }
   }

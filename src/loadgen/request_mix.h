@@ -15,7 +15,10 @@
 //          one input (`input`, INPUT__0) of `shape`   (FP32, FP64, INT32, INT64),
 //          (AxBxC), values drawn once from a fixed    max [1000], input [INPUT__0],
 //          seed: floats uniform in [-1, 1), integers  value [none]
-//          in [0, max) — or every element `value`
+//          in [0, max) — or every element `value`;   binary [0]
+//          binary=1: the input as binary tensor data
+//          and the outputs asked for in binary (the v2 binary extension, as
+//          Triton's perf_analyzer sends by default)
 // The weight is the last field when it is a bare number [1]. Example:
 //   cpu:iters=100000:3,io:1,sleep:ms=20:1
 //   infer:model=mobilenet_v2:shape=1x3x32x32,infer:model=distilbert_like:shape=1x128:datatype=INT64
@@ -53,6 +56,7 @@ struct MixEntry {
   int64_t max_int = 1000;             // infer: integers in [0, max_int)
   std::string input = "INPUT__0";     // infer: the input's name (a config's, e.g. a Python model's)
   std::optional<double> value;        // infer: every element this value (else random)
+  bool binary = false;                // infer: binary tensor data in and out
   std::string client;                 // any kind: X-Client-Id, "" for none
   std::optional<int64_t> priority;    // score kinds: body "priority"
   std::optional<int64_t> timeout_us;  // score kinds: body "timeout_us"
@@ -81,9 +85,13 @@ class RequestMix {
   // kinds, get).
   std::string Path(size_t i) const;
 
-  // The extra header lines of entry `i`'s requests ("X-Client-Id: NAME\r\n"
-  // or empty).
+  // The extra header lines of entry `i`'s requests ("X-Client-Id: NAME\r\n",
+  // "Inference-Header-Content-Length: N\r\n", or empty) and its body's
+  // Content-Type.
   const std::string& Headers(size_t i) const { return headers_[i]; }
+  std::string_view ContentType(size_t i) const {
+    return entries_[i].binary ? "application/octet-stream" : "application/json";
+  }
 
   // The distinct clients of the mix in order of first appearance, "" among
   // them when some entry names none.

@@ -4,6 +4,7 @@
 #include <simdjson.h>
 
 #include <algorithm>
+#include <bit>
 #include <cmath>
 #include <cstring>
 #include <limits>
@@ -146,15 +147,53 @@ Result<int64_t> NonNegative(const element& v, const std::string& what) {
   return v.get_int64().value_unsafe();
 }
 
+// A boolean parameter, or the error naming it.
+Result<bool> Boolean(const element& v, const std::string& what) {
+  if (v.type() != element_type::BOOL) return InvalidArgument(what + " must be true or false");
+  return v.get_bool().value_unsafe();
+}
+
+// The "parameters" object of `object`, if any.
+Result<std::optional<simdjson::dom::object>> ParametersOf(simdjson::dom::object object, const std::string& whose) {
+  std::optional<element> params = Field(object, "parameters");
+  if (!params) return std::optional<simdjson::dom::object>();
+  if (params->type() != element_type::OBJECT) return InvalidArgument(whose + "'parameters' must be an object");
+  return std::optional<simdjson::dom::object>(simdjson::dom::object(*params));
+}
+
+// The extension's bytes are little-endian, and tensors are kept in the
+// host's order.
+static_assert(std::endian::native == std::endian::little, "binary tensors are copied as they come");
+
+// Copies an input's binary data into `out`; BOOL bytes must be 0 or 1, as
+// the extension defines them (a model would read any other byte as true or
+// as garbage).
+Status CopyBinary(const std::string& name, DataType dtype, std::string_view bytes, std::string& out) {
+  if (dtype == DataType::kBool) {
+    for (size_t k = 0; k < bytes.size(); ++k) {
+      const auto b = static_cast<unsigned char>(bytes[k]);
+      if (b > 1) {
+        return InvalidArgument("input '" + name + "': element " + std::to_string(k) + " is the byte " +
+                               std::to_string(b) + ", not 0 or 1 (datatype BOOL in binary)");
+      }
+    }
+  }
+  out.assign(bytes.data(), bytes.size());
+  return Status::Ok();
+}
+
 }  // namespace
 
-Result<InferRequest> ParseInferRequest(std::string_view body, const std::vector<TensorSpec>& specs, bool declared,
+Result<InferRequest> ParseInferRequest(std::string_view json, std::string_view binary,
+                                       const std::vector<TensorSpec>& specs, bool declared,
                                        const InferLimits& limits) {
   // One parser per thread: it keeps its buffers between requests.
   thread_local simdjson::dom::parser parser;
   element doc;
-  if (parser.parse(body.data(), body.size(), /*realloc_if_needed=*/true).get(doc) != simdjson::SUCCESS) {
-    return InvalidArgument("the body is not valid JSON");
+  if (parser.parse(json.data(), json.size(), /*realloc_if_needed=*/true).get(doc) != simdjson::SUCCESS) {
+    return InvalidArgument(binary.empty() ? "the body is not valid JSON"
+                                          : "the JSON header (the body's first Inference-Header-Content-Length "
+                                            "bytes) is not valid JSON");
   }
   if (doc.type() != element_type::OBJECT) return InvalidArgument("the body must be a JSON object");
   const simdjson::dom::object root(doc);
@@ -175,12 +214,20 @@ Result<InferRequest> ParseInferRequest(std::string_view body, const std::vector<
       if (!v.ok()) return v.status();
       req.timeout_us = *v;
     }
+    if (auto p = Field(simdjson::dom::object(*params), "binary_data_output")) {
+      auto v = Boolean(*p, "parameters.binary_data_output");
+      if (!v.ok()) return v.status();
+      req.encoding.binary_by_default = *v;
+    }
   }
   std::optional<element> inputs = Field(root, "inputs");
   if (!inputs || inputs->type() != element_type::ARRAY) return InvalidArgument("'inputs' must be an array");
 
   // Pass 1: names, datatypes, shapes and sizes, with no tensor memory yet.
   std::vector<std::optional<element>> data_of(specs.size());
+  // An input sent as binary data: its bytes, and where they sit in `binary`.
+  std::vector<std::optional<std::string_view>> binary_of(specs.size());
+  size_t binary_used = 0;
   std::vector<int64_t> counts(specs.size(), 0);
   std::vector<DataType> dtypes(specs.size(), DataType::kFp32);
   std::vector<std::vector<int64_t>> shapes(specs.size());
@@ -208,7 +255,7 @@ Result<InferRequest> ParseInferRequest(std::string_view body, const std::vector<
                              std::to_string(specs.size()) + " input(s) are named <name>__<index>, " +
                              "Triton's PyTorch convention (" + known + ")");
     }
-    if (data_of[i]) return InvalidArgument("input '" + name + "' is given twice");
+    if (data_of[i] || binary_of[i]) return InvalidArgument("input '" + name + "' is given twice");
     std::optional<element> datatype = Field(in, "datatype");
     if (!datatype || datatype->type() != element_type::STRING) {
       return InvalidArgument("input '" + name + "': 'datatype' must be a string");
@@ -233,14 +280,46 @@ Result<InferRequest> ParseInferRequest(std::string_view body, const std::vector<
       if (!accepted.ok()) return accepted;
     }
     std::optional<element> data = Field(in, "data");
-    if (!data) return InvalidArgument("input '" + name + "': 'data' is missing");
+    auto params = ParametersOf(in, "input '" + name + "': ");
+    if (!params.ok()) return params.status();
+    std::optional<element> size_field;
+    if (*params) size_field = Field(**params, "binary_data_size");
+    if (size_field) {
+      if (data) return InvalidArgument("input '" + name + "': both 'data' and parameters.binary_data_size (give one)");
+      auto size = NonNegative(*size_field, "input '" + name + "': parameters.binary_data_size must be a non-negative integer");
+      if (!size.ok()) return size.status();
+      const uint64_t expected = static_cast<uint64_t>(*count) * ElementSize(*dtype);
+      if (static_cast<uint64_t>(*size) != expected) {
+        return InvalidArgument("input '" + name + "': binary_data_size is " + std::to_string(*size) +
+                               " bytes, but shape " + ShapeString(probe.shape) + " of " +
+                               std::string(DataTypeName(*dtype)) + " holds " + std::to_string(expected));
+      }
+      if (static_cast<uint64_t>(*size) > binary.size() - binary_used) {
+        if (binary.empty()) {
+          return InvalidArgument("input '" + name + "': binary_data_size is " + std::to_string(*size) +
+                                 " but no binary data follows the JSON (send the JSON's length in the "
+                                 "Inference-Header-Content-Length header and the tensors' bytes after it)");
+        }
+        return InvalidArgument("input '" + name + "': binary_data_size " + std::to_string(*size) +
+                               " runs past the end of the body (" + std::to_string(binary.size() - binary_used) +
+                               " bytes of binary data left for it)");
+      }
+      binary_of[i] = binary.substr(binary_used, static_cast<size_t>(*size));
+      binary_used += static_cast<size_t>(*size);
+    } else if (!data) {
+      return InvalidArgument("input '" + name + "': 'data' is missing (or parameters.binary_data_size)");
+    }
     data_of[i] = data;
     counts[i] = *count;
     dtypes[i] = *dtype;
     shapes[i] = std::move(*shape);
   }
   for (size_t i = 0; i < specs.size(); ++i) {
-    if (!data_of[i]) return InvalidArgument("input '" + specs[i].name + "' is missing");
+    if (!data_of[i] && !binary_of[i]) return InvalidArgument("input '" + specs[i].name + "' is missing");
+  }
+  if (binary_used != binary.size()) {
+    return InvalidArgument("the inputs' binary_data_size add up to " + std::to_string(binary_used) + " bytes, but " +
+                           std::to_string(binary.size()) + " follow the JSON header (Inference-Header-Content-Length)");
   }
 
   // Pass 2: the values.
@@ -250,7 +329,8 @@ Result<InferRequest> ParseInferRequest(std::string_view body, const std::vector<
     t.name = specs[i].name;
     t.dtype = dtypes[i];
     t.shape = std::move(shapes[i]);
-    Status filled = Filler(t.name, t.dtype, counts[i], t.bytes).Fill(*data_of[i]);
+    Status filled = binary_of[i] ? CopyBinary(t.name, t.dtype, *binary_of[i], t.bytes)
+                                 : Filler(t.name, t.dtype, counts[i], t.bytes).Fill(*data_of[i]);
     if (!filled.ok()) return filled;
   }
   if (auto outputs = Field(root, "outputs")) {
@@ -262,6 +342,21 @@ Result<InferRequest> ParseInferRequest(std::string_view body, const std::vector<
         return InvalidArgument("every requested output needs a string 'name'");
       }
       req.payload.outputs.emplace_back(name->get_string().value_unsafe());
+      const std::string whose = "output '" + req.payload.outputs.back() + "': ";
+      auto params = ParametersOf(simdjson::dom::object(o), whose);
+      if (!params.ok()) return params.status();
+      bool binary_output = req.encoding.binary_by_default;
+      if (*params) {
+        if (auto b = Field(**params, "binary_data")) {
+          auto v = Boolean(*b, whose + "parameters.binary_data");
+          if (!v.ok()) return v.status();
+          binary_output = *v;
+        }
+        if (Field(**params, "classification")) {
+          return InvalidArgument(whose + "parameters.classification (Triton's classification extension) is not served");
+        }
+      }
+      req.encoding.binary.push_back(binary_output);
     }
   }
   return req;
@@ -290,13 +385,22 @@ void AppendValues(std::string& out, const HostTensor& t) {
 
 }  // namespace
 
-std::string RenderOutputsJson(const std::vector<HostTensor>& outputs) {
-  std::string out = "[";
+RenderedOutputs RenderOutputs(const std::vector<HostTensor>& outputs, const OutputEncoding& encoding) {
+  RenderedOutputs r;
+  std::string& out = r.json;
+  out = "[";
   for (size_t k = 0; k < outputs.size(); ++k) {
     const HostTensor& t = outputs[k];
     if (k > 0) out += ',';
     out += "{\"name\":" + json(t.name).dump() + ",\"datatype\":\"" + std::string(DataTypeName(t.dtype)) +
-           "\",\"shape\":" + ShapeString(t.shape) + ",\"data\":[";
+           "\",\"shape\":" + ShapeString(t.shape);
+    if (encoding.Binary(k)) {
+      r.any_binary = true;
+      out += ",\"parameters\":{\"binary_data_size\":" + std::to_string(t.bytes.size()) + "}}";
+      r.binary += t.bytes;
+      continue;
+    }
+    out += ",\"data\":[";
     switch (t.dtype) {
       case DataType::kFp32: AppendValues<float>(out, t); break;
       case DataType::kFp64: AppendValues<double>(out, t); break;
@@ -308,7 +412,8 @@ std::string RenderOutputsJson(const std::vector<HostTensor>& outputs) {
     }
     out += "]}";
   }
-  return out + "]";
+  out += "]";
+  return r;
 }
 
 }  // namespace switchyard

@@ -106,20 +106,58 @@ constexpr uint64_t kMaxRank = 64;
 
 }  // namespace
 
-std::string EncodeInferPayload(const InferPayload& payload) {
-  std::string out;
-  size_t size = 64;
-  for (const HostTensor& t : payload.inputs) size += t.bytes.size() + t.name.size() + 16 + 8 * t.shape.size() + 32;
-  out.reserve(size);
-  PutU64(out, kMagic);
-  PutU64(out, payload.inputs.size());
-  for (const HostTensor& t : payload.inputs) {
+namespace {
+
+constexpr uint64_t kTensorsMagic = 0x53595946'54454e31ULL;  // "SYIFTEN1"
+
+void PutTensors(std::string& out, const std::vector<HostTensor>& tensors) {
+  PutU64(out, tensors.size());
+  for (const HostTensor& t : tensors) {
     PutBytes(out, t.name);
     PutU64(out, static_cast<uint64_t>(t.dtype));
     PutU64(out, t.shape.size());
     for (int64_t d : t.shape) PutU64(out, static_cast<uint64_t>(d));
     PutBytes(out, t.bytes);
   }
+}
+
+size_t EncodedSize(const std::vector<HostTensor>& tensors) {
+  size_t size = 64;
+  for (const HostTensor& t : tensors) size += t.bytes.size() + t.name.size() + 16 + 8 * t.shape.size() + 32;
+  return size;
+}
+
+bool ReadTensors(Reader& r, size_t total_bytes, std::vector<HostTensor>& tensors) {
+  uint64_t n;
+  if (!r.U64(n) || n > kMaxTensors) return false;
+  tensors.resize(n);
+  for (HostTensor& t : tensors) {
+    uint64_t dtype, rank;
+    if (!r.Bytes(t.name, kMaxName) || !r.U64(dtype) || dtype > static_cast<uint64_t>(DataType::kBool) ||
+        !r.U64(rank) || rank > kMaxRank) {
+      return false;
+    }
+    t.dtype = static_cast<DataType>(dtype);
+    t.shape.resize(rank);
+    for (int64_t& d : t.shape) {
+      uint64_t v;
+      if (!r.U64(v)) return false;
+      d = static_cast<int64_t>(v);
+    }
+    if (!r.Bytes(t.bytes, total_bytes)) return false;
+    auto count = ElementCount(t.shape, INT64_MAX / 8);
+    if (!count.ok() || static_cast<uint64_t>(*count) * ElementSize(t.dtype) != t.bytes.size()) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+std::string EncodeInferPayload(const InferPayload& payload) {
+  std::string out;
+  out.reserve(EncodedSize(payload.inputs));
+  PutU64(out, kMagic);
+  PutTensors(out, payload.inputs);
   PutU64(out, payload.outputs.size());
   for (const std::string& o : payload.outputs) PutBytes(out, o);
   return out;
@@ -129,26 +167,8 @@ Result<InferPayload> DecodeInferPayload(std::string_view bytes) {
   Reader r(bytes);
   auto bad = [] { return InvalidArgument("corrupt inference payload"); };
   uint64_t magic, n;
-  if (!r.U64(magic) || magic != kMagic || !r.U64(n) || n > kMaxTensors) return bad();
   InferPayload p;
-  p.inputs.resize(n);
-  for (HostTensor& t : p.inputs) {
-    uint64_t dtype, rank;
-    if (!r.Bytes(t.name, kMaxName) || !r.U64(dtype) || dtype > static_cast<uint64_t>(DataType::kBool) ||
-        !r.U64(rank) || rank > kMaxRank) {
-      return bad();
-    }
-    t.dtype = static_cast<DataType>(dtype);
-    t.shape.resize(rank);
-    for (int64_t& d : t.shape) {
-      uint64_t v;
-      if (!r.U64(v)) return bad();
-      d = static_cast<int64_t>(v);
-    }
-    if (!r.Bytes(t.bytes, bytes.size())) return bad();
-    auto count = ElementCount(t.shape, INT64_MAX / 8);
-    if (!count.ok() || static_cast<uint64_t>(*count) * ElementSize(t.dtype) != t.bytes.size()) return bad();
-  }
+  if (!r.U64(magic) || magic != kMagic || !ReadTensors(r, bytes.size(), p.inputs)) return bad();
   if (!r.U64(n) || n > kMaxTensors) return bad();
   p.outputs.resize(n);
   for (std::string& o : p.outputs) {
@@ -156,6 +176,24 @@ Result<InferPayload> DecodeInferPayload(std::string_view bytes) {
   }
   if (!r.empty()) return bad();
   return p;
+}
+
+std::string EncodeTensors(const std::vector<HostTensor>& tensors) {
+  std::string out;
+  out.reserve(EncodedSize(tensors));
+  PutU64(out, kTensorsMagic);
+  PutTensors(out, tensors);
+  return out;
+}
+
+Result<std::vector<HostTensor>> DecodeTensors(std::string_view bytes) {
+  Reader r(bytes);
+  uint64_t magic;
+  std::vector<HostTensor> tensors;
+  if (!r.U64(magic) || magic != kTensorsMagic || !ReadTensors(r, bytes.size(), tensors) || !r.empty()) {
+    return InvalidArgument("corrupt output tensors");
+  }
+  return tensors;
 }
 
 }  // namespace switchyard

@@ -57,4 +57,9 @@ struct InferPayload {
 std::string EncodeInferPayload(const InferPayload& payload);
 Result<InferPayload> DecodeInferPayload(std::string_view bytes);
 
+// A list of tensors alone (a model's outputs, as a worker returns them) in
+// the same byte format; Decode validates every length.
+std::string EncodeTensors(const std::vector<HostTensor>& tensors);
+Result<std::vector<HostTensor>> DecodeTensors(std::string_view bytes);
+
 }  // namespace switchyard

@@ -140,6 +140,10 @@ class Session : public std::enable_shared_from_this<Session> {
     }
     if (auto client = req.find("X-Client-Id"); client != req.end())
       request.client_id = std::string(client->value());
+    if (auto length = req.find("Inference-Header-Content-Length"); length != req.end())
+      request.inference_header_length = std::string(length->value());
+    if (auto type = req.find(http::field::content_type); type != req.end())
+      request.content_type = std::string(type->value());
     server_->metrics.requests_in_progress.fetch_add(1, std::memory_order_relaxed);
     server_->handler(std::move(request), [self = shared_from_this()](HttpReply reply) {
       asio::post(self->stream_.get_executor(), [self, r = std::move(reply)]() mutable {

@@ -25,7 +25,7 @@ void InferenceRoutes::HandleScore(HttpRequest& request, Responder respond_to_cli
   job.timeout_us = scheduling.timeout_us;
   job.client = std::move(scheduling.client);
   admission_.Submit(job, request, respond,
-                    [](const ScoreOutcome& outcome) { return RenderScoreReply(outcome); });
+                    [](const ScoreOutcome& outcome) { return JsonReply(200, RenderScoreReply(outcome)); });
 }
 
 void InferenceRoutes::HandleV2(HttpRequest& request, Responder respond) {
@@ -35,12 +35,12 @@ void InferenceRoutes::HandleV2(HttpRequest& request, Responder respond) {
   }
   if (request.method != "POST") return respond(MethodNotAllowed(request.method, request.path, "POST"));
   if (Status admitting = state_.Admitting(); !admitting.ok()) return respond(ErrorReply(admitting));
-  auto prepared = v2_.PrepareInfer(route, request.body);
+  auto prepared = v2_.PrepareInfer(route, request);
   if (!prepared.ok()) return respond(ErrorReply(prepared.status()));
   auto p = std::make_shared<V2Api::Prepared>(std::move(prepared).value());
   Job job = std::move(p->job);
   admission_.Submit(job, request, respond, [p](const ScoreOutcome& outcome) {
-    return V2Api::RenderInferReply(*p, outcome.result_json);
+    return V2Api::RenderInferReply(*p, outcome.result);
   });
 }
 

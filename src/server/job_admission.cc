@@ -65,7 +65,7 @@ std::function<void(ScoreOutcome)> JobAdmission::Completion(const Job& job, const
     }
     (outcome.status.ok() ? metrics_.jobs_ok : metrics_.jobs_failed).fetch_add(1, std::memory_order_relaxed);
     if (outcome.status.ok()) {
-      respond(JsonReply(200, render(outcome)));
+      respond(render(outcome));
     } else {
       respond(ErrorReply(outcome.status));
     }

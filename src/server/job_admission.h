@@ -43,8 +43,9 @@ class JobAdmission {
         trace_(trace),
         machine_load_(machine_load) {}
 
-  // The 200 body of a job that succeeded.
-  using Render = std::function<std::string(const ScoreOutcome&)>;
+  // The reply to a job that succeeded (a 200, or a 500 when its result is
+  // corrupt).
+  using Render = std::function<HttpReply(const ScoreOutcome&)>;
 
   // Admits `job` or answers at once (400 bad client id or priority, 503 queue
   // full, overloaded or shutting down); once admitted, its completion answers

@@ -118,9 +118,9 @@ Result<ScoreRequest> ParseScoreRequest(std::string_view body, const ScoreLimits&
 
 std::string RenderScoreReply(const ScoreOutcome& outcome) {
   std::string out;
-  out.reserve(outcome.result_json.size() + 80);
+  out.reserve(outcome.result.size() + 80);
   out += R"({"ok":true,"result":)";
-  out += outcome.result_json;
+  out += outcome.result;
   out += R"(,"timing":{"queue_us":)";
   out += std::to_string(outcome.queue_us);
   out += R"(,"service_us":)";

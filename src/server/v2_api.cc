@@ -107,7 +107,7 @@ HttpReply V2Api::HandleMetadata(const Route& route, const std::string& method, b
   switch (route.kind) {
     case Route::kServer:
       return JsonReply(
-          200, json{{"name", "switchyard"}, {"version", "0.1.0"}, {"extensions", json::array()}}.dump());
+          200, json{{"name", "switchyard"}, {"version", "0.1.0"}, {"extensions", json::array({"binary_tensor_data"})}}.dump());
     case Route::kLive:
       return JsonReply(200, R"({"live":true})");
     case Route::kReady:
@@ -147,11 +147,46 @@ HttpReply V2Api::HandleMetadata(const Route& route, const std::string& method, b
   }
 }
 
-Result<V2Api::Prepared> V2Api::PrepareInfer(const Route& route, const std::string& body) const {
+namespace {
+
+// The body's JSON and the binary data after it (the binary tensor
+// extension), as Inference-Header-Content-Length splits them.
+Result<std::pair<std::string_view, std::string_view>> SplitBody(const HttpRequest& request) {
+  const std::string_view body = request.body;
+  if (request.inference_header_length.empty()) {
+    if (request.content_type.rfind("application/octet-stream", 0) == 0) {
+      return InvalidArgument(
+          "a Content-Type: application/octet-stream body needs the Inference-Header-Content-Length header "
+          "(the length of the JSON at its start; the binary tensor data follows)");
+    }
+    return std::make_pair(body, std::string_view());
+  }
+  const std::string& text = request.inference_header_length;
+  uint64_t length = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), length);
+  if (ec != std::errc() || end != text.data() + text.size()) {
+    return InvalidArgument("Inference-Header-Content-Length '" + text.substr(0, 40) +
+                           "' is not a non-negative integer");
+  }
+  if (length > body.size()) {
+    return InvalidArgument("Inference-Header-Content-Length is " + std::to_string(length) +
+                           " but the body has only " + std::to_string(body.size()) + " bytes");
+  }
+  // 0 means the whole body is JSON, as Triton reads it.
+  if (length == 0) return std::make_pair(body, std::string_view());
+  return std::make_pair(body.substr(0, length), body.substr(length));
+}
+
+}  // namespace
+
+Result<V2Api::Prepared> V2Api::PrepareInfer(const Route& route, const HttpRequest& request) const {
   auto resolved = Resolve(route);
   if (!resolved.ok()) return resolved.status();
   const auto [model, version] = *resolved;
-  auto parsed = ParseInferRequest(body, model->InputSpecs(*version), model->config.declared, limits_);
+  auto split = SplitBody(request);
+  if (!split.ok()) return split.status();
+  auto parsed = ParseInferRequest(split->first, split->second, model->InputSpecs(*version), model->config.declared,
+                                  limits_);
   if (!parsed.ok()) return parsed.status();
   if (model->config.declared) {
     for (const std::string& wanted : parsed->payload.outputs) {
@@ -164,6 +199,7 @@ Result<V2Api::Prepared> V2Api::PrepareInfer(const Route& route, const std::strin
   p.model_name = model->name;
   p.model_version = version->version;
   p.id = parsed->id;
+  p.encoding = std::move(parsed->encoding);
   p.job.request.mode = ScoreMode::kInfer;
   p.job.request.model = model->name;
   p.job.request.model_version = version->version;
@@ -173,12 +209,23 @@ Result<V2Api::Prepared> V2Api::PrepareInfer(const Route& route, const std::strin
   return p;
 }
 
-std::string V2Api::RenderInferReply(const Prepared& p, const std::string& outputs_json) {
-  std::string out = "{\"model_name\":" + json(p.model_name).dump() + ",\"model_version\":\"" +
-                    std::to_string(p.model_version) + "\"";
+HttpReply V2Api::RenderInferReply(const Prepared& p, std::string_view output_tensors) {
+  auto tensors = DecodeTensors(output_tensors);
+  if (!tensors.ok()) return ErrorReply(Internal("the worker's reply: " + tensors.status().message()));
+  RenderedOutputs outputs = RenderOutputs(*tensors, p.encoding);
+  std::string out;
+  out.reserve(outputs.json.size() + outputs.binary.size() + 96);
+  out = "{\"model_name\":" + json(p.model_name).dump() + ",\"model_version\":\"" +
+        std::to_string(p.model_version) + "\"";
   if (!p.id.empty()) out += ",\"id\":" + json(p.id).dump();
-  out += ",\"outputs\":" + outputs_json + "}";
-  return out;
+  out += ",\"outputs\":" + outputs.json + "}";
+  HttpReply reply = JsonReply(200, std::move(out));
+  if (outputs.any_binary) {
+    reply.headers.emplace_back("Inference-Header-Content-Length", std::to_string(reply.body.size()));
+    reply.headers.emplace_back("Content-Type", "application/octet-stream");
+    reply.body += outputs.binary;
+  }
+  return reply;
 }
 
 }  // namespace switchyard

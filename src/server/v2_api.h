@@ -46,17 +46,22 @@ class V2Api {
   // own readiness (workers up).
   HttpReply HandleMetadata(const Route& route, const std::string& method, bool server_ready) const;
 
-  // Infer: the Job to run (request, priority, timeout) and the reply's
-  // head, or the error reply. The caller sets arrival and on_done, then
-  // wraps the worker's result_json with RenderInferReply.
+  // Infer: the Job to run (request, priority, timeout) and what the reply
+  // needs, or the error reply. `request` gives the body and, for binary
+  // tensors, the Inference-Header-Content-Length header. The caller sets
+  // arrival and on_done, then renders the worker's output tensors
+  // (ScoreOutcome::result) with RenderInferReply: a JSON body, or, when an
+  // output is binary, the JSON then the bytes, with
+  // Inference-Header-Content-Length and Content-Type application/octet-stream.
   struct Prepared {
     Job job;
     std::string model_name;
     int64_t model_version = 0;
     std::string id;
+    OutputEncoding encoding;
   };
-  Result<Prepared> PrepareInfer(const Route& route, const std::string& body) const;
-  static std::string RenderInferReply(const Prepared& p, const std::string& outputs_json);
+  Result<Prepared> PrepareInfer(const Route& route, const HttpRequest& request) const;
+  static HttpReply RenderInferReply(const Prepared& p, std::string_view output_tensors);
 
  private:
   // The model and version a route names, or the 404/503 why not.

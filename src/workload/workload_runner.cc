@@ -1,7 +1,7 @@
 #include "workload/workload_runner.h"
 
 #include "core/json_quote.h"
-#include "model/infer_json.h"
+#include "model/tensor.h"
 #include "model/tensor_naming.h"
 
 #include <algorithm>
@@ -27,7 +27,7 @@ Result<std::unique_ptr<WorkloadRunner>> WorkloadRunner::Create(const WorkloadCon
 
 ScoreOutcome RunCpuScore(Sha256Chain& sha, const ScoreRequest& request) {
   ScoreOutcome out;
-  out.result_json = JsonQuote(sha.ComputeHex(request.data, request.iters));
+  out.result = JsonQuote(sha.ComputeHex(request.data, request.iters));
   return out;
 }
 
@@ -44,7 +44,7 @@ ScoreOutcome WorkloadRunner::RunIo(const ScoreRequest& request) {
   if (!value.ok()) {
     out.status = value.status();
   } else {
-    out.result_json = JsonQuote(value.value());
+    out.result = JsonQuote(value.value());
   }
   return out;
 }
@@ -76,7 +76,7 @@ Result<InferCall> Resolve(const ModelRepository* models, const ScoreRequest& req
 
 // The outcome of `call` given what the model returned: outputs named (as the
 // backend set them, else as declared, else Triton's OUTPUT__<i>), the ones
-// asked for picked, rendered as the v2 "outputs" array.
+// asked for picked, encoded for the frontend to render (EncodeTensors).
 ScoreOutcome Finish(const std::string& model_name, const InferCall& call, Result<std::vector<HostTensor>> outputs,
                     const InferStats& stats) {
   ScoreOutcome out;
@@ -116,7 +116,7 @@ ScoreOutcome Finish(const std::string& model_name, const InferCall& call, Result
     }
     *outputs = std::move(wanted);
   }
-  out.result_json = RenderOutputsJson(*outputs);
+  out.result = EncodeTensors(*outputs);
   return out;
 }
 
@@ -176,7 +176,7 @@ ScoreOutcome WorkloadRunner::Run(const ScoreRequest& request) {
     case ScoreMode::kSleep: {
       std::this_thread::sleep_for(std::chrono::milliseconds(request.sleep_ms));
       ScoreOutcome out;
-      out.result_json = std::to_string(request.sleep_ms);
+      out.result = std::to_string(request.sleep_ms);
       return out;
     }
   }

@@ -34,12 +34,13 @@ class WorkloadRunner {
   static Result<std::unique_ptr<WorkloadRunner>> Create(const WorkloadConfig& config);
 
   // Runs `request`; sleep blocks the calling thread. Fills status and
-  // result_json, leaves the timings alone.
+  // result, leaves the timings alone.
   ScoreOutcome Run(const ScoreRequest& request);
   ScoreOutcome RunCpu(const ScoreRequest& request);
   ScoreOutcome RunIo(const ScoreRequest& request);
-  // Decodes the InferPayload in request.data, runs the model and renders its
-  // outputs as the v2 "outputs" JSON array. Const and safe to call from many
+  // Decodes the InferPayload in request.data, runs the model and returns
+  // the outputs asked for as EncodeTensors bytes (the frontend renders them
+  // as JSON or binary). Const and safe to call from many
   // threads at once (the models are).
   ScoreOutcome RunInfer(const ScoreRequest& request) const;
   // Whether the async executor must run `request` on its model's own loop

@@ -42,8 +42,9 @@ struct ChannelOptions {
 // The longest model name a request can carry to a worker process.
 inline constexpr size_t kMaxModelNameBytes = 256;
 
-// The reply slot can hold this much of message + result_json; cpu results are
-// 66 bytes and kv values 100, so this only bounds pathological error messages.
+// The reply slot can hold this much of message + result; cpu results are
+// 66 bytes and kv values 100; infer results are the output tensors' bytes
+// (MobileNet's: 4 KB).
 inline constexpr size_t kMaxReplyBytes = 64 * 1024;
 
 // A worker's answer: the hello, or the outcome of one request with the
@@ -51,7 +52,7 @@ inline constexpr size_t kMaxReplyBytes = 64 * 1024;
 // processes).
 struct WorkerReply {
   Status status;
-  std::string result_json;
+  std::string result;
   int64_t start_us = 0;
   int64_t end_us = 0;
   int64_t gil_wait_us = -1;  // a Python model's GIL figures (InferStats), -1 otherwise

@@ -1,7 +1,7 @@
 // pipe channel: length-prefixed messages over a pair of pipes.
 //
 //   server -> worker   RequestHeader, then data_len bytes of data
-//   worker -> server   ReplyHeader, then message_len + json_len bytes
+//   worker -> server   ReplyHeader, then message_len + result_len bytes
 //
 // The headers are copied as raw structs: both ends are the same binary on the
 // same machine (fork, zygote or exec of /proc/self/exe), so layout and byte
@@ -32,7 +32,7 @@ struct RequestHeader {
 struct ReplyHeader {
   int32_t code;
   uint32_t message_len;
-  uint64_t json_len;
+  uint64_t result_len;
   int64_t start_us;
   int64_t end_us;
   int64_t gil_wait_us;
@@ -65,15 +65,15 @@ class PipeParentChannel final : public ParentChannel {
     ReplyHeader h{};
     Status s = ReadAll(reply_r_.get(), &h, sizeof h, deadline_us);
     if (!s.ok()) return s;
-    if (h.message_len > kMaxReplyBytes || h.json_len > kMaxReplyBytes) {
+    if (h.message_len > kMaxReplyBytes || h.result_len > kMaxReplyBytes) {
       return Internal("ipc protocol error: reply lengths out of range");
     }
     std::string message(h.message_len, '\0');
     WorkerReply reply;
-    reply.result_json.resize(h.json_len);
+    reply.result.resize(h.result_len);
     if (h.message_len > 0) s = ReadAll(reply_r_.get(), message.data(), message.size(), deadline_us);
-    if (s.ok() && h.json_len > 0) {
-      s = ReadAll(reply_r_.get(), reply.result_json.data(), reply.result_json.size(), deadline_us);
+    if (s.ok() && h.result_len > 0) {
+      s = ReadAll(reply_r_.get(), reply.result.data(), reply.result.size(), deadline_us);
     }
     if (!s.ok()) return s;
     auto code = static_cast<StatusCode>(h.code);
@@ -117,20 +117,20 @@ class PipeWorkerChannel final : public WorkerChannel {
   Status Send(const WorkerReply& reply) override {
     StatusCode code = reply.status.code();
     std::string_view message = reply.status.message();
-    std::string_view json = reply.result_json;
+    std::string_view result = reply.result;
     std::string overflow;
-    if (json.size() > kMaxReplyBytes) {
+    if (result.size() > kMaxReplyBytes) {
       code = StatusCode::kInternal;
-      overflow = "the result (" + std::to_string(json.size()) + " bytes) exceeds the ipc reply limit";
+      overflow = "the result (" + std::to_string(result.size()) + " bytes) exceeds the ipc reply limit";
       message = overflow;
-      json = {};
+      result = {};
     }
     if (message.size() > kMaxReplyBytes) message = message.substr(0, kMaxReplyBytes);
-    ReplyHeader h{static_cast<int32_t>(code), static_cast<uint32_t>(message.size()), json.size(),
+    ReplyHeader h{static_cast<int32_t>(code), static_cast<uint32_t>(message.size()), result.size(),
                   reply.start_us, reply.end_us, reply.gil_wait_us, reply.gil_hold_us};
     iovec iov[3] = {{&h, sizeof h},
                     {const_cast<char*>(message.data()), message.size()},
-                    {const_cast<char*>(json.data()), json.size()}};
+                    {const_cast<char*>(result.data()), result.size()}};
     return WriteAllV(reply_w_.get(), iov, 3);
   }
 

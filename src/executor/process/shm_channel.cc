@@ -7,7 +7,7 @@
 //   ShmLayout   control words (each on its own cache line), the request
 //               header and the reply header
 //   request data   request_capacity bytes (ScoreRequest::data)
-//   reply bytes    reply_capacity bytes (message, then result_json)
+//   reply bytes    reply_capacity bytes (message, then result)
 //
 // Hand-off: the writer fills a slot, then publishes it by storing a larger
 // sequence number (seq_cst). The reader busy-polls that word for spin_us
@@ -59,7 +59,7 @@ struct ShmLayout {
   // Reply header, written by the worker before reply_seq.
   alignas(64) int32_t code;
   uint32_t message_len;
-  uint64_t json_len;
+  uint64_t result_len;
   int64_t start_us;
   int64_t end_us;
   int64_t gil_wait_us;
@@ -207,11 +207,11 @@ class ShmParentChannel final : public ParentChannel {
     // Lengths come from the other process: clamp them to the slot.
     uint64_t cap = l.reply_capacity;
     uint64_t message_len = std::min<uint64_t>(l.message_len, cap);
-    uint64_t json_len = std::min<uint64_t>(l.json_len, cap - message_len);
+    uint64_t result_len = std::min<uint64_t>(l.result_len, cap - message_len);
     const char* bytes = map_->reply_data();
     auto code = static_cast<StatusCode>(l.code);
     if (code != StatusCode::kOk) reply.status = Status(code, std::string(bytes, message_len));
-    reply.result_json.assign(bytes + message_len, json_len);
+    reply.result.assign(bytes + message_len, result_len);
     reply.start_us = l.start_us;
     reply.end_us = l.end_us;
     reply.gil_wait_us = l.gil_wait_us;
@@ -278,22 +278,22 @@ class ShmWorkerChannel final : public WorkerChannel {
     const uint64_t cap = l.reply_capacity;
     StatusCode code = reply.status.code();
     std::string_view message = reply.status.message();
-    std::string_view json = reply.result_json;
+    std::string_view result = reply.result;
     std::string overflow;
-    if (json.size() > cap) {
+    if (result.size() > cap) {
       code = StatusCode::kInternal;
-      overflow = "the result (" + std::to_string(json.size()) +
+      overflow = "the result (" + std::to_string(result.size()) +
                  " bytes) does not fit the shared-memory reply slot";
       message = overflow;
-      json = {};
+      result = {};
     }
-    if (message.size() > cap - json.size()) message = message.substr(0, cap - json.size());
+    if (message.size() > cap - result.size()) message = message.substr(0, cap - result.size());
     char* bytes = map_->reply_data();
     if (!message.empty()) std::memcpy(bytes, message.data(), message.size());
-    if (!json.empty()) std::memcpy(bytes + message.size(), json.data(), json.size());
+    if (!result.empty()) std::memcpy(bytes + message.size(), result.data(), result.size());
     l.code = static_cast<int32_t>(code);
     l.message_len = static_cast<uint32_t>(message.size());
-    l.json_len = json.size();
+    l.result_len = result.size();
     l.start_us = reply.start_us;
     l.end_us = reply.end_us;
     l.gil_wait_us = reply.gil_wait_us;

@@ -99,7 +99,7 @@ int RunWorker(WorkerChannel& channel, const WorkloadConfig& workload) {
     ScoreOutcome outcome = (*runner)->Run(request);
     reply.end_us = SteadyClock::Now();
     reply.status = std::move(outcome.status);
-    reply.result_json = std::move(outcome.result_json);
+    reply.result = std::move(outcome.result);
     reply.gil_wait_us = outcome.gil_wait_us;
     reply.gil_hold_us = outcome.gil_hold_us;
     if (!channel.Send(reply).ok()) return 1;
