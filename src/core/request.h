@@ -4,7 +4,9 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <string>
+#include <vector>
 
 #include "core/cost_class.h"
 #include "core/predictor_features.h"
@@ -44,6 +46,34 @@ struct ScoreOutcome {
   // InferStats); -1 for anything else.
   int64_t gil_wait_us = -1;
   int64_t gil_hold_us = -1;
+  // Dynamic batching: how many requests ran together in this request's
+  // inference (0: it ran alone, unbatched), and, on one member of each batch
+  // only (batch_leader), the batch's own figures, so they are counted once.
+  int batch_size = 0;
+  bool batch_leader = false;
+  int64_t batch_rows = 0;      // rows (first-dimension entries) of the whole batch
+  int64_t batch_queue_us = 0;  // leader: the batch's queue delay (its oldest member's wait)
+};
+
+// A model's dynamic batching settings (its config.toml, as Triton names
+// them): requests of the same batch key are stacked along the first
+// dimension into one inference of at most max_rows rows. A batch waits for
+// more requests until it holds one of preferred_rows (or max_rows when none
+// is given) or its oldest member has waited max_queue_delay_us.
+struct BatchRules {
+  int64_t max_rows = 0;
+  std::vector<int64_t> preferred_rows;
+  int64_t max_queue_delay_us = 0;
+
+  // The rows a batch of `rows` waits no longer for: the largest preferred
+  // size it has reached, or max_rows.
+  bool Satisfied(int64_t rows) const {
+    if (rows >= max_rows) return true;
+    for (int64_t p : preferred_rows) {
+      if (rows == p) return true;
+    }
+    return false;
+  }
 };
 
 // Whether a job was admitted to a queue. On anything but kOk the caller
@@ -83,6 +113,13 @@ struct Job {
   int64_t attained_us = 0;
   int slices = 0;
   uint64_t units_done = 0;  // hashes or ms done by those slices
+  // Dynamic batching (set by the v2 frontend for a model that batches):
+  // queued jobs with equal keys — same model, version, datatypes, non-batch
+  // dimensions and outputs asked for — may run as one inference
+  // (executor/batching.h); batch_rows is this request's own first dimension.
+  std::string batch_key;  // empty: runs alone
+  int64_t batch_rows = 0;
+  std::shared_ptr<const BatchRules> batch_rules;
   std::function<void(ScoreOutcome)> on_done;
 };
 

@@ -60,8 +60,13 @@ class AsyncExecutor final : public QueuedExecutor {
             // slice still holds its own count, so the total cannot
             // touch zero in between); an expired job is one fewer,
             // never run.
+            // A batch of n queued jobs runs as one: n - 1 fewer to wait
+            // for (the batch holds the count of one). A held batch's delay
+            // passing is a reason to pump, as a new job is.
             WorkQueue::Hooks{.on_requeue = [this] { pending_.fetch_add(1, std::memory_order_relaxed); },
-                             .on_expired = [this] { FinishOne(); }}),
+                             .on_expired = [this] { FinishOne(); },
+                             .on_batched = [this](size_t n) { pending_.fetch_sub(n - 1, std::memory_order_relaxed); },
+                             .on_batch_due = [this] { PostPump(); }}),
         loops_(*env.loops) {}
 
   ~AsyncExecutor() override { Drain(); }
@@ -110,17 +115,7 @@ class AsyncExecutor final : public QueuedExecutor {
       // On a loop already: start the job here, now.
       Pump(*states_[static_cast<size_t>(current)]);
     } else {
-      size_t i = next_loop_.fetch_add(1, std::memory_order_relaxed) % states_.size();
-      LoopState* state = states_[i].get();
-      if (!state->pump_posted.exchange(true, std::memory_order_acq_rel)) {
-        // The posted Pump counts as pending work, so Drain cannot return (and
-        // the executor be destroyed) while it waits in the loop's queue.
-        pending_.fetch_add(1, std::memory_order_relaxed);
-        asio::post(*state->context, [this, state] {
-          Pump(*state);
-          FinishOne();
-        });
-      }
+      PostPump();
     }
     return Admission::kOk;
   }
@@ -144,6 +139,22 @@ class AsyncExecutor final : public QueuedExecutor {
     return static_cast<size_t>(in_flight);
   }
   int WorkersRunning() const override { return static_cast<int>(states_.size()); }
+
+  // Has the next loop (round robin) pump.
+  void PostPump() {
+    if (states_.empty()) return;
+    size_t i = next_loop_.fetch_add(1, std::memory_order_relaxed) % states_.size();
+    LoopState* state = states_[i].get();
+    if (!state->pump_posted.exchange(true, std::memory_order_acq_rel)) {
+      // The posted Pump counts as pending work, so Drain cannot return (and
+      // the executor be destroyed) while it waits in the loop's queue.
+      pending_.fetch_add(1, std::memory_order_relaxed);
+      asio::post(*state->context, [this, state] {
+        Pump(*state);
+        FinishOne();
+      });
+    }
+  }
 
   // Starts queued jobs on this loop while it has room. Runs on its thread.
   void Pump(LoopState& state) {

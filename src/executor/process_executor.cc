@@ -107,9 +107,15 @@ struct SlotState {
 class ProcessExecutor final : public QueuedExecutor {
  public:
   ProcessExecutor(const ExecutorConfig& config, ExecutorEnv& env, std::unique_ptr<Policy> policy)
-      : QueuedExecutor("processes", config, env, std::move(policy), config.workers),
+      : QueuedExecutor("processes", config, env, std::move(policy), config.workers,
+                       // A held batch whose delay passed goes to an idle worker.
+                       WorkQueue::Hooks{.on_requeue = {}, .on_expired = {}, .on_batched = {},
+                                        .on_batch_due = [this] { DispatchToIdle(); }}),
         spec_(MakeWorkerSpec(config, env.workload)),
-        zygote_(env.zygote) {}
+        zygote_(env.zygote) {
+    // A batch crosses one worker's channel at once.
+    queue_.SetBatchBytesLimit(config.max_payload_bytes);
+  }
 
   ~ProcessExecutor() override { Drain(); }
 
@@ -159,13 +165,20 @@ class ProcessExecutor final : public QueuedExecutor {
       return Admission::kOk;
     }
     Slot* slot = nullptr;
+    const bool batchable = !job.batch_key.empty();
     {
       MutexLock lock(mu_);
       if (draining_) return Admission::kClosed;
-      if (idle_.empty() || queue_.size() > 0) {
+      if (idle_.empty() || queue_.size() > 0 || batchable) {
         Admission admitted = queue_.TryPush(job);
         // A dispatcher that could not start a worker waits for a job to try again.
         if (admitted == Admission::kOk && workerless_ > 0) jobs_cv_.notify_all();
+        // A batchable job waits in the queue for its batch (which may be
+        // ready at once) even when a worker is idle.
+        if (admitted == Admission::kOk && batchable && !idle_.empty()) {
+          lock.Unlock();
+          DispatchToIdle();
+        }
         return admitted;
       }
       // The most recently idle worker: its caches are the warmest.
@@ -284,6 +297,24 @@ class ProcessExecutor final : public QueuedExecutor {
   }
 
   SlotState& StateOf(const Slot& s) REQUIRES(mu_) { return state_[static_cast<size_t>(s.index)]; }
+
+  // Hands what the queue has ready to idle workers.
+  void DispatchToIdle() EXCLUDES(mu_) {
+    while (true) {
+      Slot* slot = nullptr;
+      {
+        MutexLock lock(mu_);
+        if (idle_.empty() || draining_) return;
+        std::optional<Job> job = queue_.TryPop();
+        if (!job) return;
+        slot = idle_.back();
+        idle_.pop_back();
+        StateOf(*slot).idle = false;
+        AssignLocked(*slot, std::move(*job));
+      }
+      SendAssigned(*slot);
+    }
+  }
 
   // Makes `s` busy with `job`.
   void AssignLocked(Slot& s, Job job) REQUIRES(mu_) {

@@ -4,6 +4,7 @@
 #include <string>
 #include <vector>
 
+#include "executor/batching.h"
 #include "executor/job_slicing.h"
 
 namespace switchyard {
@@ -39,12 +40,16 @@ void WorkQueue::ForgetLocked(const Job& job) {
   backlog_us_ -= job.predicted_us - job.attained_us;
 }
 
+void WorkQueue::StartExpiryThreadLocked() {
+  if (!expiry_thread_.joinable()) expiry_thread_ = std::thread([this] { ExpiryLoop(); });
+}
+
 void WorkQueue::PushLocked(Job job) {
   backlog_us_ += job.predicted_us - job.attained_us;
   if (job.deadline_us > 0) {
     deadlines_.insert(job.deadline_us);
     if (!expiry_thread_.joinable()) {
-      expiry_thread_ = std::thread([this] { ExpiryLoop(); });
+      StartExpiryThreadLocked();
     } else if (job.deadline_us <= *deadlines_.begin()) {
       expiry_cv_.notify_one();  // earlier than what the thread waits for
     }
@@ -56,7 +61,7 @@ Admission WorkQueue::TryPush(Job& job) {
   {
     MutexLock lock(mu_);
     if (closed_) return Admission::kClosed;
-    if (policy_->size() >= max_size_) return Admission::kFull;
+    if (policy_->size() + forming_jobs_ >= max_size_) return Admission::kFull;
     if (max_wait_us_ > 0 && backlog_us_ / servers_ > max_wait_us_) return Admission::kOverloaded;
     PushLocked(std::move(job));
   }
@@ -73,27 +78,116 @@ void WorkQueue::Requeue(Job job) {
   if (hooks_.on_requeue) hooks_.on_requeue();
 }
 
-std::optional<Job> WorkQueue::PopLocked() {
-  std::optional<Job> job = policy_->Pop(clock_.NowMicros());
-  if (!job) return job;
-  ForgetLocked(*job);
-  const int64_t slice_us = policy_->SliceUs(*job);
-  if (slice_us > 0) {
-    return TakeSlice(
-        std::move(*job), slice_us, [this](Job rest) { Requeue(std::move(rest)); }, clock_);
+void WorkQueue::FillLocked(Forming& f) {
+  // Copies: taking jobs into f.members moves the leader.
+  const std::shared_ptr<const BatchRules> rules = f.members.front().batch_rules;
+  const std::string key = f.members.front().batch_key;
+  const int64_t max_rows = rules->max_rows;
+  if (f.rows >= max_rows) return;
+  const size_t before = f.members.size();
+  policy_->TakeIf(
+      [&](const Job& j) {
+        if (j.batch_key != key || f.rows + j.batch_rows > max_rows) return false;
+        if (batch_bytes_limit_ > 0 && f.bytes + j.request.data.size() > batch_bytes_limit_) return false;
+        f.rows += j.batch_rows;
+        f.bytes += j.request.data.size();
+        return true;
+      },
+      f.members);
+  for (size_t i = before; i < f.members.size(); ++i) {
+    f.due_us = std::min(f.due_us, f.members[i].arrival_us + rules->max_queue_delay_us);
   }
-  return job;
+}
+
+bool WorkQueue::ReadyLocked(const Forming& f, int64_t now_us) const {
+  return closed_ || now_us >= f.due_us || f.members.front().batch_rules->Satisfied(f.rows);
+}
+
+int64_t WorkQueue::NextDueLocked() const {
+  int64_t due = INT64_MAX;
+  for (const Forming& f : forming_) {
+    if (!f.announced) due = std::min(due, f.due_us);
+  }
+  return due;
+}
+
+bool WorkQueue::PopLocked(std::vector<Job>& out) {
+  const int64_t now = clock_.NowMicros();
+  // A held batch that more jobs have filled, or whose delay has passed.
+  for (auto it = forming_.begin(); it != forming_.end(); ++it) {
+    const size_t held = it->members.size();
+    FillLocked(*it);
+    forming_jobs_ += it->members.size() - held;
+    if (!ReadyLocked(*it, now)) continue;
+    out = std::move(it->members);
+    forming_jobs_ -= out.size();
+    forming_.erase(it);
+    for (const Job& j : out) ForgetLocked(j);
+    return true;
+  }
+  while (std::optional<Job> job = policy_->Pop(now)) {
+    if (job->batch_key.empty() || job->batch_rules == nullptr) {
+      ForgetLocked(*job);
+      const int64_t slice_us = policy_->SliceUs(*job);
+      if (slice_us > 0) {
+        job = TakeSlice(std::move(*job), slice_us, [this](Job rest) { Requeue(std::move(rest)); }, clock_);
+      }
+      out.push_back(std::move(*job));
+      return true;
+    }
+    Forming f;
+    f.rows = job->batch_rows;
+    f.bytes = job->request.data.size();
+    f.due_us = job->arrival_us + job->batch_rules->max_queue_delay_us;
+    f.members.push_back(std::move(*job));
+    FillLocked(f);
+    if (ReadyLocked(f, now)) {
+      out = std::move(f.members);
+      for (const Job& j : out) ForgetLocked(j);
+      return true;
+    }
+    // Held for its delay; the jobs behind it may run meanwhile.
+    forming_jobs_ += f.members.size();
+    forming_.push_back(std::move(f));
+    StartExpiryThreadLocked();
+    expiry_cv_.notify_one();  // its due time may be the earliest
+  }
+  return false;
+}
+
+std::optional<Job> WorkQueue::HandOut(std::vector<Job> members) {
+  if (members.empty()) return std::nullopt;
+  if (members.size() == 1 && members.front().batch_key.empty()) return std::move(members.front());
+  if (members.size() > 1 && hooks_.on_batched) hooks_.on_batched(members.size());
+  return StackBatch(std::move(members));
 }
 
 std::optional<Job> WorkQueue::Pop() {
-  MutexLock lock(mu_);
-  cv_.wait(lock.native(), [&]() REQUIRES(mu_) { return closed_ || policy_->size() > 0; });
-  return PopLocked();
+  std::vector<Job> out;
+  {
+    MutexLock lock(mu_);
+    while (!PopLocked(out)) {
+      if (closed_ && policy_->size() == 0 && forming_.empty()) return std::nullopt;
+      if (forming_.empty()) {
+        cv_.wait(lock.native());
+      } else {
+        // A held batch is handed out here when due, whoever else is told.
+        int64_t due = INT64_MAX;
+        for (const Forming& f : forming_) due = std::min(due, f.due_us);
+        cv_.wait_for(lock.native(), std::chrono::microseconds(std::max<int64_t>(due - clock_.NowMicros(), 0)));
+      }
+    }
+  }
+  return HandOut(std::move(out));
 }
 
 std::optional<Job> WorkQueue::TryPop() {
-  MutexLock lock(mu_);
-  return PopLocked();
+  std::vector<Job> out;
+  {
+    MutexLock lock(mu_);
+    if (!PopLocked(out)) return std::nullopt;
+  }
+  return HandOut(std::move(out));
 }
 
 void WorkQueue::Close() {
@@ -111,6 +205,27 @@ void WorkQueue::ExpireDue() {
     MutexLock lock(mu_);
     if (deadlines_.empty() || *deadlines_.begin() > now) return;
     policy_->TakeExpired(now, expired);
+    for (auto f = forming_.begin(); f != forming_.end();) {
+      const size_t before = expired.size();
+      MoveExpired(f->members, now, expired);
+      forming_jobs_ -= expired.size() - before;
+      if (f->members.empty()) {
+        f = forming_.erase(f);
+        continue;
+      }
+      if (expired.size() != before) {
+        // The rows and the oldest arrival are those of who is left.
+        f->rows = 0;
+        f->bytes = 0;
+        f->due_us = INT64_MAX;
+        for (const Job& j : f->members) {
+          f->rows += j.batch_rows;
+          f->bytes += j.request.data.size();
+          f->due_us = std::min(f->due_us, j.arrival_us + j.batch_rules->max_queue_delay_us);
+        }
+      }
+      ++f;
+    }
     for (const Job& job : expired) ForgetLocked(job);
   }
   for (Job& job : expired) {
@@ -127,13 +242,24 @@ void WorkQueue::ExpireDue() {
 void WorkQueue::ExpiryLoop() {
   MutexLock lock(mu_);
   while (!stopping_) {
-    if (deadlines_.empty()) {
+    const int64_t due = NextDueLocked();
+    if (deadlines_.empty() && due == INT64_MAX) {
       expiry_cv_.wait(lock.native());
       continue;
     }
-    const int64_t wait_us = *deadlines_.begin() - clock_.NowMicros();
-    if (wait_us > 0) {
-      expiry_cv_.wait_for(lock.native(), std::chrono::microseconds(wait_us));
+    const int64_t now = clock_.NowMicros();
+    if (due <= now) {
+      // Held batches whose delay has passed: whoever pops takes them now.
+      for (Forming& f : forming_) f.announced = f.announced || f.due_us <= now;
+      lock.Unlock();
+      cv_.notify_all();
+      if (hooks_.on_batch_due) hooks_.on_batch_due();
+      lock.Lock();
+      continue;
+    }
+    const int64_t next = std::min(due, deadlines_.empty() ? INT64_MAX : *deadlines_.begin());
+    if (next > now) {
+      expiry_cv_.wait_for(lock.native(), std::chrono::microseconds(next - now));
       continue;
     }
     lock.Unlock();
@@ -144,7 +270,7 @@ void WorkQueue::ExpiryLoop() {
 
 size_t WorkQueue::size() const {
   MutexLock lock(mu_);
-  return policy_->size();
+  return policy_->size() + forming_jobs_;
 }
 
 }  // namespace switchyard

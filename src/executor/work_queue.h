@@ -9,7 +9,17 @@
 //              runs;
 //   slices     a job the policy wants preempted (Policy::SliceUs, mlfq) is
 //              handed out as a slice; the rest comes back through Requeue
-//              when the slice ends (executor/job_slicing.h).
+//              when the slice ends (executor/job_slicing.h);
+//   batches    a job with a batch key (dynamic batching, Job::batch_rules)
+//              that the policy pops leads a batch: queued jobs of the same
+//              key join it (Policy::TakeIf, in the policy's order) up to the
+//              rules' rows and the byte limit. A batch that is not yet of a
+//              preferred size is held (it still counts as queued, and its
+//              members still expire at their deadlines) until more jobs of
+//              its key fill it or its oldest member has waited
+//              max_queue_delay_us; meanwhile other jobs are handed out. A
+//              batch is handed out as one Job (executor/batching.h). A job
+//              past its deadline never joins one: it expires first.
 #pragma once
 
 #include <condition_variable>
@@ -34,9 +44,14 @@ class WorkQueue {
   // Called (outside the queue's lock) after a slice's rest was pushed back,
   // and after an expired job's on_done: executors that count their jobs
   // (async) keep their books with these.
+  // on_batched(n): n (>= 2) queued jobs were just handed out as one batch.
+  // on_batch_due: a held batch's delay has passed: executors that pop only
+  // when told (processes, async) pop again; Pop's callers need not.
   struct Hooks {
     std::function<void()> on_requeue;
     std::function<void()> on_expired;
+    std::function<void(size_t)> on_batched;
+    std::function<void()> on_batch_due;
   };
 
   WorkQueue(std::unique_ptr<Policy> policy, size_t max_size, const Clock& clock, Hooks hooks = {});
@@ -54,6 +69,10 @@ class WorkQueue {
   void SetWaitBound(int64_t max_wait_us, int servers);
   // The queued jobs' predicted service over the servers, in µs.
   int64_t PredictedWaitUs() const EXCLUDES(mu_);
+  // The most request bytes (Σ ScoreRequest::data) one batch may carry: a
+  // worker process's channel takes no more (max_payload_bytes). Call before
+  // the first push; 0: no limit.
+  void SetBatchBytesLimit(size_t bytes) { batch_bytes_limit_ = bytes; }
 
   // Blocks until a job is available; nullopt once closed and empty.
   std::optional<Job> Pop() EXCLUDES(mu_);
@@ -78,8 +97,26 @@ class WorkQueue {
   void PushLocked(Job job) REQUIRES(mu_);
   // Bookkeeping for a job leaving the queue (popped or expired).
   void ForgetLocked(const Job& job) REQUIRES(mu_);
-  // The popped job, or a slice of it.
-  std::optional<Job> PopLocked() REQUIRES(mu_);
+  // A batch being formed: the jobs taken so far, leader first.
+  struct Forming {
+    std::vector<Job> members;
+    int64_t rows = 0;
+    size_t bytes = 0;
+    int64_t due_us = 0;      // the oldest member's arrival + the delay
+    bool announced = false;  // on_batch_due was called for it
+  };
+
+  // What is handed out next, into `out`: one job (or a slice of one), or the
+  // members of a batch; false when nothing is ready.
+  bool PopLocked(std::vector<Job>& out) REQUIRES(mu_);
+  // Adds the queued jobs of `f`'s key that fit.
+  void FillLocked(Forming& f) REQUIRES(mu_);
+  bool ReadyLocked(const Forming& f, int64_t now_us) const REQUIRES(mu_);
+  // `members` as the Job to hand out (StackBatch unless a lone unbatched job).
+  std::optional<Job> HandOut(std::vector<Job> members);
+  // The earliest due time of a held batch not yet announced, or INT64_MAX.
+  int64_t NextDueLocked() const REQUIRES(mu_);
+  void StartExpiryThreadLocked() REQUIRES(mu_);
   void ExpiryLoop() EXCLUDES(mu_);
 
   const size_t max_size_;
@@ -93,6 +130,9 @@ class WorkQueue {
   int64_t max_wait_us_ = 0;
   int servers_ = 1;
   int64_t backlog_us_ GUARDED_BY(mu_) = 0;  // Σ predicted_us of the queued jobs
+  size_t batch_bytes_limit_ = 0;
+  std::vector<Forming> forming_ GUARDED_BY(mu_);
+  size_t forming_jobs_ GUARDED_BY(mu_) = 0;  // members of forming_, counted as queued
   // Deadlines of the queued jobs that have one (earliest first).
   std::multiset<int64_t> deadlines_ GUARDED_BY(mu_);
   std::condition_variable expiry_cv_;

@@ -1,5 +1,7 @@
 #include "model/model_config.h"
 
+#include <memory>
+
 #include "config/toml_reader.h"
 #include "core/json_quote.h"
 
@@ -37,13 +39,56 @@ Result<std::vector<TensorSpec>> Specs(const TomlTable& root, std::string_view ke
   return specs;
 }
 
+constexpr int64_t kMaxBatchSize = 4096;
+
+Status ReadBatching(const TomlTable& root, ModelConfig& config) {
+  auto max = root.OptInt("max_batch_size", 0, kMaxBatchSize);
+  if (!max.ok()) return max.status();
+  auto table = root.Table("dynamic_batching");
+  if (!table.ok()) return table.status();
+  if (!*max) {
+    if (*table) return root.Error("dynamic_batching", "needs max_batch_size (the most rows one inference takes)");
+    return Status::Ok();
+  }
+  if (**max == 0) {
+    return root.Error("max_batch_size", "0 would mean the model does not batch: leave the key out instead");
+  }
+  config.max_batch_size = **max;
+  // The model's limit: a first dimension the config fixes cannot take a
+  // batch of any other size.
+  for (const auto* specs : {&config.inputs, &config.outputs}) {
+    for (const TensorSpec& s : *specs) {
+      if (s.shape.empty() || s.shape[0] != -1) {
+        return root.Error("max_batch_size",
+                          std::to_string(**max) + " is beyond what '" + s.name + "' takes: with batching every "
+                          "input's and output's first dimension is the batch, so its shape must start with -1 "
+                          "(it is " + ShapeString(s.shape) + ")");
+      }
+    }
+  }
+  if (!*table) return Status::Ok();
+  const TomlTable& t = **table;
+  Status known = t.CheckKeys({"preferred_batch_sizes", "max_queue_delay_us"});
+  if (!known.ok()) return known;
+  auto rules = std::make_shared<BatchRules>();
+  rules->max_rows = **max;
+  auto preferred = t.OptIntList("preferred_batch_sizes", 1, **max);
+  if (!preferred.ok()) return preferred.status();
+  if (*preferred) rules->preferred_rows = **preferred;
+  auto delay = t.OptInt("max_queue_delay_us", 0, 10'000'000);
+  if (!delay.ok()) return delay.status();
+  if (*delay) rules->max_queue_delay_us = **delay;
+  config.dynamic_batching = std::move(rules);
+  return Status::Ok();
+}
+
 }  // namespace
 
 Result<ModelConfig> LoadModelConfig(const std::string& path) {
   auto doc = TomlDocument::Load(path);
   if (!doc.ok()) return doc.status();
   TomlTable root = doc.value()->root();
-  Status known = root.CheckKeys({"input", "output", "parameters"});
+  Status known = root.CheckKeys({"input", "output", "parameters", "max_batch_size", "dynamic_batching"});
   if (!known.ok()) return known;
   ModelConfig config;
   config.declared = true;
@@ -57,6 +102,8 @@ Result<ModelConfig> LoadModelConfig(const std::string& path) {
   auto parameters = root.Table("parameters");
   if (!parameters.ok()) return parameters.status();
   if (*parameters) config.parameters_json = (*parameters)->ToJson();
+  Status batching = ReadBatching(root, config);
+  if (!batching.ok()) return batching;
   return config;
 }
 

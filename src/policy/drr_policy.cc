@@ -72,6 +72,17 @@ class DrrPolicy final : public Policy {
     size_ -= expired.size() - before;
   }
 
+  // Riders on another client's batch are not charged to their client's
+  // deficit: the batch's leader paid for the inference.
+  void TakeIf(const std::function<bool(const Job&)>& take, std::vector<Job>& taken) override {
+    std::vector<std::string> emptied;
+    for (auto& [name, client] : clients_) {
+      size_ -= MoveIf(client.jobs, take, taken);
+      if (client.jobs.empty()) emptied.push_back(name);
+    }
+    for (const auto& name : emptied) Forget(name);
+  }
+
  private:
   struct Client {
     std::deque<Job> jobs;

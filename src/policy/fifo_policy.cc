@@ -18,6 +18,9 @@ class FifoPolicy final : public Policy {
   }
   size_t size() const override { return jobs_.size(); }
   void TakeExpired(int64_t now_us, std::vector<Job>& expired) override { MoveExpired(jobs_, now_us, expired); }
+  void TakeIf(const std::function<bool(const Job&)>& take, std::vector<Job>& taken) override {
+    MoveIf(jobs_, take, taken);
+  }
 
  private:
   std::deque<Job> jobs_;

@@ -56,6 +56,10 @@ class MlfqPolicy final : public Policy {
     size_ -= expired.size() - before;
   }
 
+  void TakeIf(const std::function<bool(const Job&)>& take, std::vector<Job>& taken) override {
+    for (auto& level : levels_) size_ -= MoveIf(level, take, taken);
+  }
+
   int64_t SliceUs(const Job& job) const override {
     return IsSliceable(job.request) ? quanta_us_[LevelOf(job)] : 0;
   }

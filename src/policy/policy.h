@@ -10,6 +10,7 @@
 #pragma once
 
 #include <cstddef>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -34,6 +35,13 @@ class Policy {
   // `expired`, in no particular order.
   virtual void TakeExpired(int64_t now_us, std::vector<Job>& expired) = 0;
 
+  // Moves the queued jobs `take` accepts to `taken`. `take` sees them in
+  // this policy's order as nearly as its structure keeps one (the most
+  // urgent class first, arrival order within a class) and may accept or
+  // refuse each; dynamic batching fills a batch this way behind the job Pop
+  // chose to lead it.
+  virtual void TakeIf(const std::function<bool(const Job&)>& take, std::vector<Job>& taken) = 0;
+
   // How long `job`, just popped, may run before it is preempted and pushed
   // back (mlfq, for work that can run in slices: IsSliceable); 0: to the end.
   virtual int64_t SliceUs(const Job& /*job*/) const { return 0; }
@@ -43,20 +51,31 @@ class Policy {
 // chain and sleep can; a model inference and a database lookup cannot.
 bool IsSliceable(const ScoreRequest& request);
 
-// Moves the jobs of `jobs` whose deadline has passed to `expired`, keeping
-// the order of the rest. For policies built on deques.
-template <typename Container>
-void MoveExpired(Container& jobs, int64_t now_us, std::vector<Job>& expired) {
+// Moves the jobs of `jobs` that `pick` accepts to `out`, in order, keeping
+// the order of the rest; returns how many moved. For policies built on
+// deques.
+template <typename Container, typename Pick>
+size_t MoveIf(Container& jobs, Pick&& pick, std::vector<Job>& out) {
   auto keep = jobs.begin();
+  size_t moved = 0;
   for (auto it = jobs.begin(); it != jobs.end(); ++it) {
-    if (it->deadline_us > 0 && it->deadline_us <= now_us) {
-      expired.push_back(std::move(*it));
+    if (pick(*it)) {
+      out.push_back(std::move(*it));
+      ++moved;
     } else {
       if (keep != it) *keep = std::move(*it);
       ++keep;
     }
   }
   jobs.erase(keep, jobs.end());
+  return moved;
+}
+
+// Moves the jobs of `jobs` whose deadline has passed to `expired`, keeping
+// the order of the rest.
+template <typename Container>
+void MoveExpired(Container& jobs, int64_t now_us, std::vector<Job>& expired) {
+  MoveIf(jobs, [now_us](const Job& j) { return j.deadline_us > 0 && j.deadline_us <= now_us; }, expired);
 }
 
 // What the policies that need it are configured with.

@@ -57,6 +57,10 @@ class PriorityPolicy final : public Policy {
     size_ -= expired.size() - before;
   }
 
+  void TakeIf(const std::function<bool(const Job&)>& take, std::vector<Job>& taken) override {
+    for (auto& jobs : classes_) size_ -= MoveIf(jobs, take, taken);
+  }
+
  private:
   // Job::priority 1..L -> index 0..L-1; 0 (none given) and anything beyond L
   // (the frontend refuses those; a policy must not index out of range) -> L-1.

@@ -69,6 +69,22 @@ class SjfPolicy final : public Policy {
     }
   }
 
+  void TakeIf(const std::function<bool(const Job&)>& take, std::vector<Job>& taken) override {
+    for (auto it = classes_.begin(); it != classes_.end();) {
+      auto& jobs = it->second.jobs;
+      for (auto j = jobs.begin(); j != jobs.end();) {
+        if (take(j->job)) {
+          taken.push_back(std::move(j->job));
+          j = jobs.erase(j);
+          --size_;
+        } else {
+          ++j;
+        }
+      }
+      it = jobs.empty() ? classes_.erase(it) : std::next(it);
+    }
+  }
+
  private:
   struct Queued {
     uint64_t seq;  // arrival order across classes: ties between classes go to the oldest head

@@ -29,6 +29,9 @@ void AdminApi::HandleStatsReset(const HttpRequest& request, Responder respond) {
   // restart from zero. Process and connection figures are cumulative OS or
   // gauge values; take differences of two /stats reads for those.
   metrics_.queue_us.Reset();
+  metrics_.batch_queue_us.Reset();
+  for (auto& c : metrics_.batches_by_size) c.store(0, std::memory_order_relaxed);
+  metrics_.batched_rows.store(0, std::memory_order_relaxed);
   metrics_.service_us.Reset();
   metrics_.total_us.Reset();
   for (auto& c : metrics_.score_by_status) c.store(0, std::memory_order_relaxed);

@@ -33,9 +33,15 @@ std::function<void(ScoreOutcome)> JobAdmission::Completion(const Job& job, const
                                                            Render render) {
   return [this, respond, render = std::move(render), arrival = job.arrival_us, features = job.features,
           client = trace_ ? job.client : std::string(), priority = job.priority, deadline = job.deadline_us,
-          python = job.request.mode == ScoreMode::kInfer ? python_.Find(job.request.model) : nullptr](
-             ScoreOutcome outcome) {
+          python = job.request.mode == ScoreMode::kInfer ? python_.Find(job.request.model) : nullptr,
+          own_rows = job.batch_rows](ScoreOutcome outcome) {
     metrics_.queue_us.Record(outcome.queue_us);
+    if (outcome.batch_leader) {
+      const size_t n = std::min<size_t>(static_cast<size_t>(outcome.batch_size), ServerMetrics::kBatchSizes - 1);
+      metrics_.batches_by_size[n].fetch_add(1, std::memory_order_relaxed);
+      metrics_.batched_rows.fetch_add(static_cast<uint64_t>(outcome.batch_rows), std::memory_order_relaxed);
+    }
+    if (outcome.batch_leader) metrics_.batch_queue_us.Record(outcome.batch_queue_us);
     if (python != nullptr) {
       python->Record(outcome.service_us, outcome.gil_wait_us, outcome.gil_hold_us);
       if (outcome.gil_hold_us >= 0 && outcome.gil_wait_us >= 0 && outcome.service_us >= 0) {
@@ -53,7 +59,13 @@ std::function<void(ScoreOutcome)> JobAdmission::Completion(const Job& job, const
     if (deadline > 0 && now > deadline && outcome.status.code() != StatusCode::kDeadlineExceeded) {
       metrics_.late_replies.fetch_add(1, std::memory_order_relaxed);
     }
-    if (outcome.status.ok()) predictor_.Observe(features, outcome.service_us);
+    // A batch member occupied its worker for its share of the batch's rows:
+    // what the queue's backlog (admission control) must count it for.
+    if (outcome.status.ok()) {
+      predictor_.Observe(features, outcome.batch_rows > 0 && own_rows > 0
+                                       ? outcome.service_us * own_rows / outcome.batch_rows
+                                       : outcome.service_us);
+    }
     if (trace_) {
       trace_->Record(features,
                      {.arrival_us = arrival,

@@ -42,6 +42,14 @@ struct ServerMetrics {
   // when they ended (a thread cannot be stopped mid-call; core/request.h).
   std::atomic<uint64_t> late_replies{0};
 
+  // Dynamic batching: inferences run as batches (counted once per batch),
+  // by the number of requests in them (index: size, the last counts every
+  // larger one), and each batch's queue delay (its oldest member's wait).
+  static constexpr size_t kBatchSizes = 65;
+  std::array<std::atomic<uint64_t>, kBatchSizes> batches_by_size{};
+  std::atomic<uint64_t> batched_rows{0};
+  LatencyHistogram batch_queue_us;
+
   LatencyHistogram queue_us;    // admitted -> started
   LatencyHistogram service_us;  // started -> finished
   LatencyHistogram total_us;    // admitted -> reply handed to the event loop

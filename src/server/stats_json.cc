@@ -110,6 +110,21 @@ std::string RenderStats(const StatsSources& in) {
   j["latency_us"] = {{"queue", HistogramJson(in.metrics.queue_us)},
                      {"service", HistogramJson(in.metrics.service_us)},
                      {"total", HistogramJson(in.metrics.total_us)}};
+  // Dynamic batching: {"batches", "requests", "rows", "by_size": {"N": count}, "queue_us": histogram}.
+  uint64_t batches = 0, batched_requests = 0;
+  nlohmann::json by_size = nlohmann::json::object();
+  for (size_t n = 1; n < ServerMetrics::kBatchSizes; ++n) {
+    const uint64_t c = in.metrics.batches_by_size[n].load();
+    if (c == 0) continue;
+    batches += c;
+    batched_requests += c * n;
+    by_size[n + 1 == ServerMetrics::kBatchSizes ? std::to_string(n) + "+" : std::to_string(n)] = c;
+  }
+  j["batching"] = {{"batches", batches},
+                   {"requests", batched_requests},
+                   {"rows", in.metrics.batched_rows.load()},
+                   {"by_size", by_size},
+                   {"queue_us", HistogramJson(in.metrics.batch_queue_us)}};
   // About 1 ms of /proc reads (a scan of every process on the machine to
   // find the tree, then a few files per member), here on the event loop:
   // /stats is read now and then by people and studies, not per request.

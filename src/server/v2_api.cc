@@ -177,6 +177,36 @@ Result<std::pair<std::string_view, std::string_view>> SplitBody(const HttpReques
   return std::make_pair(body.substr(0, length), body.substr(length));
 }
 
+// A batching model's request: its rows (the inputs' common first
+// dimension, 1..max_batch_size) and, with dynamic batching, the key of the
+// requests it may be stacked with.
+Status SetBatch(const ServedModel& model, const ModelVersion& version, const InferRequest& request, Job& job) {
+  const ModelConfig& config = model.config;
+  if (config.max_batch_size == 0) return Status::Ok();
+  int64_t rows = -1;
+  std::string key = model.name + '\n' + std::to_string(version.version);
+  for (const HostTensor& t : request.payload.inputs) {
+    if (t.shape.empty()) return InvalidArgument("input '" + t.name + "' has no batch dimension (shape [])");
+    if (rows >= 0 && t.shape[0] != rows) {
+      return InvalidArgument("the inputs' first dimensions differ (" + std::to_string(rows) + " and " +
+                             std::to_string(t.shape[0]) + " in '" + t.name + "'): it is the batch, the same for every input");
+    }
+    rows = t.shape[0];
+    if (rows < 1 || rows > config.max_batch_size) {
+      return InvalidArgument("input '" + t.name + "' carries a batch of " + std::to_string(rows) +
+                             "; the model takes 1 to " + std::to_string(config.max_batch_size) + " (max_batch_size)");
+    }
+    key += '\n' + std::string(DataTypeName(t.dtype));
+    for (size_t d = 1; d < t.shape.size(); ++d) key += 'x' + std::to_string(t.shape[d]);
+  }
+  if (config.dynamic_batching == nullptr) return Status::Ok();
+  for (const std::string& o : request.payload.outputs) key += "\n>" + o;
+  job.batch_key = std::move(key);
+  job.batch_rows = rows;
+  job.batch_rules = config.dynamic_batching;
+  return Status::Ok();
+}
+
 }  // namespace
 
 Result<V2Api::Prepared> V2Api::PrepareInfer(const Route& route, const HttpRequest& request) const {
@@ -206,6 +236,8 @@ Result<V2Api::Prepared> V2Api::PrepareInfer(const Route& route, const HttpReques
   p.job.request.data = EncodeInferPayload(parsed->payload);
   p.job.priority = parsed->priority;
   p.job.timeout_us = parsed->timeout_us;
+  Status batch = SetBatch(*model, *version, *parsed, p.job);
+  if (!batch.ok()) return batch;
   return p;
 }
 
