@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <csignal>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -126,6 +127,111 @@ INSTANTIATE_TEST_SUITE_P(Executors, BatchingServeTest,
                                            std::vector<std::string>{"--executor", "processes"},
                                            std::vector<std::string>{"--executor", "async", "--offload", "2"}),
                          [](const auto& p) { return p.param[1]; });
+
+// A Python model that batches: y = 2x, each call's batch size written out
+// as `n`, after `ms` milliseconds (the largest of the batch's ms).
+void MakePythonBatchingModel(const TempDir& dir) {
+  fs::create_directories(dir.File("py_double/1"));
+  std::ofstream(dir.File("py_double/config.toml")) << R"(max_batch_size = 8
+[[input]]
+name = "x"
+datatype = "FP32"
+shape = [-1, 2]
+[[input]]
+name = "ms"
+datatype = "INT32"
+shape = [-1]
+[[output]]
+name = "y"
+datatype = "FP32"
+shape = [-1, 2]
+[[output]]
+name = "n"
+datatype = "INT32"
+shape = [-1]
+[dynamic_batching]
+max_queue_delay_us = 200000
+preferred_batch_sizes = [4]
+)";
+  std::ofstream(dir.File("py_double/1/model.py")) << R"(import time
+
+import numpy as np
+
+
+class Model:
+    def __init__(self, config):
+        pass
+
+    def infer(self, inputs):
+        x, ms = inputs["x"], inputs["ms"]
+        time.sleep(int(ms.max()) / 1000)
+        return {"y": (2 * x).astype(np.float32), "n": np.full(len(x), len(x), dtype=np.int32)}
+)";
+}
+
+json DoubleRequest(float value, int ms) {
+  return {{"inputs",
+           {{{"name", "x"}, {"shape", {1, 2}}, {"datatype", "FP32"}, {"data", {value, value + 1}}},
+            {{"name", "ms"}, {"shape", {1}}, {"datatype", "INT32"}, {"data", {ms}}}}}};
+}
+
+TEST(BatchingPythonTest, APythonModelTakesTheBatchAndAKilledWorkerFailsOnlyThatBatch) {
+  TempDir dir;
+  MakePythonBatchingModel(dir);
+  ServerProcess server({"--executor", "processes", "--workers", "2", "--models", dir.path()},
+                       std::chrono::seconds(60));
+  ASSERT_TRUE(server.ready()) << server.output();
+  const std::string path = "/v2/models/py_double/infer";
+  // Four at once: a preferred batch of 4, one inference.
+  std::vector<json> replies(4);
+  {
+    std::vector<std::thread> clients;
+    for (int i = 0; i < 4; ++i) {
+      clients.emplace_back([&, i] {
+        auto r = Post(server.port(), path, DoubleRequest(static_cast<float>(10 * i), 0).dump());
+        replies[static_cast<size_t>(i)] = r.status == 200 ? r.json() : json(r.body);
+      });
+    }
+    for (auto& t : clients) t.join();
+  }
+  for (int i = 0; i < 4; ++i) {
+    const json& r = replies[static_cast<size_t>(i)];
+    ASSERT_TRUE(r.is_object()) << r;
+    EXPECT_EQ(r["outputs"][0]["data"], json({20.0 * i, 20.0 * i + 2})) << r;
+    EXPECT_EQ(r["outputs"][1]["data"], json({4})) << "ran in one batch of 4: " << r;
+  }
+
+  // Four more, each asking the model to take 2 s; while their batch runs, its
+  // worker process is killed: each of the four fails (503), once, and the
+  // server goes on serving.
+  std::vector<int> statuses(4, 0);
+  std::vector<std::thread> clients;
+  for (int i = 0; i < 4; ++i) {
+    clients.emplace_back([&, i] {
+      statuses[static_cast<size_t>(i)] = Post(server.port(), path, DoubleRequest(1, 2000).dump()).status;
+    });
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(700));
+  std::vector<pid_t> workers;
+  for (pid_t zygote : testing::ChildrenOf(server.pid())) {
+    for (pid_t w : testing::ChildrenOf(zygote)) workers.push_back(w);
+  }
+  ASSERT_FALSE(workers.empty());
+  for (pid_t w : workers) ::kill(w, SIGKILL);
+  for (auto& t : clients) t.join();
+  EXPECT_EQ(statuses, (std::vector<int>{503, 503, 503, 503}));
+  int ok = 0;
+  for (int i = 0; i < 100 && ok == 0; ++i) {
+    auto r = Post(server.port(), path, DoubleRequest(3, 0).dump());
+    if (r.status == 200) {
+      ++ok;
+      EXPECT_EQ(r.json()["outputs"][0]["data"], json({6.0, 8.0}));
+    } else {
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+  }
+  EXPECT_EQ(ok, 1);
+}
 
 TEST(BatchingServeErrorsTest, RequestsBeyondTheBatchAreRefused) {
   TempDir dir;

@@ -36,8 +36,9 @@ void AddBenchFlags(CLI::App& app, BenchFlags& f) {
       ->check(CLI::PositiveNumber);
   app.add_option("--mix,-m", f.mix,
                  "Request mix: KIND[:NAME=VALUE]...[:WEIGHT],... with kinds cpu (iters, data), io (key | keys), "
-                 "sleep (ms), get, infer (model, version, shape, datatype, max: a KServe v2 request to "
-                 "/v2/models/MODEL/infer); e.g. cpu:iters=100000:3,io:1,sleep:ms=20:1 or "
+                 "sleep (ms), get, infer (model, version, shape, datatype, max, input, value, binary: a KServe v2 "
+                 "request to /v2/models/MODEL/infer; binary=1 sends the tensor as binary data and asks for the "
+                 "outputs in binary); e.g. cpu:iters=100000:3,io:1,sleep:ms=20:1 or "
                  "infer:model=mobilenet_v2:shape=1x3x32x32. Every kind also takes client=NAME (sent as the "
                  "header X-Client-Id: NAME; NAME is 1-64 of A-Z a-z 0-9 _ . -) and label=NAME (the entry's name "
                  "in reports; default its own text, e.g. cpu:iters=1000; unique within the mix); cpu, io and "
