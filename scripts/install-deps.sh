@@ -30,6 +30,8 @@ packages=(
   libopenblas0-openmp libblas-dev
   # the async loader's reads (io_uring)
   liburing-dev
+  # the v2 gRPC frontend (serve --grpc-port) and its load generator
+  libgrpc++-dev protobuf-compiler protobuf-compiler-grpc
   # tests and micro-benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev
   # checked locking: the clang build's -Wthread-safety (scripts/test.sh --clang)

@@ -33,6 +33,9 @@ void AddServeFlags(CLI::App& app, ServeFlags& f) {
   // The executor's knobs (--executor, --workers, --policy, ...): the table's.
   AddConfigFlags(app, o.executor);
   app.add_option("--host", o.http.host, "Address to listen on (loopback by default)")->capture_default_str();
+  app.add_option("--grpc-port", o.grpc_port,
+                 "Also serve the KServe v2 gRPC API (inference.GRPCInferenceService: ModelInfer, metadata, "
+                 "health) on this port of --host; 0 picks a free one (printed at start). Off without it");
   app.add_option("--port", o.http.port, "TCP port; 0 picks a free one (printed at start)")
       ->capture_default_str();
   app.add_option("--db", f.db_path,

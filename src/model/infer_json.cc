@@ -4,14 +4,12 @@
 #include <simdjson.h>
 
 #include <algorithm>
-#include <bit>
 #include <cmath>
 #include <cstring>
 #include <limits>
 
 #include <nlohmann/json.hpp>
 
-#include "model/tensor_naming.h"
 
 namespace switchyard {
 namespace {
@@ -161,27 +159,6 @@ Result<std::optional<simdjson::dom::object>> ParametersOf(simdjson::dom::object 
   return std::optional<simdjson::dom::object>(simdjson::dom::object(*params));
 }
 
-// The extension's bytes are little-endian, and tensors are kept in the
-// host's order.
-static_assert(std::endian::native == std::endian::little, "binary tensors are copied as they come");
-
-// Copies an input's binary data into `out`; BOOL bytes must be 0 or 1, as
-// the extension defines them (a model would read any other byte as true or
-// as garbage).
-Status CopyBinary(const std::string& name, DataType dtype, std::string_view bytes, std::string& out) {
-  if (dtype == DataType::kBool) {
-    for (size_t k = 0; k < bytes.size(); ++k) {
-      const auto b = static_cast<unsigned char>(bytes[k]);
-      if (b > 1) {
-        return InvalidArgument("input '" + name + "': element " + std::to_string(k) + " is the byte " +
-                               std::to_string(b) + ", not 0 or 1 (datatype BOOL in binary)");
-      }
-    }
-  }
-  out.assign(bytes.data(), bytes.size());
-  return Status::Ok();
-}
-
 }  // namespace
 
 Result<InferRequest> ParseInferRequest(std::string_view json, std::string_view binary,
@@ -224,14 +201,12 @@ Result<InferRequest> ParseInferRequest(std::string_view json, std::string_view b
   if (!inputs || inputs->type() != element_type::ARRAY) return InvalidArgument("'inputs' must be an array");
 
   // Pass 1: names, datatypes, shapes and sizes, with no tensor memory yet.
+  InputBinding binding(specs, declared, limits);
   std::vector<std::optional<element>> data_of(specs.size());
   // An input sent as binary data: its bytes, and where they sit in `binary`.
   std::vector<std::optional<std::string_view>> binary_of(specs.size());
   size_t binary_used = 0;
-  std::vector<int64_t> counts(specs.size(), 0);
-  std::vector<DataType> dtypes(specs.size(), DataType::kFp32);
-  std::vector<std::vector<int64_t>> shapes(specs.size());
-  int64_t total = 0;
+  std::vector<InputBinding::Bound> bound(specs.size());
   for (element in_element : simdjson::dom::array(*inputs)) {
     std::optional<element> name_field;
     if (in_element.type() == element_type::OBJECT) name_field = Field(simdjson::dom::object(in_element), "name");
@@ -240,45 +215,15 @@ Result<InferRequest> ParseInferRequest(std::string_view json, std::string_view b
     }
     const simdjson::dom::object in(in_element);
     const std::string name(name_field->get_string().value_unsafe());
-    size_t i = 0;
-    if (declared) {
-      while (i < specs.size() && specs[i].name != name) ++i;
-    } else {
-      // Triton's PyTorch convention (model/tensor_naming.h): the index names it.
-      i = std::min(ConventionIndex(name).value_or(specs.size()), specs.size());
-    }
-    if (i == specs.size()) {
-      std::string known;
-      for (const TensorSpec& s : specs) known += (known.empty() ? "" : ", ") + s.name;
-      if (declared) return InvalidArgument("unknown input '" + name + "' (the model's inputs: " + known + ")");
-      return InvalidArgument("unknown input '" + name + "': without a config.toml the model's " +
-                             std::to_string(specs.size()) + " input(s) are named <name>__<index>, " +
-                             "Triton's PyTorch convention (" + known + ")");
-    }
-    if (data_of[i] || binary_of[i]) return InvalidArgument("input '" + name + "' is given twice");
     std::optional<element> datatype = Field(in, "datatype");
     if (!datatype || datatype->type() != element_type::STRING) {
       return InvalidArgument("input '" + name + "': 'datatype' must be a string");
     }
-    const std::string_view datatype_name = datatype->get_string().value_unsafe();
-    auto dtype = ParseDataType(datatype_name);
-    if (!dtype) {
-      return InvalidArgument("input '" + name + "': datatype '" + std::string(datatype_name) +
-                             "' is not served (FP32, FP64, INT32, INT64, BOOL)");
-    }
     auto shape = ShapeOf(in, name);
     if (!shape.ok()) return shape.status();
-    auto count = ElementCount(*shape, limits.max_elements - total);
-    if (!count.ok()) return InvalidArgument("input '" + name + "': " + count.status().message());
-    total += *count;
-    HostTensor probe;
-    probe.name = name;
-    probe.dtype = *dtype;
-    probe.shape = *shape;
-    if (declared) {
-      Status accepted = specs[i].Accepts(probe);
-      if (!accepted.ok()) return accepted;
-    }
+    auto b = binding.Bind(name, datatype->get_string().value_unsafe(), std::move(shape).value());
+    if (!b.ok()) return b.status();
+    const size_t i = b->index;
     std::optional<element> data = Field(in, "data");
     auto params = ParametersOf(in, "input '" + name + "': ");
     if (!params.ok()) return params.status();
@@ -288,11 +233,10 @@ Result<InferRequest> ParseInferRequest(std::string_view json, std::string_view b
       if (data) return InvalidArgument("input '" + name + "': both 'data' and parameters.binary_data_size (give one)");
       auto size = NonNegative(*size_field, "input '" + name + "': parameters.binary_data_size must be a non-negative integer");
       if (!size.ok()) return size.status();
-      const uint64_t expected = static_cast<uint64_t>(*count) * ElementSize(*dtype);
-      if (static_cast<uint64_t>(*size) != expected) {
+      if (static_cast<uint64_t>(*size) != b->bytes) {
         return InvalidArgument("input '" + name + "': binary_data_size is " + std::to_string(*size) +
-                               " bytes, but shape " + ShapeString(probe.shape) + " of " +
-                               std::string(DataTypeName(*dtype)) + " holds " + std::to_string(expected));
+                               " bytes, but shape " + ShapeString(b->shape) + " of " +
+                               std::string(DataTypeName(b->dtype)) + " holds " + std::to_string(b->bytes));
       }
       if (static_cast<uint64_t>(*size) > binary.size() - binary_used) {
         if (binary.empty()) {
@@ -310,13 +254,9 @@ Result<InferRequest> ParseInferRequest(std::string_view json, std::string_view b
       return InvalidArgument("input '" + name + "': 'data' is missing (or parameters.binary_data_size)");
     }
     data_of[i] = data;
-    counts[i] = *count;
-    dtypes[i] = *dtype;
-    shapes[i] = std::move(*shape);
+    bound[i] = std::move(b).value();
   }
-  for (size_t i = 0; i < specs.size(); ++i) {
-    if (!data_of[i] && !binary_of[i]) return InvalidArgument("input '" + specs[i].name + "' is missing");
-  }
+  if (Status complete = binding.CheckComplete(); !complete.ok()) return complete;
   if (binary_used != binary.size()) {
     return InvalidArgument("the inputs' binary_data_size add up to " + std::to_string(binary_used) + " bytes, but " +
                            std::to_string(binary.size()) + " follow the JSON header (Inference-Header-Content-Length)");
@@ -327,10 +267,10 @@ Result<InferRequest> ParseInferRequest(std::string_view json, std::string_view b
   for (size_t i = 0; i < specs.size(); ++i) {
     HostTensor& t = req.payload.inputs[i];
     t.name = specs[i].name;
-    t.dtype = dtypes[i];
-    t.shape = std::move(shapes[i]);
-    Status filled = binary_of[i] ? CopyBinary(t.name, t.dtype, *binary_of[i], t.bytes)
-                                 : Filler(t.name, t.dtype, counts[i], t.bytes).Fill(*data_of[i]);
+    t.dtype = bound[i].dtype;
+    t.shape = std::move(bound[i].shape);
+    Status filled = binary_of[i] ? CopyRawInput(t.name, t.dtype, *binary_of[i], t.bytes)
+                                 : Filler(t.name, t.dtype, bound[i].count, t.bytes).Fill(*data_of[i]);
     if (!filled.ok()) return filled;
   }
   if (auto outputs = Field(root, "outputs")) {

@@ -27,13 +27,11 @@
 #include <vector>
 
 #include "core/status.h"
+#include "model/input_binding.h"
 #include "model/tensor.h"
 
 namespace switchyard {
 
-struct InferLimits {
-  int64_t max_elements = 16 * 1024 * 1024;  // per request, all inputs together
-};
 
 // Which outputs the reply carries as binary data.
 struct OutputEncoding {

@@ -24,7 +24,7 @@ void InferenceRoutes::HandleScore(HttpRequest& request, Responder respond_to_cli
   job.priority = scheduling.priority;
   job.timeout_us = scheduling.timeout_us;
   job.client = std::move(scheduling.client);
-  admission_.Submit(job, request, respond,
+  admission_.Submit(job, {request.client_id, request.body.size()}, respond,
                     [](const ScoreOutcome& outcome) { return JsonReply(200, RenderScoreReply(outcome)); });
 }
 
@@ -39,7 +39,7 @@ void InferenceRoutes::HandleV2(HttpRequest& request, Responder respond) {
   if (!prepared.ok()) return respond(ErrorReply(prepared.status()));
   auto p = std::make_shared<V2Api::Prepared>(std::move(prepared).value());
   Job job = std::move(p->job);
-  admission_.Submit(job, request, respond, [p](const ScoreOutcome& outcome) {
+  admission_.Submit(job, {request.client_id, request.body.size()}, respond, [p](const ScoreOutcome& outcome) {
     return V2Api::RenderInferReply(*p, outcome.result);
   });
 }

@@ -8,10 +8,10 @@
 
 namespace switchyard {
 
-void JobAdmission::Predict(Job& job, const HttpRequest& request) {
+void JobAdmission::Predict(Job& job, const Origin& origin) {
   PredictorFeatures& f = job.features;
   f.cost_class = CostClassOf(job.request);
-  f.input_bytes = static_cast<int64_t>(request.body.size());
+  f.input_bytes = static_cast<int64_t>(origin.bytes);
   f.cpu_utilisation = machine_load_.CpuUtilisation();
   f.hour_of_day = machine_load_.HourOfDay();
   // requests_in_progress counts this request too (read, not yet answered).
@@ -84,11 +84,11 @@ std::function<void(ScoreOutcome)> JobAdmission::Completion(const Job& job, const
   };
 }
 
-void JobAdmission::Submit(Job& job, const HttpRequest& request, const Responder& respond, Render render) {
-  if (!request.client_id.empty()) {
-    Status valid = ValidateClientId(request.client_id, "header X-Client-Id");
+void JobAdmission::Submit(Job& job, Origin origin, const Responder& respond, Render render) {
+  if (!origin.client_id.empty()) {
+    Status valid = ValidateClientId(origin.client_id, "the client id (X-Client-Id)");
     if (!valid.ok()) return respond(ErrorReply(valid));
-    job.client = request.client_id;
+    job.client = std::string(origin.client_id);
   }
   job.id = next_job_id_.fetch_add(1, std::memory_order_relaxed);
   job.arrival_us = SteadyClock::Now();
@@ -97,7 +97,7 @@ void JobAdmission::Submit(Job& job, const HttpRequest& request, const Responder&
   // stopped at the deadline (process_executor.cc), a thread cannot.
   job.stop_at_deadline = job.deadline_us > 0 && job.request.mode == ScoreMode::kInfer &&
                          python_.Find(job.request.model) != nullptr;
-  Predict(job, request);
+  Predict(job, origin);
   job.on_done = Completion(job, respond, std::move(render));
   // A live switch may close the executor we picked between picking it and
   // submitting: then the new one is current, and we submit there.

@@ -47,15 +47,21 @@ class JobAdmission {
   // corrupt).
   using Render = std::function<HttpReply(const ScoreOutcome&)>;
 
+  // Who sent a request, as its protocol says: the X-Client-Id header (HTTP)
+  // or x-client-id metadata (gRPC), and the request's size in bytes.
+  struct Origin {
+    std::string_view client_id;  // wins over the job's own client; "" for none
+    size_t bytes = 0;
+  };
+
   // Admits `job` or answers at once (400 bad client id or priority, 503 queue
   // full, overloaded or shutting down); once admitted, its completion answers
-  // with render(outcome) or the error. `request` gives the X-Client-Id header
-  // (it wins over the job's own client) and the body size.
-  void Submit(Job& job, const HttpRequest& request, const Responder& respond, Render render);
+  // with render(outcome) or the error.
+  void Submit(Job& job, Origin origin, const Responder& respond, Render render);
 
  private:
   // The predictor's features of `job` and its guess; counts it as admitted.
-  void Predict(Job& job, const HttpRequest& request);
+  void Predict(Job& job, const Origin& origin);
   // What runs when the job is done: figures, predictor, trace, the reply.
   std::function<void(ScoreOutcome)> Completion(const Job& job, const Responder& respond, Render render);
 

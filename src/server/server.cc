@@ -153,9 +153,24 @@ int Server::Run() {
   std::fflush(stdout);
 
   int exit_code = 0;
-  if (Status started = slot_.Start(options_.executor); !started.ok()) {
-    spdlog::error("cannot start the executor: {}", started.message());
-    std::fprintf(stderr, "switchyard: cannot start the executor: %s\n", started.message().c_str());
+  Status started;
+  if (options_.grpc_port) {
+    auto grpc = GrpcFrontend::Start(options_.http.host, *options_.grpc_port,
+                                    {.v2 = v2_, .admission = admission_, .state = state_, .metrics = metrics_},
+                                    options_.http.max_body_bytes);
+    if (grpc.ok()) {
+      grpc_ = std::move(grpc).value();
+      std::printf("switchyard: listening on grpc://%s:%u\n", options_.http.host.c_str(), grpc_->port());
+      std::fflush(stdout);
+    } else {
+      started = grpc.status();
+    }
+  }
+  const char* what = started.ok() ? "the executor" : "the gRPC service";
+  if (started.ok()) started = slot_.Start(options_.executor);
+  if (!started.ok()) {
+    spdlog::error("cannot start {}: {}", what, started.message());
+    std::fprintf(stderr, "switchyard: cannot start %s: %s\n", what, started.message().c_str());
     exit_code = 1;
   } else {
     state_.ready.store(true);
@@ -193,6 +208,8 @@ void Server::Drain() {
   while (metrics_.requests_in_progress.load() > 0 && std::chrono::steady_clock::now() < deadline) {
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }
+  // Its calls were answered above (or refused once draining began).
+  if (grpc_) grpc_->Shutdown(std::chrono::milliseconds(1000));
 }
 
 }  // namespace switchyard

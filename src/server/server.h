@@ -28,6 +28,7 @@
 #include "server/admin_api.h"
 #include "server/controller_view.h"
 #include "server/executor_slot.h"
+#include "server/grpc_frontend.h"
 #include "server/http_server.h"
 #include "server/inference_routes.h"
 #include "server/job_admission.h"
@@ -83,6 +84,7 @@ class Server {
   InferenceRoutes inference_;
   AdminApi admin_;
   std::unique_ptr<HttpServer> http_;
+  std::unique_ptr<GrpcFrontend> grpc_;  // --grpc-port; null without it
 
   // --controller: null when static.
   std::unique_ptr<ControllerView> controller_view_;

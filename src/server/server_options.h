@@ -22,6 +22,9 @@ class PerfCounters;
 
 struct ServerOptions {
   HttpServer::Options http;  // http.loops: the event loops (--io-threads)
+  // --grpc-port: the v2 gRPC service on http.host at this port (0: a free
+  // one, printed at start); none without the flag.
+  std::optional<uint16_t> grpc_port;
   ExecutorConfig executor;
   ScoreLimits limits;
   InferLimits infer_limits;

@@ -80,7 +80,7 @@ V2Api::Route V2Api::Parse(const std::string& path) {
   return r;
 }
 
-Result<std::pair<const ServedModel*, const ModelVersion*>> V2Api::Resolve(const Route& route) const {
+Result<V2Api::Target> V2Api::Resolve(const Route& route) const {
   const ServedModel* m = models_ ? models_->Find(route.model) : nullptr;
   if (m == nullptr) {
     return NotFound("unknown model '" + route.model + "'" +
@@ -95,7 +95,30 @@ Result<std::pair<const ServedModel*, const ModelVersion*>> V2Api::Resolve(const 
                                                       : m->NotReadyReason();
     return Unavailable("model '" + route.model + "' is not ready: " + why);
   }
-  return std::make_pair(m, v);
+  return Target{m, v};
+}
+
+Result<V2Api::Metadata> V2Api::DescribeModel(const Route& route) const {
+  const ServedModel* m = models_ ? models_->Find(route.model) : nullptr;
+  if (m == nullptr) return Resolve(route).status();
+  if (route.version && m->versions.count(*route.version) == 0) return Resolve(route).status();
+  Metadata meta;
+  meta.name = m->name;
+  for (const auto& [n, v] : m->versions) {
+    if (v.ready()) meta.versions.push_back(std::to_string(n));
+  }
+  const ModelVersion* v = m->Find(route.version);
+  const bool python = v != nullptr ? v->backend == BackendKind::kPython
+                                   : !m->versions.empty() && m->versions.rbegin()->second.backend == BackendKind::kPython;
+  meta.platform = python ? "python" : "pytorch_libtorch";
+  meta.declared = m->config.declared;
+  if (v != nullptr) {
+    meta.inputs = m->InputSpecs(*v);
+    meta.outputs = m->config.outputs;
+  } else {
+    meta.error = m->NotReadyReason();
+  }
+  return meta;
 }
 
 HttpReply V2Api::HandleMetadata(const Route& route, const std::string& method, bool server_ready) const {
@@ -121,25 +144,14 @@ HttpReply V2Api::HandleMetadata(const Route& route, const std::string& method, b
       return JsonReply(200, json{{"name", route.model}, {"ready", true}}.dump());
     }
     case Route::kModel: {
-      const ServedModel* m = models_ ? models_->Find(route.model) : nullptr;
-      if (m == nullptr) return ErrorReply(Resolve(route).status());
-      if (route.version && m->versions.count(*route.version) == 0) return ErrorReply(Resolve(route).status());
-      json versions = json::array();
-      for (const auto& [n, v] : m->versions) {
-        if (v.ready()) versions.push_back(std::to_string(n));
-      }
-      const ModelVersion* v = m->Find(route.version);
-      const bool python = v != nullptr ? v->backend == BackendKind::kPython
-                                       : !m->versions.empty() && m->versions.rbegin()->second.backend == BackendKind::kPython;
-      json meta = {{"name", m->name}, {"versions", versions}, {"platform", python ? "python" : "pytorch_libtorch"}};
-      if (v != nullptr) {
-        meta["inputs"] = SpecsJson(m->InputSpecs(*v), m->config.declared);
-        meta["outputs"] = SpecsJson(m->config.outputs, m->config.declared);
-      } else {
-        meta["inputs"] = json::array();
-        meta["outputs"] = json::array();
-        meta["error"] = m->NotReadyReason();
-      }
+      auto m = DescribeModel(route);
+      if (!m.ok()) return ErrorReply(m.status());
+      json meta = {{"name", m->name},
+                   {"versions", m->versions},
+                   {"platform", m->platform},
+                   {"inputs", SpecsJson(m->inputs, m->declared)},
+                   {"outputs", SpecsJson(m->outputs, m->declared)}};
+      if (!m->error.empty()) meta["error"] = m->error;
       return JsonReply(200, meta.dump());
     }
     default:
@@ -210,16 +222,21 @@ Status SetBatch(const ServedModel& model, const ModelVersion& version, const Inf
 }  // namespace
 
 Result<V2Api::Prepared> V2Api::PrepareInfer(const Route& route, const HttpRequest& request) const {
-  auto resolved = Resolve(route);
-  if (!resolved.ok()) return resolved.status();
-  const auto [model, version] = *resolved;
+  auto target = Resolve(route);
+  if (!target.ok()) return target.status();
   auto split = SplitBody(request);
   if (!split.ok()) return split.status();
-  auto parsed = ParseInferRequest(split->first, split->second, model->InputSpecs(*version), model->config.declared,
-                                  limits_);
+  auto parsed = ParseInferRequest(split->first, split->second, target->model->InputSpecs(*target->version),
+                                  target->model->config.declared, limits_);
   if (!parsed.ok()) return parsed.status();
+  return Prepare(*target, std::move(parsed).value());
+}
+
+Result<V2Api::Prepared> V2Api::Prepare(const Target& target, InferRequest parsed) {
+  const ServedModel* model = target.model;
+  const ModelVersion* version = target.version;
   if (model->config.declared) {
-    for (const std::string& wanted : parsed->payload.outputs) {
+    for (const std::string& wanted : parsed.payload.outputs) {
       bool known = false;
       for (const TensorSpec& o : model->config.outputs) known = known || o.name == wanted;
       if (!known) return InvalidArgument("unknown output '" + wanted + "' requested");
@@ -228,15 +245,15 @@ Result<V2Api::Prepared> V2Api::PrepareInfer(const Route& route, const HttpReques
   Prepared p;
   p.model_name = model->name;
   p.model_version = version->version;
-  p.id = parsed->id;
-  p.encoding = std::move(parsed->encoding);
+  p.id = parsed.id;
+  p.encoding = std::move(parsed.encoding);
   p.job.request.mode = ScoreMode::kInfer;
   p.job.request.model = model->name;
   p.job.request.model_version = version->version;
-  p.job.request.data = EncodeInferPayload(parsed->payload);
-  p.job.priority = parsed->priority;
-  p.job.timeout_us = parsed->timeout_us;
-  Status batch = SetBatch(*model, *version, *parsed, p.job);
+  p.job.request.data = EncodeInferPayload(parsed.payload);
+  p.job.priority = parsed.priority;
+  p.job.timeout_us = parsed.timeout_us;
+  Status batch = SetBatch(*model, *version, parsed, p.job);
   if (!batch.ok()) return batch;
   return p;
 }

@@ -63,9 +63,32 @@ class V2Api {
   Result<Prepared> PrepareInfer(const Route& route, const HttpRequest& request) const;
   static HttpReply RenderInferReply(const Prepared& p, std::string_view output_tensors);
 
+  // What another protocol's frontend (gRPC) shares with these routes.
+  //
+  // The model and version a route names, or the NotFound/Unavailable why not.
+  struct Target {
+    const ServedModel* model = nullptr;
+    const ModelVersion* version = nullptr;
+  };
+  Result<Target> Resolve(const Route& route) const;
+  // The Job for a request parsed against target's inputs: outputs checked,
+  // batching set.
+  static Result<Prepared> Prepare(const Target& target, InferRequest parsed);
+  // A model's metadata (the model route): NotFound for an unknown model or
+  // version; a model that is not ready has `error` set and no tensors.
+  struct Metadata {
+    std::string name;
+    std::vector<std::string> versions;  // the ready ones
+    std::string platform;
+    bool declared = false;  // false: datatypes and shapes come from each request
+    std::vector<TensorSpec> inputs;
+    std::vector<TensorSpec> outputs;
+    std::string error;
+  };
+  Result<Metadata> DescribeModel(const Route& route) const;
+  const InferLimits& limits() const { return limits_; }
+
  private:
-  // The model and version a route names, or the 404/503 why not.
-  Result<std::pair<const ServedModel*, const ModelVersion*>> Resolve(const Route& route) const;
 
   std::shared_ptr<const ModelRepository> models_;
   InferLimits limits_;
