@@ -315,6 +315,31 @@ TEST_F(GrpcFrontendTest, BadRequestsGetTritonsStatusCodes) {
   EXPECT_NE(status.error_code(), grpc::StatusCode::OK);
 }
 
+TEST_F(GrpcFrontendTest, TheLoadGeneratorSpeaksGrpc) {
+  TempDir out;
+  const std::string url = "http://127.0.0.1:" + std::to_string(GrpcPort(*server_));
+  auto r = testing::RunSwitchyard(
+      {"bench", "--url", url, "--protocol", "grpc", "-c", "4", "-d", "1s", "--warmup", "0s", "-q", "--mix",
+       "infer:model=tiny_mobilenet:shape=1x3x32x32:client=g1", "--json", out.File("bench.json")});
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  std::ifstream in(out.File("bench.json"));
+  json summary = json::parse(in, nullptr, false);
+  EXPECT_GT(summary["ok"].get<int>(), 10) << summary;
+  EXPECT_EQ(summary["errors"], 0) << summary;
+  // An unknown model is counted as the HTTP route would answer it (404).
+  auto missing = testing::RunSwitchyard({"bench", "--url", url, "--protocol", "grpc", "-c", "1", "-d",
+                                         "300ms", "--warmup", "0s", "-q", "--mix", "infer:model=nosuch",
+                                         "--json", out.File("missing.json")});
+  EXPECT_EQ(missing.exit_code, 1) << missing.output;
+  std::ifstream in2(out.File("missing.json"));
+  EXPECT_NE(std::string(std::istreambuf_iterator<char>(in2), {}).find("\"404\""), std::string::npos);
+  // Only infer entries travel over gRPC.
+  auto cpu =
+      testing::RunSwitchyard({"bench", "--url", url, "--protocol", "grpc", "-d", "1s", "-q", "--mix", "cpu"});
+  EXPECT_EQ(cpu.exit_code, 2) << cpu.output;
+  EXPECT_NE(cpu.output.find("gRPC carries infer requests only"), std::string::npos) << cpu.output;
+}
+
 TEST(GrpcServeTest, APortInUseIsAClearError) {
   ServerProcess first({"--executor", "threads", "--workers", "1", "--grpc-port", "0"},
                       std::chrono::seconds(30));

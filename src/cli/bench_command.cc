@@ -57,6 +57,11 @@ void AddBenchFlags(CLI::App& app, BenchFlags& f) {
       ->check(CLI::Range(1, 64));
   app.add_option("--seed", f.seed, "Seed of the arrival schedule and the mix (default 1)");
   app.add_option("--timeout", f.timeout, "A request without an answer after this long is an error (default 10s)");
+  app.add_option("--protocol", f.protocol,
+                 "http (default), or grpc: send the mix's infer entries as KServe v2 gRPC ModelInfer calls "
+                 "(the tensor as raw_input_contents) to the URL's host and port — the server's --grpc-port, "
+                 "e.g. --url http://127.0.0.1:8001 --protocol grpc; every entry must be infer")
+      ->check(CLI::IsMember({"http", "grpc"}));
   app.add_flag("--allow-errors", f.allow_errors, "Exit 0 even when some requests failed");
   app.add_flag("--quiet,-q", f.quiet, "No progress line on stderr");
   app.footer(
@@ -77,6 +82,7 @@ int RunBench(const BenchFlags& f, const CLI::App& app) {
   options.timeout_us = *timeout;
   options.threads = f.threads;
   options.seed = f.seed;
+  options.protocol = f.protocol == "grpc" ? LoadProtocol::kGrpc : LoadProtocol::kHttp;
   if (f.requests > 0) options.max_requests = f.requests;
 
   if (!f.phases_file.empty()) {

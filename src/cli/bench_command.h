@@ -27,6 +27,7 @@ struct BenchFlags {
   std::string timeout = "10s";
   bool allow_errors = false;
   bool quiet = false;
+  std::string protocol = "http";  // http | grpc
 };
 
 void AddBenchFlags(CLI::App& app, BenchFlags& flags);

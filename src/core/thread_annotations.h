@@ -19,6 +19,12 @@
 #define SWITCHYARD_TSA(x)
 #endif
 
+// Abseil's thread_annotations.h (which gRPC's headers include) defines three
+// of these names with the same meaning; a file that includes both gets ours.
+#undef GUARDED_BY
+#undef PT_GUARDED_BY
+#undef NO_THREAD_SAFETY_ANALYSIS
+
 #define CAPABILITY(x) SWITCHYARD_TSA(capability(x))
 #define SCOPED_CAPABILITY SWITCHYARD_TSA(scoped_lockable)
 #define GUARDED_BY(x) SWITCHYARD_TSA(guarded_by(x))

@@ -29,8 +29,11 @@
 #include <thread>
 #include <utility>  // before Asio: boost 1.74's awaitable.hpp uses std::exchange without it
 
+#include <grpcpp/grpcpp.h>
+
 #include "core/clock.h"
 #include "core/thread_annotations.h"
+#include "grpc_predict_v2.grpc.pb.h"
 #include "loadgen/arrival_schedule.h"
 
 namespace switchyard {
@@ -130,6 +133,15 @@ class GeneratorThread {
         endpoint_(asio::ip::make_address(options.target.address), options.target.port),
         host_header_(options.target.host + ":" + std::to_string(options.target.port)) {
     for (size_t i = 0; i < options.phases.size(); ++i) stats_.NameEntries(i, options.phases[i].mix);
+    if (options.protocol == LoadProtocol::kGrpc) {
+      grpc::ChannelArguments args;
+      args.SetMaxReceiveMessageSize(INT32_MAX);
+      // Its own channel per thread: threads do not share a connection.
+      args.SetInt("switchyard.generator_thread", index);
+      grpc_stub_ = inference::GRPCInferenceService::NewStub(grpc::CreateCustomChannel(
+          options.target.address + ":" + std::to_string(options.target.port), grpc::InsecureChannelCredentials(),
+          args));
+    }
   }
 
   void Run() {
@@ -270,7 +282,69 @@ class GeneratorThread {
     ReleaseConnection(c);
   }
 
+  // One ModelInfer call: the gRPC callback resumes this coroutine on the
+  // thread's event loop by cancelling a timer it waits on.
+  struct GrpcCall {
+    explicit GrpcCall(asio::io_context& ctx) : wake(ctx) {}
+    grpc::ClientContext context;
+    inference::ModelInferResponse response;
+    grpc::Status status;
+    asio::steady_timer wake;
+    bool done = false;
+  };
+
+  awaitable<Outcome> GrpcRoundTrip(const LoadPhase& load, size_t entry) {
+    ++in_flight_;
+    const inference::ModelInferRequest& request = GrpcRequest(load, entry);
+    auto call = std::make_shared<GrpcCall>(ctx_);
+    call->context.set_deadline(std::chrono::system_clock::now() + std::chrono::microseconds(options_.timeout_us));
+    const std::string& client = load.mix.entries()[entry].client;
+    if (!client.empty()) call->context.AddMetadata("x-client-id", client);
+    call->wake.expires_at(std::chrono::steady_clock::time_point::max());
+    grpc_stub_->async()->ModelInfer(&call->context, &request, &call->response, [this, call](grpc::Status s) {
+      call->status = std::move(s);
+      asio::post(ctx_, [call] {
+        call->done = true;
+        call->wake.cancel();
+      });
+    });
+    while (!call->done) {
+      error_code ec;
+      co_await call->wake.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+    }
+    --in_flight_;
+    switch (call->status.error_code()) {
+      case grpc::StatusCode::OK: co_return Outcome{200, nullptr};
+      case grpc::StatusCode::INVALID_ARGUMENT: co_return Outcome{400, nullptr};
+      case grpc::StatusCode::NOT_FOUND: co_return Outcome{404, nullptr};
+      case grpc::StatusCode::UNAVAILABLE: co_return Outcome{503, nullptr};
+      case grpc::StatusCode::DEADLINE_EXCEEDED: co_return Outcome{0, "timeout"};
+      default: co_return Outcome{500, nullptr};
+    }
+  }
+
+  // The ModelInferRequest for `entry` of `load`: built once, then shared by
+  // every call (gRPC only reads it).
+  const inference::ModelInferRequest& GrpcRequest(const LoadPhase& load, size_t entry) {
+    std::vector<std::unique_ptr<inference::ModelInferRequest>>& cache = grpc_requests_[&load];
+    if (cache.empty()) cache.resize(load.mix.entries().size());
+    if (cache[entry] == nullptr) {
+      const MixEntry& e = load.mix.entries()[entry];
+      auto r = std::make_unique<inference::ModelInferRequest>();
+      r->set_model_name(e.model);
+      if (e.version > 0) r->set_model_version(std::to_string(e.version));
+      auto* in = r->add_inputs();
+      in->set_name(e.input);
+      in->set_datatype(e.datatype);
+      for (int64_t d : e.shape) in->add_shape(d);
+      r->add_raw_input_contents(load.mix.InferInputBytes(entry));
+      cache[entry] = std::move(r);
+    }
+    return *cache[entry];
+  }
+
   awaitable<Outcome> RoundTrip(Connection& c, const LoadPhase& load, size_t entry) {
+    if (options_.protocol == LoadProtocol::kGrpc) co_return co_await GrpcRoundTrip(load, entry);
     ++in_flight_;
     Outcome o;
     error_code ec;
@@ -424,6 +498,8 @@ class GeneratorThread {
   tcp::endpoint endpoint_;
   std::string host_header_;
   std::map<const LoadPhase*, std::vector<std::string>> prebuilt_;
+  std::unique_ptr<inference::GRPCInferenceService::Stub> grpc_stub_;  // kGrpc only
+  std::map<const LoadPhase*, std::vector<std::unique_ptr<inference::ModelInferRequest>>> grpc_requests_;
   std::vector<std::unique_ptr<Connection>> pool_;
   std::vector<Connection*> free_;
   std::deque<Backlogged> backlog_;
@@ -465,6 +541,18 @@ Result<LoadResult> RunLoad(const LoadOptions& options) {
   if (options.threads < 1 || options.threads > 64) return InvalidArgument("threads must be between 1 and 64");
   if (options.timeout_us <= 0) return InvalidArgument("the request timeout must be positive");
   if (options.warmup_us < 0) return InvalidArgument("the warm-up cannot be negative");
+  if (options.protocol == LoadProtocol::kGrpc) {
+    for (size_t p = 0; p < options.phases.size(); ++p) {
+      const auto& entries = options.phases[p].mix.entries();
+      for (size_t i = 0; i < entries.size(); ++i) {
+        if (entries[i].kind != RequestKind::kInfer) {
+          return InvalidArgument("gRPC carries infer requests only; mix entry " + std::to_string(i + 1) + " ('" +
+                                 options.phases[p].mix.Label(i) + "') is " +
+                                 std::string(RequestKindName(entries[i].kind)));
+        }
+      }
+    }
+  }
   Status reachable = ProbeConnect(options.target);
   if (!reachable.ok()) return reachable;
 

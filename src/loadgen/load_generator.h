@@ -14,6 +14,14 @@
 // when the last phase ends are waited for up to the request timeout; those
 // that never got an answer count as errors ("timeout", "unsent").
 //
+// With LoadProtocol::kGrpc every request is an infer entry sent as a v2 gRPC
+// ModelInfer call (its tensor as raw_input_contents) to the target's host and
+// port; each generator thread multiplexes its calls over one gRPC channel (one
+// HTTP/2 connection), "connections" being calls in flight. A gRPC status is
+// recorded as the HTTP status the v2 routes answer for the same condition
+// (INVALID_ARGUMENT 400, NOT_FOUND 404, UNAVAILABLE 503, others 500);
+// DEADLINE_EXCEEDED past --timeout is a "timeout".
+//
 // Each generator thread runs its own event loop with its own connections and
 // its share of the load (C/T clients, or a Poisson stream of R/T: independent
 // Poisson streams add up to one of rate R) and records into its own LoadStats;
@@ -45,8 +53,11 @@ struct LoadProgress {
   uint64_t errors = 0;
 };
 
+enum class LoadProtocol { kHttp, kGrpc };
+
 struct LoadOptions {
   TargetUrl target;
+  LoadProtocol protocol = LoadProtocol::kHttp;
   std::vector<LoadPhase> phases;
   int64_t warmup_us = 0;
   std::optional<uint64_t> max_requests;  // stop once this many measured requests were sent

@@ -211,6 +211,13 @@ std::string InferBody(const MixEntry& e, size_t* json_length) {
 
 }  // namespace
 
+std::string RequestMix::InferInputBytes(size_t i) const {
+  const MixEntry& e = entries_[i];
+  int64_t count = 1;
+  for (int64_t d : e.shape) count *= d;
+  return InferBinary(e, count);
+}
+
 std::string RequestMix::Path(size_t i) const {
   const MixEntry& e = entries_[i];
   if (e.kind != RequestKind::kInfer) return {};

@@ -84,6 +84,9 @@ class RequestMix {
   // The path entry `i` is sent to, or empty for the URL's own path (score
   // kinds, get).
   std::string Path(size_t i) const;
+  // An infer entry's input tensor as raw bytes (little-endian, row-major):
+  // the values its body sends, for protocols that carry raw tensors (gRPC).
+  std::string InferInputBytes(size_t i) const;
 
   // The extra header lines of entry `i`'s requests ("X-Client-Id: NAME\r\n",
   // "Inference-Header-Content-Length: N\r\n", or empty) and its body's
