@@ -60,7 +60,8 @@ void AddBenchFlags(CLI::App& app, BenchFlags& f) {
   app.add_option("--protocol", f.protocol,
                  "http (default), or grpc: send the mix's infer entries as KServe v2 gRPC ModelInfer calls "
                  "(the tensor as raw_input_contents) to the URL's host and port — the server's --grpc-port, "
-                 "e.g. --url http://127.0.0.1:8001 --protocol grpc; every entry must be infer")
+                 "e.g. --url http://127.0.0.1:8001 --protocol grpc, or just --url grpc://127.0.0.1:8001; "
+                 "every entry must be infer")
       ->check(CLI::IsMember({"http", "grpc"}));
   app.add_flag("--allow-errors", f.allow_errors, "Exit 0 even when some requests failed");
   app.add_flag("--quiet,-q", f.quiet, "No progress line on stderr");
@@ -71,7 +72,17 @@ void AddBenchFlags(CLI::App& app, BenchFlags& f) {
 
 int RunBench(const BenchFlags& f, const CLI::App& app) {
   LoadOptions options;
-  auto target = TargetUrl::Parse(f.url);
+  // grpc://HOST:PORT is the gRPC service's address, as gRPC tools write it.
+  std::string url = f.url;
+  std::string protocol = f.protocol;
+  if (url.rfind("grpc://", 0) == 0) {
+    if (app.count("--protocol") > 0 && protocol != "grpc") {
+      return Fail("--url " + url + " is a gRPC address, but --protocol says " + protocol);
+    }
+    protocol = "grpc";
+    url = "http://" + url.substr(7);
+  }
+  auto target = TargetUrl::Parse(url);
   if (!target.ok()) return Fail(target.status().message());
   options.target = *target;
   auto warmup = ParseDurationUs(f.warmup);
@@ -82,7 +93,7 @@ int RunBench(const BenchFlags& f, const CLI::App& app) {
   options.timeout_us = *timeout;
   options.threads = f.threads;
   options.seed = f.seed;
-  options.protocol = f.protocol == "grpc" ? LoadProtocol::kGrpc : LoadProtocol::kHttp;
+  options.protocol = protocol == "grpc" ? LoadProtocol::kGrpc : LoadProtocol::kHttp;
   if (f.requests > 0) options.max_requests = f.requests;
 
   if (!f.phases_file.empty()) {
@@ -127,7 +138,9 @@ int RunBench(const BenchFlags& f, const CLI::App& app) {
   }
 
   RunDescription run;
-  run.url = options.target.ToString();
+  run.url = options.protocol == LoadProtocol::kGrpc
+                ? "grpc://" + options.target.host + ":" + std::to_string(options.target.port)
+                : options.target.ToString();
   run.started_at = UtcNowRfc3339();
   run.warmup_us = options.warmup_us;
   run.phases = options.phases;
