@@ -1,5 +1,6 @@
 #include "server/v2_api.h"
 
+#include <cctype>
 #include <charconv>
 #include <nlohmann/json.hpp>
 
@@ -166,7 +167,10 @@ namespace {
 Result<std::pair<std::string_view, std::string_view>> SplitBody(const HttpRequest& request) {
   const std::string_view body = request.body;
   if (request.inference_header_length.empty()) {
-    if (request.content_type.rfind("application/octet-stream", 0) == 0) {
+    // Media types are case-insensitive (RFC 9110): Application/Octet-Stream too.
+    std::string type = request.content_type.substr(0, 24);
+    for (char& c : type) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    if (type == "application/octet-stream") {
       return InvalidArgument(
           "a Content-Type: application/octet-stream body needs the Inference-Header-Content-Length header "
           "(the length of the JSON at its start; the binary tensor data follows)");
