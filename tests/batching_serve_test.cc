@@ -233,6 +233,50 @@ TEST(BatchingPythonTest, APythonModelTakesTheBatchAndAKilledWorkerFailsOnlyThatB
   EXPECT_EQ(ok, 1);
 }
 
+// Four DoubleRequests at once; the batch sizes the model saw ("n").
+std::vector<int> BatchSizesOfFourAtOnce(const ServerProcess& server) {
+  std::vector<int> sizes(4, -1);
+  std::vector<std::thread> clients;
+  for (int i = 0; i < 4; ++i) {
+    clients.emplace_back([&, i] {
+      auto r = Post(server.port(), "/v2/models/py_double/infer", DoubleRequest(1, 0).dump());
+      if (r.status == 200) sizes[static_cast<size_t>(i)] = r.json()["outputs"][1]["data"][0].get<int>();
+    });
+  }
+  for (auto& t : clients) t.join();
+  return sizes;
+}
+
+TEST(BatchingOverrideTest, TheServersMaxBatchAndDelayOverrideTheModelsLive) {
+  TempDir dir;
+  MakePythonBatchingModel(dir);
+  std::ofstream(dir.File("token")) << "t0ken\n";
+  ServerProcess server({"--executor", "threads", "--workers", "2", "--models", dir.path(), "--max-batch", "1",
+                        "--admin-token-file", dir.File("token")},
+                       std::chrono::seconds(60));
+  ASSERT_TRUE(server.ready()) << server.output();
+  // --max-batch 1: each request alone, at once (not after the model's 200 ms).
+  EXPECT_EQ(BatchSizesOfFourAtOnce(server), (std::vector<int>{1, 1, 1, 1}));
+  EXPECT_EQ(testing::Get(server.port(), "/stats").json()["config"]["max_batch"], 1);
+
+  // Live: batches of at most 2, handed out as soon as they hold 2.
+  const std::vector<std::string> auth = {"Authorization: Bearer t0ken"};
+  auto r = Post(server.port(), "/admin/config", R"({"max_batch":2})", auth);
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(BatchSizesOfFourAtOnce(server), (std::vector<int>{2, 2, 2, 2}));
+  // Back to the model's own (max 8, preferred 4).
+  r = Post(server.port(), "/admin/config", R"({"max_batch":-1})", auth);
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(BatchSizesOfFourAtOnce(server), (std::vector<int>{4, 4, 4, 4}));
+
+  for (const char* bad : {R"({"max_batch":0})", R"({"max_batch":5000})", R"({"batch_delay_us":-2})",
+                          R"({"batch_delay_us":"2ms"})"}) {
+    auto refused = Post(server.port(), "/admin/config", bad, auth);
+    EXPECT_EQ(refused.status, 400) << bad << " -> " << refused.body;
+  }
+  EXPECT_EQ(BatchSizesOfFourAtOnce(server), (std::vector<int>{4, 4, 4, 4})) << "unchanged by what was refused";
+}
+
 TEST(BatchingServeErrorsTest, RequestsBeyondTheBatchAreRefused) {
   TempDir dir;
   MakeBatchingRepository(dir, 0);

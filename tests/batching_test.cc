@@ -167,6 +167,53 @@ TEST(BatchingQueueTest, TheBytesLimitCapsABatch) {
   EXPECT_EQ(StackedInput(*q.TryPop()).shape[0], 1);
 }
 
+TEST(BatchingQueueTest, TheConfigurationsOverridesCapTheRowsAndReplaceTheDelay) {
+  ManualClock clock(1000);
+  auto rules = Rules(8, 5000, {4});
+  {
+    // max_batch 2, a delay of 100 us instead of the model's 5 ms.
+    WorkQueue q(MakeFifoPolicy(), 100, clock);
+    q.SetBatchOverrides(2, 100);
+    for (uint64_t id = 1; id <= 3; ++id) {
+      Job j = BatchJob(id, "k", 1, rules, clock.NowMicros());
+      ASSERT_EQ(q.TryPush(j), Admission::kOk);
+    }
+    auto capped = q.TryPop();
+    ASSERT_TRUE(capped.has_value()) << "2 rows reach the cap: handed out without waiting";
+    EXPECT_EQ(StackedInput(*capped).shape[0], 2);
+    EXPECT_FALSE(q.TryPop().has_value()) << "the third waits for the delay";
+    clock.Advance(99);
+    EXPECT_FALSE(q.TryPop().has_value());
+    clock.Advance(1);
+    auto due = q.TryPop();
+    ASSERT_TRUE(due.has_value()) << "the override's 100 us, not the model's 5 ms";
+    EXPECT_EQ(Floats(StackedInput(*due).bytes), (std::vector<float>{30, 31}));
+  }
+  {
+    // max_batch 1: every job alone at once, even a 3-row one beyond the cap.
+    WorkQueue q(MakeFifoPolicy(), 100, clock);
+    q.SetBatchOverrides(1, -1);
+    Job one = BatchJob(1, "k", 1, rules, clock.NowMicros());
+    Job three = BatchJob(2, "k", 3, rules, clock.NowMicros());
+    ASSERT_EQ(q.TryPush(one), Admission::kOk);
+    ASSERT_EQ(q.TryPush(three), Admission::kOk);
+    EXPECT_EQ(StackedInput(*q.TryPop()).shape[0], 1);
+    EXPECT_EQ(StackedInput(*q.TryPop()).shape[0], 3);
+    EXPECT_EQ(q.size(), 0u);
+  }
+  {
+    // A cap above the model's max_batch_size keeps the model's.
+    WorkQueue q(MakeFifoPolicy(), 100, clock);
+    q.SetBatchOverrides(64, 0);
+    for (uint64_t id = 1; id <= 10; ++id) {
+      Job j = BatchJob(id, "k", 1, rules, clock.NowMicros());
+      ASSERT_EQ(q.TryPush(j), Admission::kOk);
+    }
+    EXPECT_EQ(StackedInput(*q.TryPop()).shape[0], 8);
+    EXPECT_EQ(StackedInput(*q.TryPop()).shape[0], 2) << "a delay of 0: no wait";
+  }
+}
+
 TEST(BatchingQueueTest, ThePriorityPolicyPicksTheLeaderAndFillsMostUrgentFirst) {
   ManualClock clock;
   auto rules = Rules(2, 0);

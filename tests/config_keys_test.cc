@@ -125,7 +125,8 @@ TEST(ConfigKeysTest, FlagsNameTheTablesFlag) {
             (std::vector<std::string>{"--workers", "4"}));
   EXPECT_EQ(ConfigFlagArgs(ConfigKeyNamed("mlfq_quanta_ms"), std::vector<double>{2, 10, 50}),
             (std::vector<std::string>{"--mlfq-quanta-ms", "2,10,50"}));
-  EXPECT_EQ(ConfigKeyNames(kCandidateDialect), "executor, policy, workers, offload, start");
+  EXPECT_EQ(ConfigKeyNames(kCandidateDialect),
+            "executor, policy, workers, offload, start, max_batch, batch_delay_us");
 }
 
 }  // namespace

@@ -37,13 +37,25 @@ start = "fork"
 [[candidate]]
 executor = "async"
 offload = 2
+
+[[candidate]]
+executor = "threads"
+workers = 4
+policy = "sjf"
+max_batch = 8
+batch_delay_us = 2000
 )",
                            "c.toml");
   ASSERT_TRUE(c.ok()) << c.status().message();
-  ASSERT_EQ(c->size(), 3u);
+  ASSERT_EQ(c->size(), 4u);
   EXPECT_EQ((*c)[0].Label(), "threads/4/sjf");
   EXPECT_EQ((*c)[1].Label(), "processes/2/fifo/fork");
   EXPECT_EQ((*c)[2].Label(), "async/fifo/offload2");
+  // Batching settings make a candidate of their own, named by them.
+  EXPECT_EQ((*c)[3].Label(), "threads/4/sjf/max_batch=8/batch_delay_us=2000");
+  EXPECT_EQ((*c)[3].ApplyTo(ExecutorConfig{}).max_batch, 8);
+  EXPECT_EQ((*c)[3].ApplyTo(ExecutorConfig{}).batch_delay_us, 2000);
+  EXPECT_EQ((*c)[0].ApplyTo(ExecutorConfig{}).max_batch, ExecutorConfig::kModelsOwn);
   ExecutorConfig base;
   base.max_queue = 77;
   const ExecutorConfig applied = (*c)[1].ApplyTo(base);
@@ -69,6 +81,8 @@ TEST(CandidatesTest, RejectsBadFilesNamingFileLineAndReason) {
       {"[[candidate]]\nexecutor = \"threads\"\nworkers = 2\noffload = 1\n", "only async"},
       {"[[candidate]]\nexecutor = \"async\"\nworkers = 2\n", "event loops"},
       {"[[candidate]]\nexecutor = \"threads\"\nworkers = 2\nthreads = 3\n", "threads"},
+      {"[[candidate]]\nexecutor = \"threads\"\nworkers = 2\nmax_batch = 0\n", "-1 (the default) or between 1"},
+      {"[[candidate]]\nexecutor = \"threads\"\nworkers = 2\nbatch_delay_us = 2.5\n", "batch_delay_us"},
       {"[[candidate]]\nexecutor = \"threads\"\nworkers = 2\n[[candidate]]\nexecutor = \"threads\"\nworkers = "
        "2\n",
        "the same configuration as candidate 1"},

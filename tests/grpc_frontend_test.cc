@@ -89,6 +89,7 @@ class GrpcFrontendTest : public ::testing::Test {
         grpc::CreateChannel("127.0.0.1:" + std::to_string(port), grpc::InsecureChannelCredentials()));
   }
   void TearDown() override {
+    if (stub_ == nullptr) return;  // SetUp failed and said why
     // Whatever the test sent, inference still works over both protocols.
     grpc::ClientContext context;
     inference::ModelInferResponse response;

@@ -11,7 +11,8 @@ std::string TypeName(const ConfigKey& key) {
     case ConfigType::kChoice:
       return fmt::format("{{{}}}", fmt::join(key.choices(), ","));
     case ConfigType::kInt:
-      return fmt::format("INT in [{} - {}]", key.min, key.max);
+      return key.auto_minus_one ? fmt::format("INT: -1 or [{} - {}]", key.min, key.max)
+                                : fmt::format("INT in [{} - {}]", key.min, key.max);
     case ConfigType::kMillis:
       return "MS";
     case ConfigType::kMillisList:

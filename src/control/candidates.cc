@@ -72,6 +72,13 @@ Result<std::vector<Candidate>> FromDocument(const TomlDocument& doc) {
   return out;
 }
 
+// The knobs every label spells out (executor/workers/policy/start,
+// offload); the candidates dialect's later ones are named only when set.
+bool IsFirstFive(const ConfigKey& key) {
+  return key.name == "executor" || key.name == "workers" || key.name == "policy" || key.name == "start" ||
+         key.name == "offload";
+}
+
 }  // namespace
 
 Candidate::Candidate(ExecutorKind executor, int workers, std::string policy, StartMethod start, int offload) {
@@ -109,15 +116,12 @@ std::string Candidate::Label() const {
   }
   // Knobs added to the candidates dialect after the five above: named, so
   // two candidates that differ only in them differ in their label too.
-  static const ExecutorConfig defaults;
   for (const ConfigKey& key : ConfigKeys()) {
-    if (!Chooses(key)) continue;
-    if (key.name == "executor" || key.name == "workers" || key.name == "policy" || key.name == "start" ||
-        key.name == "offload") {
-      continue;
-    }
+    if (!Chooses(key) || IsFirstFive(key)) continue;
     const ConfigValue value = key.get(settings_);
-    if (value != key.get(defaults)) label += fmt::format("/{}={}", key.name, FormatConfigText(key, value));
+    if (value != key.get(ExecutorConfig{})) {
+      label += fmt::format("/{}={}", key.name, FormatConfigText(key, value));
+    }
   }
   return label;
 }
@@ -137,6 +141,9 @@ std::vector<std::string> Candidate::ServeArgs() const {
   std::vector<std::string> args;
   for (const ConfigKey& key : ConfigKeys()) {
     if (!Chooses(key)) continue;
+    // The later knobs only when set, as in the label: a fresh server starts
+    // on their defaults anyway.
+    if (!IsFirstFive(key) && key.get(settings_) == key.get(ExecutorConfig{})) continue;
     std::vector<std::string> flag = ConfigFlagArgs(key, key.get(settings_));
     args.insert(args.end(), flag.begin(), flag.end());
   }

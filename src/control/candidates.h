@@ -1,6 +1,7 @@
 // Candidates: the configurations the adaptive controller chooses among —
-// (executor, workers, policy, start method, offload) — from a TOML file or a
-// default set sized to the machine. The file's keys, their types, ranges and
+// (executor, workers, policy, start method, offload, and for models that
+// batch the batch's rows and delay) — from a TOML file or a default set
+// sized to the machine. The file's keys, their types, ranges and
 // the executors they apply to are the knob table's (executor/config_keys.h).
 //
 //   [[candidate]]
@@ -10,6 +11,10 @@
 //   policy = "fifo"           # any scheduling policy (default fifo)
 //   start = "forkserver"      # processes only: fork | forkserver | spawn
 //   offload = 2               # async only: helper threads for CPU work (default 0)
+//   max_batch = 8             # dynamic batching: rows per batch (1: none;
+//                             # default: each model's max_batch_size)
+//   batch_delay_us = 2000     # dynamic batching: how long a batch waits to fill
+//                             # (default: each model's max_queue_delay_us)
 //
 // Every problem is reported before the server starts, as
 // "FILE:LINE: candidate N: key 'K': what is wrong": unknown keys, an unknown
@@ -29,7 +34,8 @@ namespace switchyard {
 
 // A configuration the controller may switch to: the values of the knobs a
 // candidates file may give (executor/config_keys.h, kCandidateDialect: today
-// executor, workers, policy, start, offload), held in an ExecutorConfig whose
+// executor, workers, policy, start, offload, max_batch, batch_delay_us), held
+// in an ExecutorConfig whose
 // other fields mean nothing. A value type: copy freely; safe to share.
 class Candidate {
  public:
@@ -52,7 +58,7 @@ class Candidate {
 
   // "threads/2/fifo", "processes/4/sjf/forkserver", "async/fifo/offload2":
   // stable, for logs and ids (async's workers are the server's loops: not
-  // in it). A knob beyond those five would add "/name=value".
+  // in it). Knobs beyond those five add "/name=value" ("/max_batch=8").
   std::string Label() const;
   // `base` (the server's configuration) with this candidate's knobs, those
   // that mean something for its executor and can change live.

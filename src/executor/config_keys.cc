@@ -219,6 +219,29 @@ const std::vector<ConfigKey>& Table() {
            "requests admitted still meet their latency (default 0: off; only --max-queue bounds the queue)",
        .set = [](ExecutorConfig& c, const ConfigValue& v) { c.max_queue_wait_us = Micros(Ms(v)); },
        .get = [](const ExecutorConfig& c) -> ConfigValue { return Millis(c.max_queue_wait_us); }},
+      {.name = "max_batch",
+       .flag = "--max-batch",
+       .type = ConfigType::kInt,
+       .min = 1,
+       .max = 4096,
+       .auto_minus_one = true,
+       .dialects = kFlagDialect | kAdminDialect | kCandidateDialect,
+       .help = "Dynamic batching: at most this many rows in one batch of a model that batches "
+               "([dynamic_batching] in its config.toml), and never more than its max_batch_size; 1 runs every "
+               "request alone. Default -1: each model's max_batch_size",
+       .set = [](ExecutorConfig& c, const ConfigValue& v) { c.max_batch = static_cast<int>(Int(v)); },
+       .get = [](const ExecutorConfig& c) -> ConfigValue { return int64_t{c.max_batch}; }},
+      {.name = "batch_delay_us",
+       .flag = "--batch-delay-us",
+       .type = ConfigType::kInt,
+       .min = 0,
+       .max = 1'000'000,
+       .auto_minus_one = true,
+       .dialects = kFlagDialect | kAdminDialect | kCandidateDialect,
+       .help = "Dynamic batching: how long a batch short of a preferred size may wait for more requests, "
+               "in microseconds, for every model that batches. Default -1: each model's max_queue_delay_us",
+       .set = [](ExecutorConfig& c, const ConfigValue& v) { c.batch_delay_us = Int(v); },
+       .get = [](const ExecutorConfig& c) -> ConfigValue { return int64_t{c.batch_delay_us}; }},
   };
   return table;
 }
@@ -282,8 +305,9 @@ Status CheckConfigValue(const ConfigKey& key, const ConfigValue& value) {
       const int64_t v = Int(value);
       if (key.auto_minus_one && v == -1) return Status::Ok();
       if (static_cast<double>(v) < key.min || static_cast<double>(v) > key.max) {
-        return InvalidArgument(
-            fmt::format("must be between {} and {}, got {}", Number(key.min), Number(key.max), v));
+        return InvalidArgument(fmt::format("must be {}between {} and {}, got {}",
+                                           key.auto_minus_one ? "-1 (the default) or " : "", Number(key.min),
+                                           Number(key.max), v));
       }
       return Status::Ok();
     }

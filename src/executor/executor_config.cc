@@ -56,6 +56,8 @@ std::string ExecutorConfig::Describe() const {
     if (ipc == IpcKind::kShm) s += " spin_us=" + std::to_string(ipc_spin_us);
   }
   if (kind == ExecutorKind::kAsync) s += " offload=" + std::to_string(offload);
+  if (max_batch != kModelsOwn) s += " max_batch=" + std::to_string(max_batch);
+  if (batch_delay_us != kModelsOwn) s += " batch_delay_us=" + std::to_string(batch_delay_us);
   return s;
 }
 

@@ -38,6 +38,12 @@ struct ExecutorConfig {
   // — the queued jobs' predicted service over the workers — exceeds this.
   // 0: off, only max_queue bounds the queue.
   int64_t max_queue_wait_us = 0;
+  // Dynamic batching, for the models that have it (config.toml's
+  // [dynamic_batching]): overrides the knobs a controller or an operator
+  // tunes live. kModelsOwn (-1) keeps each model's own setting.
+  static constexpr int kModelsOwn = -1;
+  int max_batch = kModelsOwn;             // rows per batch, capped by the model's max_batch_size; 1: no batching
+  int64_t batch_delay_us = kModelsOwn;    // the model's max_queue_delay_us
   // processes only
   StartMethod start = StartMethod::kForkServer;
   IpcKind ipc = IpcKind::kShm;

@@ -9,6 +9,7 @@ QueuedExecutor::QueuedExecutor(std::string_view kind, const ExecutorConfig& conf
       queue_(std::move(policy), config.max_queue, *env.clock, std::move(hooks)),
       kind_(kind) {
   queue_.SetWaitBound(config.max_queue_wait_us, servers);
+  queue_.SetBatchOverrides(config.max_batch, config.batch_delay_us);
 }
 
 ExecutorStats QueuedExecutor::Stats() const {

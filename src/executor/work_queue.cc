@@ -1,5 +1,6 @@
 #include "executor/work_queue.h"
 
+#include <algorithm>
 #include <chrono>
 #include <string>
 #include <vector>
@@ -80,9 +81,8 @@ void WorkQueue::Requeue(Job job) {
 
 void WorkQueue::FillLocked(Forming& f) {
   // Copies: taking jobs into f.members moves the leader.
-  const std::shared_ptr<const BatchRules> rules = f.members.front().batch_rules;
   const std::string key = f.members.front().batch_key;
-  const int64_t max_rows = rules->max_rows;
+  const int64_t max_rows = f.max_rows;
   if (f.rows >= max_rows) return;
   const size_t before = f.members.size();
   policy_->TakeIf(
@@ -95,12 +95,12 @@ void WorkQueue::FillLocked(Forming& f) {
       },
       f.members);
   for (size_t i = before; i < f.members.size(); ++i) {
-    f.due_us = std::min(f.due_us, f.members[i].arrival_us + rules->max_queue_delay_us);
+    f.due_us = std::min(f.due_us, f.members[i].arrival_us + f.delay_us);
   }
 }
 
 bool WorkQueue::ReadyLocked(const Forming& f, int64_t now_us) const {
-  return closed_ || now_us >= f.due_us || f.members.front().batch_rules->Satisfied(f.rows);
+  return closed_ || now_us >= f.due_us || f.rows >= f.max_rows || f.members.front().batch_rules->Satisfied(f.rows);
 }
 
 int64_t WorkQueue::NextDueLocked() const {
@@ -138,7 +138,10 @@ bool WorkQueue::PopLocked(std::vector<Job>& out) {
     Forming f;
     f.rows = job->batch_rows;
     f.bytes = job->request.data.size();
-    f.due_us = job->arrival_us + job->batch_rules->max_queue_delay_us;
+    f.max_rows = job->batch_rules->max_rows;
+    if (max_rows_override_ > 0) f.max_rows = std::min(f.max_rows, max_rows_override_);
+    f.delay_us = delay_override_us_ >= 0 ? delay_override_us_ : job->batch_rules->max_queue_delay_us;
+    f.due_us = job->arrival_us + f.delay_us;
     f.members.push_back(std::move(*job));
     FillLocked(f);
     if (ReadyLocked(f, now)) {
@@ -221,7 +224,7 @@ void WorkQueue::ExpireDue() {
         for (const Job& j : f->members) {
           f->rows += j.batch_rows;
           f->bytes += j.request.data.size();
-          f->due_us = std::min(f->due_us, j.arrival_us + j.batch_rules->max_queue_delay_us);
+          f->due_us = std::min(f->due_us, j.arrival_us + f->delay_us);
         }
       }
       ++f;

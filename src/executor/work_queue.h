@@ -17,7 +17,9 @@
 //              preferred size is held (it still counts as queued, and its
 //              members still expire at their deadlines) until more jobs of
 //              its key fill it or its oldest member has waited
-//              max_queue_delay_us; meanwhile other jobs are handed out. A
+//              max_queue_delay_us (the executor's configuration may cap the
+//              rows and replace the delay: SetBatchOverrides); meanwhile
+//              other jobs are handed out. A
 //              batch is handed out as one Job (executor/batching.h). A job
 //              past its deadline never joins one: it expires first.
 #pragma once
@@ -73,6 +75,15 @@ class WorkQueue {
   // worker process's channel takes no more (max_payload_bytes). Call before
   // the first push; 0: no limit.
   void SetBatchBytesLimit(size_t bytes) { batch_bytes_limit_ = bytes; }
+  // Overrides of every job's BatchRules (ExecutorConfig::max_batch,
+  // batch_delay_us): a batch holds at most min(max_rows, the rules'
+  // max_rows) rows — 1 hands each job out alone — and waits delay_us
+  // instead of the rules' max_queue_delay_us. -1 keeps the rules' own.
+  // Call before the first push.
+  void SetBatchOverrides(int64_t max_rows, int64_t delay_us) {
+    max_rows_override_ = max_rows;
+    delay_override_us_ = delay_us;
+  }
 
   // Blocks until a job is available; nullopt once closed and empty.
   std::optional<Job> Pop() EXCLUDES(mu_);
@@ -102,7 +113,9 @@ class WorkQueue {
     std::vector<Job> members;
     int64_t rows = 0;
     size_t bytes = 0;
-    int64_t due_us = 0;      // the oldest member's arrival + the delay
+    int64_t max_rows = 0;    // the rules' or the override's
+    int64_t delay_us = 0;    // the rules' or the override's
+    int64_t due_us = 0;      // the oldest member's arrival + delay_us
     bool announced = false;  // on_batch_due was called for it
   };
 
@@ -131,6 +144,8 @@ class WorkQueue {
   int servers_ = 1;
   int64_t backlog_us_ GUARDED_BY(mu_) = 0;  // Σ predicted_us of the queued jobs
   size_t batch_bytes_limit_ = 0;
+  int64_t max_rows_override_ = -1;
+  int64_t delay_override_us_ = -1;
   std::vector<Forming> forming_ GUARDED_BY(mu_);
   size_t forming_jobs_ GUARDED_BY(mu_) = 0;  // members of forming_, counted as queued
   // Deadlines of the queued jobs that have one (earliest first).
