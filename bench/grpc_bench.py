@@ -27,6 +27,13 @@ from serve_bench import ROOT, free_port, log, machine  # noqa: E402
 MIX = "infer:model=mobilenet_v2:shape=1x3x32x32"
 
 
+def server_cpu_s(pid):
+    """The server process's user + system CPU seconds so far (all its threads)."""
+    with open("/proc/%d/stat" % pid) as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--repeat", type=int, default=5)
@@ -67,16 +74,24 @@ def main():
                 run = {}
                 for label in order:
                     out = os.path.join(tmp, "b.json")
+                    cpu0 = server_cpu_s(server.pid)
                     subprocess.run([binary, "bench", "-q", "-c", str(args.connections), "-d", "%ds" % args.duration,
                                     "--warmup", "%ds" % args.warmup, "--json", out] + cells[label], check=True,
                                    stdout=subprocess.DEVNULL)
                     with open(out) as f:
                         s = json.load(f)
+                    # The server's CPU over the whole run (warm-up included)
+                    # per request answered in it: what each protocol costs
+                    # the server, whatever the client on the same cores costs.
+                    cpu = server_cpu_s(server.pid) - cpu0
+                    answered = s["throughput_rps"] * (args.duration + args.warmup)
                     run[label] = {"rps": s["throughput_rps"], "errors": s["errors"],
-                                  "p50_ms": s["latency_us"]["p50"] / 1000, "p99_ms": s["latency_us"]["p99"] / 1000}
+                                  "p50_ms": s["latency_us"]["p50"] / 1000, "p99_ms": s["latency_us"]["p99"] / 1000,
+                                  "server_cpu_ms_per_request": 1000 * cpu / answered if answered else None}
                 run["ratio"] = run["grpc"]["rps"] / run["http binary"]["rps"]
-                log("rep %d: http binary %.1f req/s, grpc %.1f req/s (x%.3f)" % (
-                    rep + 1, run["http binary"]["rps"], run["grpc"]["rps"], run["ratio"]))
+                log("rep %d: http binary %.1f req/s, grpc %.1f req/s (x%.3f); server CPU per request %.2f / %.2f ms" % (
+                    rep + 1, run["http binary"]["rps"], run["grpc"]["rps"], run["ratio"],
+                    run["http binary"]["server_cpu_ms_per_request"], run["grpc"]["server_cpu_ms_per_request"]))
                 runs.append(run)
     finally:
         server.terminate()
@@ -87,12 +102,13 @@ def main():
     print("\n## gRPC vs HTTP binary, mobilenet_v2, %s executor, 2 workers, %d connections, %s, %d cores, %s "
           "(medians of %d)\n" % (args.executor, args.connections, summary["machine"]["cpu"],
                                 summary["machine"]["cores"], summary["machine"]["date"], args.repeat))
-    print("| path | req/s | p50 ms | p99 ms |")
-    print("|---|---|---|---|")
+    print("| path | req/s | p50 ms | p99 ms | server CPU ms per request |")
+    print("|---|---|---|---|---|")
     for label in cells:
-        m = {k: med([r[label][k] for r in runs]) for k in ("rps", "p50_ms", "p99_ms")}
+        m = {k: med([r[label][k] for r in runs]) for k in ("rps", "p50_ms", "p99_ms", "server_cpu_ms_per_request")}
         summary[label] = m
-        print("| %s | %.1f | %.2f | %.2f |" % (label, m["rps"], m["p50_ms"], m["p99_ms"]))
+        print("| %s | %.1f | %.2f | %.2f | %.3f |" % (label, m["rps"], m["p50_ms"], m["p99_ms"],
+                                                    m["server_cpu_ms_per_request"]))
     print("\ngRPC / HTTP binary: %.3f (median of the per-repetition ratios)" % summary["ratio"])
     if args.json:
         with open(args.json, "w") as f:
