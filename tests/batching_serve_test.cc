@@ -274,7 +274,8 @@ TEST(BatchingOverrideTest, TheServersMaxBatchAndDelayOverrideTheModelsLive) {
     auto refused = Post(server.port(), "/admin/config", bad, auth);
     EXPECT_EQ(refused.status, 400) << bad << " -> " << refused.body;
   }
-  EXPECT_EQ(BatchSizesOfFourAtOnce(server), (std::vector<int>{4, 4, 4, 4})) << "unchanged by what was refused";
+  EXPECT_EQ(BatchSizesOfFourAtOnce(server), (std::vector<int>{4, 4, 4, 4}))
+      << "unchanged by what was refused";
 }
 
 TEST(BatchingServeErrorsTest, RequestsBeyondTheBatchAreRefused) {

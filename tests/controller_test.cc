@@ -81,7 +81,8 @@ TEST(CandidatesTest, RejectsBadFilesNamingFileLineAndReason) {
       {"[[candidate]]\nexecutor = \"threads\"\nworkers = 2\noffload = 1\n", "only async"},
       {"[[candidate]]\nexecutor = \"async\"\nworkers = 2\n", "event loops"},
       {"[[candidate]]\nexecutor = \"threads\"\nworkers = 2\nthreads = 3\n", "threads"},
-      {"[[candidate]]\nexecutor = \"threads\"\nworkers = 2\nmax_batch = 0\n", "-1 (the default) or between 1"},
+      {"[[candidate]]\nexecutor = \"threads\"\nworkers = 2\nmax_batch = 0\n",
+       "-1 (the default) or between 1"},
       {"[[candidate]]\nexecutor = \"threads\"\nworkers = 2\nbatch_delay_us = 2.5\n", "batch_delay_us"},
       {"[[candidate]]\nexecutor = \"threads\"\nworkers = 2\n[[candidate]]\nexecutor = \"threads\"\nworkers = "
        "2\n",

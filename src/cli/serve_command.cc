@@ -303,6 +303,22 @@ void WarnIfInferencesOutnumberCores(int workers, int intra_op_threads) {
       workers, intra_op_threads, workers * intra_op_threads, cores);
 }
 
+// --max-batch and --batch-delay-us change only the models that batch: said
+// at start when none does, rather than leaving a user to find out from /stats.
+void WarnIfNoModelBatches(const ModelRepository& models, const ExecutorConfig& config) {
+  if (config.max_batch == ExecutorConfig::kModelsOwn && config.batch_delay_us == ExecutorConfig::kModelsOwn) {
+    return;
+  }
+  for (const auto& [name, m] : models.models()) {
+    if (m.config.dynamic_batching != nullptr) return;
+  }
+  std::printf(
+      "switchyard: WARNING: --max-batch and --batch-delay-us apply to models with [dynamic_batching] in "
+      "their config.toml, and none of the %zu models has it: every request runs alone (docs/api.md, "
+      "Dynamic batching)\n",
+      models.models().size());
+}
+
 // --models: loaded (and warmed up) now, before anything is forked, so the
 // zygote and every worker forked from it or pre-forked share the weights and
 // the first-inference state copy-on-write. Neither leaves a thread running.
@@ -311,6 +327,7 @@ Result<std::shared_ptr<const ModelRepository>> LoadModels(const ServeFlags& f) {
       ModelRepository::Load(f.models_dir, [](const std::string& line) { spdlog::info("{}", line); });
   if (!models.ok()) return models.status();
   PrintModelReadiness(**models, f.models_dir);
+  WarnIfNoModelBatches(**models, f.server.executor);
   WarnIfInferencesOutnumberCores(f.server.executor.workers, f.intra_op_threads);
   std::fflush(stdout);
   if (f.warm_up) (*models)->WarmUp([](const std::string& line) { spdlog::warn("{}", line); });

@@ -227,8 +227,8 @@ const std::vector<ConfigKey>& Table() {
        .auto_minus_one = true,
        .dialects = kFlagDialect | kAdminDialect | kCandidateDialect,
        .help = "Dynamic batching: at most this many rows in one batch of a model that batches "
-               "([dynamic_batching] in its config.toml), and never more than its max_batch_size; 1 runs every "
-               "request alone. Default -1: each model's max_batch_size",
+               "([dynamic_batching] in its config.toml), and never more than its max_batch_size; 1 runs "
+               "every request alone. Default -1: each model's max_batch_size",
        .set = [](ExecutorConfig& c, const ConfigValue& v) { c.max_batch = static_cast<int>(Int(v)); },
        .get = [](const ExecutorConfig& c) -> ConfigValue { return int64_t{c.max_batch}; }},
       {.name = "batch_delay_us",

@@ -42,8 +42,8 @@ struct ExecutorConfig {
   // [dynamic_batching]): overrides the knobs a controller or an operator
   // tunes live. kModelsOwn (-1) keeps each model's own setting.
   static constexpr int kModelsOwn = -1;
-  int max_batch = kModelsOwn;             // rows per batch, capped by the model's max_batch_size; 1: no batching
-  int64_t batch_delay_us = kModelsOwn;    // the model's max_queue_delay_us
+  int max_batch = kModelsOwn;           // rows per batch, at most max_batch_size; 1: no batching
+  int64_t batch_delay_us = kModelsOwn;  // replaces the model's max_queue_delay_us
   // processes only
   StartMethod start = StartMethod::kForkServer;
   IpcKind ipc = IpcKind::kShm;

@@ -100,7 +100,8 @@ void WorkQueue::FillLocked(Forming& f) {
 }
 
 bool WorkQueue::ReadyLocked(const Forming& f, int64_t now_us) const {
-  return closed_ || now_us >= f.due_us || f.rows >= f.max_rows || f.members.front().batch_rules->Satisfied(f.rows);
+  return closed_ || now_us >= f.due_us || f.rows >= f.max_rows ||
+         f.members.front().batch_rules->Satisfied(f.rows);
 }
 
 int64_t WorkQueue::NextDueLocked() const {
