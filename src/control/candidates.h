@@ -35,8 +35,8 @@ namespace switchyard {
 // A configuration the controller may switch to: the values of the knobs a
 // candidates file may give (executor/config_keys.h, kCandidateDialect: today
 // executor, workers, policy, start, offload, max_batch, batch_delay_us), held
-// in an ExecutorConfig whose
-// other fields mean nothing. A value type: copy freely; safe to share.
+// in an ExecutorConfig whose other fields mean nothing. A value type: copy
+// freely; safe to share.
 class Candidate {
  public:
   Candidate() = default;
