@@ -184,6 +184,39 @@ TEST_F(AdminTest, ReconfigurationUnderLoadAnswersEveryRequestExactlyOnce) {
   EXPECT_EQ(server.Stop(), 0);
 }
 
+// A switch moves the backlog the old configuration queued to the new one:
+// one thread worker busy with a sleep and five queued behind it; after the
+// switch to async the five run there (moved_jobs), and every one of the six
+// is answered once, correctly.
+TEST_F(AdminTest, ASwitchMovesTheQueuedBacklogToTheNewConfiguration) {
+  ServerProcess server({"--executor", "threads", "--workers", "1", "--admin-token-file", dir_.File("token")});
+  ASSERT_TRUE(server.ready()) << server.output();
+  std::vector<std::unique_ptr<HttpConnection>> clients;
+  std::string body = R"({"mode":"sleep","ms":400})";
+  std::string req = "POST /score HTTP/1.1\r\nHost: x\r\nContent-Length: " + std::to_string(body.size()) +
+                    "\r\n\r\n" + body;
+  for (int i = 0; i < 6; ++i) {
+    clients.push_back(std::make_unique<HttpConnection>(server.port()));
+    ASSERT_TRUE(clients.back()->SendRaw(req));
+  }
+  for (int i = 0; i < 500 && Get(server.port(), "/stats").json()["queue_length"] != 5; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  ASSERT_EQ(Get(server.port(), "/stats").json()["queue_length"], 5);
+  auto r = Post(server.port(), "/admin/config", R"({"executor":"async"})",
+                {"Authorization: Bearer s3cret-token"});
+  ASSERT_EQ(r.status, 200) << r.body;
+  for (auto& c : clients) {
+    auto reply = c->ReadResponse(std::chrono::seconds(10));
+    EXPECT_EQ(reply.status, 200) << reply.body;
+    EXPECT_EQ(reply.json()["result"], 400) << reply.body;
+  }
+  auto stats = Get(server.port(), "/stats").json();
+  EXPECT_EQ(stats["moved_jobs"], 5);
+  EXPECT_EQ(stats["score"]["by_status"]["200"], 6);
+  EXPECT_EQ(server.Stop(), 0);
+}
+
 TEST(ShutdownTest, SigtermFinishesInFlightRequestsThenExitsZero) {
   ServerProcess server({"--executor", "processes", "--workers", "2"});
   ASSERT_TRUE(server.ready()) << server.output();

@@ -61,6 +61,31 @@ TEST(WorkQueueTest, CloseRefusesPushesButHandsOutWhatIsQueued) {
   EXPECT_FALSE(q.Pop().has_value());  // closed and empty: does not block
 }
 
+TEST(WorkQueueTest, WithdrawHandsBackEveryQueuedJobInOrderAndCloses) {
+  ManualClock clock;
+  WorkQueue q(MakeFifoPolicy(), 10, clock);
+  q.SetWaitBound(0, 1);
+  for (uint64_t id = 1; id <= 3; ++id) {
+    Job j = MakeJob(id);
+    j.predicted_us = 1000;
+    if (id == 2) j.deadline_us = 500;
+    j.on_done = [](ScoreOutcome) { ADD_FAILURE() << "a withdrawn job's on_done ran"; };
+    ASSERT_EQ(q.TryPush(j), Admission::kOk);
+  }
+  EXPECT_EQ(q.PredictedWaitUs(), 3000);
+  std::vector<Job> taken = q.Withdraw();
+  ASSERT_EQ(taken.size(), 3u);
+  for (uint64_t i = 0; i < 3; ++i) EXPECT_EQ(taken[i].id, i + 1);
+  EXPECT_EQ(q.size(), 0u);
+  EXPECT_EQ(q.PredictedWaitUs(), 0);  // the backlog went with them
+  clock.Advance(1000);
+  q.ExpireDue();  // job 2's deadline went with it too: nothing answered here
+  Job late = MakeJob(4);
+  EXPECT_EQ(q.TryPush(late), Admission::kClosed);
+  EXPECT_FALSE(q.Pop().has_value());  // closed and empty: does not block
+  EXPECT_TRUE(q.Withdraw().empty());
+}
+
 TEST(WorkQueueTest, EveryJobIsPoppedExactlyOnceByConcurrentWorkers) {
   ManualClock clock;
   WorkQueue q(MakeFifoPolicy(), 100000, clock);

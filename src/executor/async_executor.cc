@@ -139,6 +139,9 @@ class AsyncExecutor final : public QueuedExecutor {
     return static_cast<size_t>(in_flight);
   }
   int WorkersRunning() const override { return static_cast<int>(states_.size()); }
+  void OnWithdrawn(size_t n) override {
+    for (size_t i = 0; i < n; ++i) FinishOne();
+  }
 
   // Has the next loop (round robin) pump.
   void PostPump() {

@@ -60,6 +60,13 @@ class Executor {
   // Blocks until done. Idempotent.
   virtual void Drain() = 0;
 
+  // Stops admitting (Submit answers kClosed, as when draining) and hands
+  // back every job not yet started: the caller owns them and submits them
+  // elsewhere; the executor never calls their on_done. Jobs running finish
+  // here; call Drain() after it as before. Idempotent (later calls return
+  // nothing).
+  virtual std::vector<Job> Withdraw() = 0;
+
   virtual ExecutorStats Stats() const = 0;
   // Jobs waiting in the scheduling queue (cheaper than Stats()).
   virtual size_t queued() const = 0;

@@ -24,6 +24,11 @@ class QueuedExecutor : public Executor {
   const ExecutorConfig& config() const final { return config_; }
   size_t queued() const final { return queue_.size(); }
   int64_t PredictedWaitUs() const final { return queue_.PredictedWaitUs(); }
+  std::vector<Job> Withdraw() final {
+    std::vector<Job> jobs = queue_.Withdraw();
+    if (!jobs.empty()) OnWithdrawn(jobs.size());
+    return jobs;
+  }
   // kind, workers, queued, in_flight, completed; a subclass adds its own.
   ExecutorStats Stats() const override;
 
@@ -36,6 +41,9 @@ class QueuedExecutor : public Executor {
 
   // Jobs started and not finished.
   virtual size_t InFlight() const = 0;
+  // `n` queued jobs were withdrawn: an executor that counts its jobs (async)
+  // forgets them.
+  virtual void OnWithdrawn(size_t /*n*/) {}
   // The workers Stats reports (the configuration's, unless said otherwise).
   virtual int WorkersRunning() const { return config_.workers; }
   void CountCompleted() { completed_.fetch_add(1, std::memory_order_relaxed); }

@@ -202,6 +202,24 @@ void WorkQueue::Close() {
   cv_.notify_all();
 }
 
+std::vector<Job> WorkQueue::Withdraw() {
+  std::vector<Job> taken;
+  {
+    MutexLock lock(mu_);
+    closed_ = true;
+    // Held batches first: their members have waited longest.
+    for (Forming& f : forming_) {
+      for (Job& j : f.members) taken.push_back(std::move(j));
+    }
+    forming_.clear();
+    forming_jobs_ = 0;
+    policy_->TakeIf([](const Job&) { return true; }, taken);
+    for (const Job& job : taken) ForgetLocked(job);
+  }
+  cv_.notify_all();
+  return taken;
+}
+
 void WorkQueue::ExpireDue() {
   std::vector<Job> expired;
   const int64_t now = clock_.NowMicros();

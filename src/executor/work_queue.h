@@ -93,6 +93,12 @@ class WorkQueue {
   // Refuses further pushes; jobs already queued are still handed out (and
   // still expire at their deadlines).
   void Close() EXCLUDES(mu_);
+  // Close(), and takes every job not yet handed out (held batches' members
+  // too) out of the queue, in the policy's order: the caller owns them and
+  // their on_done has not been called. Slices handed out still come back
+  // (Requeue) and run here. A live switch moves a backlog this way to the
+  // configuration that replaces this one.
+  std::vector<Job> Withdraw() EXCLUDES(mu_);
 
   // Answers every queued job whose deadline has passed now. The background
   // thread calls it; tests on a ManualClock call it themselves.

@@ -60,12 +60,38 @@ void ExecutorSlot::Switch(ExecutorConfig config, const SwitchedFn& switched) {
   metrics_.reconfigurations.fetch_add(1, std::memory_order_relaxed);
   spdlog::info("reconfigured to [{}] in {} us", config.Describe(), t1 - t0);
   Switched done{config, old ? std::optional<ExecutorConfig>(old->config()) : std::nullopt, t1 - t0};
-  if (old) draining_.fetch_add(1);
+  if (old) {
+    draining_.fetch_add(1);
+    MoveBacklog(*old, *fresh);
+  }
   switched(std::move(done));
-  // The old executor finishes what it had admitted; new jobs already go to the new one.
+  // The old executor finishes what it had started; new jobs already go to the new one.
   if (old) {
     old->Drain();
     draining_.fetch_sub(1);
+  }
+}
+
+void ExecutorSlot::MoveBacklog(Executor& from, Executor& to) {
+  std::vector<Job> backlog = from.Withdraw();
+  size_t refused = 0;
+  for (Job& job : backlog) {
+    const Admission admitted = to.Submit(job);
+    if (admitted == Admission::kOk) continue;
+    ++refused;
+    ScoreOutcome outcome;
+    outcome.queue_us = SteadyClock::Now() - job.arrival_us;
+    outcome.status = Unavailable(admitted == Admission::kFull
+                                     ? "queue full: moved from the configuration switched away from, it did not "
+                                       "fit the new one's queue (--max-queue)"
+                                     : "overloaded: moved from the configuration switched away from, the new "
+                                       "one refused it (--max-queue-wait-ms)");
+    job.on_done(std::move(outcome));
+  }
+  if (!backlog.empty()) {
+    metrics_.moved_jobs.fetch_add(backlog.size() - refused, std::memory_order_relaxed);
+    spdlog::info("moved {} queued jobs to the new configuration ({} refused there)", backlog.size() - refused,
+                 refused);
   }
 }
 

@@ -2,8 +2,13 @@
 // configuration (POST /admin/config, the adaptive controller).
 //
 // A switch builds the new executor, makes it current — new jobs go there —
-// and then drains the old one: a job belongs to exactly one executor from
-// admission to completion, so none is dropped or run twice.
+// moves the old one's backlog (the jobs it had queued and not started) to
+// the new one, and then drains the old one, which finishes the jobs it had
+// started: a job runs in exactly one executor, so none is dropped or run
+// twice, and a backlog that a poor configuration built up is served by its
+// replacement instead of outliving it. A moved job keeps its arrival time
+// (its queue time counts from admission); one the new executor refuses
+// (queue full, over its wait bound) is answered 503 naming why.
 //
 // Switches run one at a time on the slot's own thread, off the event loops
 // (starting worker processes takes milliseconds to seconds).
@@ -63,6 +68,8 @@ class ExecutorSlot {
 
  private:
   void Switch(ExecutorConfig config, const SwitchedFn& switched) EXCLUDES(mu_);
+  // Takes `from`'s queued jobs and submits them to `to` (see the top).
+  void MoveBacklog(Executor& from, Executor& to);
   // `config` as this server runs it: async's workers are the server's event
   // loops; processes' spin resolved for this machine's cores.
   ExecutorConfig Normalize(ExecutorConfig config) const;

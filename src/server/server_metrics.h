@@ -24,6 +24,7 @@ struct ServerMetrics {
   std::atomic<uint64_t> timed_out_connections{0};  // too slow to send a request
   std::atomic<int64_t> requests_in_progress{0};    // read, reply not yet written
   std::atomic<uint64_t> reconfigurations{0};
+  std::atomic<uint64_t> moved_jobs{0};  // queued jobs a switch moved to the new configuration
 
   // What the adaptive controller reads (server/server_window.h): the jobs
   // admitted, by cost kind (index: CostKind), their predicted service, and

@@ -106,6 +106,7 @@ std::string RenderStats(const StatsSources& in) {
                       {"refused", in.metrics.refused_connections.load()},
                       {"timed_out", in.metrics.timed_out_connections.load()}};
   j["reconfigurations"] = in.metrics.reconfigurations.load();
+  j["moved_jobs"] = in.metrics.moved_jobs.load();
   j["late_replies"] = in.metrics.late_replies.load();
   j["latency_us"] = {{"queue", HistogramJson(in.metrics.queue_us)},
                      {"service", HistogramJson(in.metrics.service_us)},
