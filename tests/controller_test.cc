@@ -175,6 +175,18 @@ class FakeServer : public ControlledServer {
     w.share_sleep = p.wait_load > 0 ? 1 - p.share_cpu - p.share_io : 0;
     w.wait_load = p.wait_load;
     w.cpu_utilisation = 0.5;
+    w.queue_length = queue_length;
+    return w;
+  }
+
+  std::optional<WindowStats> Peek() override {
+    if (!peekable) return std::nullopt;
+    ++peeks;
+    const auto saved_rng = rng_;
+    const int saved_draining = draining_windows;
+    WindowStats w = Observe();
+    rng_ = saved_rng;
+    draining_windows = saved_draining;
     return w;
   }
 
@@ -201,6 +213,9 @@ class FakeServer : public ControlledServer {
   bool idle = false;
   bool stalled = false;
   int drain_after_switch = 0;  // windows the old configuration drains after a switch
+  double queue_length = 0;     // what every window reports queued
+  bool peekable = false;       // Peek() answers (else nullopt, as ControlledServer's default)
+  int peeks = 0;
   int draining_windows = 0;
 
  private:
@@ -269,6 +284,79 @@ TEST(ControllerTest, FindsTheBestCandidateAndStaysThroughNoise) {
     EXPECT_GE(ShareOf(settled, 3), 30) << algorithm;
     EXPECT_LE(Switches(settled), 10) << algorithm;
   }
+}
+
+// Four candidates within 5% of each other and 10% noise per window: a
+// stationary workload whose best cannot be told apart within the noise.
+// Each candidate is visited at most max_visits times to explore it; after
+// that the controller stays (decisions "converged"), whatever the bandit.
+TEST(ControllerTest, OnAStationaryWorkloadWithinTheNoiseSwitchesStop) {
+  for (const char* algorithm : {"epsilon-greedy", "ucb", "thompson", "contextual"}) {
+    FakeServer server({{{300, 310, 305, 315}, 0.5, 0.5}}, /*noise=*/0.10);
+    Loop loop = MakeLoop(server, algorithm);
+    const auto learning = loop.Run(40);
+    const auto later = loop.Run(150);
+    // Four candidates, two visits each to explore them, and as many
+    // returns: at most 16 in all, whenever the bandit explores.
+    EXPECT_LE(Switches(learning) + Switches(later), 16) << algorithm;
+    // The bandits that explore by their uncertainty do it first, and stop
+    // (epsilon-greedy explores at random times: its visits spread out).
+    if (std::string(algorithm) != "epsilon-greedy") {
+      EXPECT_LE(Switches(later), 1) << algorithm;
+    }
+    int converged = 0;
+    for (const auto& d : later) converged += d.reason == DecisionReason::kConverged ? 1 : 0;
+    if (std::string(algorithm) != "contextual") {
+      EXPECT_GT(converged, 0) << algorithm;
+    }
+  }
+}
+
+// A clear winner still wins under the same noise: the evidence separates it.
+TEST(ControllerTest, EvidenceStillSeparatesAClearWinner) {
+  for (const char* algorithm : {"ucb", "thompson", "contextual"}) {
+    FakeServer server({{{300, 300, 300, 600}, 0.5, 0.5}}, /*noise=*/0.10);
+    Loop loop = MakeLoop(server, algorithm);
+    loop.Run(30);
+    const auto later = loop.Run(60);
+    EXPECT_GE(ShareOf(later, 3), 58) << algorithm;
+  }
+}
+
+// After convergence a shift of the mix is a new regime: exploration resumes
+// and finds the new best; then it converges again.
+TEST(ControllerTest, AShiftAfterConvergenceResumesExploration) {
+  for (const char* algorithm : {"ucb", "thompson"}) {
+    std::vector<FakeServer::Phase> phases = {{{300, 310, 305, 315}, 0.9, 0.1}, {{300, 900, 305, 315}, 0.1, 0.9}};
+    FakeServer server(phases, /*noise=*/0.10);
+    Loop loop = MakeLoop(server, algorithm);
+    loop.Run(100);
+    server.phase = 1;
+    const auto after = loop.Run(40);
+    EXPECT_TRUE(after[0].shift || after[1].shift) << algorithm;
+    EXPECT_GE(ShareOf(std::vector<Decision>(after.begin() + 20, after.end()), 1), 19) << algorithm;
+  }
+}
+
+TEST(ControllerTest, MaxVisitsBoundsExplorationAndMustBePositive) {
+  FakeServer server({{{300, 310, 305, 315}, 0.5, 0.5}}, /*noise=*/0.10);
+  for (const auto& c : FourCandidates()) server.labels.push_back(c.Label());
+  ControllerOptions o;
+  o.algorithm = "ucb";
+  o.max_visits = 1;
+  auto c = Controller::Create(o, FourCandidates(), FourCandidates()[0], server);
+  ASSERT_TRUE(c.ok());
+  Loop loop{std::move(*c)};
+  const auto ds = loop.Run(100);
+  std::vector<int> visits(4, 0);
+  for (const auto& d : ds) {
+    if (d.switched && (d.reason == DecisionReason::kUntried || d.reason == DecisionReason::kExplore)) {
+      ++visits[static_cast<size_t>(d.chosen)];
+    }
+  }
+  for (int v : visits) EXPECT_LE(v, 1);
+  o.max_visits = 0;
+  EXPECT_FALSE(Controller::Create(o, FourCandidates(), FourCandidates()[0], server).ok());
 }
 
 TEST(ControllerTest, FollowsAShiftToTheNewBest) {
@@ -498,6 +586,50 @@ TEST(ControllerTest, TheCapacityScreenKeepsCandidatesThatCannotHoldTheWaitsOutOf
     EXPECT_EQ(j["excluded"],
               nlohmann::json({"threads/2/fifo", "threads/8/fifo", "processes/2/fifo/forkserver"}));
   }
+}
+
+// threads/2 serving a load of 20 sleeps at once, with requests queued behind
+// it: the first window already leaves it — warming or not — for the
+// roomiest candidate that passes the screen (async), and the decision says
+// escape. Without a queue the same window is only warming.
+TEST(ControllerTest, AServingCandidateThatCannotHoldTheWaitsIsLeftAtOnceForTheRoomiest) {
+  for (const char* algorithm : {"ucb", "contextual"}) {
+    FakeServer server(ManySleeps());
+    server.queue_length = 40;
+    Loop loop = MakeLoop(server, algorithm);
+    const auto ds = loop.Run(1);
+    EXPECT_EQ(ds[0].reason, DecisionReason::kEscape) << algorithm;
+    EXPECT_TRUE(ds[0].switched);
+    EXPECT_EQ(ds[0].chosen, 3);
+    EXPECT_EQ(loop.controller->DecisionJson(ds[0])["reason"], "escape");
+    // Async holds the waits: no escape from it, whatever the queue.
+    for (const auto& d : loop.Run(10)) EXPECT_NE(d.reason, DecisionReason::kEscape) << d.window;
+  }
+  FakeServer calm(ManySleeps());
+  calm.queue_length = 3;  // below the bound: the waits are held, if barely
+  Loop loop = MakeLoop(calm, "ucb");
+  EXPECT_EQ(loop.Run(1)[0].reason, DecisionReason::kWarming);
+}
+
+TEST(ControllerTest, EscapeDueReadsTheWindowSoFarWithoutEndingIt) {
+  FakeServer server(ManySleeps());
+  Loop loop = MakeLoop(server, "ucb");
+  server.queue_length = 40;
+  EXPECT_FALSE(loop.controller->EscapeDue());  // the server cannot peek: only at a window's end
+  server.peekable = true;
+  EXPECT_TRUE(loop.controller->EscapeDue());
+  EXPECT_EQ(server.peeks, 1);
+  EXPECT_EQ(server.applies, 0);  // it only says so; Step() switches
+  server.queue_length = 3;
+  EXPECT_FALSE(loop.controller->EscapeDue());
+  ControllerOptions no_screen;
+  no_screen.capacity_screen = false;
+  FakeServer other(ManySleeps());
+  other.peekable = true;
+  other.queue_length = 40;
+  auto unscreened = Controller::Create(no_screen, FourCandidates(), FourCandidates()[0], other);
+  ASSERT_TRUE(unscreened.ok());
+  EXPECT_FALSE((*unscreened)->EscapeDue());
 }
 
 TEST(ControllerTest, WithoutTheScreenEveryCandidateIsTried) {

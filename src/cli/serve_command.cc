@@ -89,6 +89,12 @@ void AddServeFlags(CLI::App& app, ServeFlags& f) {
   app.add_option("--min-dwell", f.min_dwell, "Windows the controller stays on a configuration after a switch")
       ->check(CLI::Range(1, 1000))
       ->capture_default_str();
+  app.add_option("--max-visits", f.max_visits,
+                 "Visits the controller makes to a candidate to explore it while the workload's mix stays the "
+                 "same; after them, and once the windows' evidence says a candidate cannot beat the serving "
+                 "one by the margin, it is chosen only to exploit (a shift of the mix starts afresh)")
+      ->check(CLI::Range(1, 1000))
+      ->capture_default_str();
   app.add_option(
          "--switch-margin", f.switch_margin,
          "An exploiting switch must promise this much more reward than the current configuration (0.05: 5%)")
@@ -194,6 +200,7 @@ Result<ServerOptions::Adaptive> AdaptiveControllerOf(const ServeFlags& f) {
   a.options.algorithm = f.controller;
   a.options.bandit.seed = f.controller_seed;
   a.options.min_dwell_windows = f.min_dwell;
+  a.options.max_visits = f.max_visits;
   a.options.switch_margin = f.switch_margin;
   a.options.capacity_screen = f.capacity_screen == "on";
   a.options.settle_when_drained = f.settle == "drained";

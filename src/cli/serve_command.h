@@ -29,6 +29,7 @@ struct ServeFlags {
   std::string reward = "throughput-p99";
   std::string decisions_out;
   int min_dwell = 2;
+  int max_visits = 2;
   double switch_margin = 0.05;
   uint64_t controller_seed = 1;
   std::string capacity_screen = "on";

@@ -301,6 +301,7 @@ Result<EvaluationOptions> EvaluationOptionsOf(const SimulateControllerFlags& f) 
   o.controller.reward = *reward;
   if (reward->kind == RewardSpec::Kind::kSloGoodput) o.server.slo_ms = reward->slo_ms;
   o.controller.min_dwell_windows = f.min_dwell;
+  o.controller.max_visits = f.max_visits;
   o.controller.switch_margin = f.switch_margin;
   o.controller.capacity_screen = f.capacity_screen == "on";
   o.controller.settle_when_drained = f.settle == "drained";
@@ -369,6 +370,7 @@ nlohmann::json ConfigJson(const SimulateControllerFlags& f, const EvaluationOpti
           {"predictor", f.predictor},
           {"reward", o.controller.reward.Describe()},
           {"min_dwell", f.min_dwell},
+          {"max_visits", f.max_visits},
           {"switch_margin", f.switch_margin},
           {"capacity_screen", f.capacity_screen},
           {"settle", f.settle}};
@@ -461,6 +463,9 @@ void AddSimulateControllerFlags(CLI::App& app, SimulateControllerFlags& f) {
       ->capture_default_str();
   app.add_option("--min-dwell", f.min_dwell, "The controllers' --min-dwell")
       ->check(CLI::Range(0, 1000))
+      ->capture_default_str();
+  app.add_option("--max-visits", f.max_visits, "The controllers' --max-visits")
+      ->check(CLI::Range(1, 1000))
       ->capture_default_str();
   app.add_option("--switch-margin", f.switch_margin, "The controllers' --switch-margin")
       ->check(CLI::Range(0.0, 10.0))

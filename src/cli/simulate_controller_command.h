@@ -29,6 +29,7 @@ struct SimulateControllerFlags {
   std::string predictor = "ewma";
   std::string reward = "throughput-p99";
   int min_dwell = 2;
+  int max_visits = 2;
   double switch_margin = 0.05;
   std::string capacity_screen = "on";
   std::string settle = "drained";

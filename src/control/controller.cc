@@ -62,6 +62,10 @@ std::string_view DecisionReasonName(DecisionReason reason) {
       return "exploit";
     case DecisionReason::kWithinMargin:
       return "within-margin";
+    case DecisionReason::kEscape:
+      return "escape";
+    case DecisionReason::kConverged:
+      return "converged";
   }
   return "?";
 }
@@ -72,6 +76,18 @@ double WaitCapacity(const Candidate& candidate) {
 }
 
 double WaitDemand(const WindowStats& w) { return std::max(w.wait_load, w.in_system * w.share_sleep); }
+
+namespace {
+
+// Whether `a` has more room for the load than `b` (Escape's order): more
+// waits held at once, then more workers or offload threads.
+bool Roomier(const Candidate& a, const Candidate& b) {
+  const double wa = WaitCapacity(a), wb = WaitCapacity(b);
+  if (wa != wb) return wa > wb;
+  return a.workers() + a.offload() > b.workers() + b.offload();
+}
+
+}  // namespace
 
 std::vector<std::string_view> ControllerAlgorithmNames() {
   std::vector<std::string_view> names = BanditNames();
@@ -103,6 +119,7 @@ Result<std::unique_ptr<Controller>> Controller::Create(const ControllerOptions& 
   if (options.switch_margin < 0) return InvalidArgument("--switch-margin: at least 0");
   if (!(options.shift_distance > 0)) return InvalidArgument("shift_distance: above 0");
   if (!(options.shift_keep >= 0 && options.shift_keep <= 1)) return InvalidArgument("shift_keep: 0 to 1");
+  if (options.max_visits < 1) return InvalidArgument("--max-visits: at least 1");
   auto it = std::find(candidates.begin(), candidates.end(), initial);
   if (it == candidates.end()) {
     candidates.insert(candidates.begin(), initial);
@@ -130,6 +147,7 @@ Controller::Controller(const ControllerOptions& options, std::vector<Candidate> 
       server_(server),
       bandit_(std::move(bandit)),
       log_(log),
+      regime_(candidates_.size()),
       current_(initial),
       failed_(candidates_.size(), false) {}
 
@@ -157,7 +175,18 @@ Decision Controller::Step(int64_t now_us) {
   const bool draining = server_.Draining();
 
   if (!short_window) NoteWorkloadShift(d);
-  if (std::optional<DecisionReason> nothing_learnt = Learn(d, short_window, draining)) {
+  const std::optional<DecisionReason> nothing_learnt = Learn(d, short_window, draining);
+  int escape_to = -1;
+  if (MustEscape(d.observed, &escape_to)) {
+    d.reason = DecisionReason::kEscape;
+    const double waits = WaitDemand(d.observed);
+    for (size_t i = 0; i < candidates_.size(); ++i) {
+      if (static_cast<int>(i) != d.serving && WaitCapacity(candidates_[i]) < kScreenShare * waits) {
+        d.excluded.push_back(static_cast<int>(i));
+      }
+    }
+    SwitchTo(d, escape_to);
+  } else if (nothing_learnt) {
     d.reason = *nothing_learnt;  // nothing to decide on an idle or settling window
   } else {
     const int proposed = Choose(d);
@@ -183,6 +212,7 @@ void Controller::NoteWorkloadShift(Decision& d) {
   if (change > options_.shift_distance) {
     d.shift = true;
     bandit_->OnWorkloadShift(options_.shift_keep);
+    regime_.assign(candidates_.size(), Evidence{});
     recent_mix_ = mix;
   } else {
     for (size_t i = 0; i < mix.size(); ++i) recent_mix_[i] = (recent_mix_[i] + mix[i]) / 2;
@@ -206,6 +236,12 @@ std::optional<DecisionReason> Controller::Learn(Decision& d, bool short_window, 
   } else {
     bandit_->Update(d.serving, d.features, d.reward);
     d.rewarded = true;
+    if (std::isfinite(d.reward)) {
+      Evidence& e = regime_[static_cast<size_t>(d.serving)];
+      ++e.n;
+      e.sum += d.reward;
+      e.sum_sq += d.reward * d.reward;
+    }
   }
   switched_last_window_ = false;
   if (!short_window) idle_last_window_ = Idle(d.observed);
@@ -248,7 +284,77 @@ int Controller::Choose(Decision& d) {
   } else {
     d.reason = DecisionReason::kWithinMargin;
   }
+  // The baselines choose blindly, as their definitions say.
+  const bool baseline = options_.algorithm == "random" || options_.algorithm == "round-robin";
+  const bool exploring = d.reason == DecisionReason::kUntried || d.reason == DecisionReason::kExplore;
+  if (!baseline && exploring) {
+    const bool visited_enough = regime_[static_cast<size_t>(proposed)].visits >= options_.max_visits;
+    if (visited_enough || !CouldWin(proposed, d.serving)) d.reason = DecisionReason::kConverged;
+  } else if (!baseline && d.reason == DecisionReason::kExploit && !Separated(proposed, d.serving)) {
+    d.reason = DecisionReason::kConverged;
+  }
   return proposed;
+}
+
+double Controller::PooledNoise() const {
+  double within = 0;
+  int dof = 0;
+  for (const Evidence& e : regime_) {
+    if (e.n < 2) continue;
+    within += std::max(0.0, e.sum_sq - e.sum * e.sum / e.n);
+    dof += e.n - 1;
+  }
+  return dof > 0 ? std::sqrt(within / dof) : -1;
+}
+
+bool Controller::CouldWin(int proposed, int serving) const {
+  const Evidence& p = regime_[static_cast<size_t>(proposed)];
+  const Evidence& s = regime_[static_cast<size_t>(serving)];
+  const double noise = PooledNoise();
+  if (p.n == 0 || s.n == 0 || noise < 0) return true;  // nothing to tell them apart by yet
+  return p.Mean() + kEvidenceZ * noise / std::sqrt(p.n) >= s.Mean() * (1 + options_.switch_margin);
+}
+
+bool Controller::Separated(int proposed, int serving) const {
+  const Evidence& p = regime_[static_cast<size_t>(proposed)];
+  const Evidence& s = regime_[static_cast<size_t>(serving)];
+  const double noise = PooledNoise();
+  // Without evidence in this regime the bandit's memory (of another time
+  // this workload ran) is all there is: trust it.
+  if (p.n == 0 || s.n == 0 || noise < 0) return true;
+  return p.Mean() - s.Mean() > kEvidenceZ * noise * std::sqrt(1.0 / p.n + 1.0 / s.n);
+}
+
+bool Controller::MustEscape(const WindowStats& w, int* target) const {
+  *target = -1;
+  if (!options_.capacity_screen || Idle(w)) return false;
+  const int serving = current_.load();
+  const Candidate& now = candidates_[static_cast<size_t>(serving)];
+  const double waits = WaitDemand(w);
+  if (WaitCapacity(now) >= kScreenShare * waits) return false;
+  const double queue_bound = std::max(kEscapeMinQueue, kEscapeQueuePerWorker * std::max(1, now.workers()));
+  if (w.queue_length < queue_bound) return false;
+  const std::vector<ArmEstimate> est = bandit_->Estimates(WorkloadFeatures(w));
+  const ArmEstimate& here = est[static_cast<size_t>(serving)];
+  int best_known = -1, roomiest = -1;
+  for (size_t i = 0; i < candidates_.size(); ++i) {
+    const int arm = static_cast<int>(i);
+    if (arm == serving || est[i].disabled || WaitCapacity(candidates_[i]) < kScreenShare * waits) continue;
+    if (est[i].plays > 0 && (here.plays == 0 || est[i].mean > here.mean) &&
+        (best_known < 0 || est[i].mean > est[static_cast<size_t>(best_known)].mean)) {
+      best_known = arm;
+    }
+    if (roomiest < 0 || Roomier(candidates_[i], candidates_[static_cast<size_t>(roomiest)])) roomiest = arm;
+  }
+  *target = best_known >= 0 ? best_known : roomiest;
+  return *target >= 0;
+}
+
+bool Controller::EscapeDue() {
+  if (!options_.capacity_screen) return false;
+  std::optional<WindowStats> w = server_.Peek();
+  int target = -1;
+  return w && MustEscape(*w, &target);
 }
 
 void Controller::SwitchTo(Decision& d, int proposed) {
@@ -256,6 +362,9 @@ void Controller::SwitchTo(Decision& d, int proposed) {
   int64_t start_us = 0;
   Status s = server_.Apply(candidate, &start_us);
   if (s.ok()) {
+    if (d.reason == DecisionReason::kUntried || d.reason == DecisionReason::kExplore) {
+      ++regime_[static_cast<size_t>(proposed)].visits;
+    }
     d.chosen = proposed;
     d.switched = true;
     d.switch_start_us = start_us;
@@ -292,7 +401,9 @@ void Controller::Run() {
   // How often the end of a drain is looked for after a switch: small beside
   // any window (at least 100 ms), and a switch's drain is what it measures.
   constexpr int64_t kDrainPollUs = 2'000;
+  if (start_us_ < 0) start_us_ = SteadyClock::Now();  // t_s from here, whenever the first step comes
   int64_t next = SteadyClock::Now() + options_.window_us;
+  int64_t next_escape_check = SteadyClock::Now() + kEscapePollUs;
   for (;;) {
     {
       MutexLock lock(mu_);
@@ -300,7 +411,12 @@ void Controller::Run() {
         if (stop_) return;
         const int64_t now = SteadyClock::Now();
         if (now >= next || SettleDue()) break;
-        const int64_t until = switched_last_window_ ? std::min(next, now + kDrainPollUs) : next;
+        if (now >= next_escape_check) {
+          next_escape_check = now + kEscapePollUs;
+          if (EscapeDue()) break;
+        }
+        int64_t until = std::min(next, next_escape_check);
+        if (switched_last_window_) until = std::min(until, now + kDrainPollUs);
         stop_cv_.wait_until(lock.native(),
                             std::chrono::steady_clock::time_point(std::chrono::microseconds(until)));
       }
@@ -310,6 +426,7 @@ void Controller::Run() {
     // The next window starts when this step's switch is done: a window is
     // always window_us of serving.
     next = SteadyClock::Now() + options_.window_us;
+    next_escape_check = SteadyClock::Now() + kEscapePollUs;
   }
 }
 

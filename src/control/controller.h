@@ -31,6 +31,20 @@
 //   4. log the decision (JSON Lines, --decisions-out) and keep the last few
 //      for /stats.
 //
+// Escape: the capacity screen applied to the serving candidate. When the
+// load's waits outgrow the serving configuration (it fails the screen, and
+// requests queue: at least kEscapeQueuePerWorker per worker) while another
+// candidate passes it, every second spent there builds a backlog that the
+// next configuration must work off (the server moves it there, but at a
+// machine near its limit that still takes seconds). So the controller
+// leaves at once, whatever the dwell and whether the window teaches
+// anything: at a window's end, and between steps — Run() peeks at the
+// window every kEscapePollUs and steps early when it sees it. The target is
+// the best estimate that passes the screen and beats the serving one, else
+// the roomiest that passes (async before thread and process pools, then the
+// most workers or offload threads): nothing is known of it yet, and room is
+// what was missing.
+//
 // The capacity screen: exploring a candidate costs more than its window
 // when it cannot carry the load — 64 clients' 50 ms sleeps on 2 worker
 // processes queue up a 1.5 s backlog that outlives the visit and sets the
@@ -40,6 +54,26 @@
 // window: workers < kScreenShare x WaitDemand(). It stays a
 // candidate — the screen is recomputed every window — and keeps what it has
 // learnt. Off with capacity_screen = false.
+//
+// Convergence: a bandit explores forever by design (ucb's bonus grows back
+// for an arm not played, thompson draws, epsilon-greedy flips its coin), and
+// on a stationary workload whose candidates score within the windows' noise
+// of each other every such visit is a switch whose cost every request in
+// flight pays. So the controller keeps its own evidence per candidate for
+// the current workload regime (since the last shift of the mix): the
+// rewarded windows each candidate served, and the visits made to explore
+// it. It goes where the bandit proposes to explore only while
+//   - the candidate has had fewer than max_visits such visits in the
+//     regime, and
+//   - its interval — mean + kEvidenceZ standard errors, the noise pooled
+//     from every candidate's windows in the regime — still reaches the
+//     serving candidate's mean times (1 + switch_margin): it might win.
+// and exploits (a switch to the best estimate) only when the regime's
+// evidence, where both candidates have some, separates them: the
+// difference of their means passes kEvidenceZ standard errors of the
+// difference. Otherwise the decision says "converged". A shift of the mix
+// clears the evidence (the regime is new) and exploration resumes. The
+// baselines (random, round-robin) choose blindly, as their definitions say.
 //
 // Workload shifts: the discounting bandits forget slowly (discount 0.99:
 // ~100 windows), so after the mix changes they would keep the old workload's
@@ -88,6 +122,10 @@ class ControlledServer {
   // True while a configuration switched away from still finishes what it had
   // admitted: its backlog's latency is not the new configuration's.
   virtual bool Draining() const { return false; }
+  // The figures since the last Observe(), without ending the window (what
+  // the escape check reads between steps); nullopt where the server cannot
+  // say (then the controller escapes only at a window's end).
+  virtual std::optional<WindowStats> Peek() { return std::nullopt; }
 };
 
 // What --controller takes besides static: the learning bandits
@@ -108,6 +146,7 @@ struct ControllerOptions {
   bool settle_when_drained = true;  // end the switch's window when the old configuration has drained
   double shift_distance = 0.3;  // a change in a kind's share of the mix that is a workload shift (> 1: never)
   double shift_keep = 0.05;     // the share of what was learnt a discounting bandit keeps at a shift
+  int max_visits = 2;           // visits to explore a candidate per workload regime (see Convergence)
   BanditOptions bandit;
   std::string decisions_out;  // JSON Lines file; empty: none
   int kept_decisions = 10;    // for /stats
@@ -127,9 +166,11 @@ enum class DecisionReason {
   kExplore,       // switched to a candidate not the best estimate
   kExploit,       // switched to the best estimate, beating the serving one by the margin
   kWithinMargin,  // the best estimate beats the serving one by less than the margin
+  kEscape,        // the serving candidate could not hold the load's waits: left at once
+  kConverged,     // the proposed switch lacks evidence that it could win (see Convergence)
 };
 // "idle", "warming", "settling", "failed", "stay", "dwell", "untried",
-// "explore", "exploit", "within-margin".
+// "explore", "exploit", "within-margin", "escape", "converged".
 std::string_view DecisionReasonName(DecisionReason reason);
 
 struct Decision {
@@ -153,6 +194,14 @@ struct Decision {
 // The capacity screen's margin: a candidate is kept out while its workers
 // are fewer than this share of the waits in progress.
 inline constexpr double kScreenShare = 0.9;
+// Escape (above): queued requests per worker of the serving configuration
+// (at least kEscapeMinQueue) that confirm it cannot keep up; how often Run()
+// looks between steps, and the least time into a window before it may.
+inline constexpr double kEscapeQueuePerWorker = 4;
+inline constexpr double kEscapeMinQueue = 16;
+inline constexpr int64_t kEscapePollUs = 100'000;
+// Convergence (above): standard errors an interval spans.
+inline constexpr double kEvidenceZ = 2.0;
 
 // The waits the load asks to hold at once: the larger of wait_load (the
 // sleeps admitted, by Little's law — no more than the serving configuration
@@ -177,6 +226,12 @@ class Controller {
 
   // One window (see above), ending at `now_us` (any monotonic clock, us).
   Decision Step(int64_t now_us);
+
+  // True when the window so far (ControlledServer::Peek) shows the serving
+  // candidate failing the capacity screen with a queue behind it while
+  // another candidate passes: the driver should Step() now (see Escape
+  // above). Step's thread only.
+  bool EscapeDue();
 
   // True when the driver should Step() now rather than at the window's end:
   // the last step switched (settle_when_drained on) and the configuration
@@ -210,6 +265,26 @@ class Controller {
   // 2. The candidate the bandit proposes, with d.reason saying whether to
   //    switch to it (untried, explore, exploit) or not.
   int Choose(Decision& d);
+  // Convergence: one candidate's rewarded windows and exploring visits in
+  // the current regime.
+  struct Evidence {
+    int n = 0;
+    double sum = 0;
+    double sum_sq = 0;
+    int visits = 0;
+    double Mean() const { return n > 0 ? sum / n : 0; }
+  };
+  // The reward noise pooled over the regime's candidates (within-candidate
+  // standard deviation); negative while no candidate has two windows.
+  double PooledNoise() const;
+  // Whether exploring `proposed` could still find it better than `serving`.
+  bool CouldWin(int proposed, int serving) const;
+  // Whether the regime's evidence separates `proposed` above `serving`.
+  bool Separated(int proposed, int serving) const;
+
+  // Whether the serving candidate fails the screen with a queue behind it
+  // (in `w`); sets *target to where to go (-1: nowhere passes the screen).
+  bool MustEscape(const WindowStats& w, int* target) const;
   // 3. Switches the server to `proposed`, or disables it (d.reason failed).
   void SwitchTo(Decision& d, int proposed) EXCLUDES(mu_);
   // 4. Logs `d` and keeps it, with the estimates, for /stats.
@@ -230,6 +305,7 @@ class Controller {
   bool idle_last_window_ = true;       // the first window starts from nothing
   bool draining_last_step_ = false;    // the old configuration still drained when the last window ended
   std::vector<double> recent_mix_;     // moving average of the mix's shares; empty before load
+  std::vector<Evidence> regime_;       // per candidate, since the last shift
 
   std::atomic<int> current_{0};
   std::atomic<int> switches_{0};

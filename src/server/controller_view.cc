@@ -15,6 +15,12 @@ WindowStats ControllerView::Observe() {
   return window_.Observe(SteadyClock::Now(), queued, machine_load_.CpuUtilisation());
 }
 
+std::optional<WindowStats> ControllerView::Peek() {
+  std::shared_ptr<Executor> executor = slot_.Current();
+  const double queued = executor ? static_cast<double>(executor->queued()) : 0;
+  return window_.Peek(SteadyClock::Now(), queued, machine_load_.CpuUtilisation());
+}
+
 Status ControllerView::Apply(const Candidate& candidate, int64_t* start_us) {
   std::shared_ptr<Executor> executor = slot_.Current();
   if (!executor) return Unavailable("no executor");

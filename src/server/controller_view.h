@@ -21,6 +21,7 @@ class ControllerView final : public ControlledServer {
   ControllerView(ExecutorSlot& slot, const ServerMetrics& metrics, MachineLoad& machine_load, double slo_ms);
 
   WindowStats Observe() override;
+  std::optional<WindowStats> Peek() override;
   bool Draining() const override { return slot_.Draining(); }
   Status Apply(const Candidate& candidate, int64_t* start_us) override;
 

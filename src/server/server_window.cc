@@ -22,8 +22,27 @@ ServerWindow::Counters ServerWindow::Read() const {
 }
 
 WindowStats ServerWindow::Observe(int64_t now_us, double queue_length, double cpu_utilisation) {
-  const Counters now = Read();
-  LatencyHistogram total(metrics_.total_us);
+  Counters now;
+  LatencyHistogram total;
+  WindowStats w = Compute(now_us, queue_length, cpu_utilisation, now, total);
+  last_us_ = now_us;
+  last_ = now;
+  // `total` is the copy taken now: the next window starts where it ends.
+  last_total_.Reset();
+  last_total_.Merge(total);
+  return w;
+}
+
+WindowStats ServerWindow::Peek(int64_t now_us, double queue_length, double cpu_utilisation) const {
+  Counters now;
+  LatencyHistogram total;
+  return Compute(now_us, queue_length, cpu_utilisation, now, total);
+}
+
+WindowStats ServerWindow::Compute(int64_t now_us, double queue_length, double cpu_utilisation, Counters& now,
+                                  LatencyHistogram& total) const {
+  now = Read();
+  total.Merge(metrics_.total_us);
   LatencyHistogram window(total);
   window.Subtract(last_total_);
 
@@ -63,12 +82,6 @@ WindowStats ServerWindow::Observe(int64_t now_us, double queue_length, double cp
     w.gil_held_share = std::min(
         1.0, static_cast<double>(now.python_gil_hold_us - last_.python_gil_hold_us) / static_cast<double>(python_run));
   }
-
-  last_us_ = now_us;
-  last_ = now;
-  // `total` is the copy taken now: the next window starts where it ends.
-  last_total_.Reset();
-  last_total_.Merge(total);
   return w;
 }
 

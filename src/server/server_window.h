@@ -24,6 +24,8 @@ class ServerWindow {
   // The window since the previous call (or construction), ending at `now_us`,
   // with the instantaneous queue length and CPU utilisation given.
   WindowStats Observe(int64_t now_us, double queue_length, double cpu_utilisation);
+  // The same figures without ending the window.
+  WindowStats Peek(int64_t now_us, double queue_length, double cpu_utilisation) const;
 
  private:
   struct Counters {
@@ -36,6 +38,10 @@ class ServerWindow {
     uint64_t python_gil_hold_us = 0;
   };
   Counters Read() const;
+  // The window's figures as of now_us; `now` and `total` get the counters
+  // and the latency histogram read.
+  WindowStats Compute(int64_t now_us, double queue_length, double cpu_utilisation, Counters& now,
+                      LatencyHistogram& total) const;
 
   const ServerMetrics& metrics_;
   const double slo_ms_;
