@@ -167,6 +167,18 @@ class FakeServer : public ControlledServer {
     }
     std::normal_distribution<double> n(1.0, noise_);
     w.throughput = p.throughput[static_cast<size_t>(current)] * n(rng_);
+    parts_ = {};
+    if (canary >= 0) {
+      const double share = canary_share;
+      parts_[0].seconds = parts_[1].seconds = w.seconds;
+      parts_[0].throughput = parts_[0].goodput = w.throughput * (1 - share);
+      parts_[1].throughput = parts_[1].goodput = p.throughput[static_cast<size_t>(canary)] * n(rng_) * share;
+      const double arrivals = w.throughput;
+      parts_[0].arrival_rate = arrivals * (1 - share);
+      parts_[1].arrival_rate = arrivals * share;
+      parts_[0].p99_ms = parts_[1].p99_ms = 9;
+      w.throughput = parts_[0].throughput + parts_[1].throughput;
+    }
     w.goodput = w.throughput;
     w.arrival_rate = w.throughput;
     w.p99_ms = 9;
@@ -192,6 +204,35 @@ class FakeServer : public ControlledServer {
 
   bool Draining() const override { return draining_windows > 0; }
 
+  // The canary: each part earns its candidate's throughput on its share
+  // (the reward's throughput scaled back up is the candidate's own).
+  bool CanRunCanary() const override { return canary_capable; }
+  Status StartCanary(const Candidate& c, double share, int64_t* start_us) override {
+    ++canaries_started;
+    for (size_t i = 0; i < labels.size(); ++i) {
+      if (labels[i] != c.Label()) continue;
+      if (static_cast<int>(i) == fails) return Internal("cannot allocate the workers");
+      canary = static_cast<int>(i);
+      canary_share = share;
+      *start_us = 700;
+      return Status::Ok();
+    }
+    return Internal("unknown candidate");
+  }
+  Status EndCanary(bool promote) override {
+    if (canary < 0) return Unavailable("no canary runs");
+    if (promote) current = canary;
+    ++(promote ? promotions : ends);
+    canary = -1;
+    canary_queue = 0;
+    return Status::Ok();
+  }
+  std::array<WindowStats, 2> Parts() const override { return parts_; }
+  CanaryState Canary() const override {
+    if (canary < 0) return {};
+    return {.running = true, .queued = canary_queue, .workers = 2, .worker_restarts = canary_restarts};
+  }
+
   Status Apply(const Candidate& c, int64_t* start_us) override {
     ++applies;
     draining_windows = drain_after_switch;
@@ -214,12 +255,21 @@ class FakeServer : public ControlledServer {
   bool stalled = false;
   int drain_after_switch = 0;  // windows the old configuration drains after a switch
   double queue_length = 0;     // what every window reports queued
+  bool canary_capable = false;  // CanRunCanary()
+  int canary = -1;              // the candidate in the canary; -1: none
+  double canary_share = 0;
+  double canary_queue = 0;
+  uint64_t canary_restarts = 0;
+  int canaries_started = 0;
+  int promotions = 0;
+  int ends = 0;
   bool peekable = false;       // Peek() answers (else nullopt, as ControlledServer's default)
   int peeks = 0;
   int draining_windows = 0;
 
  private:
   std::vector<Phase> phases_;
+  std::array<WindowStats, 2> parts_{};
   double noise_;
   std::mt19937_64 rng_{42};
 };
@@ -357,6 +407,154 @@ TEST(ControllerTest, MaxVisitsBoundsExplorationAndMustBePositive) {
   for (int v : visits) EXPECT_LE(v, 1);
   o.max_visits = 0;
   EXPECT_FALSE(Controller::Create(o, FourCandidates(), FourCandidates()[0], server).ok());
+}
+
+Loop MakeCanaryLoop(FakeServer& server, const std::string& algorithm, ControllerOptions o = {}) {
+  const auto candidates = FourCandidates();
+  for (const auto& c : candidates) server.labels.push_back(c.Label());
+  server.canary_capable = true;
+  o.algorithm = algorithm;
+  auto c = Controller::Create(o, candidates, candidates[0], server);
+  EXPECT_TRUE(c.ok()) << c.status().message();
+  return Loop{std::move(*c)};
+}
+
+// With a canary, exploring costs no switch: the candidates within the noise
+// are tried on their slice and rejected; the clear winner is promoted — the
+// one switch — and stays.
+TEST(ControllerTest, TrialsPromoteTheClearWinnerAndRejectTheRestWithoutSwitching) {
+  for (const char* algorithm : {"ucb", "thompson", "contextual", "epsilon-greedy"}) {
+    FakeServer server({{{300, 310, 305, 900}, 0.5, 0.5}}, /*noise=*/0.05);
+    Loop loop = MakeCanaryLoop(server, algorithm);
+    const auto ds = loop.Run(80);
+    EXPECT_EQ(Switches(ds), 1) << algorithm;
+    EXPECT_EQ(server.promotions, 1) << algorithm;
+    EXPECT_EQ(server.current, 3) << algorithm;
+    EXPECT_GE(server.canaries_started, 1) << algorithm;
+    EXPECT_EQ(server.applies, 0) << algorithm;  // no switch but the promotion
+    for (const auto& d : ds) {
+      if (d.switched) {
+        EXPECT_EQ(d.reason, DecisionReason::kPromote) << algorithm;
+        const auto j = loop.controller->DecisionJson(d);
+        EXPECT_EQ(j["reason"], "promote");
+        EXPECT_NE(j["note"].get<std::string>().find("async/fifo"), std::string::npos) << j.dump();
+      }
+      if (d.reason == DecisionReason::kTrial) {
+        // Who served which share of the window.
+        const auto j = loop.controller->DecisionJson(d);
+        ASSERT_EQ(j["served"].size(), 2u) << j.dump();
+        EXPECT_NEAR(j["served"][1]["share"].get<double>(), 0.1, 1e-9);
+        EXPECT_EQ(j["served"][1]["canary"], true);
+        EXPECT_NEAR(j["served"][0]["share"].get<double>(), 0.9, 1e-9);
+      }
+    }
+  }
+}
+
+// Candidates within the noise of each other: trials reject them (a
+// promotion by chance at most), and once each has had its visits, no more
+// trials.
+TEST(ControllerTest, TrialsWithinTheNoiseNeverSwitchAndStop) {
+  for (const char* algorithm : {"ucb", "thompson", "contextual"}) {
+    FakeServer server({{{300, 310, 305, 315}, 0.5, 0.5}}, /*noise=*/0.10);
+    Loop loop = MakeCanaryLoop(server, algorithm);
+    const auto early = loop.Run(60);
+    const auto later = loop.Run(150);
+    EXPECT_LE(Switches(early) + Switches(later), 1) << algorithm;
+    // Four candidates, max_visits (2) trials each at most, then none.
+    EXPECT_LE(server.canaries_started, 8) << algorithm;
+  }
+}
+
+// A canary whose queue grows past the bound is cut off at once — between
+// windows (CutOffDue) — and scored 0; a worker dying in it likewise; the
+// serving configuration is untouched.
+TEST(ControllerTest, ACanaryThatFallsBehindOrLosesAWorkerIsCutOff) {
+  FakeServer server({{{300, 900, 305, 315}, 0.5, 0.5}}, /*noise=*/0.02);
+  Loop loop = MakeCanaryLoop(server, "ucb");
+  Decision first = loop.Run(1)[0];
+  ASSERT_EQ(first.reason, DecisionReason::kWarming);
+  Decision started = loop.Run(1)[0];
+  ASSERT_EQ(started.reason, DecisionReason::kCanary);
+  ASSERT_EQ(server.canary, 1);
+  EXPECT_FALSE(loop.controller->CutOffDue());
+  server.canary_queue = 15;  // below the bound (16; 4 per worker)
+  EXPECT_FALSE(loop.controller->CutOffDue());
+  server.canary_queue = 40;
+  EXPECT_TRUE(loop.controller->CutOffDue());
+  loop.now += 300'000;  // the driver steps early
+  Decision cut = loop.controller->Step(loop.now);
+  EXPECT_EQ(cut.reason, DecisionReason::kCutOff);
+  EXPECT_NE(cut.error.find("queue reached 40"), std::string::npos) << cut.error;
+  EXPECT_EQ(server.canary, -1);
+  EXPECT_EQ(server.ends, 1);
+  EXPECT_EQ(server.current, 0);
+  EXPECT_FALSE(cut.switched);
+  EXPECT_EQ(loop.controller->DecisionJson(cut)["reason"], "cut-off");
+
+  FakeServer dying({{{300, 900, 305, 315}, 0.5, 0.5}}, /*noise=*/0.02);
+  Loop other = MakeCanaryLoop(dying, "ucb");
+  other.Run(2);
+  ASSERT_EQ(dying.canary, 1);
+  dying.canary_restarts = 1;
+  EXPECT_TRUE(other.controller->CutOffDue());
+  Decision died = other.Run(1)[0];
+  EXPECT_EQ(died.reason, DecisionReason::kCutOff);
+  EXPECT_NE(died.error.find("died"), std::string::npos) << died.error;
+  EXPECT_EQ(dying.current, 0);
+}
+
+// A switch (POST /admin/config) ended the canary: the trial ends, nothing
+// is promoted or ended twice.
+TEST(ControllerTest, ACanaryEndedByASwitchEndsTheTrial) {
+  FakeServer server({{{300, 900, 305, 315}, 0.5, 0.5}}, /*noise=*/0.02);
+  Loop loop = MakeCanaryLoop(server, "ucb");
+  loop.Run(2);
+  ASSERT_EQ(server.canary, 1);
+  server.canary = -1;  // what the switch did
+  EXPECT_TRUE(loop.controller->CutOffDue());
+  Decision d = loop.Run(1)[0];
+  EXPECT_EQ(d.reason, DecisionReason::kCanaryEnded);
+  EXPECT_EQ(server.ends + server.promotions, 0);
+  EXPECT_EQ(loop.controller->DecisionJson(d)["reason"], "canary-ended");
+}
+
+// A candidate that cannot start as the canary is disabled; the serving one
+// is unaffected and the others are still tried.
+TEST(ControllerTest, ACanaryThatFailsToStartDisablesItsCandidateOnly) {
+  FakeServer server({{{300, 310, 305, 900}, 0.5, 0.5}}, /*noise=*/0.02);
+  server.fails = 1;
+  Loop loop = MakeCanaryLoop(server, "ucb");
+  const auto ds = loop.Run(60);
+  int failed = 0;
+  for (const auto& d : ds) {
+    if (d.reason == DecisionReason::kFailed) {
+      ++failed;
+      EXPECT_NE(d.error.find("cannot allocate"), std::string::npos);
+    }
+    if (d.trial >= 0) {
+      EXPECT_NE(d.trial, 1);
+    }
+  }
+  EXPECT_EQ(failed, 1);
+  EXPECT_EQ(server.current, 3);
+  EXPECT_EQ(loop.controller->StatsJson()["candidates"][1]["failed"], true);
+}
+
+TEST(ControllerTest, TheCanarysShareMustBeAboveZeroAndAtMostAHalf) {
+  FakeServer server(TwoPhases());
+  for (double share : {0.0, -0.1, 0.51, 1.0}) {
+    ControllerOptions o;
+    o.canary_share = share;
+    auto c = Controller::Create(o, FourCandidates(), FourCandidates()[0], server);
+    ASSERT_FALSE(c.ok()) << share;
+    EXPECT_NE(c.status().message().find("--canary-share"), std::string::npos);
+  }
+  for (double share : {0.01, 0.1, 0.5}) {
+    ControllerOptions o;
+    o.canary_share = share;
+    EXPECT_TRUE(Controller::Create(o, FourCandidates(), FourCandidates()[0], server).ok()) << share;
+  }
 }
 
 TEST(ControllerTest, FollowsAShiftToTheNewBest) {

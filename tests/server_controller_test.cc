@@ -16,7 +16,14 @@ namespace {
 
 using namespace testing;
 
-TEST(ServerControllerTest, SwitchesUnderLoadWithoutLosingARequest) {
+// Both ways of exploring, under load that shifts from cpu chains to
+// sleeps: by switching (every request meets the switches) and on a canary
+// (a slice runs beside the serving configuration). Either way every request
+// is answered once, 200.
+class ServerControllerTest : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(ServerControllerTest, ExploresUnderLoadWithoutLosingARequest) {
+  const bool canary = GetParam() == "canary";
   TempDir t;
   {
     std::ofstream c(t.File("candidates.toml"));
@@ -27,7 +34,7 @@ TEST(ServerControllerTest, SwitchesUnderLoadWithoutLosingARequest) {
   }
   ServerProcess server({"--workers", "1", "--controller", "ucb", "--window", "250ms", "--candidates",
                         t.File("candidates.toml"), "--decisions-out", t.File("decisions.jsonl"), "--log-level",
-                        "warn"});
+                        "warn", "--explore", GetParam(), "--canary-share", "0.25"});
   ASSERT_TRUE(server.ready()) << server.output();
   // Two phases of load from 4 clients: cpu chains, then short sleeps.
   std::atomic<int> sent{0};
@@ -55,7 +62,10 @@ TEST(ServerControllerTest, SwitchesUnderLoadWithoutLosingARequest) {
   ASSERT_TRUE(stats.contains("controller")) << stats.dump();
   const auto& c = stats["controller"];
   EXPECT_EQ(c["algorithm"], "ucb");
-  EXPECT_GE(c["switches"].get<int>(), 1) << c.dump();  // ucb tries every candidate once
+  // ucb tries every candidate once: by a switch, or on a canary.
+  if (!canary) {
+    EXPECT_GE(c["switches"].get<int>(), 1) << c.dump();
+  }
   EXPECT_EQ(c["candidates"].size(), 4u);
   EXPECT_FALSE(c["last_decisions"].empty());
   EXPECT_EQ(server.Stop(), 0) << server.output();
@@ -64,10 +74,23 @@ TEST(ServerControllerTest, SwitchesUnderLoadWithoutLosingARequest) {
   int lines = 0;
   int switched = 0;
   int sleep_windows = 0;
+  int split_windows = 0;
   while (std::getline(in, line)) {
     auto j = nlohmann::json::parse(line);
     ++lines;
     switched += j["switched"].get<bool>() ? 1 : 0;
+    // Who served which share: one entry, or two while a canary ran.
+    const auto& served = j["served"];
+    double shares = 0;
+    for (const auto& part : served) shares += part["share"].get<double>();
+    EXPECT_NEAR(shares, 1.0, 1e-9) << line;
+    if (served.size() == 2) {
+      ++split_windows;
+      EXPECT_EQ(served[1]["canary"], true) << line;
+      EXPECT_EQ(served[1]["candidate"], j["trial"]) << line;
+      // A quarter of the requests, give or take the window's few hundred.
+      EXPECT_NEAR(served[1]["share"].get<double>(), 0.25, 0.15) << line;
+    }
     // The waits in progress by Little's law: none without sleeps; with only
     // 2 ms sleeps from 4 clients, some, and never more than the 4 clients.
     const auto& o = j["observed"];
@@ -86,10 +109,17 @@ TEST(ServerControllerTest, SwitchesUnderLoadWithoutLosingARequest) {
   // The log holds at least the switches /stats counted (one more may come
   // in the window that was open when /stats was read).
   EXPECT_GE(switched, c["switches"].get<int>());
-  EXPECT_GE(switched, 1);
+  if (canary) {
+    EXPECT_GE(split_windows, 1);
+  } else {
+    EXPECT_GE(switched, 1);
+    EXPECT_EQ(split_windows, 0);
+  }
 }
 
-TEST(ServerControllerTest, BadControllerFlagsStopTheServerBeforeItStarts) {
+INSTANTIATE_TEST_SUITE_P(Explore, ServerControllerTest, ::testing::Values("switch", "canary"));
+
+TEST(ServerControllerFlagsTest, BadControllerFlagsStopTheServerBeforeItStarts) {
   TempDir t;
   {
     std::ofstream c(t.File("dup.toml"));
@@ -106,6 +136,9 @@ TEST(ServerControllerTest, BadControllerFlagsStopTheServerBeforeItStarts) {
       {{"--controller", "ucb", "--reward", "latency"}, "--reward latency"},
       {{"--controller", "ucb", "--window", "10ms"}, "--window"},
       {{"--candidates", t.File("dup.toml")}, "need an adaptive --controller"},
+      {{"--controller", "ucb", "--canary-share", "0.7"}, "--canary-share 0.7"},
+      {{"--controller", "ucb", "--canary-share", "0"}, "at most 0.5"},
+      {{"--controller", "ucb", "--explore", "sometimes"}, "--explore"},
   };
   for (const auto& c : cases) {
     std::vector<std::string> args = {"serve", "--port", "0"};
@@ -116,7 +149,7 @@ TEST(ServerControllerTest, BadControllerFlagsStopTheServerBeforeItStarts) {
   }
 }
 
-TEST(ServerControllerTest, AStaticServerSaysSoInStats) {
+TEST(ServerControllerFlagsTest, AStaticServerSaysSoInStats) {
   ServerProcess server({"--workers", "1"});
   ASSERT_TRUE(server.ready()) << server.output();
   auto stats = Get(server.port(), "/stats").json();

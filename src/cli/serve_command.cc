@@ -95,6 +95,18 @@ void AddServeFlags(CLI::App& app, ServeFlags& f) {
                  "one by the margin, it is chosen only to exploit (a shift of the mix starts afresh)")
       ->check(CLI::Range(1, 1000))
       ->capture_default_str();
+  app.add_option("--explore", f.explore,
+                 "How the controller tries a candidate: canary — beside the serving configuration, on "
+                 "--canary-share of new requests, switching only when it wins there; switch — by switching "
+                 "every request to it for a window")
+      ->check(CLI::IsMember({"canary", "switch"}))
+      ->capture_default_str();
+  app.add_option("--canary-share", f.canary_share,
+                 "The share of new requests a candidate on trial serves, above 0 and at most 0.5")
+      ->capture_default_str();
+  app.add_option("--canary-windows", f.canary_windows, "Scored windows a candidate's trial lasts")
+      ->check(CLI::Range(1, 100))
+      ->capture_default_str();
   app.add_option(
          "--switch-margin", f.switch_margin,
          "An exploiting switch must promise this much more reward than the current configuration (0.05: 5%)")
@@ -201,6 +213,14 @@ Result<ServerOptions::Adaptive> AdaptiveControllerOf(const ServeFlags& f) {
   a.options.bandit.seed = f.controller_seed;
   a.options.min_dwell_windows = f.min_dwell;
   a.options.max_visits = f.max_visits;
+  a.options.canary = f.explore == "canary";
+  a.options.canary_share = f.canary_share;
+  a.options.canary_windows = f.canary_windows;
+  if (!(f.canary_share > 0 && f.canary_share <= 0.5)) {
+    return InvalidArgument(
+        fmt::format("--canary-share {}: the canary's share of new requests must be above 0 and at most 0.5",
+                    f.canary_share));
+  }
   a.options.switch_margin = f.switch_margin;
   a.options.capacity_screen = f.capacity_screen == "on";
   a.options.settle_when_drained = f.settle == "drained";

@@ -30,6 +30,9 @@ struct ServeFlags {
   std::string decisions_out;
   int min_dwell = 2;
   int max_visits = 2;
+  std::string explore = "canary";
+  double canary_share = 0.1;
+  int canary_windows = 2;
   double switch_margin = 0.05;
   uint64_t controller_seed = 1;
   std::string capacity_screen = "on";

@@ -34,6 +34,18 @@ nlohmann::json WindowJson(const WindowStats& w) {
       {"gil_held_share", w.gil_held_share}};
 }
 
+// `part` of a window that took `share` of its requests, with its rates
+// scaled up to the whole window's (what its configuration would have done
+// with every request, at the efficiency it showed on its share).
+WindowStats ScaledToWhole(WindowStats part, double share) {
+  if (share <= 0) return part;
+  part.arrival_rate /= share;
+  part.throughput /= share;
+  part.goodput /= share;
+  part.error_rate /= share;
+  return part;
+}
+
 // Nothing came, nothing was answered, nothing is waiting: no load. (A
 // window where requests wait but none is answered is a stall, and scores 0.)
 bool Idle(const WindowStats& w) { return w.throughput <= 0 && w.arrival_rate <= 0 && w.in_system <= 0; }
@@ -66,6 +78,18 @@ std::string_view DecisionReasonName(DecisionReason reason) {
       return "escape";
     case DecisionReason::kConverged:
       return "converged";
+    case DecisionReason::kCanary:
+      return "canary";
+    case DecisionReason::kTrial:
+      return "trial";
+    case DecisionReason::kPromote:
+      return "promote";
+    case DecisionReason::kReject:
+      return "reject";
+    case DecisionReason::kCutOff:
+      return "cut-off";
+    case DecisionReason::kCanaryEnded:
+      return "canary-ended";
   }
   return "?";
 }
@@ -120,6 +144,10 @@ Result<std::unique_ptr<Controller>> Controller::Create(const ControllerOptions& 
   if (!(options.shift_distance > 0)) return InvalidArgument("shift_distance: above 0");
   if (!(options.shift_keep >= 0 && options.shift_keep <= 1)) return InvalidArgument("shift_keep: 0 to 1");
   if (options.max_visits < 1) return InvalidArgument("--max-visits: at least 1");
+  if (!(options.canary_share > 0 && options.canary_share <= 0.5)) {
+    return InvalidArgument(fmt::format("--canary-share: above 0 and at most 0.5, got {}", options.canary_share));
+  }
+  if (options.canary_windows < 1) return InvalidArgument("--canary-windows: at least 1");
   auto it = std::find(candidates.begin(), candidates.end(), initial);
   if (it == candidates.end()) {
     candidates.insert(candidates.begin(), initial);
@@ -173,12 +201,27 @@ Decision Controller::Step(int64_t now_us) {
   d.chosen = d.serving;
   ++since_switch_;
   const bool draining = server_.Draining();
+  if (trial_ >= 0) {
+    // Each part on its own replies; the serving configuration's reward is
+    // its part's.
+    const std::array<WindowStats, 2> parts = server_.Parts();
+    const double admitted = parts[0].arrival_rate + parts[1].arrival_rate;
+    d.trial = trial_;
+    d.canary_share = admitted > 0 ? parts[1].arrival_rate / admitted : 0;
+    d.serving_part = parts[0];
+    d.canary_part = parts[1];
+    d.serving_reward = options_.reward.Of(ScaledToWhole(parts[0], 1 - d.canary_share));
+    d.canary_reward = options_.reward.Of(ScaledToWhole(parts[1], d.canary_share));
+    if (admitted > 0) d.reward = d.serving_reward;
+  }
 
   if (!short_window) NoteWorkloadShift(d);
   const std::optional<DecisionReason> nothing_learnt = Learn(d, short_window, draining);
   int escape_to = -1;
   if (MustEscape(d.observed, &escape_to)) {
     d.reason = DecisionReason::kEscape;
+    trial_ = -1;  // the switch ends the canary first
+    trial_live_.store(-1);
     const double waits = WaitDemand(d.observed);
     for (size_t i = 0; i < candidates_.size(); ++i) {
       if (static_cast<int>(i) != d.serving && WaitCapacity(candidates_[i]) < kScreenShare * waits) {
@@ -186,13 +229,19 @@ Decision Controller::Step(int64_t now_us) {
       }
     }
     SwitchTo(d, escape_to);
+  } else if (trial_ >= 0) {
+    d.reason = TrialStep(d, short_window);
   } else if (nothing_learnt) {
     d.reason = *nothing_learnt;  // nothing to decide on an idle or settling window
   } else {
     const int proposed = Choose(d);
     if (d.reason == DecisionReason::kUntried || d.reason == DecisionReason::kExplore ||
         d.reason == DecisionReason::kExploit) {
-      SwitchTo(d, proposed);
+      if (UsesCanary()) {
+        StartTrial(d, proposed);
+      } else {
+        SwitchTo(d, proposed);
+      }
     }
   }
   Record(d);
@@ -287,11 +336,18 @@ int Controller::Choose(Decision& d) {
   // The baselines choose blindly, as their definitions say.
   const bool baseline = options_.algorithm == "random" || options_.algorithm == "round-robin";
   const bool exploring = d.reason == DecisionReason::kUntried || d.reason == DecisionReason::kExplore;
-  if (!baseline && exploring) {
-    const bool visited_enough = regime_[static_cast<size_t>(proposed)].visits >= options_.max_visits;
-    if (visited_enough || !CouldWin(proposed, d.serving)) d.reason = DecisionReason::kConverged;
-  } else if (!baseline && d.reason == DecisionReason::kExploit && !Separated(proposed, d.serving)) {
-    d.reason = DecisionReason::kConverged;
+  const bool exploiting = d.reason == DecisionReason::kExploit;
+  if (!baseline && (exploring || exploiting)) {
+    const Evidence& p = regime_[static_cast<size_t>(proposed)];
+    const Evidence& s = regime_[static_cast<size_t>(d.serving)];
+    // An exploit the regime's own full windows back is made whatever the
+    // visits; one that only the bandit's estimates back (of canary slices,
+    // or of an earlier time) counts against them like an exploration.
+    const bool backed = exploiting && p.n > 0 && s.n > 0 && Separated(proposed, d.serving);
+    if ((exploiting && !Separated(proposed, d.serving)) || (!backed && p.visits >= options_.max_visits) ||
+        (exploring && !CouldWin(proposed, d.serving))) {
+      d.reason = DecisionReason::kConverged;
+    }
   }
   return proposed;
 }
@@ -322,7 +378,7 @@ bool Controller::Separated(int proposed, int serving) const {
   // Without evidence in this regime the bandit's memory (of another time
   // this workload ran) is all there is: trust it.
   if (p.n == 0 || s.n == 0 || noise < 0) return true;
-  return p.Mean() - s.Mean() > kEvidenceZ * noise * std::sqrt(1.0 / p.n + 1.0 / s.n);
+  return p.Mean() - kEvidenceZ * noise * std::sqrt(1.0 / p.n + 1.0 / s.n) >= s.Mean() * (1 + options_.switch_margin);
 }
 
 bool Controller::MustEscape(const WindowStats& w, int* target) const {
@@ -357,28 +413,132 @@ bool Controller::EscapeDue() {
   return w && MustEscape(*w, &target);
 }
 
+bool Controller::UsesCanary() const {
+  const bool baseline = options_.algorithm == "random" || options_.algorithm == "round-robin";
+  return options_.canary && !baseline && server_.CanRunCanary();
+}
+
+void Controller::StartTrial(Decision& d, int proposed) {
+  const Candidate& candidate = candidates_[static_cast<size_t>(proposed)];
+  int64_t start_us = 0;
+  Status s = server_.StartCanary(candidate, options_.canary_share, &start_us);
+  if (!s.ok()) return DisableFailed(d, proposed, s);
+  // Every trial is a visit, an exploiting one too: one the candidate lost
+  // on its slice is not made again and again.
+  ++regime_[static_cast<size_t>(proposed)].visits;
+  d.reason = DecisionReason::kCanary;
+  d.trial = proposed;
+  d.switch_start_us = start_us;
+  trial_ = proposed;
+  trial_live_.store(proposed);
+  trial_windows_ = 0;
+  trial_log_ratios_.clear();
+  trial_restarts_ = server_.Canary().worker_restarts;
+}
+
+std::string Controller::CutOffReason(const ControlledServer::CanaryState& state) const {
+  if (state.worker_restarts > trial_restarts_) return "a worker process died in the canary";
+  const double bound = std::max(kEscapeMinQueue, kEscapeQueuePerWorker * std::max(1, state.workers));
+  if (state.queued >= bound) {
+    return fmt::format("the canary's queue reached {:.0f} (the bound: {:.0f})", state.queued, bound);
+  }
+  return "";
+}
+
+bool Controller::CutOffDue() const {
+  if (trial_ < 0) return false;
+  const ControlledServer::CanaryState state = server_.Canary();
+  return !state.running || !CutOffReason(state).empty();
+}
+
+DecisionReason Controller::TrialStep(Decision& d, bool short_window) {
+  const int candidate = trial_;
+  auto end = [&](bool promote) {
+    trial_ = -1;
+    trial_live_.store(-1);
+    Status s = server_.EndCanary(promote);
+    if (!s.ok()) return false;
+    if (promote) NoteSwitch(d, candidate);
+    return true;
+  };
+  const ControlledServer::CanaryState state = server_.Canary();
+  if (!state.running) {
+    trial_ = -1;
+    trial_live_.store(-1);
+    return DecisionReason::kCanaryEnded;
+  }
+  if (std::string why = CutOffReason(state); !why.empty()) {
+    bandit_->Update(candidate, d.features, 0);  // it could not carry its share
+    d.error = fmt::format("{}: {}", candidates_[static_cast<size_t>(candidate)].Label(), why);
+    end(false);
+    return DecisionReason::kCutOff;
+  }
+  if (short_window) return DecisionReason::kTrial;
+  ++trial_windows_;
+  if (d.canary_part.arrival_rate * d.canary_part.seconds >= kMinTrialRequests && d.serving_reward > 0) {
+    bandit_->Update(candidate, d.features, d.canary_reward);
+    trial_log_ratios_.push_back(std::log(std::max(d.canary_reward / d.serving_reward, 1e-9)));
+  }
+  const int scored = static_cast<int>(trial_log_ratios_.size());
+  if (scored >= options_.canary_windows) {
+    double mean = 0;
+    for (double r : trial_log_ratios_) mean += r / scored;
+    for (double r : trial_log_ratios_) trial_noise_ss_ += (r - mean) * (r - mean);
+    trial_noise_dof_ += scored - 1;
+    // The larger of what the trials measured, the prior, and what the full
+    // windows' noise implies for the ratio of two of them.
+    double noise = kTrialNoisePrior;
+    if (trial_noise_dof_ >= 2) noise = std::max(noise, std::sqrt(trial_noise_ss_ / trial_noise_dof_));
+    const Evidence& serving = regime_[static_cast<size_t>(d.serving)];
+    if (const double window_noise = PooledNoise(); window_noise > 0 && serving.n > 0 && serving.Mean() > 0) {
+      noise = std::max(noise, std::sqrt(2.0) * window_noise / serving.Mean());
+    }
+    const double lower = mean - kEvidenceZ * noise / std::sqrt(scored);
+    const bool won = lower >= std::log1p(options_.switch_margin);
+    d.note = fmt::format("{} scored {:.3f}x the serving configuration over {} windows (at least {:.3f}x within "
+                          "the noise; a promotion needs {:.3f}x)",
+                          candidates_[static_cast<size_t>(candidate)].Label(), std::exp(mean), scored,
+                          std::exp(lower), 1 + options_.switch_margin);
+    if (!end(won)) return DecisionReason::kCanaryEnded;
+    return won ? DecisionReason::kPromote : DecisionReason::kReject;
+  }
+  if (trial_windows_ >= options_.canary_windows + 2) {
+    d.note = fmt::format("{}: too few requests in the canary to compare ({} windows)",
+                          candidates_[static_cast<size_t>(candidate)].Label(), trial_windows_);
+    end(false);
+    return DecisionReason::kReject;
+  }
+  return DecisionReason::kTrial;
+}
+
 void Controller::SwitchTo(Decision& d, int proposed) {
   const Candidate& candidate = candidates_[static_cast<size_t>(proposed)];
   int64_t start_us = 0;
   Status s = server_.Apply(candidate, &start_us);
   if (s.ok()) {
-    if (d.reason == DecisionReason::kUntried || d.reason == DecisionReason::kExplore) {
-      ++regime_[static_cast<size_t>(proposed)].visits;
-    }
-    d.chosen = proposed;
-    d.switched = true;
+    if (d.reason != DecisionReason::kEscape) ++regime_[static_cast<size_t>(proposed)].visits;
     d.switch_start_us = start_us;
-    current_.store(proposed);
-    switches_.fetch_add(1);
-    since_switch_ = 0;
-    switched_last_window_ = true;
+    NoteSwitch(d, proposed);
     return;
   }
+  DisableFailed(d, proposed, s);
+}
+
+void Controller::NoteSwitch(Decision& d, int to) {
+  d.chosen = to;
+  d.switched = true;
+  current_.store(to);
+  switches_.fetch_add(1);
+  since_switch_ = 0;
+  switched_last_window_ = true;
+}
+
+void Controller::DisableFailed(Decision& d, int candidate, const Status& why) {
   d.reason = DecisionReason::kFailed;
-  d.error = fmt::format("{}: {}", candidate.Label(), s.message());
-  bandit_->Disable(proposed);
+  d.error = fmt::format("{}: {}", candidates_[static_cast<size_t>(candidate)].Label(), why.message());
+  bandit_->Disable(candidate);
   MutexLock lock(mu_);
-  failed_[static_cast<size_t>(proposed)] = true;
+  failed_[static_cast<size_t>(candidate)] = true;
 }
 
 void Controller::Record(const Decision& d) {
@@ -413,7 +573,7 @@ void Controller::Run() {
         if (now >= next || SettleDue()) break;
         if (now >= next_escape_check) {
           next_escape_check = now + kEscapePollUs;
-          if (EscapeDue()) break;
+          if (EscapeDue() || CutOffDue()) break;
         }
         int64_t until = std::min(next, next_escape_check);
         if (switched_last_window_) until = std::min(until, now + kDrainPollUs);
@@ -458,6 +618,25 @@ nlohmann::json Controller::DecisionJson(const Decision& d) const {
     j["excluded"] = std::move(labels);
   }
   if (!d.error.empty()) j["error"] = d.error;
+  if (!d.note.empty()) j["note"] = d.note;
+  // Who served which share of the window's requests.
+  nlohmann::json served = nlohmann::json::array();
+  const bool split = d.trial >= 0 && d.canary_part.seconds > 0;  // a canary ran through the window
+  served.push_back({{"candidate", candidates_[static_cast<size_t>(d.serving)].Label()},
+                    {"share", split ? 1 - d.canary_share : 1.0}});
+  if (d.trial >= 0) j["trial"] = candidates_[static_cast<size_t>(d.trial)].Label();
+  if (split) {
+    served.back()["reward"] = d.serving_reward;
+    served.back()["p99_ms"] = d.serving_part.p99_ms;
+    served.push_back({{"candidate", candidates_[static_cast<size_t>(d.trial)].Label()},
+                      {"share", d.canary_share},
+                      {"canary", true},
+                      {"reward", d.canary_reward},
+                      {"p99_ms", d.canary_part.p99_ms},
+                      {"throughput", d.canary_part.throughput},
+                      {"error_rate", d.canary_part.error_rate}});
+  }
+  j["served"] = std::move(served);
   return j;
 }
 
@@ -474,10 +653,14 @@ nlohmann::json Controller::StatsJson() const {
   }
   nlohmann::json last = nlohmann::json::array();
   for (const auto& d : recent_) last.push_back(DecisionJson(d));
+  const int trial = trial_live_.load();
   return {{"algorithm", options_.algorithm},
           {"reward", options_.reward.Describe()},
           {"window_s", static_cast<double>(options_.window_us) / 1e6},
           {"current", candidates_[static_cast<size_t>(current_.load())].Label()},
+          {"canary", trial >= 0 ? nlohmann::json{{"candidate", candidates_[static_cast<size_t>(trial)].Label()},
+                                                 {"share", options_.canary_share}}
+                                : nlohmann::json(nullptr)},
           {"switches", switches_.load()},
           {"candidates", std::move(arms)},
           {"last_decisions", std::move(last)}};

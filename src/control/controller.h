@@ -31,6 +31,35 @@
 //   4. log the decision (JSON Lines, --decisions-out) and keep the last few
 //      for /stats.
 //
+// Trials (canary = true, the default, on a server that can run one): a
+// switch proposed to explore or exploit is not made at once. The candidate
+// first runs as a canary beside the serving configuration, taking
+// canary_share of new requests (10% by default), as a serving fleet rolls a
+// change out to a slice of its traffic. Each window of the trial is scored
+// on each part's own replies — throughput (and goodput, errors) scaled up by
+// the part's share of the window's requests, so both are on the whole
+// load's scale, and each part's own p99 — and the bandit learns both. After
+// canary_windows scored windows (at least kMinTrialRequests canary requests
+// each), the candidate is promoted — it serves everything, without a
+// restart: a switch — only when the evidence says it wins by switch_margin:
+// the mean of the windows' log ratios (canary reward over serving reward),
+// less kEvidenceZ standard errors, reaches ln(1 + switch_margin). The
+// noise is the largest of: what every trial's windows so far measured
+// (each window's deviation from its trial's mean, once there are two
+// degrees of freedom), kTrialNoisePrior, and √2 times the relative noise of
+// the serving candidate's full windows (see Convergence). Otherwise the trial ends ("reject") and its queued
+// requests go back to the serving configuration. A canary whose queue grows past the escape bound,
+// or one of whose worker processes dies, is cut off at once (Run() looks
+// every kEscapePollUs), its queued requests returned, and it is scored 0.
+// The trial costs the serving configuration nothing but its share of the
+// requests, and a bad candidate costs only its share, for at most its
+// windows — where a switch to explore made every request pay. A POST
+// /admin/config during a trial ends the canary first ("canary-ended").
+// The comparison is at unequal loads (the canary serves a tenth of them):
+// where a candidate's latency rises with its load, the slice flatters it,
+// which is one more reason a promotion needs evidence beyond the noise; the
+// full windows after it are the candidate's own (the evidence below).
+//
 // Escape: the capacity screen applied to the serving candidate. When the
 // load's waits outgrow the serving configuration (it fails the screen, and
 // requests queue: at least kEscapeQueuePerWorker per worker) while another
@@ -62,16 +91,16 @@
 // flight pays. So the controller keeps its own evidence per candidate for
 // the current workload regime (since the last shift of the mix): the
 // rewarded windows each candidate served, and the visits made to explore
-// it. It goes where the bandit proposes to explore only while
+// it (every trial on a canary counts as a visit, an exploiting one too). It goes where the bandit proposes to explore only while
 //   - the candidate has had fewer than max_visits such visits in the
 //     regime, and
 //   - its interval — mean + kEvidenceZ standard errors, the noise pooled
 //     from every candidate's windows in the regime — still reaches the
 //     serving candidate's mean times (1 + switch_margin): it might win.
 // and exploits (a switch to the best estimate) only when the regime's
-// evidence, where both candidates have some, separates them: the
-// difference of their means passes kEvidenceZ standard errors of the
-// difference. Otherwise the decision says "converged". A shift of the mix
+// evidence, where both candidates have some, separates them by the margin:
+// the difference of their means, less kEvidenceZ standard errors of the
+// difference, is at least switch_margin of the serving one's mean. Otherwise the decision says "converged". A shift of the mix
 // clears the evidence (the regime is new) and exploration resumes. The
 // baselines (random, round-robin) choose blindly, as their definitions say.
 //
@@ -88,6 +117,7 @@
 // StatsJson() may be called from any thread.
 #pragma once
 
+#include <array>
 #include <atomic>
 #include <condition_variable>
 #include <cstdint>
@@ -126,6 +156,32 @@ class ControlledServer {
   // the escape check reads between steps); nullopt where the server cannot
   // say (then the controller escapes only at a window's end).
   virtual std::optional<WindowStats> Peek() { return std::nullopt; }
+
+  // The canary (see Trials above): a second configuration beside the
+  // serving one, taking `share` of new requests. A server that cannot run
+  // one says so (the default); the controller then explores by switching.
+  virtual bool CanRunCanary() const { return false; }
+  // Starts it; returns once it takes requests (start_us: its workers'
+  // start), or with the error that kept it from starting (nothing changed).
+  virtual Status StartCanary(const Candidate& /*candidate*/, double /*share*/, int64_t* /*start_us*/) {
+    return Unavailable("this server runs no canary");
+  }
+  // Ends it: promoted (it serves every request; the serving one's backlog
+  // moves to it) or not (its backlog moves back; it finishes what it had
+  // started). An error when none runs (a switch ended it).
+  virtual Status EndCanary(bool /*promote*/) { return Unavailable("this server runs no canary"); }
+  // The last Observe()'s window by who served it: [0] the serving
+  // configuration, [1] the canary (arrival_rate = admitted, throughput,
+  // goodput, p95_ms, p99_ms, error_rate).
+  virtual std::array<WindowStats, 2> Parts() const { return {}; }
+  // The canary now.
+  struct CanaryState {
+    bool running = false;  // false also when a switch (POST /admin/config) ended it
+    double queued = 0;
+    int workers = 0;
+    uint64_t worker_restarts = 0;  // processes that died in it
+  };
+  virtual CanaryState Canary() const { return {}; }
 };
 
 // What --controller takes besides static: the learning bandits
@@ -147,6 +203,9 @@ struct ControllerOptions {
   double shift_distance = 0.3;  // a change in a kind's share of the mix that is a workload shift (> 1: never)
   double shift_keep = 0.05;     // the share of what was learnt a discounting bandit keeps at a shift
   int max_visits = 2;           // visits to explore a candidate per workload regime (see Convergence)
+  bool canary = true;           // trials on a canary (see Trials) where the server can run one
+  double canary_share = 0.1;    // the canary's share of new requests, (0, 0.5]
+  int canary_windows = 2;       // scored windows a trial lasts
   BanditOptions bandit;
   std::string decisions_out;  // JSON Lines file; empty: none
   int kept_decisions = 10;    // for /stats
@@ -168,9 +227,16 @@ enum class DecisionReason {
   kWithinMargin,  // the best estimate beats the serving one by less than the margin
   kEscape,        // the serving candidate could not hold the load's waits: left at once
   kConverged,     // the proposed switch lacks evidence that it could win (see Convergence)
+  kCanary,        // a trial began: the proposed candidate runs as a canary
+  kTrial,         // the trial goes on
+  kPromote,       // the canary won its trial and now serves everything (a switch)
+  kReject,        // the canary did not win its trial; it ended
+  kCutOff,        // the canary's queue passed the bound, or a worker died in it: ended at once
+  kCanaryEnded,   // a switch (POST /admin/config) ended the canary
 };
 // "idle", "warming", "settling", "failed", "stay", "dwell", "untried",
-// "explore", "exploit", "within-margin", "escape", "converged".
+// "explore", "exploit", "within-margin", "escape", "converged", "canary", "trial",
+// "promote", "reject", "cut-off", "canary-ended".
 std::string_view DecisionReasonName(DecisionReason reason);
 
 struct Decision {
@@ -187,8 +253,18 @@ struct Decision {
   std::vector<int> excluded;  // candidates the capacity screen kept out of this choice
   bool shift = false;         // the mix shifted in this window (see above)
   DecisionReason reason = DecisionReason::kStay;
-  int64_t switch_start_us = 0;  // the new workers' start, when switched
-  std::string error;            // why a switch failed
+  int64_t switch_start_us = 0;  // the new workers' start, when switched (or a canary started)
+  std::string error;            // why a switch failed or a canary was cut off
+  std::string note;             // how a trial's canary scored (promote, reject)
+  // A trial that ran through the window (see Trials): the candidate in the
+  // canary (-1: none), its share of the window's requests, each part's
+  // figures and reward (throughput scaled to the whole window).
+  int trial = -1;
+  double canary_share = 0;
+  WindowStats serving_part;
+  WindowStats canary_part;
+  double serving_reward = 0;
+  double canary_reward = 0;
 };
 
 // The capacity screen's margin: a candidate is kept out while its workers
@@ -202,6 +278,11 @@ inline constexpr double kEscapeMinQueue = 16;
 inline constexpr int64_t kEscapePollUs = 100'000;
 // Convergence (above): standard errors an interval spans.
 inline constexpr double kEvidenceZ = 2.0;
+// Trials (above): the canary requests a window needs to be scored.
+inline constexpr double kMinTrialRequests = 20;
+// Trials: the standard deviation of a window's log ratio assumed until the
+// trials have measured it (5%: this machine's windows, 2 s under load).
+inline constexpr double kTrialNoisePrior = 0.05;
 
 // The waits the load asks to hold at once: the larger of wait_load (the
 // sleeps admitted, by Little's law — no more than the serving configuration
@@ -226,6 +307,10 @@ class Controller {
 
   // One window (see above), ending at `now_us` (any monotonic clock, us).
   Decision Step(int64_t now_us);
+
+  // True when a trial's canary must end now: a switch ended it, its queue
+  // passed the bound or a worker died in it. Step's thread only.
+  bool CutOffDue() const;
 
   // True when the window so far (ControlledServer::Peek) shows the serving
   // candidate failing the capacity screen with a queue behind it while
@@ -287,6 +372,18 @@ class Controller {
   bool MustEscape(const WindowStats& w, int* target) const;
   // 3. Switches the server to `proposed`, or disables it (d.reason failed).
   void SwitchTo(Decision& d, int proposed) EXCLUDES(mu_);
+  // Trials (see above): whether this server and algorithm run them; starts
+  // one for `proposed` (d.reason canary, or failed); one window of the
+  // running trial: scores it, ends it (promote, reject, cut-off) or goes on.
+  bool UsesCanary() const;
+  void StartTrial(Decision& d, int proposed);
+  DecisionReason TrialStep(Decision& d, bool short_window);
+  // Why the canary must end now ("" when it need not).
+  std::string CutOffReason(const ControlledServer::CanaryState& state) const;
+  // A switch to `to` made (d.switched; the dwell starts again).
+  void NoteSwitch(Decision& d, int to);
+  // `candidate` could not start: disabled for good (d.reason failed).
+  void DisableFailed(Decision& d, int candidate, const Status& why) EXCLUDES(mu_);
   // 4. Logs `d` and keeps it, with the estimates, for /stats.
   void Record(const Decision& d) EXCLUDES(mu_);
 
@@ -306,8 +403,15 @@ class Controller {
   bool draining_last_step_ = false;    // the old configuration still drained when the last window ended
   std::vector<double> recent_mix_;     // moving average of the mix's shares; empty before load
   std::vector<Evidence> regime_;       // per candidate, since the last shift
+  int trial_ = -1;                     // the candidate in the canary; -1: no trial
+  int trial_windows_ = 0;              // windows it ran
+  std::vector<double> trial_log_ratios_;  // ln(canary reward / serving reward), per scored window
+  double trial_noise_ss_ = 0;          // Σ squared deviations from their trial's mean, every trial so far
+  int trial_noise_dof_ = 0;            // and its degrees of freedom
+  uint64_t trial_restarts_ = 0;        // the canary's worker restarts at its start
 
   std::atomic<int> current_{0};
+  std::atomic<int> trial_live_{-1};  // trial_, for /stats
   std::atomic<int> switches_{0};
 
   mutable Mutex mu_;

@@ -24,6 +24,11 @@ class ControllerView final : public ControlledServer {
   std::optional<WindowStats> Peek() override;
   bool Draining() const override { return slot_.Draining(); }
   Status Apply(const Candidate& candidate, int64_t* start_us) override;
+  bool CanRunCanary() const override { return true; }
+  Status StartCanary(const Candidate& candidate, double share, int64_t* start_us) override;
+  Status EndCanary(bool promote) override;
+  std::array<WindowStats, 2> Parts() const override { return window_.parts(); }
+  CanaryState Canary() const override;
 
  private:
   ExecutorSlot& slot_;

@@ -30,8 +30,8 @@ void JobAdmission::Predict(Job& job, const Origin& origin) {
 }
 
 std::function<void(ScoreOutcome)> JobAdmission::Completion(const Job& job, const Responder& respond,
-                                                           Render render) {
-  return [this, respond, render = std::move(render), arrival = job.arrival_us, features = job.features,
+                                                           Render render, size_t part) {
+  return [this, respond, render = std::move(render), part, arrival = job.arrival_us, features = job.features,
           client = trace_ ? job.client : std::string(), priority = job.priority, deadline = job.deadline_us,
           python = job.request.mode == ScoreMode::kInfer ? python_.Find(job.request.model) : nullptr,
           own_rows = job.batch_rows](ScoreOutcome outcome) {
@@ -55,6 +55,9 @@ std::function<void(ScoreOutcome)> JobAdmission::Completion(const Job& job, const
     metrics_.service_us.Record(outcome.service_us);
     const int64_t now = SteadyClock::Now();
     metrics_.total_us.Record(now - arrival);
+    ServerMetrics::Part& share = metrics_.parts[part];
+    share.total_us.Record(now - arrival);
+    (outcome.status.ok() ? share.ok : share.failed).fetch_add(1, std::memory_order_relaxed);
     // Ran past its deadline and answered anyway (a 504 is not a late reply).
     if (deadline > 0 && now > deadline && outcome.status.code() != StatusCode::kDeadlineExceeded) {
       metrics_.late_replies.fetch_add(1, std::memory_order_relaxed);
@@ -98,11 +101,17 @@ void JobAdmission::Submit(Job& job, Origin origin, const Responder& respond, Ren
   job.stop_at_deadline = job.deadline_us > 0 && job.request.mode == ScoreMode::kInfer &&
                          python_.Find(job.request.model) != nullptr;
   Predict(job, origin);
-  job.on_done = Completion(job, respond, std::move(render));
+  ExecutorSlot::Route route = slot_.Pick(job.id);
+  const size_t part = route.canary ? 1 : 0;
+  metrics_.parts[part].admitted.fetch_add(1, std::memory_order_relaxed);
+  job.on_done = Completion(job, respond, std::move(render), part);
   // A live switch may close the executor we picked between picking it and
-  // submitting: then the new one is current, and we submit there.
+  // submitting: then the new one is current, and we submit there. (A job
+  // picked for a canary that ends meanwhile runs in the current one and
+  // still counts in the canary's part: rare, and in a window the controller
+  // no longer compares.)
   for (int attempt = 0; attempt < 1000; ++attempt) {
-    std::shared_ptr<Executor> executor = slot_.Current();
+    std::shared_ptr<Executor> executor = attempt == 0 ? std::move(route.executor) : slot_.Pick(job.id).executor;
     if (!executor || state_.shutting_down.load()) break;
     const int levels = executor->config().policy_options.priority_levels;
     if (job.priority > levels) {
@@ -115,12 +124,14 @@ void JobAdmission::Submit(Job& job, Origin origin, const Responder& respond, Ren
         return;
       case Admission::kOverloaded:
         metrics_.jobs_failed.fetch_add(1, std::memory_order_relaxed);
+        metrics_.parts[part].failed.fetch_add(1, std::memory_order_relaxed);
         return respond(ErrorReply(Unavailable(
             "overloaded: the predicted wait of " + std::to_string(executor->PredictedWaitUs() / 1000) +
             " ms is past the bound of " + std::to_string(executor->config().max_queue_wait_us / 1000) +
             " ms (--max-queue-wait-ms)")));
       case Admission::kFull:
         metrics_.jobs_failed.fetch_add(1, std::memory_order_relaxed);
+        metrics_.parts[part].failed.fetch_add(1, std::memory_order_relaxed);
         return respond(ErrorReply(Unavailable("queue full (" + std::to_string(executor->config().max_queue) +
                                               " waiting, --max-queue)")));
       case Admission::kClosed:

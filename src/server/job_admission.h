@@ -5,7 +5,9 @@
 // predictor for its cost (sjf, mlfq, drr and admission control order by
 // it), counts it for the adaptive controller's window, and hands it to the
 // current executor — again to the new one if a live switch closed the one it
-// found. The job's completion records the latency figures, teaches the
+// found; while a canary runs, a share of jobs goes there instead (by id,
+// ExecutorSlot::Pick) and is counted in the canary's part of the figures.
+// The job's completion records the latency figures, teaches the
 // predictor, writes the trace line and answers the client.
 //
 // Thread-safety: Submit from any event loop, concurrently. Lifetime: every
@@ -63,7 +65,9 @@ class JobAdmission {
   // The predictor's features of `job` and its guess; counts it as admitted.
   void Predict(Job& job, const Origin& origin);
   // What runs when the job is done: figures, predictor, trace, the reply.
-  std::function<void(ScoreOutcome)> Completion(const Job& job, const Responder& respond, Render render);
+  // `part`: the traffic part it was routed to (ServerMetrics::parts).
+  std::function<void(ScoreOutcome)> Completion(const Job& job, const Responder& respond, Render render,
+                                               size_t part);
 
   ExecutorSlot& slot_;
   const ServerState& state_;

@@ -203,6 +203,7 @@ void Server::Drain() {
   StopController();       // no new switch; one under way finishes below
   slot_.StopSwitching();  // lets a switch under way finish
   if (std::shared_ptr<Executor> current = slot_.Current()) current->Drain();
+  if (std::shared_ptr<Executor> canary = slot_.Canary()) canary->Drain();
   // The replies of the last jobs are posted to the event loop; let it write them.
   auto deadline = std::chrono::steady_clock::now() + options_.drain_timeout;
   while (metrics_.requests_in_progress.load() > 0 && std::chrono::steady_clock::now() < deadline) {

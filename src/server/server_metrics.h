@@ -51,6 +51,18 @@ struct ServerMetrics {
   std::atomic<uint64_t> batched_rows{0};
   LatencyHistogram batch_queue_us;
 
+  // The two parts of the traffic while a canary runs beside the current
+  // configuration (server/executor_slot.h), by who a job was routed to:
+  // [0] the current configuration, [1] the canary. Every job counts in one
+  // (part 0 when no canary runs). What the controller compares a canary by.
+  struct Part {
+    std::atomic<uint64_t> admitted{0};
+    std::atomic<uint64_t> ok{0};
+    std::atomic<uint64_t> failed{0};
+    LatencyHistogram total_us;  // admitted -> reply, as total_us below
+  };
+  std::array<Part, 2> parts;
+
   LatencyHistogram queue_us;    // admitted -> started
   LatencyHistogram service_us;  // started -> finished
   LatencyHistogram total_us;    // admitted -> reply handed to the event loop
